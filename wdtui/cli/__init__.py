@@ -1,0 +1,1 @@
+"""The command line: ``wdtui`` (the app), ``wdtui run``, ``wdtui presets``…"""

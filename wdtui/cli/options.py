@@ -1,0 +1,111 @@
+"""The argument parser shared by every command: one-line errors, and the engine override flags.
+
+A flag is the config field with dashes (``--batch-size`` sets ``batch_size``); values are parsed
+by the engine's own field parsers, so the CLI and the app accept and refuse the same things.
+No torch here: ``--help`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, NoReturn
+
+from ..engine.config import (ACTIVATIONS, DEVICES_ALLOWED, DTYPES, LOSSES, NORMS, OPTIMIZERS,
+                             REGULARIZERS, ConfigError, parse_field)
+from ..engine.presets import PRESETS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad value is one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: error: {message}")
+
+
+def fail(line: str) -> NoReturn:
+    sys.stderr.write(line.replace("\n", " ") + "\n")
+    raise SystemExit(2)
+
+
+def flag(field: str) -> str:
+    """The CLI spelling of a config field: ``batch_size`` → ``--batch-size``, ``lam`` → ``--lambdas``."""
+    return "--lambdas" if field in ("lam", "lambda") else "--" + field.replace("_", "-")
+
+
+def config_error(prog: str, error: ConfigError) -> NoReturn:
+    fail(f"{prog}: error: argument {flag(error.field)}: {error.message}")
+
+
+def field_type(field: str):
+    """An argparse ``type=`` that uses the engine's parser for ``field``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = parse_field(field, text)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+        return text if value is None else value  # "full"/"auto": None would read as "not given"
+
+    parse.__name__ = field  # argparse names the type in some messages
+    return parse
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return "|".join(values)
+
+
+def add_engine_options(parser: argparse.ArgumentParser, lambdas: bool = True) -> None:
+    """The overrides every training command accepts. Unset flags keep the preset's values."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--preset", type=field_type("preset"), default="sine",
+                      help=f"experiment to run: {_choices(tuple(PRESETS))} (default: sine; see `wdtui presets`)")
+    data.add_argument("--n-train", type=field_type("n_train"), metavar="N", help="training set size")
+    data.add_argument("--n-test", type=field_type("n_test"), metavar="N", help="test set size")
+    data.add_argument("--noise", type=field_type("noise"), metavar="SIGMA", help="target noise standard deviation")
+    data.add_argument("--seed", type=field_type("seed"), metavar="N", help="seed for data, initialization and batch order (default 0)")
+
+    model = parser.add_argument_group("model")
+    model.add_argument("--width", type=field_type("width"), metavar="N", help="hidden units per layer")
+    model.add_argument("--depth", type=field_type("depth"), metavar="N", help="hidden layers (0: a linear model)")
+    model.add_argument("--activation", type=field_type("activation"), metavar=_choices(ACTIVATIONS))
+    model.add_argument("--norm", type=field_type("norm"), metavar=_choices(NORMS), help="normalization after each hidden linear layer")
+    model.add_argument("--init", type=field_type("init"), metavar="default|normal",
+                       help="default: PyTorch's; normal: weights ~ N(0,1), biases 0 (d2l)")
+
+    train = parser.add_argument_group("training")
+    train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
+    train.add_argument("--lr", type=field_type("lr"), metavar="ETA", help="learning rate (> 0)")
+    train.add_argument("--momentum", type=field_type("momentum"), metavar="M", help="SGD momentum in [0, 1)")
+    train.add_argument("--epochs", type=field_type("epochs"), metavar="N", help="passes over the training set")
+    train.add_argument("--batch-size", type=field_type("batch_size"), metavar="N|full",
+                       help="mini-batch size (1 … training set size) or full")
+    train.add_argument("--loss", type=field_type("loss"), metavar=_choices(LOSSES),
+                       help="mse: mean (ŷ−y)²; half_mse: mean ½(ŷ−y)² (d2l)")
+
+    reg = parser.add_argument_group("regularization")
+    reg.add_argument("--regularizer", type=field_type("regularizer"), nargs="+" if lambdas else None,
+                     metavar="NAME", help=f"{_choices(REGULARIZERS)}" + (" (several: one run each)" if lambdas else ""))
+    if lambdas:
+        reg.add_argument("--lambdas", type=field_type("lam"), nargs="+", metavar="λ",
+                         help="λ values, one run each (finite, ≥ 0)")
+    else:
+        reg.add_argument("--lambda", dest="lam", type=field_type("lam"), metavar="λ", help="λ (finite, ≥ 0)")
+    reg.add_argument("--decay-all", action=argparse.BooleanOptionalAction, default=None,
+                     help="decay every parameter, biases and norms too (default: the preset's; else weights only)")
+
+    dev = parser.add_argument_group("device")
+    dev.add_argument("--device", type=field_type("device"), metavar="D", help=f"{DEVICES_ALLOWED} (default auto: CUDA when present)")
+    dev.add_argument("--dtype", type=field_type("dtype"), metavar=_choices(DTYPES), help="default float32")
+    dev.add_argument("--threads", type=field_type("threads"), metavar="N|auto",
+                     help="CPU threads (auto: one for these small models)")
+
+
+OVERRIDE_FIELDS = ("n_train", "n_test", "noise", "seed", "width", "depth", "activation", "norm", "init",
+                   "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all",
+                   "device", "dtype", "threads")
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The config fields given on the command line (regularizer and λ are handled per command)."""
+    return {field: getattr(args, field) for field in OVERRIDE_FIELDS if getattr(args, field, None) is not None}

@@ -1,0 +1,62 @@
+"""What ``wdtui run`` shows and writes once training is over."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Sequence
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from ..engine.experiment import Experiment
+from ..engine.export import csv_text, document, write_atomic, write_text
+from ..engine.records import RunResult
+from ..engine.trainer import Trainer
+from .options import fail
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+def print_summary(results: Sequence[RunResult]) -> None:
+    table = Table(title="final epoch")
+    for column in ("regularizer", "λ", "epochs", "train loss", "test loss", "‖w‖", "zeros", "diverged"):
+        table.add_column(column, justify="left" if column == "regularizer" else "right")
+    for r in results:
+        final = r.final()
+        table.add_row(r.regularizer, f"{r.lam:g}", str(r.epochs), _number(final["train_loss"]),
+                      _number(final["test_loss"]), _number(final["weight_norm"]), str(final["zeros"]),
+                      "[red]yes[/]" if r.diverged else "no")
+    Console().print(table)
+    diverged = [r for r in results if r.diverged]
+    if diverged:
+        lams = ", ".join(f"{r.regularizer} λ={r.lam:g} (epoch {r.epochs})" for r in diverged)
+        Console(stderr=True).print(f"[red]diverged (loss became NaN/inf): {lams}[/]")
+
+
+def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],
+                  trainers: Sequence[Trainer]) -> None:
+    try:
+        if args.out:
+            if args.out.lower().endswith(".csv"):
+                write_text(args.out, csv_text(results))
+            else:
+                doc = document(experiment.config, str(experiment.device), results)
+                write_text(args.out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+        if args.save_model:
+            state = {
+                "lambdas": [r.lam for r in results],
+                "regularizers": [r.regularizer for r in results],
+                "state_dicts": [{k: v.detach().cpu() for k, v in t.model.state_dict().items()} for t in trainers],
+            }
+            write_atomic(args.save_model, lambda f: torch.save(state, f))
+        if args.save_data:
+            arrays = experiment.data.arrays()
+            write_atomic(args.save_data, lambda f: np.savez(f, **arrays))
+    except OSError as error:
+        fail(f"wdtui run: error: cannot write output: {error.strerror or error} ({error.filename or ''})")

@@ -1,0 +1,113 @@
+"""``wdtui run``: train one run per (regularizer, λ) headless, show progress, write results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Sequence
+
+from ..engine.config import Config, ConfigError, make_config
+from ..engine.export import check_output_path
+from ..engine.presets import PRESETS
+from .options import Parser, add_engine_options, config_error, overrides
+
+PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="wdtui run",
+        description="Train the preset once per λ (and per regularizer) without a screen, show a "
+        "summary table, and optionally write the metrics, the models and the data.",
+        epilog="example: wdtui run --preset d2l --lambdas 0 3 --seed 1 --out runs.json",
+    )
+    add_engine_options(parser)
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", metavar="FILE.json|FILE.csv", help="metrics: JSON document or CSV (one row per λ per epoch)")
+    out.add_argument("--save-model", metavar="FILE.pt", help='{"lambdas", "regularizers", "state_dicts"}, loadable with torch.load(weights_only=True)')
+    out.add_argument("--save-data", metavar="FILE.npz", help="x_train, y_train, x_test, y_test")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def plan_runs(args: argparse.Namespace) -> tuple[Config, list[tuple[str, float]]]:
+    """The base config and the (regularizer, λ) runs: the preset's comparison unless the command
+    line names regularizers and/or λ values (then every combination of them)."""
+    preset = PRESETS[args.preset]
+    base = make_config(args.preset, **overrides(args))
+    regularizers = args.regularizer or list(dict.fromkeys(r for r, _ in preset.runs))
+    if args.lambdas:
+        lambdas = args.lambdas
+    elif args.regularizer and "none" in args.regularizer:
+        lambdas = [0.0]
+    else:
+        lambdas = list(dict.fromkeys(lam for _, lam in preset.runs))
+    if args.regularizer or args.lambdas:
+        runs = [(r, lam) for r in regularizers for lam in lambdas]
+    else:
+        runs = list(preset.runs)
+    for regularizer, lam in runs:  # each run's config must be valid on its own
+        base.with_changes(regularizer=regularizer, lam=lam)
+    return base.with_changes(regularizer=runs[0][0], lam=runs[0][1]), runs
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config, runs = plan_runs(args)
+        for field in ("out", "save_model", "save_data"):
+            if getattr(args, field):
+                check_output_path(field, getattr(args, field))
+    except ConfigError as error:
+        config_error(parser.prog, error)
+
+    from ..engine.experiment import build_experiment  # torch loads here, not for --help
+    from .report import print_summary, write_outputs
+
+    try:
+        experiment = build_experiment(config)
+    except ConfigError as error:
+        config_error(parser.prog, error)
+    print(f"{config.preset}: {PRESETS[config.preset].title}", file=sys.stderr)
+    print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
+    results, trainers = train_runs(experiment, runs, quiet=args.quiet)
+    print_summary(results)
+    write_outputs(args, experiment, results, trainers)
+    return 0
+
+
+def train_runs(experiment, runs, quiet: bool = False):
+    """Train each run to the end (or divergence) with a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..engine.records import RunResult
+    from ..engine.trainer import Trainer
+
+    results, trainers = [], []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
+    with Progress(*columns, transient=False, disable=quiet, console=_stderr_console()) as progress:
+        for regularizer, lam in runs:
+            trainer = Trainer(experiment, regularizer, lam)
+            result = RunResult(regularizer, lam)
+            task = progress.add_task(f"{regularizer} λ={lam:g}", total=trainer.epochs, rate=0.0)
+            shown = time.perf_counter()
+            for record in trainer.records():
+                result.add(record)
+                now = time.perf_counter()
+                if now - shown >= PROGRESS_INTERVAL or trainer.done:
+                    progress.update(task, completed=record.epoch, rate=record.epochs_per_s)
+                    shown = now
+            if result.diverged:
+                progress.update(task, description=f"{regularizer} λ={lam:g} [red]diverged at epoch {result.epochs}[/]")
+            results.append(result)
+            trainers.append(trainer)
+    return results, trainers
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)

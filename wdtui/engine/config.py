@@ -1,0 +1,267 @@
+"""The validated configuration of one training run, and the value parsers behind it.
+
+Everything that reaches the engine passes through here first: the CLI turns its flags into
+field values with :func:`parse_field`, the app does the same for what is typed into its inputs,
+and :func:`make_config` checks what only makes sense in combination (batch size against the
+training set, λ against the regularizer). Inside the engine the types are trusted.
+
+This module imports no torch, so ``wdtui --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Callable
+
+REGULARIZERS = ("none", "l2", "coupled", "decoupled", "l1")
+OPTIMIZERS = ("sgd", "adam")
+ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid", "identity")
+NORMS = ("none", "layernorm")
+INITS = ("default", "normal")
+LOSSES = ("mse", "half_mse")
+DTYPES = ("float32", "float64")
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+DEVICES_ALLOWED = "auto, cpu, cuda, cuda:N or mps"
+
+
+class ConfigError(ValueError):
+    """A value that is not allowed. ``field`` is the config key (``batch_size``), so each face can
+    name it in its own words (``--batch-size`` in the CLI, the input's label in the app)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:  # pragma: no cover - exercised through the faces
+        return f"{self.field}: {self.message}"
+
+
+# --- value parsers: text (or a value) -> a checked value, or ConfigError ------------------------
+
+
+def _number(field: str, text: Any, allowed: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ConfigError(field, f"must be {allowed} (got {text!r})") from None
+    if not math.isfinite(value):
+        raise ConfigError(field, f"must be {allowed} (got {text!r})")
+    return value
+
+
+def _bounded_float(field: str, allowed: str, ok: Callable[[float], bool]) -> Callable[[Any], float]:
+    def parse(text: Any) -> float:
+        value = _number(field, text, allowed)
+        if not ok(value):
+            raise ConfigError(field, f"must be {allowed} (got {text!r})")
+        return value
+
+    return parse
+
+
+def parse_lambda(text: Any, field: str = "lambda") -> float:
+    """λ: a finite number ≥ 0."""
+    return _bounded_float(field, "a finite number ≥ 0", lambda v: v >= 0)(text)
+
+
+def _integer(field: str, minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
+    allowed = f"an integer ≥ {minimum}" if maximum is None else f"an integer in {minimum}…{maximum}"
+
+    def parse(text: Any) -> int:
+        if isinstance(text, bool):
+            raise ConfigError(field, f"must be {allowed} (got {text!r})")
+        if isinstance(text, int):
+            value = text
+        else:
+            try:
+                value = int(str(text).strip())
+            except ValueError:
+                raise ConfigError(field, f"must be {allowed} (got {text!r})") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise ConfigError(field, f"must be {allowed} (got {text!r})")
+        return value
+
+    return parse
+
+
+def _choice(field: str, choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(text: Any) -> str:
+        value = str(text).strip().lower()
+        if value not in choices:
+            raise ConfigError(field, f"unknown value {text!r}; allowed: {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def _batch_size(text: Any) -> int | None:
+    """``full`` (None in code) means the whole training set in one batch."""
+    if text is None or str(text).strip().lower() == "full":
+        return None
+    try:
+        return _integer("batch_size", 1)(text)
+    except ConfigError:
+        raise ConfigError("batch_size", f"must be an integer ≥ 1 or full (got {text!r})") from None
+
+
+def _device(text: Any) -> str:
+    value = str(text).strip().lower()
+    if not DEVICE_PATTERN.match(value):
+        raise ConfigError("device", f"unknown device {text!r}; allowed: {DEVICES_ALLOWED}")
+    return value
+
+
+def _seed(text: Any) -> int:
+    return _integer("seed", 0, 2**63 - 1)(text)
+
+
+def _threads(text: Any) -> int | None:
+    if text is None or str(text).strip().lower() == "auto":
+        return None
+    try:
+        return _integer("threads", 1, 1024)(text)
+    except ConfigError:
+        raise ConfigError("threads", f"must be an integer in 1…1024 or auto (got {text!r})") from None
+
+
+def _bool(field: str) -> Callable[[Any], bool]:
+    def parse(text: Any) -> bool:
+        if isinstance(text, bool):
+            return text
+        value = str(text).strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(field, f"must be true or false (got {text!r})")
+
+    return parse
+
+
+def _preset(text: Any) -> str:
+    from .presets import PRESETS
+
+    value = str(text).strip().lower()
+    if value not in PRESETS:
+        raise ConfigError("preset", f"unknown preset {text!r}; allowed: {', '.join(PRESETS)}")
+    return value
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "preset": _preset,
+    "n_train": _integer("n_train", 2),
+    "n_test": _integer("n_test", 1),
+    "n_inputs": _integer("n_inputs", 1),
+    "noise": _bounded_float("noise", "a finite number ≥ 0", lambda v: v >= 0),
+    "width": _integer("width", 1, 4096),
+    "depth": _integer("depth", 0, 16),
+    "activation": _choice("activation", ACTIVATIONS),
+    "norm": _choice("norm", NORMS),
+    "init": _choice("init", INITS),
+    "optimizer": _choice("optimizer", OPTIMIZERS),
+    "lr": _bounded_float("lr", "a finite number > 0", lambda v: v > 0),
+    "momentum": _bounded_float("momentum", "a number in [0, 1)", lambda v: 0 <= v < 1),
+    "epochs": _integer("epochs", 1),
+    "batch_size": _batch_size,
+    "regularizer": _choice("regularizer", REGULARIZERS),
+    "lam": lambda text: parse_lambda(text, "lambda"),
+    "decay_all": _bool("decay_all"),
+    "loss": _choice("loss", LOSSES),
+    "seed": _seed,
+    "device": _device,
+    "dtype": _choice("dtype", DTYPES),
+    "threads": _threads,
+}
+
+
+def parse_field(field: str, value: Any) -> Any:
+    """Parse and check one field's value (from text or a Python value)."""
+    return PARSERS[field](value)
+
+
+# --- the config ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    """One training run: the data, the model, the optimizer and the regularization.
+
+    ``lam`` is λ (``lambda`` in JSON and the CLI; a Python keyword here). ``batch_size`` None means
+    full batch. ``threads`` None means automatic (one thread for these small models on CPU).
+    """
+
+    preset: str
+    n_train: int
+    n_test: int
+    n_inputs: int
+    noise: float
+    width: int
+    depth: int
+    activation: str
+    norm: str
+    init: str
+    optimizer: str
+    lr: float
+    momentum: float
+    epochs: int
+    batch_size: int | None
+    regularizer: str
+    lam: float
+    decay_all: bool
+    loss: str
+    seed: int = 0
+    device: str = "auto"
+    dtype: str = "float32"
+    threads: int | None = None
+
+    def with_changes(self, **changes: Any) -> "Config":
+        """A new validated config with some fields replaced (values are parsed and checked)."""
+        parsed = {key: parse_field(key, value) for key, value in changes.items()}
+        return check(replace(self, **parsed))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: the same names as the CLI flags (λ as ``lambda``)."""
+        data = asdict(self)
+        data["lambda"] = data.pop("lam")
+        data["batch_size"] = self.effective_batch_size
+        return data
+
+    @property
+    def effective_batch_size(self) -> int:
+        return self.n_train if self.batch_size is None else self.batch_size
+
+
+CONFIG_FIELDS = tuple(f.name for f in fields(Config))
+
+
+def check(config: Config) -> Config:
+    """Checks that need more than one field. Returns the config unchanged when it is valid."""
+    if config.batch_size is not None and config.batch_size > config.n_train:
+        raise ConfigError(
+            "batch_size",
+            f"must be between 1 and the training set size {config.n_train} (got {config.batch_size})",
+        )
+    if config.regularizer == "none" and config.lam != 0:
+        raise ConfigError(
+            "lambda", f"λ = {config.lam:g} has no effect with regularizer none; use 0 or pick one of "
+            + ", ".join(r for r in REGULARIZERS if r != "none")
+        )
+    return config
+
+
+def make_config(preset: str, **overrides: Any) -> Config:
+    """The preset's config with ``overrides`` (field name -> value or text) applied and checked."""
+    from .presets import PRESETS
+
+    name = parse_field("preset", preset)
+    base = dict(PRESETS[name].config)
+    unknown = set(overrides) - set(CONFIG_FIELDS)
+    if unknown:
+        raise ConfigError(sorted(unknown)[0], f"unknown setting; allowed: {', '.join(CONFIG_FIELDS)}")
+    for key, value in overrides.items():
+        if value is not None:  # None: not given, keep the preset's value
+            base[key] = parse_field(key, value)
+    return check(Config(preset=name, **base))

@@ -1,0 +1,117 @@
+"""Data generators for the presets.
+
+Every generator draws from its own ``torch.Generator`` seeded with the config's seed, in float64
+on the CPU, so the same seed gives the same data whatever the device and dtype; the tensors are
+converted once, at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .config import Config
+from .presets import PRESETS
+
+GRID_POINTS = 200
+
+
+@dataclass
+class Dataset:
+    """Inputs are (N, n_inputs), targets (N, 1).
+
+    ``grid_x``/``grid_y`` (1-D presets): a plotting grid and the noise-free function on it.
+    ``true_weights`` (linear presets): the weights that generated the data, for the Fit chart.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    grid_x: torch.Tensor | None = None
+    grid_y: torch.Tensor | None = None
+    true_weights: torch.Tensor | None = None
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> "Dataset":
+        def move(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device=device, dtype=dtype)
+
+        return Dataset(*(move(getattr(self, name)) for name in self.__dataclass_fields__))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """``x_train, y_train, x_test, y_test`` as numpy arrays (for ``--save-data``)."""
+        names = ("x_train", "y_train", "x_test", "y_test")
+        return {name: getattr(self, name).detach().cpu().numpy() for name in names}
+
+
+def _column(t: torch.Tensor) -> torch.Tensor:
+    return t.reshape(-1, 1)
+
+
+def sine(cfg: Config, g: torch.Generator) -> Dataset:
+    """x = linspace(0, 2π, n_train), y = sin x + N(0, noise²); test: n_test fresh uniform x."""
+    x = torch.linspace(0, 2 * math.pi, cfg.n_train, dtype=torch.float64)
+    y = torch.sin(x) + cfg.noise * torch.randn(cfg.n_train, generator=g, dtype=torch.float64)
+    xt = 2 * math.pi * torch.rand(cfg.n_test, generator=g, dtype=torch.float64)
+    yt = torch.sin(xt) + cfg.noise * torch.randn(cfg.n_test, generator=g, dtype=torch.float64)
+    grid = torch.linspace(0, 2 * math.pi, GRID_POINTS, dtype=torch.float64)
+    return Dataset(_column(x), _column(y), _column(xt), _column(yt), _column(grid), _column(torch.sin(grid)))
+
+
+def _linear(cfg: Config, g: torch.Generator, w: torch.Tensor, b: float) -> Dataset:
+    n = cfg.n_train + cfg.n_test
+    x = torch.randn(n, cfg.n_inputs, generator=g, dtype=torch.float64)
+    y = x @ w + b + cfg.noise * torch.randn(n, generator=g, dtype=torch.float64)
+    y = _column(y)
+    return Dataset(x[: cfg.n_train], y[: cfg.n_train], x[cfg.n_train :], y[cfg.n_train :], true_weights=w)
+
+
+def d2l(cfg: Config, g: torch.Generator) -> Dataset:
+    """d2l: y = 0.05 + Σ 0.01·xᵢ + N(0, noise²), x ~ N(0, I)."""
+    return _linear(cfg, g, torch.full((cfg.n_inputs,), 0.01, dtype=torch.float64), 0.05)
+
+
+SPARSE_VALUES = (3.0, -2.0, 1.5, -1.0, 2.5)
+
+
+def sparse(cfg: Config, g: torch.Generator) -> Dataset:
+    """y = x·w + N(0, noise²) where w has 5 non-zero entries at random positions."""
+    w = torch.zeros(cfg.n_inputs, dtype=torch.float64)
+    k = min(len(SPARSE_VALUES), cfg.n_inputs)
+    where = torch.randperm(cfg.n_inputs, generator=g)[:k]
+    w[where] = torch.tensor(SPARSE_VALUES[:k], dtype=torch.float64)
+    return _linear(cfg, g, w, 0.0)
+
+
+def quadratic(cfg: Config, g: torch.Generator) -> Dataset:
+    """x1 = −10…9, x2 = 0…19 (n_train evenly spaced points; integers at the default 20),
+    y = 2·x1 − x2² + 1 (+ noise); test: the points half a step further on (the midpoints)."""
+    step = 19.0 / (cfg.n_train - 1)
+    t = torch.arange(cfg.n_train, dtype=torch.float64) * step
+    tt = (torch.arange(cfg.n_test, dtype=torch.float64) + 0.5) * (19.0 / max(cfg.n_test - 1, 1))
+
+    def points(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.stack([s - 10.0, s], dim=1)
+        y = 2 * x[:, 0] - x[:, 1] ** 2 + 1
+        y = y + cfg.noise * torch.randn(len(s), generator=g, dtype=torch.float64)
+        return x, _column(y)
+
+    x, y = points(t)
+    xt, yt = points(tt)
+    return Dataset(x, y, xt, yt)
+
+
+GENERATORS = {"sine": sine, "d2l": d2l, "sparse": sparse, "quadratic": quadratic}
+
+
+def make_dataset(cfg: Config) -> Dataset:
+    """The preset's data for this config, in float64 on the CPU."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    return GENERATORS[PRESETS[cfg.preset].data](cfg, g)

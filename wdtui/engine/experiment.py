@@ -1,0 +1,74 @@
+"""An experiment: a config made concrete — the data on its device, and one fixed initialization
+from which every run of the experiment starts, so that runs differ only in what they are told to
+differ in (λ, the regularizer)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .config import Config
+from .data import Dataset, make_dataset
+from .devices import resolve_device, resolve_dtype
+from .models import build_model, split_decay
+from .presets import PRESETS
+
+# Below this many multiply-adds per step, extra CPU threads cost more than they save.
+SMALL_WORK = 1 << 22
+
+
+@dataclass
+class Experiment:
+    config: Config
+    device: torch.device
+    dtype: torch.dtype
+    data: Dataset
+    base_model: nn.Module
+    decayed_names: list[str]
+    other_names: list[str]
+
+    @property
+    def fit(self) -> str:
+        return PRESETS[self.config.preset].fit
+
+    def new_model(self) -> nn.Module:
+        """A fresh copy of the initial model (same weights every time)."""
+        return copy.deepcopy(self.base_model)
+
+    def decay_summary(self) -> str:
+        """How many tensors and parameters decay acts on, e.g. for the CLI's first line."""
+        params = dict(self.base_model.named_parameters())
+        count = lambda names: sum(params[n].numel() for n in names)  # noqa: E731
+        return (f"decayed: {len(self.decayed_names)} tensors ({count(self.decayed_names)} parameters); "
+                f"not decayed: {len(self.other_names)} tensors ({count(self.other_names)} parameters)")
+
+
+def build_experiment(config: Config) -> Experiment:
+    """Data and initial model for ``config``. Raises ConfigError for an unavailable device.
+
+    Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
+    models, where thread hand-offs cost more than the arithmetic)."""
+    device = resolve_device(config.device)
+    dtype = resolve_dtype(config.dtype, device)
+    cpu_data = make_dataset(config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = build_model(config, cpu_data.n_inputs)
+    model = model.to(device=device, dtype=dtype)
+    _set_threads(config, device, model)
+    decayed, others = split_decay(model, config.decay_all)
+    return Experiment(config, device, dtype, cpu_data.to(device, dtype), model, decayed, others)
+
+
+_TORCH_THREADS = torch.get_num_threads()  # torch's own choice, restored for larger models
+
+
+def _set_threads(config: Config, device: torch.device, model: nn.Module) -> None:
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    elif device.type == "cpu":
+        work = sum(p.numel() for p in model.parameters()) * config.effective_batch_size
+        torch.set_num_threads(1 if work < SMALL_WORK else _TORCH_THREADS)

@@ -1,0 +1,63 @@
+"""What is measured on the weights after each epoch. Computed on the device as one tensor, so the
+trainer needs a single host sync per epoch for all its numbers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+HISTOGRAM_BINS = 30
+
+
+def weight_stats(params: list[torch.Tensor], with_l1: bool) -> list[torch.Tensor]:
+    """Per decayed tensor wᵢ: ‖wᵢ‖₂, then its count of non-zero entries, then (if asked) ‖wᵢ‖₁,
+    as 0-d tensors on the device, to be stacked with the losses and read in one transfer.
+    :func:`summarize` turns them into the record's numbers."""
+    stats = torch._foreach_norm(params) + torch._foreach_norm(params, 0)
+    return stats + torch._foreach_norm(params, 1) if with_l1 else stats
+
+
+@dataclass(frozen=True)
+class WeightSummary:
+    weight_norm: float  # ‖w‖₂ = sqrt(Σᵢ ‖wᵢ‖₂²): all decayed weights as one vector, not squared
+    layer_norms: list[float]  # ‖wᵢ‖₂
+    zeros: int  # entries exactly 0
+    l1_norm: float  # Σᵢ ‖wᵢ‖₁ (0 unless asked)
+
+
+def summarize(values: list[float], params: list[torch.Tensor], with_l1: bool) -> WeightSummary:
+    """The host side of :func:`weight_stats`."""
+    k = len(params)
+    layer = values[:k]
+    nonzero = values[k:2 * k]
+    total = math.sqrt(sum(v * v for v in layer))
+    zeros = sum(p.numel() for p in params) - sum(nonzero)
+    return WeightSummary(total, layer, int(zeros) if math.isfinite(zeros) else 0,
+                         sum(values[2 * k:3 * k]) if with_l1 else 0.0)
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of one layer's weights now and at initialization, over the same bin edges."""
+
+    edges: list[float]
+    counts: list[int]
+    initial: list[int]
+
+
+def histograms(named: dict[str, torch.Tensor], initial: dict[str, torch.Tensor],
+               bins: int = HISTOGRAM_BINS) -> dict[str, Histogram]:
+    """Per weight matrix (dim ≥ 2): a histogram of its values now and at initialization."""
+    out = {}
+    for name, now in named.items():
+        start = initial[name]
+        lo = float(torch.minimum(now.min(), start.min()))
+        hi = float(torch.maximum(now.max(), start.max()))
+        if not (hi > lo):
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = torch.linspace(lo, hi, bins + 1).tolist()
+        count = lambda t: torch.histc(t.detach().float().cpu(), bins, lo, hi).long().tolist()  # noqa: E731
+        out[name] = Histogram(edges, count(now), count(start))
+    return out

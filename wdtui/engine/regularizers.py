@@ -1,0 +1,102 @@
+"""The five regularizers, each stated as the update it makes.
+
+Notation: w is a decayed parameter, g = ∇L_data(w) its data gradient, λ ≥ 0, η the learning rate,
+and ``opt(g)`` the optimizer's update direction (SGD: g, or the momentum buffer; Adam: m̂/(√v̂+ε)).
+
+=========  ======================================================  ================================
+name       what it does                                            update of a decayed w
+=========  ======================================================  ================================
+none       nothing                                                 w ← w − η·opt(g)
+l2         adds the penalty λ/2·Σ‖w‖² to the loss (textbook)       w ← w − η·opt(g + λ·w)
+coupled    the optimizer's own ``weight_decay``: g += λ·w          w ← w − η·opt(g + λ·w)
+decoupled  AdamW / SGDW: shrink w, then the optimizer's step       w ← w·(1 − η·λ) − η·opt(g)
+l1         proximal soft-threshold after the step                  w ← S(w − η·opt(g), η·λ),
+                                                                   S(x, t) = sign(x)·max(|x|−t, 0)
+=========  ======================================================  ================================
+
+``l2`` and ``coupled`` are the same update (for SGD, with or without momentum, and for Adam);
+they differ in where λ·w comes from (autograd vs. an explicit add). ``decoupled`` differs from
+them for Adam: the decay bypasses the moment estimates, so every weight shrinks at the same rate
+η·λ whatever its gradient history (Loshchilov & Hutter, ICLR 2019). ``l1`` reaches exact zeros;
+for SGD it is exact proximal gradient descent (ISTA) on L_data + λ·Σ|w|.
+
+λ may be a float, or (batched sweeps) a list with one tensor per parameter that broadcasts over
+it, e.g. shape (K, 1, 1) for a stacked (K, out, in) weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import torch
+
+Lam = Union[float, Sequence[torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class Regularizer:
+    name: str
+    rule: str  # the update of a decayed weight, one line (shown in the app)
+    penalty_in_loss: bool = False  # l2: autograd differentiates λ/2·‖w‖²
+
+    def loss_penalty(self, params: list[torch.Tensor], lam: Lam) -> torch.Tensor | None:
+        """The term added to the loss before backward (``l2`` only): λ/2·Σ‖w‖²."""
+        if not self.penalty_in_loss or not params:
+            return None
+        if isinstance(lam, float):
+            return 0.5 * lam * sum(p.square().sum() for p in params)
+        return 0.5 * sum((lk * p.square()).sum() for lk, p in zip(lam, params))
+
+    def before_step(self, params: list[torch.Tensor], lam: Lam, lr: float) -> None:
+        """After backward, before ``optimizer.step()``."""
+        if not params:
+            return
+        if self.name == "coupled":
+            grads = [p.grad for p in params]
+            if isinstance(lam, float):
+                if lam:
+                    torch._foreach_add_(grads, params, alpha=lam)
+            else:
+                torch._foreach_addcmul_(grads, params, lam)
+        elif self.name == "decoupled":
+            with torch.no_grad():
+                if isinstance(lam, float):
+                    if lam:
+                        torch._foreach_mul_(params, 1.0 - lr * lam)
+                else:
+                    torch._foreach_mul_(params, [1.0 - lr * lk for lk in lam])
+
+    def after_step(self, params: list[torch.Tensor], lam: Lam, lr: float) -> None:
+        """After ``optimizer.step()``: the ``l1`` proximal step w ← sign(w)·max(|w| − η·λ, 0)."""
+        if self.name != "l1" or not params:
+            return
+        with torch.no_grad():
+            if isinstance(lam, float):
+                if lam:
+                    for p in params:
+                        p.copy_(torch.nn.functional.softshrink(p, lr * lam))
+            else:
+                for p, lk in zip(params, lam):
+                    p.copy_(p.sign() * (p.abs() - lr * lk).clamp_min(0.0))
+
+    def penalty_value(self, lam: float, weight_norm: float, l1_norm: float) -> float:
+        """The penalty this regularizer stands for, for the record: λ·‖w‖₁ for l1, λ/2·‖w‖₂²
+        for the L2 family (also for decoupled, whose objective is only implicit), 0 for none."""
+        if self.name == "none":
+            return 0.0
+        if self.name == "l1":
+            return lam * l1_norm
+        return 0.5 * lam * weight_norm * weight_norm
+
+
+REGULARIZERS: dict[str, Regularizer] = {
+    r.name: r
+    for r in (
+        Regularizer("none", "none: w ← w − η·opt(g)"),
+        Regularizer("l2", "l2: loss += λ/2·‖w‖²  ⇒  w ← w − η·opt(g + λ·w)", penalty_in_loss=True),
+        Regularizer("coupled", "coupled: g ← g + λ·w;  w ← w − η·opt(g)"),
+        Regularizer("decoupled", "decoupled: w ← w·(1 − η·λ) − η·opt(g)"),
+        Regularizer("l1", "l1: w ← sign(w)·max(|w − η·opt(g)| − η·λ, 0)"),
+    )
+}

@@ -1,0 +1,207 @@
+"""The trainer: one model, one regularizer, one λ; yields one :class:`EpochRecord` per epoch.
+
+An epoch is one pass over the training set: full batch, or mini-batches in a fresh random order
+(a shuffled index tensor on the device; no DataLoader). Each step is::
+
+    loss = L_data(model(x), y) [+ λ/2·Σ‖w‖² for l2]
+    loss.backward()
+    regularizer.before_step   # coupled: g += λ·w;  decoupled: w *= 1 − η·λ
+    optimizer.step()          # SGD (momentum) or Adam as in torch.optim, no weight decay
+    regularizer.after_step    # l1: soft-threshold by η·λ
+
+After the epoch the model is evaluated on train, test (and the plotting grid) in one forward
+pass, and every number is brought to the host in one transfer. λ and η can be changed between
+epochs; a run whose train loss or ‖w‖ becomes NaN/inf stops and is marked diverged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .control import Control
+from .experiment import Experiment
+from .optimizers import make_optimizer
+from .metrics import histograms, summarize, weight_stats
+from .records import EpochRecord
+from .regularizers import REGULARIZERS
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss convention: ``mse`` = mean (ŷ − y)²; ``half_mse`` = mean ½(ŷ − y)² (d2l's
+    ``squared_loss``, averaged over the batch)."""
+
+    name: str
+    scale: float
+
+    def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        loss = F.mse_loss(pred, target)
+        return loss if self.scale == 1.0 else self.scale * loss
+
+    def per_sample(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Unscaled per-sample losses, shape (N, 1)."""
+        return F.mse_loss(pred, target, reduction="none")
+
+
+LOSSES = {"mse": Loss("mse", 1.0), "half_mse": Loss("half_mse", 0.5)}
+
+RATE_SMOOTHING = 0.1  # weight of the newest epoch in the epochs/s moving average
+
+
+class Trainer:
+    def __init__(self, experiment: Experiment, regularizer: str | None = None, lam: float | None = None):
+        cfg = experiment.config
+        self.experiment = experiment
+        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.lam = float(cfg.lam if lam is None else lam)
+        self.lr = cfg.lr
+        self.epochs = cfg.epochs
+        self.epoch = 0
+        self.diverged = False
+        self.epochs_per_s = 0.0
+        self.model = experiment.new_model()
+        named = dict(self.model.named_parameters())
+        self.decayed_names = list(experiment.decayed_names)
+        self.decayed = [named[n] for n in self.decayed_names]
+        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.momentum)
+        self.loss_fn = LOSSES[cfg.loss]
+        self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
+        self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
+        data = experiment.data
+        self._batch = cfg.effective_batch_size
+        self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
+        self._n_train, self._n_test = len(data.x_train), len(data.x_test)
+        # Train and test (and, for detail, the plotting grid) are evaluated in one forward pass;
+        # both mean losses come from one matrix product with an averaging matrix.
+        self._eval_x = torch.cat([data.x_train, data.x_test])
+        self._eval_x_grid = self._eval_x if data.grid_x is None else torch.cat([self._eval_x, data.grid_x])
+        self._eval_y = torch.cat([data.y_train, data.y_test])
+        n_eval = self._n_train + self._n_test
+        average = torch.zeros(2, n_eval, dtype=experiment.dtype)
+        average[0, : self._n_train] = self.loss_fn.scale / self._n_train
+        average[1, self._n_train :] = self.loss_fn.scale / self._n_test
+        self._average = average.to(experiment.device)
+        self._dropout = any(m.training and "Dropout" in type(m).__name__ for m in self.model.modules())
+
+    # --- changes between epochs ------------------------------------------------------------------
+
+    def set_lambda(self, lam: float) -> None:
+        self.lam = float(lam)
+
+    def set_lr(self, lr: float) -> None:
+        self.lr = float(lr)
+        self.optimizer.lr = self.lr
+
+    def apply(self, changes: dict) -> None:
+        if "lam" in changes:
+            self.set_lambda(changes["lam"])
+        if "lr" in changes:
+            self.set_lr(changes["lr"])
+
+    @property
+    def done(self) -> bool:
+        return self.diverged or self.epoch >= self.epochs
+
+    # --- training --------------------------------------------------------------------------------
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.optimizer.zero_grad()
+        loss = self.loss_fn(self.model(x), y)
+        penalty = self.regularizer.loss_penalty(self.decayed, self.lam)
+        if penalty is not None:
+            loss = loss + penalty
+        loss.backward()
+        self.regularizer.before_step(self.decayed, self.lam, self.lr)
+        self.optimizer.step()
+        self.regularizer.after_step(self.decayed, self.lam, self.lr)
+
+    def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
+        """Train one epoch and measure it. ``stop`` is polled between mini-batches (cancellation
+        in long epochs); ``detail`` adds predictions, learned weights and histograms."""
+        started = time.perf_counter()
+        data = self.experiment.data
+        if self._batch >= self._n_train:
+            self._step(data.x_train, data.y_train)
+        else:
+            order = torch.randperm(self._n_train, generator=self._shuffle, device=self.experiment.device)
+            for index in order.split(self._batch):
+                self._step(data.x_train[index], data.y_train[index])
+                if stop is not None and stop():
+                    break
+        self.epoch += 1
+        record = self._measure(detail)
+        elapsed = time.perf_counter() - started
+        rate = 1.0 / max(elapsed, 1e-9)
+        self.epochs_per_s = rate if self.epoch == 1 else (
+            (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
+        record.epochs_per_s = self.epochs_per_s
+        return record
+
+    @torch.no_grad()
+    def _measure(self, detail: bool) -> EpochRecord:
+        if self._dropout:
+            self.model.eval()
+        out = self.model(self._eval_x_grid if detail else self._eval_x)
+        if self._dropout:
+            self.model.train()
+        n_tr, n_eval = self._n_train, self._n_train + self._n_test
+        losses = (self._average @ self.loss_fn.per_sample(out[:n_eval], self._eval_y)).reshape(-1)
+        with_l1 = self.regularizer.name == "l1"
+        stats = weight_stats(self.decayed, with_l1)
+        values = torch.cat([losses, torch.stack(stats)]).tolist() if stats else losses.tolist()  # one sync
+        train, test = values[:2]
+        w = summarize(values[2:], self.decayed, with_l1)
+        diverged = not (math.isfinite(train) and math.isfinite(w.weight_norm))
+        self.diverged = self.diverged or diverged
+        record = EpochRecord(
+            epoch=self.epoch, lam=self.lam, lr=self.lr, train_loss=train, test_loss=test,
+            penalty=self.regularizer.penalty_value(self.lam, w.weight_norm, w.l1_norm),
+            weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
+            zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
+        )
+        if detail:
+            record.train_prediction = out[:n_tr].reshape(-1).tolist()
+            record.test_prediction = out[n_tr:n_eval].reshape(-1).tolist()
+            if len(out) > n_eval:
+                record.prediction = out[n_eval:].reshape(-1).tolist()
+            if len(self._weights) == 1:
+                record.weights = next(iter(self._weights.values())).reshape(-1).tolist()
+            record.histograms = histograms(self._weights, self._initial)
+        return record
+
+    def records(self, control: Control | None = None,
+                detail: Callable[[int], bool] | None = None) -> Iterator[EpochRecord]:
+        """Epochs until the configured count, divergence or cancellation."""
+        for records in train_together([self], control, detail):
+            yield records[0]
+
+
+def train_together(trainers: Sequence[Trainer], control: Control | None = None,
+                   detail: Callable[[int], bool] | None = None) -> Iterator[list[EpochRecord]]:
+    """Advance several trainers in lockstep, one epoch each per iteration, until all are done.
+
+    With a ``control``: waits while paused, stops when cancelled (also between mini-batches), and
+    applies λ changes to the first trainer (the others are baselines, e.g. λ = 0) and lr changes
+    to all. ``detail(epoch)`` says which epochs carry the detail fields. A trainer that is done
+    (finished or diverged) repeats its last record while the others go on.
+    """
+    stop = (lambda: control.cancelled) if control is not None else None
+    last: list[EpochRecord | None] = [None] * len(trainers)
+    while not all(t.done for t in trainers):
+        if control is not None:
+            if not control.wait():
+                return
+            changes = control.take_changes()
+            for i, trainer in enumerate(trainers):
+                trainer.apply(changes if i == 0 else {k: v for k, v in changes.items() if k != "lam"})
+        for i, trainer in enumerate(trainers):
+            if not trainer.done:
+                last[i] = trainer.run_epoch(detail=bool(detail and detail(trainer.epoch + 1)), stop=stop)
+        if control is not None and control.cancelled:
+            return
+        yield list(last)  # type: ignore[arg-type]
