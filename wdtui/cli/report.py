@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -24,7 +25,7 @@ def _number(value: float) -> str:
 
 
 def print_summary(results: Sequence[RunResult]) -> None:
-    table = Table(title="final epoch")
+    table = Table(title="final epoch", box=box.SIMPLE_HEAD)
     for column in ("regularizer", "λ", "epochs", "train loss", "test loss", "‖w‖", "zeros", "diverged"):
         table.add_column(column, justify="left" if column == "regularizer" else "right")
     for r in results:
@@ -32,11 +33,14 @@ def print_summary(results: Sequence[RunResult]) -> None:
         table.add_row(r.regularizer, f"{r.lam:g}", str(r.epochs), _number(final["train_loss"]),
                       _number(final["test_loss"]), _number(final["weight_norm"]), str(final["zeros"]),
                       "[red]yes[/]" if r.diverged else "no")
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: no terminal width to respect
+        console.width = 120
+    console.print(table)
     diverged = [r for r in results if r.diverged]
     if diverged:
         lams = ", ".join(f"{r.regularizer} λ={r.lam:g} (epoch {r.epochs})" for r in diverged)
-        Console(stderr=True).print(f"[red]diverged (loss became NaN/inf): {lams}[/]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss became NaN/inf): {lams}[/]")
 
 
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],

@@ -58,7 +58,9 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """t ← t + 1;  m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;
-    w ← w − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)      (torch.optim.Adam, amsgrad off)."""
+    w ← w − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)      (torch.optim.Adam, amsgrad off),
+    computed as w ← w − η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε·√(1 − β₂ᵗ)), the same value with
+    one operation fewer (Kingma & Ba's own rearrangement, with ε rescaled so it is exact)."""
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
@@ -79,11 +81,10 @@ class Adam(Optimizer):
         torch._foreach_lerp_(self.m, grads, 1 - self.beta1)
         torch._foreach_mul_(self.v, self.beta2)
         torch._foreach_addcmul_(self.v, grads, grads, 1 - self.beta2)
-        step_size = self.lr / (1 - self.beta1 ** self.t)
+        root = math.sqrt(1 - self.beta2 ** self.t)
         denom = torch._foreach_sqrt(self.v)
-        torch._foreach_div_(denom, math.sqrt(1 - self.beta2 ** self.t))
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(params, self.m, denom, -step_size)
+        torch._foreach_add_(denom, self.eps * root)
+        torch._foreach_addcdiv_(params, self.m, denom, -self.lr * root / (1 - self.beta1 ** self.t))
 
 
 def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: float, momentum: float) -> Optimizer:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .metrics import Histogram
+if TYPE_CHECKING:  # metrics needs torch; records must load without it (wdtui run --help)
+    from .metrics import Histogram
 
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "penalty", "weight_norm", "zeros",
                 "lambda", "lr", "epochs_per_s")

@@ -64,6 +64,7 @@ class Trainer:
         self.epoch = 0
         self.diverged = False
         self.epochs_per_s = 0.0
+        self.last_record: EpochRecord | None = None
         self.model = experiment.new_model()
         named = dict(self.model.named_parameters())
         self.decayed_names = list(experiment.decayed_names)
@@ -140,6 +141,7 @@ class Trainer:
         self.epochs_per_s = rate if self.epoch == 1 else (
             (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
         record.epochs_per_s = self.epochs_per_s
+        self.last_record = record
         return record
 
     @torch.no_grad()

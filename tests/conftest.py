@@ -1,0 +1,61 @@
+"""Shared helpers: build an experiment, train to the end, and a plain-PyTorch reference loop."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+import torch
+
+from wdtui.engine.config import make_config
+from wdtui.engine.experiment import Experiment, build_experiment
+from wdtui.engine.trainer import Trainer
+
+
+def experiment(preset: str, **overrides) -> Experiment:
+    return build_experiment(make_config(preset, **overrides))
+
+
+def trained(exp: Experiment, regularizer: str, lam: float) -> Trainer:
+    trainer = Trainer(exp, regularizer, lam)
+    for _ in trainer.records():
+        pass
+    return trainer
+
+
+def reference_run(exp: Experiment, make_opt: Callable[[list, list], torch.optim.Optimizer],
+                  penalty: Callable[[list], torch.Tensor] | None = None) -> torch.nn.Module:
+    """The demo's plain loop on the experiment's data and initialization: full batch, torch.optim.
+    ``make_opt(decayed, others)`` builds the optimizer from the two parameter groups."""
+    cfg = exp.config
+    assert cfg.batch_size is None or cfg.batch_size >= cfg.n_train, "reference loop is full batch"
+    model = exp.new_model()
+    named = dict(model.named_parameters())
+    decayed = [named[n] for n in exp.decayed_names]
+    others = [named[n] for n in exp.other_names]
+    opt = make_opt(decayed, others)
+    scale = 0.5 if cfg.loss == "half_mse" else 1.0
+    for _ in range(cfg.epochs):
+        opt.zero_grad()
+        loss = scale * torch.nn.functional.mse_loss(model(exp.data.x_train), exp.data.y_train)
+        if penalty is not None:
+            loss = loss + penalty(decayed)
+        loss.backward()
+        opt.step()
+    return model
+
+
+def max_rel_diff(a: torch.nn.Module, b: torch.nn.Module) -> float:
+    """Largest relative difference between two models' parameters."""
+    worst = 0.0
+    for p, q in zip(a.parameters(), b.parameters()):
+        p, q = p.detach(), q.detach()
+        scale = max(float(q.abs().max()), 1e-300)
+        worst = max(worst, float((p - q).abs().max()) / scale)
+    return worst
+
+
+@pytest.fixture
+def sine64() -> Experiment:
+    """The sine preset, short, in float64."""
+    return experiment("sine", epochs=60, dtype="float64")

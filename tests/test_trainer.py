@@ -1,0 +1,143 @@
+"""The trainer: records, control (pause/step/cancel, λ and lr changes), divergence, determinism."""
+
+import math
+import threading
+
+import torch
+
+from conftest import experiment, trained
+from wdtui.engine.control import Control
+from wdtui.engine.trainer import Trainer, train_together
+
+
+def test_one_record_per_epoch_with_consistent_numbers():
+    exp = experiment("sine", epochs=5, dtype="float64")
+    trainer = Trainer(exp, "l2", 0.1)
+    records = list(trainer.records())
+    assert [r.epoch for r in records] == [1, 2, 3, 4, 5]
+    last = records[-1]
+    weights = [p.detach() for n, p in trainer.model.named_parameters() if n in exp.decayed_names]
+    norm = math.sqrt(sum(float(w.square().sum()) for w in weights))
+    assert math.isclose(last.weight_norm, norm, rel_tol=1e-12)  # ‖w‖₂, not squared
+    assert math.isclose(last.penalty, 0.5 * 0.1 * norm**2, rel_tol=1e-12)
+    assert set(last.layer_norms) == set(exp.decayed_names)
+    pred = trainer.model(exp.data.x_train).detach()
+    assert math.isclose(last.train_loss, float(((pred - exp.data.y_train) ** 2).mean()), rel_tol=1e-12)
+    pred = trainer.model(exp.data.x_test).detach()
+    assert math.isclose(last.test_loss, float(((pred - exp.data.y_test) ** 2).mean()), rel_tol=1e-12)
+    assert last.epochs_per_s > 0 and last.prediction is None  # detail only on request
+
+
+def test_half_mse_and_l1_penalty_are_recorded_in_their_conventions():
+    exp = experiment("d2l", epochs=2, dtype="float64")
+    trainer = trained(exp, "l1", 0.2)
+    rec = trainer.last_record
+    w = trainer.model[0].weight.detach()
+    assert math.isclose(rec.penalty, 0.2 * float(w.abs().sum()), rel_tol=1e-12)
+    pred = trainer.model(exp.data.x_train).detach()
+    assert math.isclose(rec.train_loss, 0.5 * float(((pred - exp.data.y_train) ** 2).mean()), rel_tol=1e-12)
+
+
+def test_detail_has_grid_prediction_weights_and_histograms():
+    exp = experiment("sine", epochs=1)
+    rec = Trainer(exp).run_epoch(detail=True)
+    assert len(rec.prediction) == len(exp.data.grid_x) == 200
+    assert len(rec.train_prediction) == 100 and len(rec.test_prediction) == 100
+    assert set(rec.histograms) == {"0.weight", "2.weight"}
+    h = rec.histograms["0.weight"]
+    assert sum(h.counts) == sum(h.initial) == 64 and len(h.edges) == len(h.counts) + 1
+    lin = Trainer(experiment("d2l", epochs=1)).run_epoch(detail=True)
+    assert len(lin.weights) == 200 and lin.prediction is None
+
+
+def test_same_seed_gives_identical_numbers_and_another_seed_does_not():
+    def numbers(seed):
+        t = trained(experiment("d2l", epochs=10, seed=seed), "l2", 3.0)
+        return [(r.train_loss, r.test_loss, r.weight_norm) for r in [t.last_record]] + [
+            tuple(p.detach().reshape(-1)[:5].tolist()) for p in t.model.parameters()]
+
+    assert numbers(7) == numbers(7)
+    assert numbers(7) != numbers(8)
+
+
+def test_lambda_and_lr_changes_apply_at_the_next_epoch_without_restart():
+    exp = experiment("sine", epochs=10)
+    control = Control()
+    trainer = Trainer(exp, "coupled", 0.0)
+    seen = []
+    for record in trainer.records(control):
+        seen.append((record.epoch, record.lam, record.lr))
+        if record.epoch == 3:
+            control.set_lambda(0.5)
+            control.set_lr(0.001)
+    assert seen[2] == (3, 0.0, 0.01) and seen[3] == (4, 0.5, 0.001)
+    assert seen[-1][0] == 10  # the run went on to the end: no restart
+
+
+def test_pause_step_and_cancel_from_another_thread():
+    exp = experiment("sine", epochs=1000)
+    control = Control(paused=True)
+    trainer = Trainer(exp)
+    epochs = []
+    worker = threading.Thread(target=lambda: epochs.extend(r.epoch for r in trainer.records(control)))
+    worker.start()
+    worker.join(0.3)
+    assert epochs == []  # paused: nothing runs
+    control.step(2)
+    for _ in range(100):
+        if len(epochs) == 2:
+            break
+        worker.join(0.05)
+    worker.join(0.2)
+    assert epochs == [1, 2]  # exactly two epochs, then paused again
+    control.resume()
+    worker.join(0.2)
+    control.cancel()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert 2 < len(epochs) < 1000 and epochs == list(range(1, len(epochs) + 1))
+
+
+def test_cancel_is_seen_between_mini_batches():
+    exp = experiment("d2l", epochs=1, batch_size=1)
+    trainer = Trainer(exp)
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) >= 3
+
+    trainer.run_epoch(stop=stop)
+    assert len(calls) == 3  # stopped after the third of 20 mini-batches
+
+
+def test_divergence_stops_the_run_and_is_marked():
+    exp = experiment("sine", epochs=200, optimizer="sgd", lr=50.0)
+    trainer = Trainer(exp, "none", 0.0)
+    records = list(trainer.records())
+    assert records[-1].diverged and trainer.diverged
+    assert len(records) < 200
+    assert not any(r.diverged for r in records[:-1])
+
+
+def test_lockstep_keeps_baseline_lambda_and_shares_lr():
+    exp = experiment("sine", epochs=4)
+    main, baseline = Trainer(exp, "coupled", 0.01), Trainer(exp, "coupled", 0.0)
+    control = Control()
+    rows = []
+    for recs in train_together([main, baseline], control):
+        rows.append(recs)
+        if recs[0].epoch == 1:
+            control.set_lambda(0.2)
+            control.set_lr(0.02)
+    assert [r[0].lam for r in rows] == [0.01, 0.2, 0.2, 0.2]
+    assert [r[1].lam for r in rows] == [0.0] * 4
+    assert rows[-1][1].lr == 0.02
+    # same data and initialization: the first epoch differs only through λ
+    assert rows[0][0].weight_norm != rows[0][1].weight_norm
+
+
+def test_float64_and_float32_start_from_the_same_weights():
+    a = experiment("sine", dtype="float32").base_model[0].weight
+    b = experiment("sine", dtype="float64").base_model[0].weight
+    assert b.dtype == torch.float64 and torch.equal(a.double(), b)
