@@ -1,25 +1,53 @@
-"""``wdtui [options]``: open the app (placeholder until the app lands)."""
+"""``wdtui [options]``: open the app with these settings."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Sequence
 
+from ..engine.config import Config, ConfigError, make_config
 from .main import COMMANDS
-from .options import Parser, add_engine_options
+from .options import Parser, add_engine_options, config_error, overrides
 
 
 def build_parser() -> Parser:
     commands = "\n".join(f"  wdtui {name:<9} {help}" for name, (_, help) in COMMANDS.items())
-    import argparse
-
-    parser = Parser(prog="wdtui", formatter_class=argparse.RawDescriptionHelpFormatter,
-                    description="Explore weight decay by training small networks live.\n\ncommands:\n" + commands
-                    + "\n\n`wdtui COMMAND --help` for each command's options.")
+    parser = Parser(
+        prog="wdtui", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Explore weight decay by training small networks live: `wdtui` opens the app "
+        "(space starts training, ] and [ move λ while it trains, ctrl+p lists every command).\n\n"
+        "commands:\n" + commands + "\n\n`wdtui COMMAND --help` for each command's options.",
+        epilog="example: wdtui --preset d2l --lambda 3 --compare",
+    )
     add_engine_options(parser, lambdas=False)
+    parser.add_argument("--compare", action="store_true", help="train a λ = 0 run beside it")
     return parser
 
 
+def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
+               regularizer: str | None) -> Config:
+    """The validated config; an explicit non-CPU device is checked here (this loads torch), so
+    that an unavailable device is refused before the screen opens."""
+    try:
+        extra = {} if lam is None else {"lam": lam}
+        if regularizer is not None:
+            extra["regularizer"] = regularizer
+        config = make_config(args.preset, **overrides(args), **extra)
+        if config.device not in ("auto", "cpu"):
+            from ..engine.devices import resolve_device
+
+            resolve_device(config.device)
+    except ConfigError as error:
+        config_error(parser.prog, error)
+    return config
+
+
 def main(argv: Sequence[str]) -> int:
-    build_parser().parse_args(argv)
-    print("the app is not built yet; try `wdtui run`")
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = app_config(parser, args, args.lam, args.regularizer)
+    from ..app.app import WdtuiApp
+
+    app = WdtuiApp(config, compare=args.compare)
+    app.run()
+    return app.return_code or 0

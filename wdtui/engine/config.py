@@ -16,6 +16,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Callable
 
 REGULARIZERS = ("none", "l2", "coupled", "decoupled", "l1")
+# The update each regularizer makes to a decayed weight w (g: its data gradient, η: lr, opt(g):
+# the optimizer's direction). Shown in the app; the implementation is regularizers.py.
+REGULARIZER_RULES = {
+    "none": "none: w ← w − η·opt(g)",
+    "l2": "l2: loss += λ/2·‖w‖²  ⇒  w ← w − η·opt(g + λ·w)",
+    "coupled": "coupled: g ← g + λ·w;  w ← w − η·opt(g)",
+    "decoupled": "decoupled: w ← w·(1 − η·λ) − η·opt(g)",
+    "l1": "l1: w ← S(w − η·opt(g), η·λ),  S(x, t) = sign(x)·max(|x| − t, 0)",
+}
 OPTIMIZERS = ("sgd", "adam")
 ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid", "identity")
 NORMS = ("none", "layernorm")

@@ -1,10 +1,11 @@
-"""Run control shared between a UI thread and the training loop: pause, step, cancel, and λ/lr
-changes that take effect at the next epoch boundary. Thread-safe; knows nothing of any screen."""
+"""Run control shared between a UI thread and the training loop: pause, step, cancel, and changes
+(λ, lr, regularizer, epoch count) that take effect at the next epoch boundary, without restarting.
+Thread-safe; knows nothing of any screen."""
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 
 class Control:
@@ -51,18 +52,28 @@ class Control:
     def set_lr(self, value: float) -> None:
         self._change("lr", value)
 
+    def set_regularizer(self, name: str) -> None:
+        self._change("regularizer", name)
+
+    def set_epochs(self, epochs: int) -> None:
+        """A new total epoch count (a run that has already done more stops after this epoch)."""
+        self._change("epochs", epochs)
+
     def _change(self, key: str, value: Any) -> None:
         with self._cond:
             self._changes[key] = value
 
     def take_changes(self) -> dict[str, Any]:
-        """The λ/lr changes asked for since the last call (latest value wins)."""
+        """The changes asked for since the last call (latest value wins)."""
         with self._cond:
             changes, self._changes = self._changes, {}
             return changes
 
-    def wait(self) -> bool:
-        """Block until the next epoch may run. False when cancelled."""
+    def wait(self, on_block: Callable[[], None] | None = None) -> bool:
+        """Block until the next epoch may run. False when cancelled. ``on_block`` is called (once,
+        outside the lock) just before blocking, e.g. to publish the state the run pauses in."""
+        if on_block is not None and self._paused and not self._steps and not self._cancelled:
+            on_block()
         with self._cond:
             while self._paused and not self._steps and not self._cancelled:
                 self._cond.wait()

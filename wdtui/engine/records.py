@@ -61,7 +61,6 @@ class RunResult:
     history: dict[str, list] = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
     layer_norms: dict[str, list[float]] = field(default_factory=dict)
     diverged: bool = False
-    last: EpochRecord | None = None
 
     def add(self, record: EpochRecord) -> None:
         for key in HISTORY_KEYS:
@@ -69,16 +68,24 @@ class RunResult:
         for name, norm in record.layer_norms.items():
             self.layer_norms.setdefault(name, []).append(norm)
         self.diverged = self.diverged or record.diverged
-        self.last = record
 
     @property
     def epochs(self) -> int:
         return len(self.history["epoch"])
 
+    def upto(self, n: int) -> "RunResult":
+        """A copy holding the first ``n`` epochs: a consistent view of a history that another
+        thread keeps appending to (each list is sliced whole, under the GIL)."""
+        copy = RunResult(self.regularizer, self.lam, diverged=self.diverged and n >= self.epochs)
+        copy.history = {key: values[:n] for key, values in self.history.items()}
+        copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
+        return copy
+
     def final(self) -> dict[str, float]:
-        if self.last is None:
+        """The last epoch's numbers (NaN before the first epoch)."""
+        if not self.epochs:
             return {key: math.nan for key in FINAL_KEYS}
-        return {key: self.last.value(key) for key in FINAL_KEYS}
+        return {key: self.history[key][-1] for key in FINAL_KEYS}
 
     def to_dict(self) -> dict[str, Any]:
         """The ``runs[i]`` entry of the JSON document (see README, "JSON format")."""

@@ -31,6 +31,9 @@ from typing import Sequence, Union
 
 import torch
 
+from .config import REGULARIZER_RULES
+from .config import REGULARIZERS as REGULARIZER_NAMES
+
 Lam = Union[float, Sequence[torch.Tensor]]
 
 
@@ -91,12 +94,6 @@ class Regularizer:
 
 
 REGULARIZERS: dict[str, Regularizer] = {
-    r.name: r
-    for r in (
-        Regularizer("none", "none: w ← w − η·opt(g)"),
-        Regularizer("l2", "l2: loss += λ/2·‖w‖²  ⇒  w ← w − η·opt(g + λ·w)", penalty_in_loss=True),
-        Regularizer("coupled", "coupled: g ← g + λ·w;  w ← w − η·opt(g)"),
-        Regularizer("decoupled", "decoupled: w ← w·(1 − η·λ) − η·opt(g)"),
-        Regularizer("l1", "l1: w ← sign(w)·max(|w − η·opt(g)| − η·λ, 0)"),
-    )
+    name: Regularizer(name, REGULARIZER_RULES[name], penalty_in_loss=name == "l2")
+    for name in REGULARIZER_NAMES
 }

@@ -99,10 +99,15 @@ class Trainer:
         self.optimizer.lr = self.lr
 
     def apply(self, changes: dict) -> None:
+        """Changes between epochs: ``lam``, ``lr``, ``regularizer`` (a name), ``epochs``."""
         if "lam" in changes:
             self.set_lambda(changes["lam"])
         if "lr" in changes:
             self.set_lr(changes["lr"])
+        if "regularizer" in changes:
+            self.regularizer = REGULARIZERS[changes["regularizer"]]
+        if "epochs" in changes:
+            self.epochs = int(changes["epochs"])
 
     @property
     def done(self) -> bool:
@@ -135,7 +140,7 @@ class Trainer:
                 if stop is not None and stop():
                     break
         self.epoch += 1
-        record = self._measure(detail)
+        record = self.measure(detail)
         elapsed = time.perf_counter() - started
         rate = 1.0 / max(elapsed, 1e-9)
         self.epochs_per_s = rate if self.epoch == 1 else (
@@ -145,7 +150,8 @@ class Trainer:
         return record
 
     @torch.no_grad()
-    def _measure(self, detail: bool) -> EpochRecord:
+    def measure(self, detail: bool = False) -> EpochRecord:
+        """The record of the model as it is now (after ``self.epoch`` epochs), without training."""
         if self._dropout:
             self.model.eval()
         out = self.model(self._eval_x_grid if detail else self._eval_x)
@@ -184,19 +190,21 @@ class Trainer:
 
 
 def train_together(trainers: Sequence[Trainer], control: Control | None = None,
-                   detail: Callable[[int], bool] | None = None) -> Iterator[list[EpochRecord]]:
+                   detail: Callable[[int], bool] | None = None,
+                   on_block: Callable[[], None] | None = None) -> Iterator[list[EpochRecord]]:
     """Advance several trainers in lockstep, one epoch each per iteration, until all are done.
 
-    With a ``control``: waits while paused, stops when cancelled (also between mini-batches), and
-    applies λ changes to the first trainer (the others are baselines, e.g. λ = 0) and lr changes
-    to all. ``detail(epoch)`` says which epochs carry the detail fields. A trainer that is done
-    (finished or diverged) repeats its last record while the others go on.
+    With a ``control``: waits while paused (calling ``on_block`` first), stops when cancelled (also
+    between mini-batches), and applies λ changes to the first trainer (the others are baselines,
+    e.g. λ = 0) and the other changes to all. ``detail(epoch)`` says which epochs carry the detail
+    fields. A trainer that is done (finished or diverged) repeats its last record while the others
+    go on.
     """
     stop = (lambda: control.cancelled) if control is not None else None
     last: list[EpochRecord | None] = [None] * len(trainers)
     while not all(t.done for t in trainers):
         if control is not None:
-            if not control.wait():
+            if not control.wait(on_block):
                 return
             changes = control.take_changes()
             for i, trainer in enumerate(trainers):

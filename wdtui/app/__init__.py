@@ -1,0 +1,1 @@
+"""The Textual app. Imports textual; the engine never imports this package."""

@@ -1,0 +1,363 @@
+"""The explorer: a sidebar of settings, live charts, a status line.
+
+Training runs in a thread worker (:mod:`.session`) that posts messages; this module only reacts to
+them and to the user. Redraws are budgeted: while training, at most one chart is rebuilt per tick
+(the stalest), and only as often as keeps chart building under ``REDRAW_SHARE`` of the time, so
+the worker, which needs the same interpreter lock, keeps its speed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from ..engine.config import REGULARIZER_RULES, Config, ConfigError, make_config
+from ..engine.control import Control
+from ..engine.export import document, write_text
+from ..engine.presets import PRESETS
+from .commands import WdtuiCommands
+from .ladder import lambda_down, lambda_up
+from .messages import Progress, SessionFailed, SessionReady, Snapshot
+from .session import TrainingSession
+from .widgets.charts import Chart, FitChart, HistogramChart, LossChart, NormChart
+from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
+from .widgets.status import StatusLine
+
+REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
+REDRAW_SHARE = 0.05  # while training, chart building may take at most this share of the time
+MIN_SIZE = (60, 20)
+LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs; λ too, held apart
+RESTART_FIELDS = ("n_train", "noise", "seed", "width", "depth", "activation", "optimizer",
+                  "batch_size", "device", "decay_all")
+
+
+class WdtuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "wdtui"
+    AUTO_FOCUS = None  # keys go to the app until a field is chosen
+    COMMANDS = App.COMMANDS | {WdtuiCommands}
+    BINDINGS = [
+        Binding("space", "toggle", "start/pause"),
+        Binding("n", "step", "step"),
+        Binding("r", "reset", "reset"),
+        Binding("right_square_bracket", "lambda_up", "λ+", key_display="]"),
+        Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
+        Binding("c", "compare", "compare"),
+        Binding("s", "screenshot", "svg"),
+        Binding("e", "export", "export"),
+        Binding("q", "quit", "quit"),
+        Binding("escape", "unfocus", "leave field", show=False),
+    ]
+
+    def __init__(self, config: Config, *, compare: bool = False, compare_lam: float = 0.0,
+                 autostart: bool = False, snapshot_path: str | None = None, deterministic: bool = False):
+        super().__init__()
+        self.lam = config.lam
+        self.config = config
+        self.compare = compare
+        self.compare_lam = compare_lam
+        self.autostart = autostart or snapshot_path is not None
+        self.snapshot_path = snapshot_path
+        self.deterministic = deterministic or snapshot_path is not None
+        self.control: Control | None = None
+        self.session_number = 0
+        self.session: TrainingSession | None = None
+        self.ready: SessionReady | None = None
+        self.snapshot: Snapshot | None = None
+        self.device = ""
+        self.note = ""
+        self._charts_free_at = 0.0
+        self._worker: Worker | None = None
+
+    # --- layout ------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        devices = ["auto", "cpu"] + ([self.config.device] if self.config.device not in ("auto", "cpu") else [])
+        with Horizontal(id="body"):
+            yield Sidebar(self.config, self.lam, self.compare, self.compare_lam, devices)
+            with TabbedContent(id="tabs", initial="charts"):
+                with TabPane("Charts", id="charts"):
+                    yield FitChart("fit", id="fit")
+                    with Horizontal(id="lower"):
+                        yield LossChart("loss (log)", id="loss")
+                        yield NormChart("‖w‖₂", id="norm")
+                with TabPane("Weights", id="weights"):
+                    yield VerticalScroll(id="histograms")
+        yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_rule()
+        self._fit_to_size()
+        self.start_session(self.autostart)
+        self.set_interval(REDRAW_INTERVAL, self.redraw)
+
+    def on_unmount(self) -> None:
+        # However the app ends (quit, error, ctrl+c), the training thread must not outlive it.
+        if self.control is not None:
+            self.control.cancel()
+
+    def on_resize(self) -> None:
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        width, height = self.size
+        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
+
+    # --- sessions ----------------------------------------------------------------------------------
+
+    @property
+    def session_config(self) -> Config:
+        lam = self.lam if self.config.regularizer != "none" else 0.0
+        return dataclasses.replace(self.config, lam=lam)
+
+    def start_session(self, autostart: bool, note: str = "") -> None:
+        """A new run from epoch 0 (same seed: same data and initialization)."""
+        if self.control is not None:
+            self.control.cancel()
+        self.session_number += 1
+        self.control = Control(paused=not autostart)
+        self.ready = None
+        self.snapshot = None
+        self.note = note
+        self.session = TrainingSession(self.session_number, self.session_config, self.compare,
+                                       self.post_message, self.control, PRESETS[self.config.preset].fit,
+                                       compare_lam=self.compare_lam)
+        self._worker = self._train(self.session)
+        self.redraw()
+
+    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def _train(self, session: TrainingSession) -> None:
+        session.run()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._worker and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.note = f"training stopped: {type(error).__name__}: {error}"
+            self.notify(self.note, severity="error", timeout=10)
+            self.redraw()
+
+    def on_session_ready(self, message: SessionReady) -> None:
+        if message.session != self.session_number:
+            return
+        self.ready = message
+        self.snapshot = message.snapshot
+        self.device = message.device
+        sidebar = self.query_one(Sidebar)
+        sidebar.show_devices(["auto"] + message.devices, self.config.device)
+        sidebar.query_one("#decay-summary", Static).update(message.decay_summary)
+        self._mount_histograms(message.snapshot)
+        self._feed_charts()
+        self.redraw(force=True)
+
+    def on_progress(self, message: Progress) -> None:
+        if message.snapshot.session != self.session_number or self.ready is None:
+            return
+        self.snapshot = message.snapshot
+        self._feed_charts()
+        if message.snapshot.finished:
+            self.redraw(force=True)
+            if self.snapshot_path:
+                self.call_after_refresh(self._save_snapshot_and_exit)
+
+    def on_session_failed(self, message: SessionFailed) -> None:
+        if message.session != self.session_number:
+            return
+        self.note = f"cannot start: {message.field}: {message.error}"
+        self.notify(self.note, severity="error", timeout=10)
+        if self.snapshot_path:
+            self.exit(2, return_code=2,
+                      message=f"wdtui snapshot: error: argument --{message.field}: {message.error}")
+        self.redraw()
+
+    # --- charts and status ---------------------------------------------------------------------
+
+    def _mount_histograms(self, snapshot: Snapshot) -> None:
+        box = self.query_one("#histograms", VerticalScroll)
+        box.remove_children()
+        layers = list((snapshot.records[0].histograms or {}).keys())
+        box.mount_all(HistogramChart(layer, classes="histogram") for layer in layers)
+
+    def _feed_charts(self) -> None:
+        """Hand the latest state to every chart (cheap); building happens at redraw."""
+        snap, ready = self.snapshot, self.ready
+        self.query_one(FitChart).update((ready.data, snap))
+        for chart in (self.query_one(LossChart), self.query_one(NormChart)):
+            chart.update((ready.results, snap))
+        for chart in self.query(HistogramChart):
+            chart.update(snap)
+
+    def redraw(self, force: bool = False) -> None:
+        """Status every tick; charts within the budget (all of them when not training)."""
+        self.query_one(StatusLine).show(self.snapshot, self.lam, self.config.regularizer, self.device,
+                                        show_speed=not self.deterministic, note=self.note)
+        stale = [c for c in self.query(Chart) if c.stale and c.data is not None and c.region.area]
+        if not stale:
+            return
+        training = self.snapshot is not None and self.snapshot.running
+        if force or not training:
+            for chart in stale:
+                chart.refresh()
+            return
+        now = time.perf_counter()
+        if now < self._charts_free_at:
+            return
+        chart = min(stale, key=lambda c: c.built_at)  # the one shown longest
+        chart.refresh()
+        self._charts_free_at = now + chart.cost / REDRAW_SHARE
+
+    def _show_rule(self) -> None:
+        self.query_one("#rule", Static).update(REGULARIZER_RULES[self.config.regularizer])
+
+    # --- changes from the sidebar ----------------------------------------------------------------
+
+    @on(FieldCommitted)
+    def _field_committed(self, message: FieldCommitted) -> None:
+        self.apply_change(message.field, message.value)
+
+    def apply_change(self, field: str, value) -> None:
+        if field == "preset":
+            self.load_preset(value)
+            return
+        if field == "compare":
+            self.compare = value
+            self._restart(f"compare {'on' if value else 'off'}: run restarted")
+            return
+        if field == "lam":
+            self.lam = value
+            self.query_one("#field-lam", Field).set_value(f"{value:.4g}")
+            if self.control is not None:
+                self.control.set_lambda(self.session_config.lam)
+            self.redraw()
+            return
+        try:
+            config = self.config.with_changes(**{field: value})
+        except ConfigError as error:
+            self._field_error(error)
+            return
+        self.config = config
+        if field in LIVE_FIELDS:
+            if field == "regularizer":
+                self._show_rule()
+                self.control.set_regularizer(value)
+                self.control.set_lambda(self.session_config.lam)
+            elif field == "lr":
+                self.control.set_lr(value)
+            else:
+                self.control.set_epochs(value)
+            self.redraw()
+        else:
+            self._restart(f"{field} changed: run restarted")
+
+    def _field_error(self, error: ConfigError) -> None:
+        widget = self.query(f"#field-{error.field}")
+        if widget and isinstance(widget.first(), Field):
+            widget.first(Field).show_error(error.message)
+        self.notify(f"{error.field}: {error.message}", severity="error")
+
+    def _restart(self, note: str) -> None:
+        running = self.snapshot is not None and self.snapshot.running
+        self.start_session(autostart=running, note=note)
+        self.notify(note)
+
+    def load_preset(self, name: str) -> None:
+        """All of the preset's settings (device kept), a new run."""
+        config = make_config(name, device=self.config.device)
+        self.config = dataclasses.replace(config, lam=config.lam)
+        self.lam = config.lam
+        self.query_one(Sidebar).show_config(self.config, self.lam)
+        self._show_rule()
+        self.start_session(autostart=False, note=f"preset {name}")
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def action_toggle(self) -> None:
+        if self.control is None:
+            return
+        if self.snapshot is not None and self.snapshot.finished:
+            self.start_session(autostart=True)
+        elif self.control.paused:
+            self.note = ""
+            self.control.resume()
+            if self.snapshot is not None:
+                self.snapshot = dataclasses.replace(self.snapshot, running=True)
+        else:
+            self.control.pause()
+        self.redraw()
+
+    def action_step(self) -> None:
+        if self.snapshot is not None and self.snapshot.finished:
+            self.notify("the run is finished: r resets it")
+            return
+        if self.control is not None:
+            self.control.step(1)
+
+    def action_reset(self) -> None:
+        self.start_session(autostart=False, note=f"reset (seed {self.config.seed})")
+
+    def action_lambda_up(self) -> None:
+        self.apply_change("lam", lambda_up(self.lam))
+
+    def action_lambda_down(self) -> None:
+        self.apply_change("lam", lambda_down(self.lam))
+
+    def action_compare(self) -> None:
+        self.query_one("#field-compare", Toggle).set_value(not self.compare)
+        self.apply_change("compare", not self.compare)
+
+    def action_unfocus(self) -> None:
+        self.set_focus(None)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def _output_path(self, suffix: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path.cwd() / f"wdtui-{self.config.preset}-{stamp}{suffix}"
+        n = 1
+        while path.exists():
+            n += 1
+            path = Path.cwd() / f"wdtui-{self.config.preset}-{stamp}-{n}{suffix}"
+        return path
+
+    def action_screenshot(self) -> None:
+        path = self._output_path(".svg")
+        try:
+            write_text(path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
+        except OSError as error:
+            self.notify(f"cannot save the screenshot: {error}", severity="error")
+            return
+        self.notify(f"saved {path}", title="screenshot")
+
+    def action_export(self) -> None:
+        if self.ready is None or self.snapshot is None:
+            self.notify("nothing to export yet", severity="warning")
+            return
+        results = [r.upto(n) for r, n in zip(self.ready.results, self.snapshot.lengths)]
+        doc = document(self.session_config, self.device, results)
+        path = self._output_path(".json")
+        try:
+            write_text(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+        except OSError as error:
+            self.notify(f"cannot export: {error}", severity="error")
+            return
+        self.notify(f"saved {path}", title="export")
+
+    async def action_quit(self) -> None:
+        if self.control is not None:
+            self.control.cancel()
+        self.exit(0)
+
+    def _save_snapshot_and_exit(self) -> None:
+        write_text(self.snapshot_path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
+        self.exit(0)

@@ -1,0 +1,76 @@
+"""Every message the training worker sends to the app. The worker never touches a widget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..engine.records import EpochRecord, RunResult
+
+
+@dataclass(frozen=True)
+class DataView:
+    """What the Fit chart needs to know about the data, as plain lists (no tensors cross)."""
+
+    fit: str  # curve | weights | target
+    x_train: list[list[float]]
+    y_train: list[float]
+    x_test: list[list[float]]
+    y_test: list[float]
+    grid_x: list[float] | None
+    grid_y: list[float] | None
+    true_weights: list[float] | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a session at one moment. ``lengths[i]`` is how much of ``results[i]``'s
+    append-only history is complete; the app reads each history up to that length only."""
+
+    session: int
+    records: tuple[EpochRecord, ...]  # latest per run: [0] the run, [1] the λ = 0 baseline
+    lengths: tuple[int, ...]
+    epochs: int
+    running: bool
+    finished: bool
+
+    @property
+    def diverged(self) -> bool:
+        return self.records[0].diverged or any(r.diverged for r in self.records)
+
+
+class SessionReady(Message):
+    """The worker built the experiment: data, the runs' result objects, and the epoch-0 state."""
+
+    def __init__(self, session: int, data: DataView, results: tuple[RunResult, ...], device: str,
+                 devices: list[str], decay_summary: str, snapshot: Snapshot):
+        super().__init__()
+        self.session = session
+        self.data = data
+        self.results = results
+        self.device = device
+        self.devices = devices
+        self.decay_summary = decay_summary
+        self.snapshot = snapshot
+
+
+class Progress(Message):
+    """Training moved on. Latest state wins: a burst of these collapses into the newest."""
+
+    def __init__(self, snapshot: Snapshot):
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progress) and message.snapshot.session == self.snapshot.session
+
+
+class SessionFailed(Message):
+    """The experiment could not be built (e.g. the device is not available)."""
+
+    def __init__(self, session: int, field: str, error: str):
+        super().__init__()
+        self.session = session
+        self.field = field
+        self.error = error

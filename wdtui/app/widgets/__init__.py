@@ -1,0 +1,1 @@
+"""Widgets of the app: the sidebar, the charts, the status line."""

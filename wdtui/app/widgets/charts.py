@@ -1,0 +1,159 @@
+"""The charts: plotext plots that re-plot their data at every build.
+
+Why re-plot: plotext turns log-scale data into log10 in place when it builds, so building the same
+plot twice (a resize, a theme change) takes the log of the log and fails. Each chart therefore
+keeps its own data and draws it from scratch in ``render``. Built text is cached until the data or
+the size changes, and the build time is kept (``cost``) so the app can budget its redraws.
+Series are downsampled to about the chart's width; log axes drop values ≤ 0 and NaN/inf.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual_plotext import PlotextPlot
+
+from ...engine.records import RunResult
+from ..messages import DataView, Snapshot
+from ..series import downsample, finite, loggable
+
+RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
+
+
+class Chart(PlotextPlot):
+    DEFAULT_CSS = """
+    Chart { height: 1fr; min-height: 5; }
+    """
+
+    def __init__(self, title: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.chart_title = title
+        self.data: Any = None
+        self.version = 0
+        self.cost = 0.0  # seconds the last build took
+        self.built_at = 0.0  # when it was last built (perf_counter)
+        self._cache: tuple[Any, Text] | None = None
+
+    def update(self, data: Any) -> None:
+        """New data; drawn at the next refresh."""
+        self.data = data
+        self.version += 1
+
+    @property
+    def stale(self) -> bool:
+        return self._cache is None or self._cache[0][0] != self.version
+
+    def draw(self, plt: Any, data: Any, points: int) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def render(self) -> Text:
+        key = (self.version, self.size, self.app.theme)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        started = time.perf_counter()
+        plt = self.plt
+        plt.clear_figure()
+        plt.title(self.chart_title)
+        try:
+            if self.data is not None:
+                self.draw(plt, self.data, max(16, self.size.width - 10))
+            text = super().render()
+        except Exception as error:  # a degenerate series must never take the app down
+            text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
+        self.built_at = time.perf_counter()
+        self.cost = self.built_at - started
+        self._cache = (key, text)
+        return text
+
+
+def _label(record) -> str:
+    return f"λ={record.lam:.4g}"
+
+
+class FitChart(Chart):
+    """1-D presets: data, true function and the model's curve(s). Linear presets: learned against
+    true weights. Others: prediction against target."""
+
+    def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
+        view, snap = data
+        runs = list(zip(snap.records, (RUN, BASELINE)))
+        if view.fit == "curve":
+            xs = [row[0] for row in view.x_train]
+            plt.scatter(xs, view.y_train, marker="dot", color="gray", label="data")
+            gx, gy = downsample(view.grid_x, view.grid_y, points)
+            plt.plot(gx, gy, color="green", label="true")
+            for record, color in runs:
+                if record.prediction is not None:
+                    px, py = finite(*downsample(view.grid_x, record.prediction, points))
+                    plt.plot(px, py, color=color, label=_label(record))
+            plt.xlabel("x")
+        elif view.fit == "weights":
+            index = list(range(1, len(view.true_weights) + 1))
+            plt.scatter(index, view.true_weights, marker="dot", color="green", label="true w")
+            for record, color in runs:
+                if record.weights is not None:
+                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=_label(record))
+            plt.xlabel("input i: learned wᵢ vs true wᵢ")
+        else:
+            lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
+            plt.plot([lo, hi], [lo, hi], color="green", label="ŷ = y")
+            for record, color in runs:
+                if record.train_prediction is not None:
+                    plt.scatter(*finite(view.y_train, record.train_prediction), marker="dot", color=color,
+                                label=_label(record) + " train")
+                    plt.scatter(*finite(view.y_test, record.test_prediction), marker="x", color=color,
+                                label="test")
+            plt.xlabel("target y → prediction ŷ")
+
+
+class HistoryChart(Chart):
+    """Series against epoch from the runs' histories, read up to the snapshot's lengths."""
+
+    keys: tuple[tuple[str, str], ...] = ()  # (history key, label)
+    log = False
+
+    def draw(self, plt: Any, data: tuple[tuple[RunResult, ...], Snapshot], points: int) -> None:
+        results, snap = data
+        markers = ("braille", "dot")
+        plotted = False
+        for result, record, n, color in zip(results, snap.records, snap.lengths, (RUN, BASELINE)):
+            epochs = result.history["epoch"][:n]
+            for (key, label), marker in zip(self.keys, markers):
+                xs, ys = downsample(epochs, result.history[key][:n], points)
+                xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
+                if xs:
+                    name = f"{label} {_label(record)}" if label else _label(record)
+                    plt.plot(xs, ys, color=color, marker=marker, label=name)
+                    plotted = True
+        if self.log and plotted:  # plotext cannot build an empty log axis
+            plt.yscale("log")
+        plt.xlabel("epoch")
+
+
+class LossChart(HistoryChart):
+    keys = (("train_loss", "train"), ("test_loss", "test"))
+    log = True
+
+
+class NormChart(HistoryChart):
+    keys = (("weight_norm", ""),)
+
+
+class HistogramChart(Chart):
+    """One weight matrix: the histogram of its values now, against at initialization."""
+
+    def __init__(self, layer: str, **kwargs: Any):
+        super().__init__(f"weights {layer}", **kwargs)
+        self.weight_name = layer
+
+    def draw(self, plt: Any, data: Snapshot, points: int) -> None:
+        histogram = (data.records[0].histograms or {}).get(self.weight_name)
+        if histogram is None:
+            return
+        edges = histogram.edges
+        centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
+        plt.bar(centers, histogram.counts, color=RUN, label=f"now ({_label(data.records[0])})", width=0.8)
+        plt.plot(centers, histogram.initial, color="gray", marker="braille", label="initialization")
+        plt.xlabel("weight value")

@@ -1,0 +1,250 @@
+"""The sidebar: Dataset, Model and Regularization panels.
+
+Typed values are checked by the engine's own field parsers (as Textual validators): an invalid
+value is marked on its input with the reason under it, and only a valid value, committed with
+Enter or by leaving the field, is posted to the app as :class:`FieldCommitted`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...engine.config import ACTIVATIONS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
+from ...engine.presets import PRESETS
+
+
+class FieldValidator(Validator):
+    def __init__(self, field: str):
+        super().__init__()
+        self.field = field
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_field(self.field, value)
+        except ConfigError as error:
+            return self.failure(error.message)
+        return self.success()
+
+
+class FieldCommitted(Message):
+    """A sidebar value the user set: ``field`` is the config key, ``value`` already parsed."""
+
+    def __init__(self, field: str, value: Any):
+        super().__init__()
+        self.field = field
+        self.value = value
+
+
+class Field(Vertical):
+    """A label, a compact input, and a line for the reason when the value is invalid."""
+
+    DEFAULT_CSS = """
+    Field { height: auto; }
+    Field > Horizontal { height: 1; }
+    Field Label { width: 12; color: $text-muted; }
+    Field Input { width: 1fr; }
+    Field .error { color: $error; height: auto; display: none; }
+    Field.-invalid .error { display: block; }
+    """
+
+    def __init__(self, field: str, label: str, value: str):
+        super().__init__(id=f"field-{field}")
+        self.field = field
+        self.label = label
+        self.initial = value
+        self.committed = value
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.label)
+            yield Input(self.initial, id=f"input-{self.field}", compact=True,
+                        validators=[FieldValidator(self.field)], validate_on=["changed", "submitted", "blur"])
+        yield Static("", classes="error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    def set_value(self, text: str) -> None:
+        """Show a value set by the app (not by typing)."""
+        self.committed = text
+        with self.input.prevent(Input.Changed):
+            self.input.value = text
+        self.show_error(None)
+
+    def show_error(self, message: str | None) -> None:
+        self.set_class(message is not None, "-invalid")
+        self.input.set_class(message is not None, "-invalid")
+        self.query_one(".error", Static).update(message or "")
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        result = event.validation_result
+        self.show_error(None if result is None or result.is_valid else result.failure_descriptions[0])
+
+    @on(Input.Submitted)
+    @on(Input.Blurred)
+    def _commit(self, event: Input.Submitted | Input.Blurred) -> None:
+        event.stop()
+        text = event.value.strip()
+        result = event.validation_result
+        if result is not None and not result.is_valid:
+            self.show_error(result.failure_descriptions[0])
+            return
+        if text != self.committed:
+            self.committed = text
+            self.post_message(FieldCommitted(self.field, parse_field(self.field, text)))
+
+
+class Choice(Horizontal):
+    """A label and a compact Select. Posts only real changes (a Select also reports the value it
+    is mounted or reset with)."""
+
+    DEFAULT_CSS = """
+    Choice { height: 1; }
+    Choice Label { width: 12; color: $text-muted; }
+    Choice Select { width: 1fr; }
+    """
+
+    def __init__(self, field: str, label: str, options: Iterable[str], value: str):
+        super().__init__(id=f"field-{field}")
+        self.field = field
+        self.label = label
+        self.options = list(options)
+        self.initial = value
+        self.current = value
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.label)
+        yield Select([(o, o) for o in self.options], value=self.initial, allow_blank=False,
+                     compact=True, id=f"input-{self.field}")
+
+    @property
+    def select(self) -> Select:
+        return self.query_one(Select)
+
+    def set_value(self, value: str) -> None:
+        self.current = value
+        self.select.value = value
+
+    def set_options(self, options: Iterable[str], value: str) -> None:
+        self.options = list(options)
+        self.current = value
+        self.select.set_options([(o, o) for o in self.options])
+        self.select.value = value
+
+    @on(Select.Changed)
+    def _changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is not Select.BLANK and event.value != self.current:
+            self.current = event.value
+            self.post_message(FieldCommitted(self.field, event.value))
+
+
+class Toggle(Horizontal):
+    """An on/off setting (a compact checkbox, readable in any terminal)."""
+
+    DEFAULT_CSS = """
+    Toggle { height: 1; }
+    Toggle Checkbox { width: 1fr; }
+    """
+
+    def __init__(self, field: str, label: str, value: bool):
+        super().__init__(id=f"field-{field}")
+        self.field = field
+        self.label = label
+        self.initial = value
+        self.current = value
+
+    def compose(self) -> ComposeResult:
+        yield Checkbox(self.label, self.initial, id=f"input-{self.field}", compact=True)
+
+    def set_value(self, value: bool) -> None:
+        self.current = value
+        self.query_one(Checkbox).value = value
+
+    @on(Checkbox.Changed)
+    def _changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        if event.value != self.current:
+            self.current = event.value
+            self.post_message(FieldCommitted(self.field, event.value))
+
+
+def text(value: Any) -> str:
+    """How a config value is shown in an input."""
+    if value is None:
+        return "full"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class Sidebar(VerticalScroll):
+    DEFAULT_CSS = """
+    Sidebar { width: 32; padding: 0 1; background: $panel; }
+    Sidebar .panel { height: auto; border-top: solid $primary; padding-bottom: 1; }
+    Sidebar .panel-title { text-style: bold; color: $accent; }
+    Sidebar #rule { color: $text-muted; height: auto; }
+    Sidebar #decay-summary { color: $text-muted; height: auto; }
+    Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
+    """
+
+    def __init__(self, config, lam: float, compare: bool, compare_lam: float, devices: list[str]):
+        super().__init__(id="sidebar")
+        self.config = config
+        self.lam = lam
+        self.compare = compare
+        self.compare_lam = compare_lam
+        self.devices = devices
+
+    def compose(self) -> ComposeResult:
+        c = self.config
+        with Vertical(classes="panel"):
+            yield Label("Dataset", classes="panel-title")
+            yield Choice("preset", "preset", PRESETS, c.preset)
+            yield Field("n_train", "n_train", text(c.n_train))
+            yield Field("noise", "noise", text(c.noise))
+            yield Field("seed", "seed", text(c.seed))
+            yield Button("regenerate (seed + 1)", id="regenerate", compact=True)
+        with Vertical(classes="panel"):
+            yield Label("Model", classes="panel-title")
+            yield Field("width", "width", text(c.width))
+            yield Field("depth", "depth", text(c.depth))
+            yield Choice("activation", "activation", ACTIVATIONS, c.activation)
+            yield Choice("optimizer", "optimizer", OPTIMIZERS, c.optimizer)
+            yield Field("lr", "lr", text(c.lr))
+            yield Field("batch_size", "batch", text(c.batch_size))
+            yield Field("epochs", "epochs", text(c.epochs))
+            yield Choice("device", "device", self.devices, c.device)
+        with Vertical(classes="panel"):
+            yield Label("Regularization", classes="panel-title")
+            yield Choice("regularizer", "regularizer", REGULARIZERS, c.regularizer)
+            yield Field("lam", "λ", text(self.lam))
+            yield Toggle("decay_all", "decay all parameters", c.decay_all)
+            yield Toggle("compare", f"compare with λ = {self.compare_lam:g}", self.compare)
+            yield Static("", id="rule")
+            yield Static("", id="decay-summary")
+
+    def show_config(self, config, lam: float) -> None:
+        """Put every value of ``config`` in its widget (after a preset change)."""
+        self.config = config
+        for field in ("n_train", "noise", "seed", "width", "depth", "lr", "batch_size", "epochs"):
+            self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field)))
+        self.query_one("#field-lam", Field).set_value(text(lam))
+        for field in ("preset", "activation", "optimizer", "regularizer"):
+            self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
+        self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
+
+    def show_devices(self, devices: list[str], value: str) -> None:
+        if devices != self.devices:
+            self.devices = devices
+            self.query_one("#field-device", Choice).set_options(devices, value)
