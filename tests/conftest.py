@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Callable
 
 import pytest
@@ -59,3 +61,19 @@ def max_rel_diff(a: torch.nn.Module, b: torch.nn.Module) -> float:
 def sine64() -> Experiment:
     """The sine preset, short, in float64."""
     return experiment("sine", epochs=60, dtype="float64")
+
+
+@pytest.fixture(autouse=True)
+def _no_animations(monkeypatch):
+    """Deterministic screens: no animations in the app tests and snapshots."""
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run ``async def`` tests (the app's pilot tests) in a fresh event loop."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None

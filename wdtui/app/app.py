@@ -13,11 +13,11 @@ import json
 import time
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..engine.config import REGULARIZER_RULES, Config, ConfigError, make_config
@@ -96,7 +96,20 @@ class WdtuiApp(App[int]):
         yield StatusLine(id="status")
         yield Footer()
 
+    @property
+    def main(self):
+        """The app's own screen: queries must not land on the command palette or a toast."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
+    def live(self) -> bool:
+        """False once the app is closing: late timer ticks and worker messages are dropped."""
+        return self.is_running and not self._closing and bool(self.main.query(StatusLine))
+
     def on_mount(self) -> None:
+        if self.deterministic:  # snapshots: nothing may depend on time
+            for field in self.main.query(Input):
+                field.cursor_blink = False
         self._show_rule()
         self._fit_to_size()
         self.start_session(self.autostart)
@@ -107,12 +120,12 @@ class WdtuiApp(App[int]):
         if self.control is not None:
             self.control.cancel()
 
-    def on_resize(self) -> None:
-        self._fit_to_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_to_size(event.size)
 
-    def _fit_to_size(self) -> None:
-        width, height = self.size
-        self.screen.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
+    def _fit_to_size(self, size=None) -> None:
+        width, height = size or self.size
+        self.main.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
 
     # --- sessions ----------------------------------------------------------------------------------
 
@@ -148,12 +161,12 @@ class WdtuiApp(App[int]):
             self.redraw()
 
     def on_session_ready(self, message: SessionReady) -> None:
-        if message.session != self.session_number:
+        if message.session != self.session_number or not self.live:
             return
         self.ready = message
         self.snapshot = message.snapshot
         self.device = message.device
-        sidebar = self.query_one(Sidebar)
+        sidebar = self.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
         sidebar.query_one("#decay-summary", Static).update(message.decay_summary)
         self._mount_histograms(message.snapshot)
@@ -161,7 +174,7 @@ class WdtuiApp(App[int]):
         self.redraw(force=True)
 
     def on_progress(self, message: Progress) -> None:
-        if message.snapshot.session != self.session_number or self.ready is None:
+        if message.snapshot.session != self.session_number or self.ready is None or not self.live:
             return
         self.snapshot = message.snapshot
         self._feed_charts()
@@ -171,7 +184,7 @@ class WdtuiApp(App[int]):
                 self.call_after_refresh(self._save_snapshot_and_exit)
 
     def on_session_failed(self, message: SessionFailed) -> None:
-        if message.session != self.session_number:
+        if message.session != self.session_number or not self.live:
             return
         self.note = f"cannot start: {message.field}: {message.error}"
         self.notify(self.note, severity="error", timeout=10)
@@ -183,7 +196,7 @@ class WdtuiApp(App[int]):
     # --- charts and status ---------------------------------------------------------------------
 
     def _mount_histograms(self, snapshot: Snapshot) -> None:
-        box = self.query_one("#histograms", VerticalScroll)
+        box = self.main.query_one("#histograms", VerticalScroll)
         box.remove_children()
         layers = list((snapshot.records[0].histograms or {}).keys())
         box.mount_all(HistogramChart(layer, classes="histogram") for layer in layers)
@@ -191,17 +204,19 @@ class WdtuiApp(App[int]):
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw."""
         snap, ready = self.snapshot, self.ready
-        self.query_one(FitChart).update((ready.data, snap))
-        for chart in (self.query_one(LossChart), self.query_one(NormChart)):
+        self.main.query_one(FitChart).update((ready.data, snap))
+        for chart in (self.main.query_one(LossChart), self.main.query_one(NormChart)):
             chart.update((ready.results, snap))
-        for chart in self.query(HistogramChart):
+        for chart in self.main.query(HistogramChart):
             chart.update(snap)
 
     def redraw(self, force: bool = False) -> None:
         """Status every tick; charts within the budget (all of them when not training)."""
-        self.query_one(StatusLine).show(self.snapshot, self.lam, self.config.regularizer, self.device,
+        if not self.live:
+            return
+        self.main.query_one(StatusLine).show(self.snapshot, self.lam, self.config.regularizer, self.device,
                                         show_speed=not self.deterministic, note=self.note)
-        stale = [c for c in self.query(Chart) if c.stale and c.data is not None and c.region.area]
+        stale = [c for c in self.main.query(Chart) if c.stale and c.data is not None and c.region.area]
         if not stale:
             return
         training = self.snapshot is not None and self.snapshot.running
@@ -217,7 +232,7 @@ class WdtuiApp(App[int]):
         self._charts_free_at = now + chart.cost / REDRAW_SHARE
 
     def _show_rule(self) -> None:
-        self.query_one("#rule", Static).update(REGULARIZER_RULES[self.config.regularizer])
+        self.main.query_one("#rule", Static).update(REGULARIZER_RULES[self.config.regularizer])
 
     # --- changes from the sidebar ----------------------------------------------------------------
 
@@ -235,7 +250,7 @@ class WdtuiApp(App[int]):
             return
         if field == "lam":
             self.lam = value
-            self.query_one("#field-lam", Field).set_value(f"{value:.4g}")
+            self.main.query_one("#field-lam", Field).set_value(f"{value:.4g}")
             if self.control is not None:
                 self.control.set_lambda(self.session_config.lam)
             self.redraw()
@@ -260,7 +275,7 @@ class WdtuiApp(App[int]):
             self._restart(f"{field} changed: run restarted")
 
     def _field_error(self, error: ConfigError) -> None:
-        widget = self.query(f"#field-{error.field}")
+        widget = self.main.query(f"#field-{error.field}")
         if widget and isinstance(widget.first(), Field):
             widget.first(Field).show_error(error.message)
         self.notify(f"{error.field}: {error.message}", severity="error")
@@ -275,7 +290,7 @@ class WdtuiApp(App[int]):
         config = make_config(name, device=self.config.device)
         self.config = dataclasses.replace(config, lam=config.lam)
         self.lam = config.lam
-        self.query_one(Sidebar).show_config(self.config, self.lam)
+        self.main.query_one(Sidebar).show_config(self.config, self.lam)
         self._show_rule()
         self.start_session(autostart=False, note=f"preset {name}")
 
@@ -312,14 +327,14 @@ class WdtuiApp(App[int]):
         self.apply_change("lam", lambda_down(self.lam))
 
     def action_compare(self) -> None:
-        self.query_one("#field-compare", Toggle).set_value(not self.compare)
+        self.main.query_one("#field-compare", Toggle).set_value(not self.compare)
         self.apply_change("compare", not self.compare)
 
     def action_unfocus(self) -> None:
         self.set_focus(None)
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.main.query_one(TabbedContent).active = tab
 
     def _output_path(self, suffix: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")

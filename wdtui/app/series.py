@@ -27,3 +27,31 @@ def loggable(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], lis
 def finite(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
     pairs = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)]
     return [x for x, _ in pairs], [y for _, y in pairs]
+
+
+def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis over [lo, hi] (both > 0), at most ``most``: 1-2-5 steps where they
+    fit, else powers of ten; compact labels (``1e-06``, ``0.01``, ``100``)."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    inside = lambda ticks: [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]  # noqa: E731
+    ticks = inside([m * 10.0**e for e in range(first, last + 1) for m in (1, 2, 5)])
+    if len(ticks) < 3:
+        ticks = inside([m * 10.0**e for e in range(first, last + 1) for m in range(1, 10)])
+        ticks = ticks[:: math.ceil(len(ticks) / most)] if ticks else ticks
+    if len(ticks) > most:
+        decades = inside([10.0**e for e in range(first, last + 1)])
+        step = max(1, math.ceil(len(decades) / most))
+        ticks = decades[::step] if len(decades) >= 2 else ticks[:: math.ceil(len(ticks) / most)]
+    ticks = ticks or [lo]
+    return ticks, [f"{t:g}" for t in ticks]
+
+
+def integer_ticks(lo: float, hi: float, most: int = 5) -> tuple[list[int], list[str]]:
+    """Whole-number ticks (epochs) on a 1-2-5 step, at most ``most`` + 1 of them."""
+    span = max(hi - lo, 1)
+    raw = span / most
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.ceil(lo / step) * step
+    ticks = list(range(int(start), int(hi) + 1, int(step)))
+    return ticks, [str(t) for t in ticks]

@@ -17,9 +17,10 @@ from textual_plotext import PlotextPlot
 
 from ...engine.records import RunResult
 from ..messages import DataView, Snapshot
-from ..series import downsample, finite, loggable
+from ..series import downsample, finite, integer_ticks, log_ticks, loggable
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
+LEGEND_MIN_HEIGHT = 12  # rows; smaller charts show no legend (the status line names the runs)
 
 
 class Chart(PlotextPlot):
@@ -34,6 +35,7 @@ class Chart(PlotextPlot):
         self.version = 0
         self.cost = 0.0  # seconds the last build took
         self.built_at = 0.0  # when it was last built (perf_counter)
+        self.legend = True
         self._cache: tuple[Any, Text] | None = None
 
     def update(self, data: Any) -> None:
@@ -48,6 +50,10 @@ class Chart(PlotextPlot):
     def draw(self, plt: Any, data: Any, points: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def series_label(self, label: str) -> str | None:
+        """A series' legend entry, or none on charts too small for a legend."""
+        return label if self.legend else None
+
     def render(self) -> Text:
         key = (self.version, self.size, self.app.theme)
         if self._cache is not None and self._cache[0] == key:
@@ -56,6 +62,7 @@ class Chart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         plt.title(self.chart_title)
+        self.legend = self.size.height >= LEGEND_MIN_HEIGHT  # a legend would hide the data
         try:
             if self.data is not None:
                 self.draw(plt, self.data, max(16, self.size.width - 10))
@@ -78,33 +85,33 @@ class FitChart(Chart):
 
     def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
         view, snap = data
-        runs = list(zip(snap.records, (RUN, BASELINE)))
+        runs = list(zip(snap.records, (RUN, BASELINE)))[::-1]  # the run is drawn last, on top
         if view.fit == "curve":
             xs = [row[0] for row in view.x_train]
-            plt.scatter(xs, view.y_train, marker="dot", color="gray", label="data")
+            plt.scatter(xs, view.y_train, marker="dot", color="gray", label=self.series_label("data"))
             gx, gy = downsample(view.grid_x, view.grid_y, points)
-            plt.plot(gx, gy, color="green", label="true")
+            plt.plot(gx, gy, color="green", marker="braille", label=self.series_label("true"))
             for record, color in runs:
                 if record.prediction is not None:
                     px, py = finite(*downsample(view.grid_x, record.prediction, points))
-                    plt.plot(px, py, color=color, label=_label(record))
+                    plt.plot(px, py, color=color, marker="braille", label=self.series_label(_label(record)))
             plt.xlabel("x")
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
-            plt.scatter(index, view.true_weights, marker="dot", color="green", label="true w")
+            plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
             for record, color in runs:
                 if record.weights is not None:
-                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=_label(record))
+                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(_label(record)))
             plt.xlabel("input i: learned wᵢ vs true wᵢ")
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
-            plt.plot([lo, hi], [lo, hi], color="green", label="ŷ = y")
+            plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
             for record, color in runs:
                 if record.train_prediction is not None:
                     plt.scatter(*finite(view.y_train, record.train_prediction), marker="dot", color=color,
-                                label=_label(record) + " train")
+                                label=self.series_label(_label(record) + " train"))
                     plt.scatter(*finite(view.y_test, record.test_prediction), marker="x", color=color,
-                                label="test")
+                                label=self.series_label("test"))
             plt.xlabel("target y → prediction ŷ")
 
 
@@ -117,18 +124,24 @@ class HistoryChart(Chart):
     def draw(self, plt: Any, data: tuple[tuple[RunResult, ...], Snapshot], points: int) -> None:
         results, snap = data
         markers = ("braille", "dot")
-        plotted = False
-        for result, record, n, color in zip(results, snap.records, snap.lengths, (RUN, BASELINE)):
+        shown_x: list[float] = []
+        shown_y: list[float] = []
+        runs = list(zip(results, snap.records, snap.lengths, (RUN, BASELINE)))[::-1]  # the run on top
+        for result, record, n, color in runs:
             epochs = result.history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, result.history[key][:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if xs:
                     name = f"{label} {_label(record)}" if label else _label(record)
-                    plt.plot(xs, ys, color=color, marker=marker, label=name)
-                    plotted = True
-        if self.log and plotted:  # plotext cannot build an empty log axis
-            plt.yscale("log")
+                    plt.plot(xs, ys, color=color, marker=marker, label=self.series_label(name))
+                    shown_x += xs
+                    shown_y += ys
+        if shown_x:  # plotext cannot build an empty log axis, so only with data
+            plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
+            if self.log:
+                plt.yscale("log")
+                plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
         plt.xlabel("epoch")
 
 
@@ -154,6 +167,6 @@ class HistogramChart(Chart):
             return
         edges = histogram.edges
         centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
-        plt.bar(centers, histogram.counts, color=RUN, label=f"now ({_label(data.records[0])})", width=0.8)
-        plt.plot(centers, histogram.initial, color="gray", marker="braille", label="initialization")
+        plt.bar(centers, histogram.counts, color=RUN, label=self.series_label(f"now ({_label(data.records[0])})"), width=0.8)
+        plt.plot(centers, histogram.initial, color="gray", marker="braille", label=self.series_label("initialization"))
         plt.xlabel("weight value")

@@ -190,7 +190,7 @@ def text(value: Any) -> str:
 
 class Sidebar(VerticalScroll):
     DEFAULT_CSS = """
-    Sidebar { width: 32; padding: 0 1; background: $panel; }
+    Sidebar { width: 32; padding: 0 1; background: $panel; scrollbar-size-vertical: 1; }
     Sidebar .panel { height: auto; border-top: solid $primary; padding-bottom: 1; }
     Sidebar .panel-title { text-style: bold; color: $accent; }
     Sidebar #rule { color: $text-muted; height: auto; }

@@ -1,0 +1,231 @@
+"""The app, driven as a person would (Textual's pilot), asserting on messages and on what shows."""
+
+import json
+import time
+
+import pytest
+
+from wdtui.app.app import WdtuiApp
+from wdtui.app.messages import Progress, SessionReady
+from wdtui.engine.config import make_config
+
+
+def app(preset="sine", compare=False, **overrides) -> WdtuiApp:
+    overrides.setdefault("epochs", 40)
+    return WdtuiApp(make_config(preset, **overrides), compare=compare, deterministic=True)
+
+
+async def wait_for(pilot, condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def epoch(a: WdtuiApp) -> int:
+    return a.snapshot.records[0].epoch if a.snapshot else -1
+
+
+async def test_start_and_pause_with_space():
+    a = app(epochs=100000)
+    messages = []
+    async with a.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert epoch(a) == 0 and not a.snapshot.running
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(a) > 20)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not a.snapshot.running)
+        paused_at = epoch(a)
+        await pilot.pause(0.4)
+        assert epoch(a) == paused_at  # nothing runs while paused
+        assert "paused" in str(a.query_one("StatusLine").render())
+    progress = [m.snapshot.records[0].epoch for m in messages if isinstance(m, Progress)]
+    assert progress and progress == sorted(progress)  # the worker reported, in order
+    assert sum(isinstance(m, SessionReady) for m in messages) == 1
+
+
+async def test_n_steps_exactly_one_epoch():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        await pilot.pause(0.3)
+        assert epoch(a) == 1 and not a.snapshot.running
+        assert len(a.ready.results[0].history["epoch"]) == 1
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+
+
+async def test_reset_returns_to_the_same_start():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        start = a.snapshot.records[0]
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        again = a.snapshot.records[0]
+        assert (again.train_loss, again.weight_norm) == (start.train_loss, start.weight_norm)
+
+
+async def test_lambda_ladder_keys_change_lambda_while_training():
+    a = app(epochs=100000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert a.lam == 0.01
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(a) > 5)
+        await pilot.press("right_square_bracket")
+        assert a.lam == pytest.approx(10 ** -1.75)
+        assert a.query_one("#input-lam").value == "0.01778"
+        # the running trainer picks it up at the next epoch, without a restart
+        await wait_for(pilot, lambda: a.snapshot.records[0].lam == pytest.approx(10 ** -1.75))
+        assert epoch(a) > 5
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert a.lam == pytest.approx(10 ** -2.25)
+        await pilot.press("space")
+
+
+async def test_lambda_ladder_ends():
+    a = app(lam=0.0)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("right_square_bracket")
+        assert a.lam == pytest.approx(1e-5)
+        await pilot.press("left_square_bracket")
+        assert a.lam == 0.0
+        await pilot.press("left_square_bracket")
+        assert a.lam == 0.0
+
+
+async def test_compare_adds_a_lambda_zero_run_from_the_same_start():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert len(a.snapshot.records) == 1
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and len(a.snapshot.records) == 2)
+        run, baseline = a.snapshot.records
+        assert baseline.lam == 0.0 and run.lam == 0.01
+        assert run.weight_norm == baseline.weight_norm  # same initialization
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        run, baseline = a.snapshot.records
+        assert run.weight_norm < baseline.weight_norm  # one epoch of decay apart
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and len(a.snapshot.records) == 1)
+
+
+async def test_preset_from_the_command_palette():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"preset d2l")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: a.ready is not None and a.config.preset == "d2l")
+        assert a.lam == 3.0 and a.config.batch_size == 5
+        assert a.query_one("#input-preset").value == "d2l"
+        assert a.query_one("#input-batch_size").value == "5"
+        assert a.ready.data.fit == "weights" and len(a.ready.data.true_weights) == 200
+
+
+async def test_export_and_screenshot_write_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=5)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("e", "s")
+        await pilot.pause(0.3)
+    exported = list(tmp_path.glob("wdtui-sine-*.json"))
+    shots = list(tmp_path.glob("wdtui-sine-*.svg"))
+    assert len(exported) == 1 and len(shots) == 1
+    doc = json.loads(exported[0].read_text())
+    assert doc["preset"] == "sine" and doc["runs"][0]["history"]["epoch"] == [1, 2, 3, 4, 5]
+    assert doc["runs"][0]["final"]["weight_norm"] > 0
+    svg = shots[0].read_text()
+    assert svg.startswith("<svg") and "epoch" in svg and "5/5" in svg
+
+
+async def test_invalid_value_is_shown_inline_and_never_reaches_the_trainer():
+    a = app(epochs=100000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        lr_input = a.query_one("#input-lr")
+        lr_input.focus()
+        await pilot.press("ctrl+a", "backspace")  # clear the field
+        lr_input.value = ""
+        await pilot.press(*"-1", "enter")
+        field = a.query_one("#field-lr")
+        assert field.has_class("-invalid")
+        assert "> 0" in str(field.query_one(".error").render())
+        assert a.config.lr == 0.01
+        await pilot.press("escape", "space")  # train: the trainer must still use 0.01
+        await wait_for(pilot, lambda: epoch(a) > 3)
+        assert a.snapshot.records[0].lr == 0.01
+        lr_input.focus()
+        lr_input.value = ""
+        await pilot.press(*"0.02", "enter")
+        assert not field.has_class("-invalid") and a.config.lr == 0.02
+        await wait_for(pilot, lambda: a.snapshot.records[0].lr == 0.02)
+
+
+async def test_batch_size_larger_than_the_data_is_refused_on_its_field():
+    a = app("d2l")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        box = a.query_one("#input-batch_size")
+        box.focus()
+        box.value = ""
+        await pilot.press(*"50", "enter")
+        assert a.query_one("#field-batch_size").has_class("-invalid")
+        assert a.config.batch_size == 5
+
+
+async def test_q_during_training_exits_quickly_and_stops_the_worker():
+    a = app(epochs=10**7)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(a) > 10)
+        worker = a._worker
+        started = time.monotonic()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not a.is_running, timeout=2)
+    assert time.monotonic() - started < 1.0
+    assert a.control.cancelled
+    deadline = time.monotonic() + 2
+    while worker.is_running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not worker.is_running
+
+
+async def test_divergence_is_reported_in_red_not_a_crash():
+    a = app(optimizer="sgd", lr=0.01, regularizer="decoupled", lam=500.0, epochs=300)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        assert a.snapshot.diverged and epoch(a) < 300
+        status = a.query_one("StatusLine").render()
+        assert "DIVERGED" in str(status)
+        await pilot.pause(0.3)  # the charts draw NaN-free parts without raising
+
+
+async def test_too_small_terminal_says_so_and_recovers():
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause(0.2)
+        assert a.query_one("#too-small").display and not a.query_one("#body").display
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause(0.2)
+        assert a.query_one("#body").display

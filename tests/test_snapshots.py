@@ -1,0 +1,81 @@
+"""How the app looks: SVG snapshots (pytest-textual-snapshot), and ``wdtui snapshot`` end to end.
+
+Deterministic by construction: fixed seed and sizes, float64, no cursor blink or animations,
+and no epochs/s in deterministic mode. Update after an intended change with
+``python -m pytest tests/test_snapshots.py --snapshot-update``.
+"""
+
+import time
+
+import pytest
+
+from wdtui.app.app import WdtuiApp
+from wdtui.cli.main import main
+from wdtui.engine.config import make_config
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def snapshot_app(preset="sine", **overrides) -> WdtuiApp:
+    overrides.setdefault("dtype", "float64")
+    return WdtuiApp(make_config(preset, **overrides), compare=True, deterministic=True)
+
+
+async def _ready(pilot):
+    deadline = time.monotonic() + 30
+    while pilot.app.ready is None:
+        assert time.monotonic() < deadline
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+
+
+async def _finished(pilot):
+    await _ready(pilot)
+    await pilot.press("space")
+    deadline = time.monotonic() + 60
+    while not (pilot.app.snapshot and pilot.app.snapshot.finished):
+        assert time.monotonic() < deadline
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_start_screen(snap_compare, size):
+    assert snap_compare(snapshot_app(epochs=30), terminal_size=size, run_before=_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_finished_short_run(snap_compare, size):
+    assert snap_compare(snapshot_app(epochs=30), terminal_size=size, run_before=_finished)
+
+
+def test_finished_linear_preset_shows_learned_against_true_weights(snap_compare):
+    assert snap_compare(snapshot_app("d2l", epochs=20), terminal_size=(120, 40), run_before=_finished)
+
+
+def test_wdtui_snapshot_writes_the_final_screen(tmp_path):
+    out = tmp_path / "sine.svg"
+    code = main(["snapshot", "--preset", "sine", "--epochs", "25", "--lambdas", "0.01", "0",
+                 "--out", str(out), "--size", "100x30"])
+    assert code == 0
+    svg = out.read_text()
+    assert svg.startswith("<svg") and "25/25" in svg and "done" in svg
+    assert "λ=0.01" in svg and "λ=0" in svg  # the run and its comparison
+    assert "epochs/s" not in svg  # nothing timing-dependent in a snapshot
+    assert [p.name for p in tmp_path.iterdir()] == ["sine.svg"]  # no temporary file left
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["--out", "x.png"], "--out"),
+    (["--out", "x.svg", "--size", "10x5"], "--size"),
+    (["--out", "x.svg", "--lambdas", "1", "2", "3"], "--lambdas"),
+    (["--out", "x.svg", "--lr", "0"], "--lr"),
+])
+def test_snapshot_bad_input_is_one_line_and_exit_2(args, flag, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["snapshot", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0]
+    assert list(tmp_path.iterdir()) == []
