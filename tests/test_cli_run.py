@@ -64,6 +64,7 @@ def test_same_seed_gives_identical_numbers(tmp_path):
 def test_save_model_and_data(tmp_path):
     model, data = tmp_path / "m.pt", tmp_path / "d.npz"
     assert run("--preset", "d2l", "--lambdas", "0", "3", "--save-model", str(model), "--save-data", str(data), *SHORT) == 0
+    assert model.stat().st_mode & 0o044  # readable like any file the user writes, not 0600
     saved = torch.load(model, weights_only=True)
     assert saved["lambdas"] == [0.0, 3.0] and len(saved["state_dicts"]) == 2
     assert saved["state_dicts"][0]["0.weight"].shape == (1, 200)

@@ -1,9 +1,11 @@
 """The explorer: a sidebar of settings, live charts, a status line.
 
 Training runs in a thread worker (:mod:`.session`) that posts messages; this module only reacts to
-them and to the user. Redraws are budgeted: while training, at most one chart is rebuilt per tick
-(the stalest), and only as often as keeps chart building under ``REDRAW_SHARE`` of the time, so
-the worker, which needs the same interpreter lock, keeps its speed.
+them and to the user. Redraws are budgeted, because the worker needs the same interpreter lock as
+this thread: while training, the app's own thread may use at most ``REDRAW_SHARE`` of the CPU
+time (measured with ``time.thread_time``, so building, compositing and message handling all
+count). The status line is updated every tick; a chart (the one shown longest) is rebuilt only
+when the budget allows. When training is paused or done, everything is drawn at once.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
 from .widgets.status import StatusLine
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
-REDRAW_SHARE = 0.05  # while training, chart building may take at most this share of the time
+REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
+BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs; λ too, held apart
 RESTART_FIELDS = ("n_train", "noise", "seed", "width", "depth", "activation", "optimizer",
@@ -41,7 +44,7 @@ RESTART_FIELDS = ("n_train", "noise", "seed", "width", "depth", "activation", "o
 
 
 class WdtuiApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere find it too
     TITLE = "wdtui"
     AUTO_FOCUS = None  # keys go to the app until a field is chosen
     COMMANDS = App.COMMANDS | {WdtuiCommands}
@@ -75,8 +78,11 @@ class WdtuiApp(App[int]):
         self.snapshot: Snapshot | None = None
         self.device = ""
         self.note = ""
-        self._charts_free_at = 0.0
+        self._budget = 0.0  # seconds of main-thread CPU the charts may still use
+        self._clock = (time.perf_counter(), time.thread_time())
         self._worker: Worker | None = None
+        self._status: StatusLine | None = None
+        self._charts: list[Chart] = []  # every chart, found once per session (a DOM query is slow)
 
     # --- layout ------------------------------------------------------------------------------------
 
@@ -104,7 +110,13 @@ class WdtuiApp(App[int]):
     @property
     def live(self) -> bool:
         """False once the app is closing: late timer ticks and worker messages are dropped."""
-        return self.is_running and not self._closing and bool(self.main.query(StatusLine))
+        return self.is_running and not self._closing and self.status.is_attached
+
+    @property
+    def status(self) -> StatusLine:
+        if self._status is None:
+            self._status = self.main.query_one(StatusLine)
+        return self._status
 
     def on_mount(self) -> None:
         if self.deterministic:  # snapshots: nothing may depend on time
@@ -199,37 +211,44 @@ class WdtuiApp(App[int]):
         box = self.main.query_one("#histograms", VerticalScroll)
         box.remove_children()
         layers = list((snapshot.records[0].histograms or {}).keys())
-        box.mount_all(HistogramChart(layer, classes="histogram") for layer in layers)
+        histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
+        box.mount_all(histograms)
+        self._charts = [self.main.query_one(FitChart), self.main.query_one(LossChart),
+                        self.main.query_one(NormChart), *histograms]
 
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw."""
         snap, ready = self.snapshot, self.ready
-        self.main.query_one(FitChart).update((ready.data, snap))
-        for chart in (self.main.query_one(LossChart), self.main.query_one(NormChart)):
-            chart.update((ready.results, snap))
-        for chart in self.main.query(HistogramChart):
-            chart.update(snap)
+        for chart in self._charts:
+            if isinstance(chart, FitChart):
+                chart.update((ready.data, snap))
+            elif isinstance(chart, HistogramChart):
+                chart.update(snap)
+            else:
+                chart.update((ready.results, snap))
 
     def redraw(self, force: bool = False) -> None:
         """Status every tick; charts within the budget (all of them when not training)."""
         if not self.live:
             return
-        self.main.query_one(StatusLine).show(self.snapshot, self.lam, self.config.regularizer, self.device,
+        self.status.show(self.snapshot, self.lam, self.config.regularizer, self.device,
                                         show_speed=not self.deterministic, note=self.note)
-        stale = [c for c in self.main.query(Chart) if c.stale and c.data is not None and c.region.area]
+        training = self.snapshot is not None and self.snapshot.running
+        now, cpu = time.perf_counter(), time.thread_time()
+        (then, cpu_then), self._clock = self._clock, (now, cpu)
+        if training:  # only time taken from a running worker counts
+            earned = REDRAW_SHARE * (now - then) - (cpu - cpu_then)
+            self._budget = max(-BUDGET_CAP, min(self._budget + earned, BUDGET_CAP))
+        else:
+            self._budget = BUDGET_CAP
+        stale = [c for c in self._charts if c.stale and c.data is not None and c.region.area]
         if not stale:
             return
-        training = self.snapshot is not None and self.snapshot.running
         if force or not training:
             for chart in stale:
                 chart.refresh()
-            return
-        now = time.perf_counter()
-        if now < self._charts_free_at:
-            return
-        chart = min(stale, key=lambda c: c.built_at)  # the one shown longest
-        chart.refresh()
-        self._charts_free_at = now + chart.cost / REDRAW_SHARE
+        elif self._budget > 0:
+            min(stale, key=lambda c: c.built_at).refresh()  # the one shown longest
 
     def _show_rule(self) -> None:
         self.main.query_one("#rule", Static).update(REGULARIZER_RULES[self.config.regularizer])

@@ -46,12 +46,20 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[st
     return ticks, [f"{t:g}" for t in ticks]
 
 
-def integer_ticks(lo: float, hi: float, most: int = 5) -> tuple[list[int], list[str]]:
-    """Whole-number ticks (epochs) on a 1-2-5 step, at most ``most`` + 1 of them."""
-    span = max(hi - lo, 1)
+def linear_ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], list[str]]:
+    """Round ticks on a 1-2-5 step inside [lo, hi], at most ``most`` + 1; ``whole`` keeps the step
+    a whole number (epochs, counts)."""
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
     raw = span / most
-    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    start = math.ceil(lo / step) * step
-    ticks = list(range(int(start), int(hi) + 1, int(step)))
-    return ticks, [str(t) for t in ticks]
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    if whole:
+        step = max(1.0, round(step))
+    first = math.ceil(lo / step - 1e-9)
+    ticks = [k * step for k in range(first, math.floor(hi / step + 1e-9) + 1)] or [lo]
+    return ticks, [f"{t:.6g}" if not whole else str(int(round(t))) for t in ticks]
+
+
+def integer_ticks(lo: float, hi: float, most: int = 5) -> tuple[list[float], list[str]]:
+    """Whole-number ticks (epochs, counts)."""
+    return linear_ticks(lo, hi, most, whole=True)

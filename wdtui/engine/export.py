@@ -16,6 +16,13 @@ from typing import Any, Callable, Sequence
 from .config import Config, ConfigError
 from .records import HISTORY_KEYS, RunResult
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's 0600 would hide results
 OUTPUT_FORMATS = {"out": (".json", ".csv"), "save_model": (".pt",), "save_data": (".npz",),
                   "snapshot": (".svg",)}
 
@@ -43,6 +50,7 @@ def write_atomic(path: str | os.PathLike, write: Callable[[io.BufferedWriter], A
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         try:

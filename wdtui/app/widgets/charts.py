@@ -17,7 +17,7 @@ from textual_plotext import PlotextPlot
 
 from ...engine.records import RunResult
 from ..messages import DataView, Snapshot
-from ..series import downsample, finite, integer_ticks, log_ticks, loggable
+from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks, loggable
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 LEGEND_MIN_HEIGHT = 12  # rows; smaller charts show no legend (the status line names the runs)
@@ -65,7 +65,9 @@ class Chart(PlotextPlot):
         self.legend = self.size.height >= LEGEND_MIN_HEIGHT  # a legend would hide the data
         try:
             if self.data is not None:
-                self.draw(plt, self.data, max(16, self.size.width - 10))
+                # about one point per two columns: plotext draws lines between points, and its
+                # cost grows with their number, not with what the eye can tell apart
+                self.draw(plt, self.data, max(16, self.size.width // 2))
             text = super().render()
         except Exception as error:  # a degenerate series must never take the app down
             text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
@@ -169,4 +171,6 @@ class HistogramChart(Chart):
         centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
         plt.bar(centers, histogram.counts, color=RUN, label=self.series_label(f"now ({_label(data.records[0])})"), width=0.8)
         plt.plot(centers, histogram.initial, color="gray", marker="braille", label=self.series_label("initialization"))
+        plt.xticks(*linear_ticks(edges[0], edges[-1]))
+        plt.yticks(*integer_ticks(0, max(histogram.counts + histogram.initial), most=4))
         plt.xlabel("weight value")

@@ -26,7 +26,7 @@ class StatusLine(Static):
         if snapshot is None:
             line.append(f"λ={lam:g} · {regularizer} · {device or '…'} · {note or 'building…'}")
             self._shown = line.plain
-            self.update(line)
+            self.update(line, layout=False)
             return
         run = snapshot.records[0]
         line.append(f"epoch {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -51,4 +51,4 @@ class StatusLine(Static):
             line.append(f" · {note}", style="dim")
         if line.plain != self._shown:
             self._shown = line.plain
-            self.update(line)
+            self.update(line, layout=False)  # one fixed row: a layout pass would reflow the screen

@@ -1,0 +1,47 @@
+"""Pure helpers of the app: the λ ladder, downsampling, axis ticks."""
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wdtui.app.ladder import LADDER, lambda_down, lambda_up
+from wdtui.app.series import downsample, integer_ticks, linear_ticks, log_ticks, loggable
+
+
+def test_ladder_is_four_steps_per_decade_from_1e_5_to_10():
+    assert len(LADDER) == 25 and LADDER[0] == 1e-5 and LADDER[-1] == 10.0
+    ratios = [b / a for a, b in zip(LADDER, LADDER[1:])]
+    assert all(math.isclose(r, 10 ** 0.25) for r in ratios)
+
+
+def test_ladder_ends():
+    assert lambda_up(0.0) == 1e-5
+    assert lambda_down(1e-5) == 0.0 and lambda_down(3e-6) == 0.0 and lambda_down(0.0) == 0.0
+    assert lambda_up(10.0) == 10.0 and lambda_up(50.0) == 50.0
+    assert lambda_up(0.01) == LADDER[LADDER.index(0.01) + 1]
+
+
+@given(st.floats(min_value=0, max_value=9.99))
+def test_up_then_down_never_passes_the_start(lam):
+    up = lambda_up(lam)
+    assert up > lam
+    assert lambda_down(up) <= max(lam, 0) or math.isclose(lambda_down(up), lam)
+
+
+def test_downsample_keeps_the_last_point_and_the_bound():
+    xs = list(range(1, 1001))
+    dx, dy = downsample(xs, [x * 2 for x in xs], 100)
+    assert len(dx) <= 101 and dx[-1] == 1000 and dy[-1] == 2000 and dx[0] == 1
+    assert downsample([1, 2], [3, 4], 100) == ([1, 2], [3, 4])
+
+
+def test_log_axis_drops_what_it_cannot_show():
+    assert loggable([1, 2, 3, 4, 5], [1.0, 0.0, -1.0, float("nan"), 2.0]) == ([1, 5], [1.0, 2.0])
+
+
+def test_ticks_are_round_and_inside_the_range():
+    assert log_ticks(1e-6, 100)[1] == ["1e-06", "0.0001", "0.01", "1", "100"]
+    assert linear_ticks(-0.61, 0.52) == ([-0.5, 0.0, 0.5], ["-0.5", "0", "0.5"])
+    assert integer_ticks(1, 500)[1] == ["100", "200", "300", "400", "500"]
+    assert integer_ticks(1, 3)[1] == ["1", "2", "3"]  # never a fractional epoch
