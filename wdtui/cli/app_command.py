@@ -19,7 +19,7 @@ def build_parser() -> Parser:
         "commands:\n" + commands + "\n\n`wdtui COMMAND --help` for each command's options.",
         epilog="example: wdtui --preset d2l --lambda 3 --compare",
     )
-    add_engine_options(parser, lambdas=False)
+    add_engine_options(parser, lam_option="lambda")
     parser.add_argument("--compare", action="store_true", help="train a λ = 0 run beside it")
     return parser
 

@@ -13,6 +13,7 @@ from typing import Sequence
 COMMANDS = {
     "run": ("wdtui.cli.run", "train headless, one run per λ; summary table, JSON/CSV output"),
     "presets": ("wdtui.cli.presets", "list the presets and the experiment each comes from"),
+    "sweep": ("wdtui.cli.sweep", "train one copy per λ as one batched model: the test-loss U-curve"),
     "snapshot": ("wdtui.cli.snapshot", "train in the app without a screen, save the final screen as SVG"),
 }
 

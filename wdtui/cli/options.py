@@ -55,8 +55,12 @@ def _choices(values: tuple[str, ...]) -> str:
     return "|".join(values)
 
 
-def add_engine_options(parser: argparse.ArgumentParser, lambdas: bool = True) -> None:
-    """The overrides every training command accepts. Unset flags keep the preset's values."""
+def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None = "lambdas") -> None:
+    """The overrides every training command accepts. Unset flags keep the preset's values.
+
+    ``lam_option``: ``"lambdas"`` (several λ and regularizers, one run each), ``"lambda"`` (one of
+    each, the app), or None (one regularizer; the command defines its own λ values)."""
+    lambdas = lam_option == "lambdas"
     data = parser.add_argument_group("data")
     data.add_argument("--preset", type=field_type("preset"), default="sine",
                       help=f"experiment to run: {_choices(tuple(PRESETS))} (default: sine; see `wdtui presets`)")
@@ -89,7 +93,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lambdas: bool = True) ->
     if lambdas:
         reg.add_argument("--lambdas", type=field_type("lam"), nargs="+", metavar="λ",
                          help="λ values, one run each (finite, ≥ 0)")
-    else:
+    elif lam_option == "lambda":
         reg.add_argument("--lambda", dest="lam", type=field_type("lam"), metavar="λ", help="λ (finite, ≥ 0)")
     reg.add_argument("--decay-all", action=argparse.BooleanOptionalAction, default=None,
                      help="decay every parameter, biases and norms too (default: the preset's; else weights only)")

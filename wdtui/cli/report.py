@@ -64,3 +64,31 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
             write_atomic(args.save_data, lambda f: np.savez(f, **arrays))
     except OSError as error:
         fail(f"wdtui run: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+
+
+def print_sweep(result) -> None:
+    """λ, train loss, test loss, ‖w‖ (± std over seeds), diverged; the best λ marked."""
+    final, best = result.final(), result.best_index
+    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± std over {result.seeds} seeds"
+                                                                if result.seeds > 1 else ""),
+                  box=box.SIMPLE_HEAD)
+    for column in ("λ", "train loss", "test loss", "‖w‖", "diverged", ""):
+        table.add_column(column, justify="right")
+
+    def cell(key: str, i: int) -> str:
+        mean, std = final[key][0][i], final[key][1][i]
+        return _number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
+
+    for i, lam in enumerate(result.lambdas):
+        marked = i == best
+        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("test_loss", i), cell("weight_norm", i),
+                      "[red]yes[/]" if result.diverged[i] else "no", "[green]← best[/]" if marked else "",
+                      style="bold" if marked else None)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 120
+    console.print(table)
+    if best is None:
+        console.print("[red]every λ diverged: no best λ[/]")
+    else:
+        console.print(f"best λ by test loss: [bold]{result.lambdas[best]:.4g}[/]")

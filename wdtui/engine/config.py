@@ -274,3 +274,34 @@ def make_config(preset: str, **overrides: Any) -> Config:
         if value is not None:  # None: not given, keep the preset's value
             base[key] = parse_field(key, value)
     return check(Config(preset=name, **base))
+
+
+def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas") -> list[float]:
+    """λ values for a sweep: ``start:stop:count`` (log-spaced, both ends included; 0 < start <
+    stop, count an integer ≥ 2) or an explicit list of values ≥ 0 (0 allowed)."""
+    parts = [str(p).strip() for p in parts]
+    if not parts or any(not p for p in parts):
+        raise ConfigError(field, "give start:stop:count or a list of λ values")
+    ranged = [p for p in parts if ":" in p]
+    if not ranged:
+        values = [parse_lambda(p, field) for p in parts]
+        if len(set(values)) != len(values):
+            raise ConfigError(field, f"each λ once (got {' '.join(parts)})")
+        return values
+    if len(parts) != 1:
+        raise ConfigError(field, "give either one start:stop:count or a list of values, not both")
+    pieces = parts[0].split(":")
+    if len(pieces) != 3 or not all(pieces):
+        raise ConfigError(field, f"must be start:stop:count, e.g. 1e-5:1e-1:16 (got {parts[0]!r})")
+    allowed = "start:stop:count with 0 < start < stop and an integer count ≥ 2"
+    try:
+        start, stop = float(pieces[0]), float(pieces[1])
+        count = int(pieces[2])
+    except ValueError:
+        raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})") from None
+    if not (math.isfinite(start) and math.isfinite(stop)) or start <= 0 or stop <= start or count < 2:
+        raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})")
+    low, high = math.log10(start), math.log10(stop)
+    values = [10 ** (low + (high - low) * i / (count - 1)) for i in range(count)]
+    values[0], values[-1] = start, stop
+    return values

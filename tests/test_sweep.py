@@ -1,0 +1,146 @@
+"""The λ sweep: each copy is exactly its own run; spec parsing; the U-curve; ``wdtui sweep``."""
+
+import json
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import experiment, trained
+from wdtui.cli.main import main
+from wdtui.engine.batched import BatchedTrainer, check_batchable
+from wdtui.engine.config import ConfigError, parse_lambda_spec
+from wdtui.engine.sweep import SweepResult
+
+LAMS = [0.0, 0.003, 0.03, 0.3]
+
+
+def _rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+@pytest.mark.parametrize("preset,regularizer,overrides", [
+    ("sine", "coupled", {}),
+    ("sine", "decoupled", {}),
+    ("sine", "l2", {"optimizer": "sgd", "momentum": 0.9, "lr": 0.05}),
+    ("d2l", "l2", {}),  # mini-batches
+    ("quadratic", "coupled", {}),  # LayerNorm
+    ("sparse", "l1", {}),
+])
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_each_copy_equals_a_single_run(preset, regularizer, overrides, seeds):
+    exps = [experiment(preset, epochs=15, dtype="float64", seed=s, **overrides) for s in range(seeds)]
+    sweep = BatchedTrainer(exps, LAMS, regularizer)
+    while not sweep.done:
+        record = sweep.run_epoch()
+    for s in range(seeds):
+        for i, lam in enumerate(LAMS):
+            k = s * len(LAMS) + i
+            single = trained(exps[s], regularizer, lam).last_record
+            assert _rel(record.train_loss[k], single.train_loss) <= 1e-10
+            assert _rel(record.test_loss[k], single.test_loss) <= 1e-10
+            assert _rel(record.weight_norm[k], single.weight_norm) <= 1e-10
+            assert record.zeros[k] == single.zeros
+    assert len({round(v, 12) for v in record.weight_norm}) == len(record.weight_norm)  # copies differ
+
+
+def test_a_diverging_copy_leaves_the_others_alone():
+    # lr·λ = 5: w ← −4·w each step overflows float64 within 600 epochs
+    exp = experiment("sine", epochs=600, optimizer="sgd", lr=0.01, dtype="float64")
+    sweep = BatchedTrainer([exp], [0.0, 500.0], "decoupled")
+    while not sweep.done:
+        record = sweep.run_epoch()
+    assert record.diverged == [False, True]
+    assert _rel(record.train_loss[0], trained(exp, "decoupled", 0.0).last_record.train_loss) <= 1e-10
+
+
+def test_models_that_do_not_batch_are_refused_clearly():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(8, 1))
+    with pytest.raises(ConfigError) as err:
+        check_batchable(model, "cnn")
+    assert err.value.field == "preset" and "Conv2d" in err.value.message
+
+
+@given(st.integers(-8, 2), st.integers(1, 6), st.integers(2, 40))
+def test_range_spec_is_log_spaced_with_both_ends(low, decades, count):
+    start, stop = 10.0 ** low, 10.0 ** (low + decades)
+    values = parse_lambda_spec([f"{start:g}:{stop:g}:{count}"])
+    assert len(values) == count and values[0] == start and values[-1] == stop
+    ratios = [b / a for a, b in zip(values, values[1:])]
+    assert all(math.isclose(r, ratios[0], rel_tol=1e-9) for r in ratios)
+
+
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=10, unique=True))
+def test_list_spec_keeps_the_values(values):
+    assert parse_lambda_spec([repr(v) for v in values]) == values
+
+
+@given(st.floats(allow_nan=True), st.floats(allow_nan=True), st.integers(-5, 40))
+def test_range_spec_refuses_what_is_not_allowed(start, stop, count):
+    ok = math.isfinite(start) and math.isfinite(stop) and 0 < start < stop and count >= 2
+    spec = f"{start!r}:{stop!r}:{count}"
+    if ok:
+        assert len(parse_lambda_spec([spec])) == count
+    else:
+        with pytest.raises(ConfigError):
+            parse_lambda_spec([spec])
+
+
+@pytest.mark.parametrize("spec", [["1:0.1:5"], ["1e-5:1e-1:1"], ["1e-5:1e-1:2.5"], ["1e-5:1e-1"],
+                                  ["-1", "2"], ["abc"], ["1e-5:1e-1:4", "3"], [":1:3"], ["0:1:3"], ["1", "1"]])
+def test_bad_specs_are_refused(spec):
+    with pytest.raises(ConfigError):
+        parse_lambda_spec(spec)
+
+
+def test_sine_overfit_u_curve_best_lambda_is_inside_and_norm_falls():
+    exp = experiment("sine-overfit")  # the full preset: overfitting takes its 3000 epochs
+    lambdas = parse_lambda_spec(["1e-6:1:7"])
+    sweep, result = BatchedTrainer([exp], lambdas), SweepResult(lambdas, 1, exp.config.epochs)
+    while not sweep.done:
+        result.add(sweep.run_epoch())
+    best = result.best_index
+    assert 0 < best < len(lambdas) - 1, result.final()["test_loss"][0]
+    norms = result.final()["weight_norm"][0]
+    assert all(a > b for a, b in zip(norms, norms[1:]))
+
+
+def test_wdtui_sweep_writes_the_documented_json(tmp_path, capsys):
+    out = tmp_path / "sweep.json"
+    code = main(["sweep", "--preset", "sine", "--lambdas", "0", "0.01", "1", "--seeds", "2",
+                 "--epochs", "5", "--quiet", "--out", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["lambdas"] == [0.0, 0.01, 1.0] and doc["seeds"] == 2
+    for key in ("train_loss", "test_loss", "weight_norm"):
+        assert len(doc["final"][key]) == 3 and len(doc["final"]["std"][key]) == 3
+        assert len(doc["history"][key]) == 5 and len(doc["history"][key][0]) == 3
+    assert doc["history"]["epoch"] == [1, 2, 3, 4, 5]
+    assert doc["best_lambda"] in doc["lambdas"]
+    assert doc["final"]["weight_norm"][2] < doc["final"]["weight_norm"][0]
+    # the mean over seeds is the mean of the two single runs
+    runs = [trained(experiment("sine", epochs=5, seed=s), "coupled", 1.0).last_record for s in (0, 1)]
+    assert math.isclose(doc["final"]["weight_norm"][2], sum(r.weight_norm for r in runs) / 2, rel_tol=1e-5)
+    shown = capsys.readouterr().out
+    assert "best" in shown and "± " in shown
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["--lambdas", "1:0.1:5"], "--lambdas"),
+    (["--lambdas", "1e-5:1e-1"], "--lambdas"),
+    (["--lambdas", "1e-5:1e-1:x"], "--lambdas"),
+    (["--lambdas", "-0.1"], "--lambdas"),
+    (["--seeds", "0"], "--seeds"),
+    (["--out", "s.csv"], "--out"),
+    (["--regularizer", "none", "--lambdas", "0.1"], "--lambdas"),
+])
+def test_sweep_bad_input_is_one_line_exit_2(args, flag, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", "--epochs", "2", "--quiet", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0]
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,108 @@
+"""``wdtui sweep``: train one copy per λ (and per seed) as one batched model; the U-curve."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Sequence
+
+from ..engine.config import ConfigError, make_config, parse_lambda_spec
+from ..engine.export import check_output_path
+from ..engine.presets import PRESETS
+from .options import Parser, add_engine_options, config_error, fail, overrides
+
+PROGRESS_INTERVAL = 0.1
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="wdtui sweep",
+        description="Train the preset once per λ (and per seed) as one batched model, and show "
+        "train/test loss and ‖w‖ against λ: the test-loss U-curve and the best λ.",
+        epilog="example: wdtui sweep --preset sine-overfit --lambdas 1e-5:1e-1:16 --seeds 3 --out sweep.json",
+    )
+    add_engine_options(parser, lam_option=None)
+    sweep = parser.add_argument_group("sweep")
+    sweep.add_argument("--lambdas", nargs="+", default=["1e-5:1e-1:16"], metavar="SPEC",
+                       help="start:stop:count (log-spaced, both ends included) or a list of values "
+                       "(0 allowed); default 1e-5:1e-1:16")
+    sweep.add_argument("--seeds", type=_seeds, default=1, metavar="N",
+                       help="seeds per λ (seed, seed+1, …): means and std over them")
+    sweep.add_argument("--out", metavar="FILE.json", help="the sweep as JSON")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _seeds(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in 1…64 (got {text!r})") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"must be an integer in 1…64 (got {text!r})")
+    return value
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        lambdas = parse_lambda_spec(args.lambdas)
+        extra = {"regularizer": args.regularizer} if args.regularizer else {}
+        base = make_config(args.preset, **overrides(args), **extra)
+        for lam in lambdas:
+            base.with_changes(lam=lam)  # e.g. λ > 0 with regularizer none
+        if args.out:
+            check_output_path("out", args.out)
+            if not args.out.lower().endswith(".json"):
+                raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
+        from ..engine.batched import check_batchable
+        from ..engine.experiment import build_experiment
+
+        experiments = [build_experiment(base.with_changes(seed=base.seed + s)) for s in range(args.seeds)]
+        check_batchable(experiments[0].base_model, base.preset)
+    except ConfigError as error:
+        config_error(parser.prog, error)
+
+    from ..engine.batched import BatchedTrainer
+    from ..engine.export import write_text
+    from ..engine.sweep import SweepResult
+    from .report import print_sweep
+
+    trainer = BatchedTrainer(experiments, lambdas)
+    result = SweepResult(lambdas, args.seeds, base.epochs)
+    print(f"{base.preset}: {PRESETS[base.preset].title}", file=sys.stderr)
+    print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies as one batched model; "
+          f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
+    _train(trainer, result, args.quiet)
+    print_sweep(result)
+    if args.out:
+        config = base.to_dict()
+        config.pop("lambda")
+        config.update(device=str(experiments[0].device), seeds=args.seeds)
+        try:
+            write_text(args.out, json.dumps(result.to_dict(config), indent=1, allow_nan=False) + "\n")
+        except OSError as error:
+            fail(f"{parser.prog}: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+    return 0
+
+
+def _train(trainer, result, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
+    with Progress(*columns, disable=quiet, console=Console(stderr=True)) as progress:
+        task = progress.add_task(f"{trainer.copies} copies", total=trainer.epochs, rate=0.0)
+        shown = time.perf_counter()
+        while not trainer.done:
+            record = trainer.run_epoch()
+            result.add(record)
+            now = time.perf_counter()
+            if now - shown >= PROGRESS_INTERVAL or trainer.done:
+                progress.update(task, completed=record.epoch, rate=record.epochs_per_s)
+                shown = now

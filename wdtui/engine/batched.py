@@ -1,0 +1,201 @@
+"""K copies of a model trained as one: the λ sweep.
+
+Every parameter of the preset's model gets a leading dimension K; copy k has its own λ_k and,
+with several seeds, its own seed's data and initialization. The forward pass runs the model's
+own layers (Linear → batched matmul, LayerNorm, activations) on the stacked parameters. The
+per-copy losses are summed before ``backward``, so copy k's gradient is exactly its own run's
+gradient; SGD and Adam act elementwise and the regularizers take λ per copy, so every copy makes
+exactly the update a single ``wdtui run`` at λ_k would make (the tests check it to 1e-10).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import ConfigError
+from .experiment import Experiment
+from .models import ACTIVATIONS
+from .optimizers import make_optimizer
+from .regularizers import REGULARIZERS
+from .trainer import LOSSES, RATE_SMOOTHING
+
+ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
+
+
+def check_batchable(model: nn.Module, preset: str) -> None:
+    """The sweep batches Sequential models of Linear, LayerNorm and activation layers."""
+    layers = list(model.children()) if isinstance(model, nn.Sequential) else [model]
+    for layer in layers:
+        if not isinstance(layer, (nn.Linear, nn.LayerNorm, *ELEMENTWISE)):
+            raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm and "
+                              f"activation layers; preset {preset} has {type(layer).__name__}")
+
+
+class BatchedModel:
+    """The layers of ``model`` applied to stacked parameters ``params[name]`` of shape (K, …).
+    Inputs are (N, in), shared by every copy, or (K, N, in); outputs are (K, N, out)."""
+
+    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor]):
+        self.layers = list(model.children())
+        self.params = params
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, nn.Linear):
+                weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
+                if h.dim() == 2:  # shared input: (N, in) @ (K, in, out) broadcasts to (K, N, out)
+                    h = torch.matmul(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
+                else:
+                    h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            elif isinstance(layer, nn.LayerNorm):
+                h = F.layer_norm(h, layer.normalized_shape, eps=layer.eps)
+                h = h * self.params[f"{i}.weight"].unsqueeze(1) + self.params[f"{i}.bias"].unsqueeze(1)
+            else:
+                h = layer(h)
+        return h
+
+
+@dataclass
+class SweepRecord:
+    """One epoch of a sweep: one value per copy."""
+
+    epoch: int
+    train_loss: list[float]
+    test_loss: list[float]
+    weight_norm: list[float]
+    penalty: list[float]
+    zeros: list[int]
+    diverged: list[bool]
+    epochs_per_s: float = 0.0
+
+
+class BatchedTrainer:
+    """Copies k = s·L + l: seed s (one experiment each), λ_l. Same config otherwise."""
+
+    def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None):
+        first = experiments[0]
+        cfg = first.config
+        check_batchable(first.base_model, cfg.preset)
+        self.experiments = experiments
+        self.lambdas = [float(v) for v in lambdas]
+        self.seeds = len(experiments)
+        self.copies = self.seeds * len(self.lambdas)
+        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.lr = cfg.lr
+        self.epochs = cfg.epochs
+        self.epoch = 0
+        self.epochs_per_s = 0.0
+        self.loss_fn = LOSSES[cfg.loss]
+        device, dtype = first.device, first.dtype
+        seed_of = torch.arange(self.copies, device=device) // len(self.lambdas)
+        self._seed_of = seed_of
+        named = [dict(e.base_model.named_parameters()) for e in experiments]
+        self.params = {
+            name: torch.stack([named[s][name].detach() for s in seed_of.tolist()]).clone().requires_grad_()
+            for name in named[0]
+        }
+        self.model = BatchedModel(first.base_model, self.params)
+        self.decayed_names = list(first.decayed_names)
+        self.decayed = [self.params[n] for n in self.decayed_names]
+        lam = torch.tensor(self.lambdas * self.seeds, device=device, dtype=dtype)
+        self.lam_views = [lam.view(-1, *[1] * (p.dim() - 1)) for p in self.decayed]
+        self.optimizer = make_optimizer(cfg.optimizer, self.params.values(), cfg.lr, cfg.momentum)
+        self.diverged = [False] * self.copies
+
+        def stacked(attr: str) -> torch.Tensor:
+            if self.seeds == 1:  # shared data: no copy of it per λ
+                return getattr(first.data, attr)
+            return torch.stack([getattr(e.data, attr) for e in experiments])[seed_of]
+
+        self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
+        self._eval_x = torch.cat([stacked("x_train"), stacked("x_test")], dim=-2)
+        self._eval_y = torch.cat([stacked("y_train"), stacked("y_test")], dim=-2)
+        self._n_train, self._n_test = first.data.x_train.shape[0], first.data.x_test.shape[0]
+        self._batch = cfg.effective_batch_size
+        self._shuffles = [torch.Generator(device=device).manual_seed(e.config.seed) for e in experiments]
+        average = torch.zeros(self._n_train + self._n_test, 2, dtype=dtype)
+        average[: self._n_train, 0] = self.loss_fn.scale / self._n_train
+        average[self._n_train :, 1] = self.loss_fn.scale / self._n_test
+        self._average = average.to(device)
+        self._numel = [p[0].numel() for p in self.decayed]
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs or all(self.diverged)
+
+    def _copy_losses(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Each copy's mean loss, shape (K,)."""
+        per = self.loss_fn.per_sample(pred, target.expand_as(pred))  # shared targets: a view
+        return per.flatten(1).mean(dim=1) * self.loss_fn.scale
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.optimizer.zero_grad()
+        loss = self._copy_losses(self.model(x), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
+        penalty = self.regularizer.loss_penalty(self.decayed, self.lam_views)
+        if penalty is not None:
+            loss = loss + penalty
+        loss.backward()
+        self.regularizer.before_step(self.decayed, self.lam_views, self.lr)
+        self.optimizer.step()
+        self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
+
+    def run_epoch(self) -> SweepRecord:
+        started = time.perf_counter()
+        if self._batch >= self._n_train:
+            self._step(self.x_train, self.y_train)
+        else:
+            orders = torch.stack([torch.randperm(self._n_train, generator=g, device=self._seed_of.device)
+                                  for g in self._shuffles])[self._seed_of]  # (K, N): each seed's order
+            rows = torch.arange(self.copies, device=orders.device).unsqueeze(1)
+            for index in orders.split(self._batch, dim=1):
+                if self.seeds == 1:
+                    self._step(self.x_train[index[0]], self.y_train[index[0]])
+                else:
+                    self._step(self.x_train[rows, index], self.y_train[rows, index])
+        self.epoch += 1
+        record = self.measure()
+        rate = 1.0 / max(time.perf_counter() - started, 1e-9)
+        self.epochs_per_s = rate if self.epoch == 1 else (
+            (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
+        record.epochs_per_s = self.epochs_per_s
+        return record
+
+    @torch.no_grad()
+    def measure(self) -> SweepRecord:
+        """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
+        out = self.model(self._eval_x)
+        per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
+        losses = per @ self._average  # (K, 2)
+        with_l1 = self.regularizer.name == "l1"
+        rows = [losses[:, 0], losses[:, 1]]
+        for p in self.decayed:
+            flat = p.flatten(1)
+            rows += [flat.square().sum(1), (flat != 0).sum(1).to(flat.dtype)]
+            if with_l1:
+                rows.append(flat.abs().sum(1))
+        values = torch.stack(rows).tolist()  # the one sync
+        train, test = values[0], values[1]
+        width = 3 if with_l1 else 2
+        norms, zeros, l1 = [], [], []
+        for k in range(self.copies):
+            per_param = [values[2 + i * width: 2 + (i + 1) * width] for i in range(len(self.decayed))]
+            norms.append(math.sqrt(sum(v[0][k] for v in per_param)))
+            nonzero = sum(v[1][k] for v in per_param)
+            zeros.append(int(sum(self._numel) - nonzero) if math.isfinite(nonzero) else 0)
+            l1.append(sum(v[2][k] for v in per_param) if with_l1 else 0.0)
+        lams = self.lambdas * self.seeds
+        for k in range(self.copies):
+            if not (math.isfinite(train[k]) and math.isfinite(norms[k])):
+                self.diverged[k] = True
+        return SweepRecord(
+            epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,
+            penalty=[self.regularizer.penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
+            zeros=zeros, diverged=list(self.diverged),
+        )

@@ -1,0 +1,85 @@
+"""A sweep's results: per-λ curves (mean and std over seeds), the best λ, the JSON document."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from .batched import SweepRecord
+from .records import json_number
+
+SWEEP_KEYS = ("train_loss", "test_loss", "weight_norm")
+HISTORY_POINTS = 200  # the JSON history keeps about this many epochs (all of them if fewer)
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < len(values) or not finite:
+        return math.nan, math.nan  # a diverged seed makes the mean meaningless: say so
+    return statistics.fmean(finite), statistics.pstdev(finite) if len(finite) > 1 else 0.0
+
+
+@dataclass
+class SweepResult:
+    lambdas: list[float]
+    seeds: int
+    epochs: int
+    history: dict[str, list] = field(default_factory=lambda: {"epoch": [], **{k: [] for k in SWEEP_KEYS}})
+    last: SweepRecord | None = None
+
+    def add(self, record: SweepRecord) -> None:
+        """Keep every epoch's per-λ means; the JSON keeps a subsample."""
+        self.last = record
+        self.history["epoch"].append(record.epoch)
+        for key in SWEEP_KEYS:
+            self.history[key].append(self.per_lambda(getattr(record, key))[0])
+
+    def per_lambda(self, values: list[float]) -> tuple[list[float], list[float]]:
+        """Copies k = s·L + l → (mean over seeds, std over seeds) for each λ_l."""
+        n = len(self.lambdas)
+        pairs = [_mean_std([values[s * n + i] for s in range(self.seeds)]) for i in range(n)]
+        return [m for m, _ in pairs], [d for _, d in pairs]
+
+    def final(self) -> dict[str, tuple[list[float], list[float]]]:
+        return {key: self.per_lambda(getattr(self.last, key)) for key in SWEEP_KEYS}
+
+    @property
+    def diverged(self) -> list[bool]:
+        n = len(self.lambdas)
+        return [any(self.last.diverged[s * n + i] for s in range(self.seeds)) for i in range(n)]
+
+    @property
+    def best_index(self) -> int | None:
+        """The λ with the lowest final test loss (mean over seeds), None if all diverged."""
+        test = self.final()["test_loss"][0]
+        finite = [(v, i) for i, v in enumerate(test) if math.isfinite(v)]
+        return min(finite)[1] if finite else None
+
+    @property
+    def best_lambda(self) -> float | None:
+        index = self.best_index
+        return None if index is None else self.lambdas[index]
+
+    def to_dict(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The ``wdtui sweep`` JSON document (see README)."""
+        final = self.final()
+        step = max(1, math.ceil(len(self.history["epoch"]) / HISTORY_POINTS))
+        keep = list(range(len(self.history["epoch"]) - 1, -1, -step))[::-1]  # always the last epoch
+        numbers = lambda values: [json_number(v) for v in values]  # noqa: E731
+        doc = {
+            "config": config,
+            "lambdas": self.lambdas,
+            "seeds": self.seeds,
+            "final": {key: numbers(final[key][0]) for key in SWEEP_KEYS},
+            "diverged": self.diverged,
+            "best_lambda": self.best_lambda,
+            "history": {
+                "epoch": [self.history["epoch"][i] for i in keep],
+                **{key: [numbers(self.history[key][i]) for i in keep] for key in SWEEP_KEYS},
+            },
+        }
+        if self.seeds > 1:
+            doc["final"]["std"] = {key: numbers(final[key][1]) for key in SWEEP_KEYS}
+        return doc
