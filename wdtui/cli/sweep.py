@@ -91,7 +91,10 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _train(trainer, result, quiet: bool) -> None:
+    """Train to the end, measuring every copy every ``measure_every`` epochs and at the last."""
     from rich.console import Console
+
+    from ..engine.sweep import measure_every
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -99,10 +102,12 @@ def _train(trainer, result, quiet: bool) -> None:
     with Progress(*columns, disable=quiet, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"{trainer.copies} copies", total=trainer.epochs, rate=0.0)
         shown = time.perf_counter()
+        every = measure_every(trainer.epochs)
         while not trainer.done:
-            record = trainer.run_epoch()
-            result.add(record)
+            record = trainer.run_epoch(measure=(trainer.epoch + 1) % every == 0)
+            if record is not None:
+                result.add(record)
             now = time.perf_counter()
             if now - shown >= PROGRESS_INTERVAL or trainer.done:
-                progress.update(task, completed=record.epoch, rate=record.epochs_per_s)
+                progress.update(task, completed=trainer.epoch, rate=trainer.epochs_per_s)
                 shown = now

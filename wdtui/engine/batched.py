@@ -19,13 +19,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ConfigError
-from .experiment import Experiment
+from .experiment import Experiment, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .regularizers import REGULARIZERS
 from .trainer import LOSSES, RATE_SMOOTHING
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
+# Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
+# (~3·10⁵) ran 15 % faster on 2 threads than on 1 on the reference machine.
+THREADED_WORK = 1 << 18
 
 
 def check_batchable(model: nn.Module, preset: str) -> None:
@@ -50,10 +53,9 @@ class BatchedModel:
         for i, layer in enumerate(self.layers):
             if isinstance(layer, nn.Linear):
                 weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
-                if h.dim() == 2:  # shared input: (N, in) @ (K, in, out) broadcasts to (K, N, out)
-                    h = torch.matmul(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
-                else:
-                    h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+                if h.dim() == 2:  # shared input: the same (N, in) for every copy (a view, no copy)
+                    h = h.expand(weight.shape[0], *h.shape)
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
             elif isinstance(layer, nn.LayerNorm):
                 h = F.layer_norm(h, layer.normalized_shape, eps=layer.eps)
                 h = h * self.params[f"{i}.weight"].unsqueeze(1) + self.params[f"{i}.bias"].unsqueeze(1)
@@ -94,6 +96,9 @@ class BatchedTrainer:
         self.epochs_per_s = 0.0
         self.loss_fn = LOSSES[cfg.loss]
         device, dtype = first.device, first.dtype
+        if cfg.threads is None and device.type == "cpu":  # K copies: K times the work per step
+            work = sum(p.numel() for p in first.base_model.parameters()) * cfg.effective_batch_size
+            set_threads(1 if work * self.copies < THREADED_WORK else None)
         seed_of = torch.arange(self.copies, device=device) // len(self.lambdas)
         self._seed_of = seed_of
         named = [dict(e.base_model.named_parameters()) for e in experiments]
@@ -146,7 +151,10 @@ class BatchedTrainer:
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
 
-    def run_epoch(self) -> SweepRecord:
+    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
+        """One epoch for every copy. Measuring is the costly part of a sweep's epoch (a forward
+        pass of every copy over train and test), so callers may ask for it only when they show
+        or keep the numbers; a NaN/inf is caught at the next measurement (it persists)."""
         started = time.perf_counter()
         if self._batch >= self._n_train:
             self._step(self.x_train, self.y_train)
@@ -160,11 +168,12 @@ class BatchedTrainer:
                 else:
                     self._step(self.x_train[rows, index], self.y_train[rows, index])
         self.epoch += 1
-        record = self.measure()
+        record = self.measure() if measure or self.epoch >= self.epochs else None
         rate = 1.0 / max(time.perf_counter() - started, 1e-9)
         self.epochs_per_s = rate if self.epoch == 1 else (
             (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
-        record.epochs_per_s = self.epochs_per_s
+        if record is not None:
+            record.epochs_per_s = self.epochs_per_s
         return record
 
     @torch.no_grad()

@@ -66,9 +66,14 @@ def build_experiment(config: Config) -> Experiment:
 _TORCH_THREADS = torch.get_num_threads()  # torch's own choice, restored for larger models
 
 
+def set_threads(threads: int | None) -> None:
+    """``threads`` CPU threads for torch; None: torch's own choice."""
+    torch.set_num_threads(_TORCH_THREADS if threads is None else threads)
+
+
 def _set_threads(config: Config, device: torch.device, model: nn.Module) -> None:
     if config.threads is not None:
-        torch.set_num_threads(config.threads)
+        set_threads(config.threads)
     elif device.type == "cpu":
         work = sum(p.numel() for p in model.parameters()) * config.effective_batch_size
-        torch.set_num_threads(1 if work < SMALL_WORK else _TORCH_THREADS)
+        set_threads(1 if work < SMALL_WORK else None)

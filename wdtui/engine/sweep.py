@@ -11,7 +11,13 @@ from .batched import SweepRecord
 from .records import json_number
 
 SWEEP_KEYS = ("train_loss", "test_loss", "weight_norm")
-HISTORY_POINTS = 200  # the JSON history keeps about this many epochs (all of them if fewer)
+HISTORY_POINTS = 100  # a sweep is measured about this many times per run (and at its last epoch)
+
+
+def measure_every(epochs: int) -> int:
+    """Measure a sweep every this many epochs: measuring every copy costs about as much as a
+    training step, so every epoch would double a sweep's cost; the history needs no more."""
+    return max(1, epochs // HISTORY_POINTS)
 
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
@@ -30,7 +36,7 @@ class SweepResult:
     last: SweepRecord | None = None
 
     def add(self, record: SweepRecord) -> None:
-        """Keep every epoch's per-λ means; the JSON keeps a subsample."""
+        """Keep a measured epoch's per-λ means."""
         self.last = record
         self.history["epoch"].append(record.epoch)
         for key in SWEEP_KEYS:
@@ -65,8 +71,6 @@ class SweepResult:
     def to_dict(self, config: dict[str, Any]) -> dict[str, Any]:
         """The ``wdtui sweep`` JSON document (see README)."""
         final = self.final()
-        step = max(1, math.ceil(len(self.history["epoch"]) / HISTORY_POINTS))
-        keep = list(range(len(self.history["epoch"]) - 1, -1, -step))[::-1]  # always the last epoch
         numbers = lambda values: [json_number(v) for v in values]  # noqa: E731
         doc = {
             "config": config,
@@ -76,8 +80,8 @@ class SweepResult:
             "diverged": self.diverged,
             "best_lambda": self.best_lambda,
             "history": {
-                "epoch": [self.history["epoch"][i] for i in keep],
-                **{key: [numbers(self.history[key][i]) for i in keep] for key in SWEEP_KEYS},
+                "epoch": list(self.history["epoch"]),
+                **{key: [numbers(values) for values in self.history[key]] for key in SWEEP_KEYS},
             },
         }
         if self.seeds > 1:

@@ -1,0 +1,89 @@
+"""What a batched λ sweep costs against one run.
+
+    python benchmarks/sweep_vs_run.py [--preset sine] [--copies 16] [--gpu-copies 256]
+
+Per epoch, in this process, on the same preset: one run (the single-run trainer, measured
+every epoch as `wdtui run` does), a sweep of K copies as one batched model (measured as often as
+`wdtui sweep` does: about 100 times per run), and a loop of K single runs (K × one run, timed
+on a few of them). Printed as ratios to one run; the target is ≤ 1.5× for K = 16 on the CPU. With a CUDA
+device present, the same for K = 256 there (target ≤ 2×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from wdtui.engine.batched import BatchedTrainer
+from wdtui.engine.config import make_config
+from wdtui.engine.experiment import build_experiment, set_threads
+from wdtui.engine.presets import PRESETS
+from wdtui.engine.sweep import measure_every
+from wdtui.engine.trainer import Trainer
+
+
+DEFAULT_EPOCHS = {name: preset.config["epochs"] for name, preset in PRESETS.items()}
+
+
+def per_epoch(step, epochs: int) -> float:
+    for _ in range(20):  # warm-up
+        step()
+    start = time.perf_counter()
+    for _ in range(epochs):
+        step()
+    return (time.perf_counter() - start) / epochs
+
+
+def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5) -> dict[str, float]:
+    """Alternating rounds (one run, then the sweep), so that the machine's drift hits both;
+    the medians of each are returned."""
+    exp = build_experiment(make_config(preset, device=device, epochs=10**9))
+    lambdas = [10 ** (-5 + 4 * i / (copies - 1)) for i in range(copies)]
+    single_trainer = Trainer(exp, lam=lambdas[0])
+    sweep_trainer = BatchedTrainer([exp], lambdas)
+    sweep_threads = torch.get_num_threads()
+    every = measure_every(DEFAULT_EPOCHS[preset])  # as `wdtui sweep` measures
+    times: dict[str, list[float]] = {"single": [], "sweep": []}
+    for _ in range(rounds):
+        set_threads(1)  # a single run's own setting
+        times["single"].append(per_epoch(single_trainer.run_epoch, epochs))
+        set_threads(sweep_threads)
+        times["sweep"].append(per_epoch(
+            lambda: sweep_trainer.run_epoch(measure=sweep_trainer.epoch % every == 0), epochs))
+    set_threads(1)
+    loop_sample = min(copies, 4)
+    trainers = [Trainer(exp, lam=lam) for lam in lambdas[:loop_sample]]
+    loop = per_epoch(lambda: [t.run_epoch() for t in trainers], epochs) * copies / loop_sample
+    ratios = [b / a for a, b in zip(times["single"], times["sweep"])]
+    return {"single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
+            "loop": loop, "ratio": statistics.median(ratios), "threads": sweep_threads}
+
+
+def report(label: str, copies: int, t: dict[str, float]) -> None:
+    print(f"{label}: one run {t['single'] * 1e6:.0f} µs/epoch; {copies}-λ sweep ({t['threads']} threads) "
+          f"{t['sweep'] * 1e6:.0f} µs/epoch = {t['ratio']:.2f}× one run (median of rounds); a loop of "
+          f"{copies} runs ≈ {t['loop'] / t['single']:.1f}× (the sweep is {t['loop'] / t['sweep']:.1f}× faster)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="sine")
+    parser.add_argument("--copies", type=int, default=16)
+    parser.add_argument("--gpu-copies", type=int, default=256)
+    parser.add_argument("--epochs", type=int, default=300, help="epochs per timed round")
+    args = parser.parse_args()
+    report(f"{args.preset}, cpu", args.copies,
+           measure(args.preset, args.copies, "cpu", args.epochs))
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name()
+        report(f"{args.preset}, cuda ({name})", args.gpu_copies,
+               measure(args.preset, args.gpu_copies, "cuda", args.epochs))
+    else:
+        print("no CUDA device here: the GPU figure (K = 256, target ≤ 2×) was not measured")
+
+
+if __name__ == "__main__":
+    main()
