@@ -229,3 +229,20 @@ async def test_too_small_terminal_says_so_and_recovers():
         await pilot.resize_terminal(60, 20)
         await pilot.pause(0.2)
         assert a.query_one("#body").display
+
+
+async def test_sweep_view_trains_the_ladder_and_b_loads_the_best_lambda():
+    a = app(epochs=60)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        assert a.query_one("TabbedContent").active == "sweep"
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        snap = a.sweep_snapshot
+        assert len(snap.lambdas) == 25 and snap.epoch == 60
+        assert snap.best_index == min(range(25), key=lambda i: snap.test_loss[i])
+        assert snap.weight_norm[0] > snap.weight_norm[-1]  # decay shrinks ‖w‖ along the ladder
+        assert "best λ" in str(a.query_one("#sweep-status").render())
+        await pilot.press("b")
+        assert a.lam == snap.best_lambda
+        assert a.query_one("TabbedContent").active == "charts"

@@ -79,3 +79,17 @@ def test_snapshot_bad_input_is_one_line_and_exit_2(args, flag, tmp_path, monkeyp
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and flag in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+async def _swept(pilot):
+    await _ready(pilot)
+    await pilot.press("w")
+    deadline = time.monotonic() + 60
+    while not (pilot.app.sweep_snapshot and pilot.app.sweep_snapshot.finished):
+        assert time.monotonic() < deadline
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+def test_sweep_view(snap_compare):
+    assert snap_compare(snapshot_app(epochs=40), terminal_size=(120, 40), run_before=_swept)

@@ -28,9 +28,12 @@ from ..engine.export import document, write_text
 from ..engine.presets import PRESETS
 from .commands import WdtuiCommands
 from .ladder import lambda_down, lambda_up
-from .messages import Progress, SessionFailed, SessionReady, Snapshot
+from .ladder import LADDER
+from .messages import Progress, SessionFailed, SessionReady, Snapshot, SweepProgress, SweepSnapshot
 from .session import TrainingSession
-from .widgets.charts import Chart, FitChart, HistogramChart, LossChart, NormChart
+from .sweep_session import SweepSession
+from .widgets.charts import (Chart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
+                             SweepLossChart, SweepNormChart)
 from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
 from .widgets.status import StatusLine
 
@@ -55,6 +58,8 @@ class WdtuiApp(App[int]):
         Binding("right_square_bracket", "lambda_up", "λ+", key_display="]"),
         Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
         Binding("c", "compare", "compare"),
+        Binding("w", "sweep", "λ sweep"),
+        Binding("b", "best", "best λ"),
         Binding("s", "screenshot", "svg"),
         Binding("e", "export", "export"),
         Binding("q", "quit", "quit"),
@@ -83,6 +88,10 @@ class WdtuiApp(App[int]):
         self._worker: Worker | None = None
         self._status: StatusLine | None = None
         self._charts: list[Chart] = []  # every chart, found once per session (a DOM query is slow)
+        self.sweep_control: Control | None = None
+        self.sweep_number = 0
+        self.sweep_snapshot: SweepSnapshot | None = None
+        self._sweep_worker: Worker | None = None
 
     # --- layout ------------------------------------------------------------------------------------
 
@@ -98,6 +107,11 @@ class WdtuiApp(App[int]):
                         yield NormChart("‖w‖₂", id="norm")
                 with TabPane("Weights", id="weights"):
                     yield VerticalScroll(id="histograms")
+                with TabPane("Sweep", id="sweep"):
+                    yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) as "
+                                 "one batched model; b then loads the best λ.", id="sweep-status")
+                    yield SweepLossChart("loss against λ (log)", id="sweep-loss")
+                    yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
         yield Footer()
@@ -128,9 +142,10 @@ class WdtuiApp(App[int]):
         self.set_interval(REDRAW_INTERVAL, self.redraw)
 
     def on_unmount(self) -> None:
-        # However the app ends (quit, error, ctrl+c), the training thread must not outlive it.
-        if self.control is not None:
-            self.control.cancel()
+        # However the app ends (quit, error, ctrl+c), no training thread may outlive it.
+        for control in (self.control, self.sweep_control):
+            if control is not None:
+                control.cancel()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
@@ -214,7 +229,7 @@ class WdtuiApp(App[int]):
         histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
         box.mount_all(histograms)
         self._charts = [self.main.query_one(FitChart), self.main.query_one(LossChart),
-                        self.main.query_one(NormChart), *histograms]
+                        self.main.query_one(NormChart), *self.main.query(SweepChart), *histograms]
 
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw."""
@@ -233,7 +248,7 @@ class WdtuiApp(App[int]):
             return
         self.status.show(self.snapshot, self.lam, self.config.regularizer, self.device,
                                         show_speed=not self.deterministic, note=self.note)
-        training = self.snapshot is not None and self.snapshot.running
+        training = (self.snapshot is not None and self.snapshot.running) or self.sweeping
         now, cpu = time.perf_counter(), time.thread_time()
         (then, cpu_then), self._clock = self._clock, (now, cpu)
         if training:  # only time taken from a running worker counts
@@ -388,9 +403,65 @@ class WdtuiApp(App[int]):
         self.notify(f"saved {path}", title="export")
 
     async def action_quit(self) -> None:
-        if self.control is not None:
-            self.control.cancel()
+        for control in (self.control, self.sweep_control):
+            if control is not None:
+                control.cancel()
         self.exit(0)
+
+    # --- the λ sweep -------------------------------------------------------------------------------
+
+    @property
+    def sweeping(self) -> bool:
+        return (self.sweep_control is not None and not self.sweep_control.cancelled
+                and self.sweep_snapshot is not None and not self.sweep_snapshot.finished)
+
+    def action_sweep(self) -> None:
+        """Train the current model once per λ of the ladder, as one batched model (the single
+        run pauses: both would share the CPU)."""
+        if self.config.regularizer == "none":
+            self.notify("λ has no effect with regularizer none: pick one to sweep", severity="warning")
+            return
+        if self.sweep_control is not None:
+            self.sweep_control.cancel()
+        if self.control is not None:
+            self.control.pause()
+        self.sweep_number += 1
+        self.sweep_control = Control()
+        self.sweep_snapshot = None
+        config = dataclasses.replace(self.config, lam=LADDER[0])
+        session = SweepSession(self.sweep_number, config, list(LADDER), self.post_message, self.sweep_control)
+        self._sweep_worker = self._run_sweep(session)
+        self.main.query_one("#sweep-status", Static).update(
+            f"λ sweep: {len(LADDER)} copies of {config.preset} ({config.regularizer}) · starting…")
+        self.action_show_tab("sweep")
+
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
+    def _run_sweep(self, session: SweepSession) -> None:
+        session.run()
+
+    def on_sweep_progress(self, message: SweepProgress) -> None:
+        snap = message.snapshot
+        if snap.session != self.sweep_number or not self.live:
+            return
+        self.sweep_snapshot = snap
+        for chart in self.main.query(SweepChart):
+            chart.update(snap)
+        best = (f"best λ = {snap.best_lambda:.3g} (test {snap.test_loss[snap.best_index]:.3g}) · b: use it"
+                if snap.best_index is not None else "no λ trained without diverging")
+        self.main.query_one("#sweep-status", Static).update(
+            f"λ sweep: {len(snap.lambdas)} copies of {snap.preset} ({snap.regularizer}) · "
+            f"epoch {snap.epoch}/{snap.epochs}{' · done' if snap.finished else ''} · {best}", layout=False)
+        if snap.finished:
+            self.redraw(force=True)
+
+    def action_best(self) -> None:
+        snap = self.sweep_snapshot
+        if snap is None or snap.best_lambda is None:
+            self.notify("no sweep result yet: w runs one", severity="warning")
+            return
+        self.apply_change("lam", snap.best_lambda)
+        self.action_show_tab("charts")
+        self.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by test loss (epoch {snap.epoch})")
 
     def _save_snapshot_and_exit(self) -> None:
         write_text(self.snapshot_path, self.export_screenshot(title=f"wdtui {self.config.preset}"))

@@ -15,10 +15,13 @@ ACTIONS = (
     ("λ up the ladder", "]", "lambda_up"),
     ("λ down the ladder", "[", "lambda_down"),
     ("Compare with λ = 0 on/off", "c", "compare"),
+    ("Sweep λ over the ladder (batched)", "w", "sweep"),
+    ("Use the sweep's best λ", "b", "best"),
     ("Save an SVG screenshot", "s", "screenshot"),
     ("Export the metrics as JSON", "e", "export"),
     ("Show the charts", "", "show_tab('charts')"),
     ("Show the weight histograms", "", "show_tab('weights')"),
+    ("Show the λ sweep", "", "show_tab('sweep')"),
 )
 
 

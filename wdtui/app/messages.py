@@ -74,3 +74,36 @@ class SessionFailed(Message):
         self.session = session
         self.field = field
         self.error = error
+
+
+@dataclass(frozen=True)
+class SweepSnapshot:
+    """A λ sweep at one moment: per-λ numbers at ``epoch`` (the latest measurement)."""
+
+    session: int
+    preset: str
+    regularizer: str
+    lambdas: tuple[float, ...]
+    epoch: int
+    epochs: int
+    train_loss: tuple[float, ...]
+    test_loss: tuple[float, ...]
+    weight_norm: tuple[float, ...]
+    diverged: tuple[bool, ...]
+    best_index: int | None
+    finished: bool
+
+    @property
+    def best_lambda(self) -> float | None:
+        return None if self.best_index is None else self.lambdas[self.best_index]
+
+
+class SweepProgress(Message):
+    """The sweep moved on (latest state wins)."""
+
+    def __init__(self, snapshot: SweepSnapshot):
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SweepProgress) and message.snapshot.session == self.snapshot.session

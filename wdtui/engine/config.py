@@ -302,6 +302,8 @@ def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas"
     if not (math.isfinite(start) and math.isfinite(stop)) or start <= 0 or stop <= start or count < 2:
         raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})")
     low, high = math.log10(start), math.log10(stop)
-    values = [10 ** (low + (high - low) * i / (count - 1)) for i in range(count)]
-    values[0], values[-1] = start, stop
-    return values
+    try:  # the ends are the given values; only the points between are computed
+        inner = [10 ** (low + (high - low) * i / (count - 1)) for i in range(1, count - 1)]
+    except OverflowError:
+        raise ConfigError(field, f"values too large for a float (got {parts[0]!r})") from None
+    return [start, *inner, stop]

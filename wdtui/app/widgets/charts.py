@@ -16,7 +16,7 @@ from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ...engine.records import RunResult
-from ..messages import DataView, Snapshot
+from ..messages import DataView, Snapshot, SweepSnapshot
 from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks, loggable
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
@@ -174,3 +174,41 @@ class HistogramChart(Chart):
         plt.xticks(*linear_ticks(edges[0], edges[-1]))
         plt.yticks(*integer_ticks(0, max(histogram.counts + histogram.initial), most=4))
         plt.xlabel("weight value")
+
+
+class SweepChart(Chart):
+    """Numbers against λ (log x axis) for every λ of a sweep, the best λ (by test loss) marked."""
+
+    keys: tuple[tuple[str, str, str], ...] = ()  # (snapshot field, label, color)
+    log = False
+
+    def draw(self, plt: Any, snap: SweepSnapshot, points: int) -> None:
+        shown_x: list[float] = []
+        shown_y: list[float] = []
+        for key, label, color in self.keys:
+            xs, ys = (loggable if self.log else finite)(snap.lambdas, getattr(snap, key))
+            xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
+                plt.scatter(xs, ys, color=color, marker="dot")
+                shown_x += xs
+                shown_y += ys
+        if not shown_x:
+            return
+        plt.xscale("log")
+        plt.xticks(*log_ticks(min(shown_x), max(shown_x)))
+        if self.log:
+            plt.yscale("log")
+            plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
+        if snap.best_lambda:
+            plt.vline(snap.best_lambda, "green")
+        plt.xlabel(f"λ  (best by test loss: {snap.best_lambda:.3g})" if snap.best_lambda else "λ")
+
+
+class SweepLossChart(SweepChart):
+    keys = (("train_loss", "train", RUN), ("test_loss", "test", BASELINE))
+    log = True
+
+
+class SweepNormChart(SweepChart):
+    keys = (("weight_norm", "‖w‖₂", RUN),)
