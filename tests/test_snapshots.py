@@ -21,22 +21,22 @@ def snapshot_app(preset="sine", **overrides) -> WdtuiApp:
     return WdtuiApp(make_config(preset, **overrides), compare=True, deterministic=True)
 
 
-async def _ready(pilot):
-    deadline = time.monotonic() + 30
-    while pilot.app.ready is None:
+async def _until(pilot, condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
         assert time.monotonic() < deadline
         await pilot.pause(0.05)
-    await pilot.pause(0.2)
+    await pilot.pause(0.3)  # let the last redraw land
+
+
+async def _ready(pilot):
+    await _until(pilot, lambda: pilot.app.ready is not None)
 
 
 async def _finished(pilot):
     await _ready(pilot)
     await pilot.press("space")
-    deadline = time.monotonic() + 60
-    while not (pilot.app.snapshot and pilot.app.snapshot.finished):
-        assert time.monotonic() < deadline
-        await pilot.pause(0.05)
-    await pilot.pause(0.3)
+    await _until(pilot, lambda: pilot.app.snapshot and pilot.app.snapshot.finished)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -84,11 +84,7 @@ def test_snapshot_bad_input_is_one_line_and_exit_2(args, flag, tmp_path, monkeyp
 async def _swept(pilot):
     await _ready(pilot)
     await pilot.press("w")
-    deadline = time.monotonic() + 60
-    while not (pilot.app.sweep_snapshot and pilot.app.sweep_snapshot.finished):
-        assert time.monotonic() < deadline
-        await pilot.pause(0.05)
-    await pilot.pause(0.3)
+    await _until(pilot, lambda: pilot.app.sweep_snapshot and pilot.app.sweep_snapshot.finished)
 
 
 def test_sweep_view(snap_compare):

@@ -28,6 +28,11 @@ def fail(line: str) -> NoReturn:
     raise SystemExit(2)
 
 
+def output_error(prog: str, error: OSError) -> NoReturn:
+    """A file that could not be written: one line, exit 2 (the temporary file is already gone)."""
+    fail(f"{prog}: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+
+
 def flag(field: str) -> str:
     """The CLI spelling of a config field: ``batch_size`` → ``--batch-size``, ``lam`` → ``--lambdas``."""
     return "--lambdas" if field in ("lam", "lambda") else "--" + field.replace("_", "-")

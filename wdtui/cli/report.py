@@ -17,7 +17,7 @@ from ..engine.experiment import Experiment
 from ..engine.export import csv_text, document, write_atomic, write_text
 from ..engine.records import RunResult
 from ..engine.trainer import Trainer
-from .options import fail
+from .options import output_error
 
 
 def _number(value: float) -> str:
@@ -63,7 +63,7 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
             arrays = experiment.data.arrays()
             write_atomic(args.save_data, lambda f: np.savez(f, **arrays))
     except OSError as error:
-        fail(f"wdtui run: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+        output_error("wdtui run", error)
 
 
 def print_sweep(result) -> None:

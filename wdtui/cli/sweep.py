@@ -10,7 +10,7 @@ from typing import Sequence
 from ..engine.config import ConfigError, make_config, parse_lambda_spec
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS
-from .options import Parser, add_engine_options, config_error, fail, overrides
+from .options import Parser, add_engine_options, config_error, output_error, overrides
 
 PROGRESS_INTERVAL = 0.1
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str]) -> int:
         try:
             write_text(args.out, json.dumps(result.to_dict(config), indent=1, allow_nan=False) + "\n")
         except OSError as error:
-            fail(f"{parser.prog}: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+            output_error(parser.prog, error)
     return 0
 
 

@@ -23,7 +23,7 @@ from .experiment import Experiment, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .regularizers import REGULARIZERS
-from .trainer import LOSSES, RATE_SMOOTHING
+from .trainer import LOSSES, smoothed_rate
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
@@ -169,9 +169,7 @@ class BatchedTrainer:
                     self._step(self.x_train[rows, index], self.y_train[rows, index])
         self.epoch += 1
         record = self.measure() if measure or self.epoch >= self.epochs else None
-        rate = 1.0 / max(time.perf_counter() - started, 1e-9)
-        self.epochs_per_s = rate if self.epoch == 1 else (
-            (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         if record is not None:
             record.epochs_per_s = self.epochs_per_s
         return record

@@ -53,6 +53,12 @@ LOSSES = {"mse": Loss("mse", 1.0), "half_mse": Loss("half_mse", 0.5)}
 RATE_SMOOTHING = 0.1  # weight of the newest epoch in the epochs/s moving average
 
 
+def smoothed_rate(previous: float, seconds: float, first: bool) -> float:
+    """epochs/s as an exponential moving average of 1 / (one epoch's duration)."""
+    rate = 1.0 / max(seconds, 1e-9)
+    return rate if first else (1 - RATE_SMOOTHING) * previous + RATE_SMOOTHING * rate
+
+
 class Trainer:
     def __init__(self, experiment: Experiment, regularizer: str | None = None, lam: float | None = None):
         cfg = experiment.config
@@ -141,10 +147,7 @@ class Trainer:
                     break
         self.epoch += 1
         record = self.measure(detail)
-        elapsed = time.perf_counter() - started
-        rate = 1.0 / max(elapsed, 1e-9)
-        self.epochs_per_s = rate if self.epoch == 1 else (
-            (1 - RATE_SMOOTHING) * self.epochs_per_s + RATE_SMOOTHING * rate)
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         record.epochs_per_s = self.epochs_per_s
         self.last_record = record
         return record
