@@ -246,3 +246,15 @@ async def test_sweep_view_trains_the_ladder_and_b_loads_the_best_lambda():
         await pilot.press("b")
         assert a.lam == snap.best_lambda
         assert a.query_one("TabbedContent").active == "charts"
+
+
+async def test_regenerate_draws_new_data_from_the_next_seed():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        first_x, first_y = a.ready.data.x_train, a.ready.data.y_train
+        await pilot.click("#regenerate")
+        await wait_for(pilot, lambda: a.ready is not None and a.config.seed == 1)
+        assert a.query_one("#input-seed").value == "1"
+        assert a.ready.data.y_train != first_y  # other noise: new data
+        assert a.ready.data.x_train == first_x  # on the same x = linspace(0, 2π, 100)

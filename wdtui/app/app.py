@@ -19,7 +19,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..engine.config import REGULARIZER_RULES, Config, ConfigError, make_config
@@ -273,6 +273,13 @@ class WdtuiApp(App[int]):
     @on(FieldCommitted)
     def _field_committed(self, message: FieldCommitted) -> None:
         self.apply_change(message.field, message.value)
+
+    @on(Button.Pressed, "#regenerate")
+    def action_regenerate(self) -> None:
+        """New data (and initialization) from the next seed."""
+        seed = self.config.seed + 1
+        self.main.query_one("#field-seed", Field).set_value(str(seed))
+        self.apply_change("seed", seed)
 
     def apply_change(self, field: str, value) -> None:
         if field == "preset":

@@ -12,6 +12,7 @@ ACTIONS = (
     ("Start / pause training", "space", "toggle"),
     ("Step one epoch", "n", "step"),
     ("Reset the run (same seed)", "r", "reset"),
+    ("Regenerate the data (seed + 1)", "", "regenerate"),
     ("λ up the ladder", "]", "lambda_up"),
     ("λ down the ladder", "[", "lambda_down"),
     ("Compare with λ = 0 on/off", "c", "compare"),
