@@ -144,3 +144,52 @@ def test_sweep_bad_input_is_one_line_exit_2(args, flag, tmp_path, monkeypatch, c
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and flag in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("regularizer", ["coupled", "decoupled", "l1"])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_each_grid_copy_equals_a_single_run_at_its_lr_and_lambda(regularizer, optimizer):
+    lrs, lams = [0.002, 0.02], [0.0, 0.05]
+    momentum = 0.9 if optimizer == "sgd" else 0.0
+    exps = [experiment("sine", epochs=12, dtype="float64", seed=s, optimizer=optimizer, momentum=momentum)
+            for s in range(2)]
+    grid = BatchedTrainer(exps, lams, regularizer, lrs=lrs)
+    while not grid.done:
+        record = grid.run_epoch()
+    for s in range(2):
+        for r, lr in enumerate(lrs):
+            for i, lam in enumerate(lams):
+                k = (s * len(lrs) + r) * len(lams) + i
+                single = trained(experiment("sine", epochs=12, dtype="float64", seed=s, optimizer=optimizer,
+                                            momentum=momentum, lr=lr), regularizer, lam).last_record
+                assert _rel(record.train_loss[k], single.train_loss) <= 1e-10
+                assert _rel(record.weight_norm[k], single.weight_norm) <= 1e-10
+
+
+def test_wdtui_sweep_grid_writes_both_regularizers(tmp_path, capsys):
+    out = tmp_path / "grid.json"
+    code = main(["sweep", "--preset", "sine", "--lrs", "1e-3:1e-1:3", "--lambdas", "0", "0.01",
+                 "--epochs", "4", "--quiet", "--out", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["mode"] == "grid" and doc["regularizers"] == ["coupled", "decoupled"]
+    assert doc["lrs"] == [1e-3, 1e-2, 1e-1] and doc["lambdas"] == [0.0, 0.01]
+    for name in ("coupled", "decoupled"):
+        grid = doc["grids"][name]
+        assert len(grid["test_loss"]) == 3 and all(len(row) == 2 for row in grid["test_loss"])
+        flat = [(v, r, c) for r, row in enumerate(grid["test_loss"]) for c, v in enumerate(row)]
+        v, r, c = min(flat)
+        assert grid["best"] == {"lr": doc["lrs"][r], "lambda": doc["lambdas"][c], "test_loss": v}
+    # at λ = 0 both regularizers are the same training
+    assert [row[0] for row in doc["grids"]["coupled"]["test_loss"]] == \
+        [row[0] for row in doc["grids"]["decoupled"]["test_loss"]]
+    shown = capsys.readouterr().out
+    assert "coupled: best lr" in shown and "decoupled: best lr" in shown
+
+
+def test_grid_refuses_a_non_positive_learning_rate(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", "--lrs", "0", "0.1", "--quiet"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--lrs" in err[0] and "> 0" in err[0]

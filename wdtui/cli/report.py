@@ -92,3 +92,40 @@ def print_sweep(result) -> None:
         console.print("[red]every λ diverged: no best λ[/]")
     else:
         console.print(f"best λ by test loss: [bold]{result.lambdas[best]:.4g}[/]")
+
+
+def _heat(value: float, low: float, high: float) -> str:
+    """A background from green (low test loss) to red (high), on a log scale."""
+    if not math.isfinite(value) or value <= 0:
+        return "on grey23"
+    t = 0.0 if high <= low else (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
+    t = min(max(t, 0.0), 1.0)
+    red, green = int(40 + 160 * t), int(40 + 160 * (1 - t))
+    return f"on rgb({red},{green},60)"
+
+
+def print_grid(grids) -> None:
+    """Final test loss over (lr, λ), one table per regularizer, one colour scale for all."""
+    values = [v for g in grids for row in g.grid("test_loss") for v in row if math.isfinite(v) and v > 0]
+    low, high = (min(values), max(values)) if values else (1.0, 1.0)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 160
+    for grid in grids:
+        best = grid.best
+        table = Table(title=f"{grid.regularizer}: test loss after {grid.record.epoch} epochs "
+                      f"(rows lr, columns λ; green = low)", box=box.SIMPLE_HEAD)
+        table.add_column("lr \\ λ", justify="right")
+        for lam in grid.lambdas:
+            table.add_column(f"{lam:.3g}", justify="right")
+        for r, row in enumerate(grid.grid("test_loss")):
+            cells = []
+            for l, value in enumerate(row):
+                mark = " bold underline" if best == (r, l) else ""
+                cells.append(f"[{_heat(value, low, high)}{mark}]{_number(value)}[/]")
+            table.add_row(f"{grid.lrs[r]:.3g}", *cells)
+        console.print(table)
+        if best is not None:
+            r, l = best
+            console.print(f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} "
+                          f"(test loss {_number(grid.grid('test_loss')[r][l])})")

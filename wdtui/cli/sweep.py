@@ -27,6 +27,10 @@ def build_parser() -> Parser:
     sweep.add_argument("--lambdas", nargs="+", default=["1e-5:1e-1:16"], metavar="SPEC",
                        help="start:stop:count (log-spaced, both ends included) or a list of values "
                        "(0 allowed); default 1e-5:1e-1:16")
+    sweep.add_argument("--lrs", nargs="+", metavar="SPEC",
+                       help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
+                       "trains coupled and decoupled decay (or the --regularizer given) over the "
+                       "(lr, λ) grid and shows test loss as a heatmap")
     sweep.add_argument("--seeds", type=_seeds, default=1, metavar="N",
                        help="seeds per λ (seed, seed+1, …): means and std over them")
     sweep.add_argument("--out", metavar="FILE.json", help="the sweep as JSON")
@@ -51,6 +55,9 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     try:
         lambdas = parse_lambda_spec(args.lambdas)
+        lrs = parse_lambda_spec(args.lrs, "lrs") if args.lrs else None
+        if lrs and min(lrs) <= 0:
+            raise ConfigError("lrs", f"learning rates must be > 0 (got {' '.join(args.lrs)})")
         extra = {"regularizer": args.regularizer} if args.regularizer else {}
         base = make_config(args.preset, **overrides(args), **extra)
         for lam in lambdas:
@@ -67,8 +74,10 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         config_error(parser.prog, error)
 
+    if lrs:
+        return _grid(parser, args, base, experiments, lambdas, lrs)
+
     from ..engine.batched import BatchedTrainer
-    from ..engine.export import write_text
     from ..engine.sweep import SweepResult
     from .report import print_sweep
 
@@ -80,13 +89,54 @@ def main(argv: Sequence[str]) -> int:
     _train(trainer, result, args.quiet)
     print_sweep(result)
     if args.out:
-        config = base.to_dict()
-        config.pop("lambda")
-        config.update(device=str(experiments[0].device), seeds=args.seeds)
-        try:
-            write_text(args.out, json.dumps(result.to_dict(config), indent=1, allow_nan=False) + "\n")
-        except OSError as error:
-            output_error(parser.prog, error)
+        _write(parser, args, result.to_dict(_config(base, experiments, args.seeds)))
+    return 0
+
+
+def _config(base, experiments, seeds: int) -> dict:
+    config = base.to_dict()
+    config.pop("lambda")
+    config.update(device=str(experiments[0].device), seeds=seeds)
+    return config
+
+
+def _write(parser: Parser, args, doc: dict) -> None:
+    from ..engine.export import write_text
+
+    try:
+        write_text(args.out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+    except OSError as error:
+        output_error(parser.prog, error)
+
+
+def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: list[float]) -> int:
+    """(lr, λ) grid: one batched model per regularizer, final test loss as a heatmap."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..engine.batched import BatchedTrainer
+    from ..engine.sweep import GridResult, grid_document
+    from .report import print_grid
+
+    regularizers = [args.regularizer] if args.regularizer else ["coupled", "decoupled"]
+    print(f"{base.preset}: {len(lrs)} lr × {len(lambdas)} λ × {args.seeds} seed(s) per regularizer "
+          f"({', '.join(regularizers)}), {base.optimizer}, device {experiments[0].device}", file=sys.stderr)
+    grids = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
+        for regularizer in regularizers:
+            trainer = BatchedTrainer(experiments, lambdas, regularizer, lrs=lrs)
+            task = progress.add_task(f"{regularizer}: {trainer.copies} copies", total=trainer.epochs)
+            record = None
+            while not trainer.done:
+                record = trainer.run_epoch(measure=False) or record  # measured at the last epoch
+                progress.update(task, completed=trainer.epoch)
+            if record is None:  # all copies diverged before the end: measure where they stopped
+                record = trainer.measure()
+            grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
+    print_grid(grids)
+    if args.out:
+        _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
     return 0
 
 

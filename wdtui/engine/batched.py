@@ -79,18 +79,20 @@ class SweepRecord:
 
 
 class BatchedTrainer:
-    """Copies k = s·L + l: seed s (one experiment each), λ_l. Same config otherwise."""
+    """Copies k = (s·R + r)·L + l: seed s (one experiment each), learning rate η_r (R = 1 and
+    the config's lr unless ``lrs`` is given: an (lr, λ) grid), λ_l. Same config otherwise."""
 
-    def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None):
+    def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
+                 lrs: list[float] | None = None):
         first = experiments[0]
         cfg = first.config
         check_batchable(first.base_model, cfg.preset)
         self.experiments = experiments
         self.lambdas = [float(v) for v in lambdas]
         self.seeds = len(experiments)
-        self.copies = self.seeds * len(self.lambdas)
+        self.lrs = [float(v) for v in lrs] if lrs else [cfg.lr]
+        self.copies = self.seeds * len(self.lrs) * len(self.lambdas)
         self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
-        self.lr = cfg.lr
         self.epochs = cfg.epochs
         self.epoch = 0
         self.epochs_per_s = 0.0
@@ -99,7 +101,7 @@ class BatchedTrainer:
         if cfg.threads is None and device.type == "cpu":  # K copies: K times the work per step
             work = sum(p.numel() for p in first.base_model.parameters()) * cfg.effective_batch_size
             set_threads(1 if work * self.copies < THREADED_WORK else None)
-        seed_of = torch.arange(self.copies, device=device) // len(self.lambdas)
+        seed_of = torch.arange(self.copies, device=device) // (len(self.lrs) * len(self.lambdas))
         self._seed_of = seed_of
         named = [dict(e.base_model.named_parameters()) for e in experiments]
         self.params = {
@@ -109,9 +111,17 @@ class BatchedTrainer:
         self.model = BatchedModel(first.base_model, self.params)
         self.decayed_names = list(first.decayed_names)
         self.decayed = [self.params[n] for n in self.decayed_names]
-        lam = torch.tensor(self.lambdas * self.seeds, device=device, dtype=dtype)
-        self.lam_views = [lam.view(-1, *[1] * (p.dim() - 1)) for p in self.decayed]
-        self.optimizer = make_optimizer(cfg.optimizer, self.params.values(), cfg.lr, cfg.momentum)
+        per_copy = lambda values: torch.tensor(values, device=device, dtype=dtype)  # noqa: E731
+        views = lambda t, params: [t.view(-1, *[1] * (p.dim() - 1)) for p in params]  # noqa: E731
+        self.copy_lambdas = [self.lambdas[k % len(self.lambdas)] for k in range(self.copies)]
+        self.copy_lrs = [self.lrs[(k // len(self.lambdas)) % len(self.lrs)] for k in range(self.copies)]
+        self.lam_views = views(per_copy(self.copy_lambdas), self.decayed)
+        if lrs:  # one η per copy: the optimizer needs it for every parameter, decay for the decayed
+            lr = per_copy(self.copy_lrs)
+            self.lr, optimizer_lr = views(lr, self.decayed), views(lr, self.params.values())
+        else:
+            self.lr = optimizer_lr = cfg.lr
+        self.optimizer = make_optimizer(cfg.optimizer, self.params.values(), optimizer_lr, cfg.momentum)
         self.diverged = [False] * self.copies
 
         def stacked(attr: str) -> torch.Tensor:
@@ -197,7 +207,7 @@ class BatchedTrainer:
             nonzero = sum(v[1][k] for v in per_param)
             zeros.append(int(sum(self._numel) - nonzero) if math.isfinite(nonzero) else 0)
             l1.append(sum(v[2][k] for v in per_param) if with_l1 else 0.0)
-        lams = self.lambdas * self.seeds
+        lams = self.copy_lambdas
         for k in range(self.copies):
             if not (math.isfinite(train[k]) and math.isfinite(norms[k])):
                 self.diverged[k] = True

@@ -9,21 +9,37 @@ check them against ``torch.optim.SGD``/``Adam``/``AdamW`` in float64. Weight dec
 it is the regularizer's job (``regularizers.py``), so every variant is stated in one place.
 
 They work unchanged on stacked parameters (a leading dimension of K copies, for λ sweeps):
-every operation is elementwise and the step count is shared.
+every operation is elementwise and the step count is shared. ``lr`` is a float, or (an (lr, λ)
+grid) one tensor per parameter that broadcasts over it, like λ in ``regularizers.py``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Sequence, Union
 
 import torch
 
+Lr = Union[float, Sequence[torch.Tensor]]
+
+
+def scaled(lr: Lr, factor: float) -> Lr:
+    """``factor``·lr, a float or one tensor per parameter."""
+    return lr * factor if isinstance(lr, float) else [v * factor for v in lr]
+
+
+def add_scaled_(params: list[torch.Tensor], update: list[torch.Tensor], step: Lr) -> None:
+    """params += step · update, with a float step or one per parameter."""
+    if isinstance(step, float):
+        torch._foreach_add_(params, update, alpha=step)
+    else:
+        torch._foreach_addcmul_(params, update, list(step))
+
 
 class Optimizer:
-    def __init__(self, params: Iterable[torch.Tensor], lr: float):
+    def __init__(self, params: Iterable[torch.Tensor], lr: Lr):
         self.params = list(params)
-        self.lr = float(lr)
+        self.lr = float(lr) if isinstance(lr, (int, float)) else list(lr)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -38,7 +54,7 @@ class SGD(Optimizer):
     """μ = 0:  w ← w − η·g.
     μ > 0:  b ← μ·b + g (b = g at the first step);  w ← w − η·b   (torch.optim.SGD, no dampening)."""
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float, momentum: float = 0.0):
+    def __init__(self, params: Iterable[torch.Tensor], lr: Lr, momentum: float = 0.0):
         super().__init__(params, lr)
         self.momentum = float(momentum)
         self.buffers: list[torch.Tensor] | None = None
@@ -53,7 +69,7 @@ class SGD(Optimizer):
                 torch._foreach_mul_(self.buffers, self.momentum)
                 torch._foreach_add_(self.buffers, grads)
             grads = self.buffers
-        torch._foreach_add_(params, grads, alpha=-self.lr)
+        add_scaled_(params, grads, scaled(self.lr, -1.0))
 
 
 class Adam(Optimizer):
@@ -62,7 +78,7 @@ class Adam(Optimizer):
     computed as w ← w − η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε·√(1 − β₂ᵗ)), the same value with
     one operation fewer (Kingma & Ba's own rearrangement, with ε rescaled so it is exact)."""
 
-    def __init__(self, params: Iterable[torch.Tensor], lr: float,
+    def __init__(self, params: Iterable[torch.Tensor], lr: Lr,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, lr)
         self.beta1, self.beta2 = betas
@@ -84,8 +100,12 @@ class Adam(Optimizer):
         root = math.sqrt(1 - self.beta2 ** self.t)
         denom = torch._foreach_sqrt(self.v)
         torch._foreach_add_(denom, self.eps * root)
-        torch._foreach_addcdiv_(params, self.m, denom, -self.lr * root / (1 - self.beta1 ** self.t))
+        step = scaled(self.lr, -root / (1 - self.beta1 ** self.t))
+        if isinstance(step, float):
+            torch._foreach_addcdiv_(params, self.m, denom, step)
+        else:
+            add_scaled_(params, torch._foreach_div(self.m, denom), step)
 
 
-def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: float, momentum: float) -> Optimizer:
+def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: Lr, momentum: float) -> Optimizer:
     return SGD(params, lr, momentum) if name == "sgd" else Adam(params, lr)

@@ -21,7 +21,7 @@ them for Adam: the decay bypasses the moment estimates, so every weight shrinks 
 for SGD it is exact proximal gradient descent (ISTA) on L_data + λ·Σ|w|.
 
 λ may be a float, or (batched sweeps) a list with one tensor per parameter that broadcasts over
-it, e.g. shape (K, 1, 1) for a stacked (K, out, in) weight.
+it, e.g. shape (K, 1, 1) for a stacked (K, out, in) weight; η likewise (an (lr, λ) grid).
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ from .config import REGULARIZER_RULES
 from .config import REGULARIZERS as REGULARIZER_NAMES
 
 Lam = Union[float, Sequence[torch.Tensor]]
+
+
+def _products(lam: Lam, lr: Lam, n: int) -> float | list:
+    """η·λ: a float when both are, else one value per parameter."""
+    if isinstance(lam, float) and isinstance(lr, float):
+        return lr * lam
+    lams = [lam] * n if isinstance(lam, float) else lam
+    lrs = [lr] * n if isinstance(lr, float) else lr
+    return [a * b for a, b in zip(lrs, lams)]
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ class Regularizer:
             return 0.5 * lam * sum(p.square().sum() for p in params)
         return 0.5 * sum((lk * p.square()).sum() for lk, p in zip(lam, params))
 
-    def before_step(self, params: list[torch.Tensor], lam: Lam, lr: float) -> None:
+    def before_step(self, params: list[torch.Tensor], lam: Lam, lr: Lam) -> None:
         """After backward, before ``optimizer.step()``."""
         if not params:
             return
@@ -63,25 +72,27 @@ class Regularizer:
             else:
                 torch._foreach_addcmul_(grads, params, lam)
         elif self.name == "decoupled":
+            shrink = _products(lam, lr, len(params))
             with torch.no_grad():
-                if isinstance(lam, float):
-                    if lam:
-                        torch._foreach_mul_(params, 1.0 - lr * lam)
+                if isinstance(shrink, float):
+                    if shrink:
+                        torch._foreach_mul_(params, 1.0 - shrink)
                 else:
-                    torch._foreach_mul_(params, [1.0 - lr * lk for lk in lam])
+                    torch._foreach_mul_(params, [1.0 - v for v in shrink])
 
-    def after_step(self, params: list[torch.Tensor], lam: Lam, lr: float) -> None:
+    def after_step(self, params: list[torch.Tensor], lam: Lam, lr: Lam) -> None:
         """After ``optimizer.step()``: the ``l1`` proximal step w ← sign(w)·max(|w| − η·λ, 0)."""
         if self.name != "l1" or not params:
             return
+        threshold = _products(lam, lr, len(params))
         with torch.no_grad():
-            if isinstance(lam, float):
-                if lam:
+            if isinstance(threshold, float):
+                if threshold:
                     for p in params:
-                        p.copy_(torch.nn.functional.softshrink(p, lr * lam))
+                        p.copy_(torch.nn.functional.softshrink(p, threshold))
             else:
-                for p, lk in zip(params, lam):
-                    p.copy_(p.sign() * (p.abs() - lr * lk).clamp_min(0.0))
+                for p, t in zip(params, threshold):
+                    p.copy_(p.sign() * (p.abs() - t).clamp_min(0.0))
 
     def penalty_value(self, lam: float, weight_norm: float, l1_norm: float) -> float:
         """The penalty this regularizer stands for, for the record: λ·‖w‖₁ for l1, λ/2·‖w‖₂²

@@ -27,6 +27,13 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return statistics.fmean(finite), statistics.pstdev(finite) if len(finite) > 1 else 0.0
 
 
+def over_seeds(values: list[float], seeds: int) -> tuple[list[float], list[float]]:
+    """Copies k = s·C + c (seed s, cell c) → mean and std over seeds for each cell c."""
+    cells = len(values) // seeds
+    pairs = [_mean_std([values[s * cells + c] for s in range(seeds)]) for c in range(cells)]
+    return [m for m, _ in pairs], [d for _, d in pairs]
+
+
 @dataclass
 class SweepResult:
     lambdas: list[float]
@@ -44,9 +51,7 @@ class SweepResult:
 
     def per_lambda(self, values: list[float]) -> tuple[list[float], list[float]]:
         """Copies k = s·L + l → (mean over seeds, std over seeds) for each λ_l."""
-        n = len(self.lambdas)
-        pairs = [_mean_std([values[s * n + i] for s in range(self.seeds)]) for i in range(n)]
-        return [m for m, _ in pairs], [d for _, d in pairs]
+        return over_seeds(values, self.seeds)
 
     def final(self) -> dict[str, tuple[list[float], list[float]]]:
         return {key: self.per_lambda(getattr(self.last, key)) for key in SWEEP_KEYS}
@@ -87,3 +92,46 @@ class SweepResult:
         if self.seeds > 1:
             doc["final"]["std"] = {key: numbers(final[key][1]) for key in SWEEP_KEYS}
         return doc
+
+
+@dataclass
+class GridResult:
+    """An (lr, λ) grid for one regularizer: copies k = (s·R + r)·L + l, final numbers only."""
+
+    regularizer: str
+    lrs: list[float]
+    lambdas: list[float]
+    seeds: int
+    record: SweepRecord
+
+    def grid(self, key: str, std: bool = False) -> list[list[float]]:
+        """Rows η_r, columns λ_l: the mean (or std) over seeds."""
+        cells = over_seeds(getattr(self.record, key), self.seeds)[1 if std else 0]
+        n = len(self.lambdas)
+        return [cells[r * n:(r + 1) * n] for r in range(len(self.lrs))]
+
+    @property
+    def best(self) -> tuple[int, int] | None:
+        """(r, l) of the lowest mean test loss; None if every cell diverged."""
+        grid = self.grid("test_loss")
+        cells = [(v, r, l) for r, row in enumerate(grid) for l, v in enumerate(row) if math.isfinite(v)]
+        return None if not cells else min(cells)[1:]
+
+    def to_dict(self) -> dict[str, Any]:
+        numbers = lambda rows: [[json_number(v) for v in row] for row in rows]  # noqa: E731
+        best = self.best
+        doc = {key: numbers(self.grid(key)) for key in SWEEP_KEYS}
+        if self.seeds > 1:
+            doc["std"] = {key: numbers(self.grid(key, std=True)) for key in SWEEP_KEYS}
+        doc["best"] = None if best is None else {
+            "lr": self.lrs[best[0]], "lambda": self.lambdas[best[1]],
+            "test_loss": self.grid("test_loss")[best[0]][best[1]]}
+        return doc
+
+
+def grid_document(config: dict[str, Any], grids: list[GridResult]) -> dict[str, Any]:
+    """The JSON of ``wdtui sweep --lrs`` (see README)."""
+    first = grids[0]
+    return {"config": config, "mode": "grid", "lrs": first.lrs, "lambdas": first.lambdas,
+            "seeds": first.seeds, "regularizers": [g.regularizer for g in grids],
+            "grids": {g.regularizer: g.to_dict() for g in grids}}
