@@ -258,3 +258,23 @@ async def test_regenerate_draws_new_data_from_the_next_seed():
         assert a.query_one("#input-seed").value == "1"
         assert a.ready.data.y_train != first_y  # other noise: new data
         assert a.ready.data.x_train == first_x  # on the same x = linspace(0, 2π, 100)
+
+
+async def test_grid_shows_coupled_beside_decoupled_heatmaps():
+    a = app(epochs=8)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: a.grid_snapshot is not None and a.grid_snapshot.finished)
+        grids = a.grid_snapshot.grids
+        assert [g.regularizer for g in grids] == ["coupled", "decoupled"]
+        assert all(g.record.epoch == 8 and len(g.grid("test_loss")) == 5 for g in grids)
+        await pilot.pause(0.3)
+        shown = a.query_one("#grid-tables").content  # the Rich group it displays
+        with a.console.capture() as capture:
+            a.console.print(shown)
+        text = capture.get()
+        assert "coupled: best lr" in text and "decoupled: best lr" in text
+        assert a.query_one("#grid").display and not a.query_one("#sweep-loss").display
+        await pilot.press("w")  # back to the λ sweep: its charts return
+        assert not a.query_one("#grid").display and a.query_one("#sweep-loss").display

@@ -15,6 +15,7 @@ import json
 import time
 from pathlib import Path
 
+from rich.console import Group
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,12 +27,14 @@ from ..engine.config import REGULARIZER_RULES, Config, ConfigError, make_config
 from ..engine.control import Control
 from ..engine.export import document, write_text
 from ..engine.presets import PRESETS
+from ..tables import best_line, grid_tables
 from .commands import WdtuiCommands
 from .ladder import lambda_down, lambda_up
 from .ladder import LADDER
-from .messages import Progress, SessionFailed, SessionReady, Snapshot, SweepProgress, SweepSnapshot
+from .messages import (GridProgress, GridSnapshot, Progress, SessionFailed, SessionReady, Snapshot,
+                       SweepProgress, SweepSnapshot)
 from .session import TrainingSession
-from .sweep_session import SweepSession
+from .sweep_session import GridSession, SweepSession
 from .widgets.charts import (Chart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart)
 from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
@@ -60,6 +63,7 @@ class WdtuiApp(App[int]):
         Binding("c", "compare", "compare"),
         Binding("w", "sweep", "λ sweep"),
         Binding("b", "best", "best λ"),
+        Binding("g", "grid", "lr×λ grid"),
         Binding("s", "screenshot", "svg"),
         Binding("e", "export", "export"),
         Binding("q", "quit", "quit"),
@@ -92,6 +96,7 @@ class WdtuiApp(App[int]):
         self.sweep_number = 0
         self.sweep_snapshot: SweepSnapshot | None = None
         self._sweep_worker: Worker | None = None
+        self.grid_snapshot: GridSnapshot | None = None
 
     # --- layout ------------------------------------------------------------------------------------
 
@@ -112,6 +117,8 @@ class WdtuiApp(App[int]):
                                  "one batched model; b then loads the best λ.", id="sweep-status")
                     yield SweepLossChart("loss against λ (log)", id="sweep-loss")
                     yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
+                    with VerticalScroll(id="grid"):
+                        yield Static("", id="grid-tables")
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
         yield Footer()
@@ -419,8 +426,10 @@ class WdtuiApp(App[int]):
 
     @property
     def sweeping(self) -> bool:
+        running = [s for s in (self.sweep_snapshot, self.grid_snapshot)
+                   if s is not None and s.session == self.sweep_number]
         return (self.sweep_control is not None and not self.sweep_control.cancelled
-                and self.sweep_snapshot is not None and not self.sweep_snapshot.finished)
+                and any(not s.finished for s in running))
 
     def action_sweep(self) -> None:
         """Train the current model once per λ of the ladder, as one batched model (the single
@@ -435,6 +444,7 @@ class WdtuiApp(App[int]):
         self.sweep_number += 1
         self.sweep_control = Control()
         self.sweep_snapshot = None
+        self._show_grid(False)
         config = dataclasses.replace(self.config, lam=LADDER[0])
         session = SweepSession(self.sweep_number, config, list(LADDER), self.post_message, self.sweep_control)
         self._sweep_worker = self._run_sweep(session)
@@ -460,6 +470,44 @@ class WdtuiApp(App[int]):
             f"epoch {snap.epoch}/{snap.epochs}{' · done' if snap.finished else ''} · {best}", layout=False)
         if snap.finished:
             self.redraw(force=True)
+
+    def action_grid(self) -> None:
+        """The (lr, λ) grid, coupled beside decoupled decay, as test-loss heatmaps."""
+        if self.sweep_control is not None:
+            self.sweep_control.cancel()
+        if self.control is not None:
+            self.control.pause()
+        self.sweep_number += 1
+        self.sweep_control = Control()
+        self.sweep_snapshot = None
+        session = GridSession(self.sweep_number, dataclasses.replace(self.config, lam=0.0),
+                              self.post_message, self.sweep_control)
+        self._sweep_worker = self._run_sweep(session)
+        self._show_grid(True)
+        self.main.query_one("#sweep-status", Static).update(
+            f"(lr, λ) grid: {len(session.lrs)} × {len(session.lambdas)} copies of {self.config.preset}, "
+            f"{self.config.optimizer}, coupled then decoupled · starting…")
+        self.action_show_tab("sweep")
+
+    def _show_grid(self, grid: bool) -> None:
+        self.main.query_one("#grid").display = grid
+        for chart in self.main.query(SweepChart):
+            chart.display = not grid
+
+    def on_grid_progress(self, message: GridProgress) -> None:
+        snap = message.snapshot
+        if snap.session != self.sweep_number or not self.live:
+            return
+        self.grid_snapshot = snap
+        parts = []
+        for grid, table in zip(snap.grids, grid_tables(snap.grids)):
+            parts += [table, best_line(grid), ""]
+        self.main.query_one("#grid-tables", Static).update(Group(*parts))
+        state = "done" if snap.finished else f"training {snap.training}: epoch {snap.epoch}/{snap.epochs}"
+        self.main.query_one("#sweep-status", Static).update(
+            f"(lr, λ) grid of {snap.preset} · {state} · look for Loshchilov & Hutter's Fig. 2: with "
+            "coupled decay good cells along a diagonal (lr, λ entangled), decoupled closer to separable",
+            layout=False)
 
     def action_best(self) -> None:
         snap = self.sweep_snapshot

@@ -18,6 +18,7 @@ ACTIONS = (
     ("Compare with λ = 0 on/off", "c", "compare"),
     ("Sweep λ over the ladder (batched)", "w", "sweep"),
     ("Use the sweep's best λ", "b", "best"),
+    ("(lr, λ) grid: coupled beside decoupled", "g", "grid"),
     ("Save an SVG screenshot", "s", "screenshot"),
     ("Export the metrics as JSON", "e", "export"),
     ("Show the charts", "", "show_tab('charts')"),

@@ -107,3 +107,28 @@ class SweepProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SweepProgress) and message.snapshot.session == self.snapshot.session
+
+
+@dataclass(frozen=True)
+class GridSnapshot:
+    """An (lr, λ) grid sweep at one moment: the grids measured so far (``GridResult``s), the
+    regularizer now training, and whether all are done."""
+
+    session: int
+    preset: str
+    grids: tuple
+    training: str
+    epoch: int
+    epochs: int
+    finished: bool
+
+
+class GridProgress(Message):
+    """The grid sweep moved on (latest state wins)."""
+
+    def __init__(self, snapshot: GridSnapshot):
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, GridProgress) and message.snapshot.session == self.snapshot.session

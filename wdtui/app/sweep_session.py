@@ -1,5 +1,6 @@
-"""The app's λ sweep: one copy of the current model per λ of the ladder, trained as one batched
-model in a worker thread, posting per-λ numbers about four times a second. No widgets here."""
+"""The app's sweeps, run in worker threads: the λ sweep (one copy of the current model per λ of
+the ladder) and the (lr, λ) grid, each trained as batched models, posting their latest numbers
+about four times a second. No widgets here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.message import Message
 
 from ..engine.config import Config, ConfigError
 from ..engine.control import Control
-from .messages import SessionFailed, SweepProgress, SweepSnapshot
+from .messages import GridProgress, GridSnapshot, SessionFailed, SweepProgress, SweepSnapshot
 from .session import POST_INTERVAL
 
 
@@ -52,3 +53,46 @@ class SweepSession:
             weight_norm=tuple(final["weight_norm"][0]), diverged=tuple(result.diverged),
             best_index=result.best_index, finished=finished,
         )
+
+
+GRID_LRS = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+GRID_LAMBDAS = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+class GridSession:
+    """The (lr, λ) grid of Loshchilov & Hutter's Fig. 2: coupled, then decoupled decay, each one
+    batched model over the grid; the latest measured grids posted about four times a second."""
+
+    def __init__(self, number: int, config: Config, post: Callable[[Message], object], control: Control,
+                 lrs=GRID_LRS, lambdas=GRID_LAMBDAS, regularizers=("coupled", "decoupled")):
+        self.number, self.config, self.post, self.control = number, config, post, control
+        self.lrs, self.lambdas, self.regularizers = list(lrs), list(lambdas), list(regularizers)
+
+    def run(self) -> None:
+        from ..engine.batched import BatchedTrainer
+        from ..engine.experiment import build_experiment
+        from ..engine.sweep import GridResult
+
+        try:
+            experiment = build_experiment(self.config)
+        except ConfigError as error:
+            self.post(SessionFailed(self.number, error.field, error.message))
+            return
+        done: list = []
+        for regularizer in self.regularizers:
+            trainer = BatchedTrainer([experiment], self.lambdas, regularizer, lrs=self.lrs)
+            last_post = 0.0
+            while not trainer.done:
+                if self.control.cancelled:
+                    return
+                due = time.perf_counter() - last_post >= POST_INTERVAL
+                record = trainer.run_epoch(measure=due)
+                if record is not None:
+                    grid = GridResult(regularizer, self.lrs, self.lambdas, 1, record)
+                    finished = trainer.done and regularizer == self.regularizers[-1]
+                    if trainer.done:
+                        done.append(grid)
+                    grids = tuple(done) if trainer.done else (*done, grid)
+                    self.post(GridProgress(GridSnapshot(self.number, self.config.preset, grids, regularizer,
+                                                        trainer.epoch, trainer.epochs, finished)))
+                    last_post = time.perf_counter()

@@ -17,11 +17,8 @@ from ..engine.experiment import Experiment
 from ..engine.export import csv_text, document, write_atomic, write_text
 from ..engine.records import RunResult
 from ..engine.trainer import Trainer
+from ..tables import best_line, grid_tables, number
 from .options import output_error
-
-
-def _number(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else str(value)
 
 
 def print_summary(results: Sequence[RunResult]) -> None:
@@ -30,8 +27,8 @@ def print_summary(results: Sequence[RunResult]) -> None:
         table.add_column(column, justify="left" if column == "regularizer" else "right")
     for r in results:
         final = r.final()
-        table.add_row(r.regularizer, f"{r.lam:g}", str(r.epochs), _number(final["train_loss"]),
-                      _number(final["test_loss"]), _number(final["weight_norm"]), str(final["zeros"]),
+        table.add_row(r.regularizer, f"{r.lam:g}", str(r.epochs), number(final["train_loss"]),
+                      number(final["test_loss"]), number(final["weight_norm"]), str(final["zeros"]),
                       "[red]yes[/]" if r.diverged else "no")
     console = Console()
     if not console.is_terminal:  # piped or captured: no terminal width to respect
@@ -77,7 +74,7 @@ def print_sweep(result) -> None:
 
     def cell(key: str, i: int) -> str:
         mean, std = final[key][0][i], final[key][1][i]
-        return _number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
+        return number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
 
     for i, lam in enumerate(result.lambdas):
         marked = i == best
@@ -94,38 +91,11 @@ def print_sweep(result) -> None:
         console.print(f"best λ by test loss: [bold]{result.lambdas[best]:.4g}[/]")
 
 
-def _heat(value: float, low: float, high: float) -> str:
-    """A background from green (low test loss) to red (high), on a log scale."""
-    if not math.isfinite(value) or value <= 0:
-        return "on grey23"
-    t = 0.0 if high <= low else (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
-    t = min(max(t, 0.0), 1.0)
-    red, green = int(40 + 160 * t), int(40 + 160 * (1 - t))
-    return f"on rgb({red},{green},60)"
-
-
 def print_grid(grids) -> None:
-    """Final test loss over (lr, λ), one table per regularizer, one colour scale for all."""
-    values = [v for g in grids for row in g.grid("test_loss") for v in row if math.isfinite(v) and v > 0]
-    low, high = (min(values), max(values)) if values else (1.0, 1.0)
+    """Final test loss over (lr, λ), one heatmap per regularizer."""
     console = Console()
     if not console.is_terminal:
         console.width = 160
-    for grid in grids:
-        best = grid.best
-        table = Table(title=f"{grid.regularizer}: test loss after {grid.record.epoch} epochs "
-                      f"(rows lr, columns λ; green = low)", box=box.SIMPLE_HEAD)
-        table.add_column("lr \\ λ", justify="right")
-        for lam in grid.lambdas:
-            table.add_column(f"{lam:.3g}", justify="right")
-        for r, row in enumerate(grid.grid("test_loss")):
-            cells = []
-            for l, value in enumerate(row):
-                mark = " bold underline" if best == (r, l) else ""
-                cells.append(f"[{_heat(value, low, high)}{mark}]{_number(value)}[/]")
-            table.add_row(f"{grid.lrs[r]:.3g}", *cells)
+    for grid, table in zip(grids, grid_tables(grids)):
         console.print(table)
-        if best is not None:
-            r, l = best
-            console.print(f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} "
-                          f"(test loss {_number(grid.grid('test_loss')[r][l])})")
+        console.print(best_line(grid))
