@@ -278,3 +278,16 @@ async def test_grid_shows_coupled_beside_decoupled_heatmaps():
         assert a.query_one("#grid").display and not a.query_one("#sweep-loss").display
         await pilot.press("w")  # back to the λ sweep: its charts return
         assert not a.query_one("#grid").display and a.query_one("#sweep-loss").display
+
+
+@pytest.mark.skipif(__import__("torch").cuda.device_count() > 3, reason="needs cuda:3 to be missing")
+async def test_a_run_or_sweep_that_cannot_start_says_why():
+    a = app(device="cuda:3")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "cannot start" in a.note)
+        assert "device" in a.note and "available" in a.note
+        await pilot.press("r")  # a second run: run and sweep numbers must not be confused
+        await wait_for(pilot, lambda: "cannot start" in a.note)
+        a.note = ""
+        await pilot.press("w")  # the sweep's failure is reported too, not dropped
+        await wait_for(pilot, lambda: "cannot start" in a.note)

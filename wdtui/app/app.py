@@ -34,7 +34,7 @@ from .ladder import LADDER
 from .messages import (GridProgress, GridSnapshot, Progress, SessionFailed, SessionReady, Snapshot,
                        SweepProgress, SweepSnapshot)
 from .session import TrainingSession
-from .sweep_session import GridSession, SweepSession
+from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .widgets.charts import (Chart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart)
 from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
@@ -82,6 +82,7 @@ class WdtuiApp(App[int]):
         self.deterministic = deterministic or snapshot_path is not None
         self.control: Control | None = None
         self.session_number = 0
+        self._sessions = 0
         self.session: TrainingSession | None = None
         self.ready: SessionReady | None = None
         self.snapshot: Snapshot | None = None
@@ -172,7 +173,7 @@ class WdtuiApp(App[int]):
         """A new run from epoch 0 (same seed: same data and initialization)."""
         if self.control is not None:
             self.control.cancel()
-        self.session_number += 1
+        self.session_number = self._new_session_number()
         self.control = Control(paused=not autostart)
         self.ready = None
         self.snapshot = None
@@ -182,6 +183,11 @@ class WdtuiApp(App[int]):
                                        compare_lam=self.compare_lam)
         self._worker = self._train(self.session)
         self.redraw()
+
+    def _new_session_number(self) -> int:
+        """One counter for runs and sweeps, so a message names its session unambiguously."""
+        self._sessions += 1
+        return self._sessions
 
     @work(thread=True, exclusive=True, group="training", exit_on_error=False)
     def _train(self, session: TrainingSession) -> None:
@@ -218,7 +224,7 @@ class WdtuiApp(App[int]):
                 self.call_after_refresh(self._save_snapshot_and_exit)
 
     def on_session_failed(self, message: SessionFailed) -> None:
-        if message.session != self.session_number or not self.live:
+        if message.session not in (self.session_number, self.sweep_number) or not self.live:
             return
         self.note = f"cannot start: {message.field}: {message.error}"
         self.notify(self.note, severity="error", timeout=10)
@@ -431,26 +437,30 @@ class WdtuiApp(App[int]):
         return (self.sweep_control is not None and not self.sweep_control.cancelled
                 and any(not s.finished for s in running))
 
-    def action_sweep(self) -> None:
-        """Train the current model once per λ of the ladder, as one batched model (the single
-        run pauses: both would share the CPU)."""
-        if self.config.regularizer == "none":
-            self.notify("λ has no effect with regularizer none: pick one to sweep", severity="warning")
-            return
+    def _start_sweep(self, make_session, status: str, grid: bool) -> None:
+        """A new sweep (λ ladder or grid) in the sweep worker; the single run pauses, as both
+        would share the CPU."""
         if self.sweep_control is not None:
             self.sweep_control.cancel()
         if self.control is not None:
             self.control.pause()
-        self.sweep_number += 1
+        self.sweep_number = self._new_session_number()
         self.sweep_control = Control()
-        self.sweep_snapshot = None
-        self._show_grid(False)
-        config = dataclasses.replace(self.config, lam=LADDER[0])
-        session = SweepSession(self.sweep_number, config, list(LADDER), self.post_message, self.sweep_control)
-        self._sweep_worker = self._run_sweep(session)
-        self.main.query_one("#sweep-status", Static).update(
-            f"λ sweep: {len(LADDER)} copies of {config.preset} ({config.regularizer}) · starting…")
+        self.sweep_snapshot = self.grid_snapshot = None
+        self._show_grid(grid)
+        self._sweep_worker = self._run_sweep(make_session(self.sweep_number, self.sweep_control))
+        self.main.query_one("#sweep-status", Static).update(status)
         self.action_show_tab("sweep")
+
+    def action_sweep(self) -> None:
+        """Train the current model once per λ of the ladder, as one batched model."""
+        if self.config.regularizer == "none":
+            self.notify("λ has no effect with regularizer none: pick one to sweep", severity="warning")
+            return
+        config = dataclasses.replace(self.config, lam=LADDER[0])
+        self._start_sweep(
+            lambda number, control: SweepSession(number, config, list(LADDER), self.post_message, control),
+            f"λ sweep: {len(LADDER)} copies of {config.preset} ({config.regularizer}) · starting…", grid=False)
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _run_sweep(self, session: SweepSession) -> None:
@@ -473,21 +483,11 @@ class WdtuiApp(App[int]):
 
     def action_grid(self) -> None:
         """The (lr, λ) grid, coupled beside decoupled decay, as test-loss heatmaps."""
-        if self.sweep_control is not None:
-            self.sweep_control.cancel()
-        if self.control is not None:
-            self.control.pause()
-        self.sweep_number += 1
-        self.sweep_control = Control()
-        self.sweep_snapshot = None
-        session = GridSession(self.sweep_number, dataclasses.replace(self.config, lam=0.0),
-                              self.post_message, self.sweep_control)
-        self._sweep_worker = self._run_sweep(session)
-        self._show_grid(True)
-        self.main.query_one("#sweep-status", Static).update(
-            f"(lr, λ) grid: {len(session.lrs)} × {len(session.lambdas)} copies of {self.config.preset}, "
-            f"{self.config.optimizer}, coupled then decoupled · starting…")
-        self.action_show_tab("sweep")
+        config = dataclasses.replace(self.config, lam=0.0)
+        self._start_sweep(
+            lambda number, control: GridSession(number, config, self.post_message, control),
+            f"(lr, λ) grid: {len(GRID_LRS)} × {len(GRID_LAMBDAS)} copies of {config.preset}, "
+            f"{config.optimizer}, coupled then decoupled · starting…", grid=True)
 
     def _show_grid(self, grid: bool) -> None:
         self.main.query_one("#grid").display = grid

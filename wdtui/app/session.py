@@ -28,6 +28,17 @@ def _column(t) -> list[float]:
     return t.reshape(-1).tolist()
 
 
+def build_or_report(number: int, config: Config, post: Callable[[Message], object]):
+    """The experiment for ``config``, or None after posting why it cannot be built."""
+    from ..engine.experiment import build_experiment
+
+    try:
+        return build_experiment(config)
+    except ConfigError as error:
+        post(SessionFailed(number, error.field, error.message))
+        return None
+
+
 class TrainingSession:
     def __init__(self, number: int, config: Config, compare: bool, post: Callable[[Message], object],
                  control: Control, fit: str, compare_lam: float = 0.0):
@@ -46,13 +57,10 @@ class TrainingSession:
     def run(self) -> None:
         """The worker's body: build, then train until done, cancelled or diverged."""
         from ..engine.devices import available_devices
-        from ..engine.experiment import build_experiment
         from ..engine.trainer import Trainer, train_together
 
-        try:
-            experiment = build_experiment(self.config)
-        except ConfigError as error:
-            self.post(SessionFailed(self.number, error.field, error.message))
+        experiment = build_or_report(self.number, self.config, self.post)
+        if experiment is None:
             return
         cfg = self.config
         self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam)]

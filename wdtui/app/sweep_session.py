@@ -9,10 +9,10 @@ from typing import Callable
 
 from textual.message import Message
 
-from ..engine.config import Config, ConfigError
+from ..engine.config import Config
 from ..engine.control import Control
-from .messages import GridProgress, GridSnapshot, SessionFailed, SweepProgress, SweepSnapshot
-from .session import POST_INTERVAL
+from .messages import GridProgress, GridSnapshot, SweepProgress, SweepSnapshot
+from .session import POST_INTERVAL, build_or_report
 
 
 class SweepSession:
@@ -26,14 +26,12 @@ class SweepSession:
 
     def run(self) -> None:
         from ..engine.batched import BatchedTrainer
-        from ..engine.experiment import build_experiment
         from ..engine.sweep import SweepResult
 
-        try:
-            trainer = BatchedTrainer([build_experiment(self.config)], self.lambdas)
-        except ConfigError as error:
-            self.post(SessionFailed(self.number, error.field, error.message))
+        experiment = build_or_report(self.number, self.config, self.post)
+        if experiment is None:
             return
+        trainer = BatchedTrainer([experiment], self.lambdas)
         result = SweepResult(self.lambdas, 1, self.config.epochs)
         last_post = 0.0
         while not trainer.done and not self.control.cancelled:
@@ -70,13 +68,10 @@ class GridSession:
 
     def run(self) -> None:
         from ..engine.batched import BatchedTrainer
-        from ..engine.experiment import build_experiment
         from ..engine.sweep import GridResult
 
-        try:
-            experiment = build_experiment(self.config)
-        except ConfigError as error:
-            self.post(SessionFailed(self.number, error.field, error.message))
+        experiment = build_or_report(self.number, self.config, self.post)
+        if experiment is None:
             return
         done: list = []
         for regularizer in self.regularizers:
