@@ -44,9 +44,7 @@ REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
 BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
-LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs; λ too, held apart
-RESTART_FIELDS = ("n_train", "noise", "seed", "width", "depth", "activation", "optimizer",
-                  "batch_size", "device", "decay_all")
+LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 
 
 class WdtuiApp(App[int]):
@@ -179,8 +177,7 @@ class WdtuiApp(App[int]):
         self.snapshot = None
         self.note = note
         self.session = TrainingSession(self.session_number, self.session_config, self.compare,
-                                       self.post_message, self.control, PRESETS[self.config.preset].fit,
-                                       compare_lam=self.compare_lam)
+                                       self.post_message, self.control, compare_lam=self.compare_lam)
         self._worker = self._train(self.session)
         self.redraw()
 

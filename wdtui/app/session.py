@@ -41,14 +41,13 @@ def build_or_report(number: int, config: Config, post: Callable[[Message], objec
 
 class TrainingSession:
     def __init__(self, number: int, config: Config, compare: bool, post: Callable[[Message], object],
-                 control: Control, fit: str, compare_lam: float = 0.0):
+                 control: Control, compare_lam: float = 0.0):
         self.number = number
         self.config = config
         self.compare = compare
         self.compare_lam = compare_lam
         self.post = post
         self.control = control
-        self.fit = fit
         self.results: tuple[RunResult, ...] = ()
         self._last_post = 0.0
         self._posted: tuple[int, bool] = (-1, False)  # (epoch, finished) of the last post
@@ -69,7 +68,7 @@ class TrainingSession:
         self.results = tuple(RunResult(t.regularizer.name, t.lam) for t in self._trainers)
         data = experiment.data
         view = DataView(
-            fit=self.fit,
+            fit=experiment.fit,
             x_train=data.x_train.tolist(), y_train=_column(data.y_train),
             x_test=data.x_test.tolist(), y_test=_column(data.y_test),
             grid_x=None if data.grid_x is None else _column(data.grid_x),

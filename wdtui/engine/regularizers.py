@@ -31,7 +31,6 @@ from typing import Sequence, Union
 
 import torch
 
-from .config import REGULARIZER_RULES
 from .config import REGULARIZERS as REGULARIZER_NAMES
 
 Lam = Union[float, Sequence[torch.Tensor]]
@@ -48,8 +47,7 @@ def _products(lam: Lam, lr: Lam, n: int) -> float | list:
 
 @dataclass(frozen=True)
 class Regularizer:
-    name: str
-    rule: str  # the update of a decayed weight, one line (shown in the app)
+    name: str  # its update, one line for the app, is config.REGULARIZER_RULES[name]
     penalty_in_loss: bool = False  # l2: autograd differentiates λ/2·‖w‖²
 
     def loss_penalty(self, params: list[torch.Tensor], lam: Lam) -> torch.Tensor | None:
@@ -105,6 +103,6 @@ class Regularizer:
 
 
 REGULARIZERS: dict[str, Regularizer] = {
-    name: Regularizer(name, REGULARIZER_RULES[name], penalty_in_loss=name == "l2")
+    name: Regularizer(name, penalty_in_loss=name == "l2")
     for name in REGULARIZER_NAMES
 }

@@ -3,7 +3,7 @@
 Why re-plot: plotext turns log-scale data into log10 in place when it builds, so building the same
 plot twice (a resize, a theme change) takes the log of the log and fails. Each chart therefore
 keeps its own data and draws it from scratch in ``render``. Built text is cached until the data or
-the size changes, and the build time is kept (``cost``) so the app can budget its redraws.
+the size changes; ``built_at`` tells the app which chart has been shown longest.
 Series are downsampled to about the chart's width; log axes drop values ≤ 0 and NaN/inf.
 """
 
@@ -33,7 +33,6 @@ class Chart(PlotextPlot):
         self.chart_title = title
         self.data: Any = None
         self.version = 0
-        self.cost = 0.0  # seconds the last build took
         self.built_at = 0.0  # when it was last built (perf_counter)
         self.legend = True
         self._cache: tuple[Any, Text] | None = None
@@ -58,7 +57,6 @@ class Chart(PlotextPlot):
         key = (self.version, self.size, self.app.theme)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        started = time.perf_counter()
         plt = self.plt
         plt.clear_figure()
         plt.title(self.chart_title)
@@ -72,7 +70,6 @@ class Chart(PlotextPlot):
         except Exception as error:  # a degenerate series must never take the app down
             text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
         self.built_at = time.perf_counter()
-        self.cost = self.built_at - started
         self._cache = (key, text)
         return text
 
