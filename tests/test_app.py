@@ -291,3 +291,18 @@ async def test_a_run_or_sweep_that_cannot_start_says_why():
         a.note = ""
         await pilot.press("w")  # the sweep's failure is reported too, not dropped
         await wait_for(pilot, lambda: "cannot start" in a.note)
+
+
+async def test_an_error_in_the_sweep_worker_is_reported(monkeypatch):
+    from wdtui.engine import batched
+
+    def broken(self, measure=True):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(batched.BatchedTrainer, "run_epoch", broken)
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: "out of memory" in a.note)
+        assert a.note.startswith("training stopped") and a.is_running  # reported, no crash

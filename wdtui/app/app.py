@@ -191,7 +191,8 @@ class WdtuiApp(App[int]):
         session.run()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._worker and event.state == WorkerState.ERROR:
+        workers = (self._worker, self._sweep_worker)  # a run or a sweep: both must say why they stopped
+        if event.worker in workers and event.state == WorkerState.ERROR:
             error = event.worker.error
             self.note = f"training stopped: {type(error).__name__}: {error}"
             self.notify(self.note, severity="error", timeout=10)
