@@ -18,8 +18,8 @@ def experiment(preset: str, **overrides) -> Experiment:
     return build_experiment(make_config(preset, **overrides))
 
 
-def trained(exp: Experiment, regularizer: str, lam: float) -> Trainer:
-    trainer = Trainer(exp, regularizer, lam)
+def trained(exp: Experiment, regularizer: str, lam: float, dropout: float | None = None) -> Trainer:
+    trainer = Trainer(exp, regularizer, lam, dropout)
     for _ in trainer.records():
         pass
     return trainer

@@ -2,8 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
 
+from cifar_files import write_cifar
 from conftest import experiment, trained
 from wdtui.engine.config import ConfigError, make_config
 from wdtui.engine.presets import PRESETS
@@ -45,16 +47,36 @@ def test_quadratic_layernorm_model_learns_the_target():
     assert exp.other_names == [] and len(exp.decayed_names) == 5 * 2 + 4 * 2
 
 
+def _data_for(name: str, folder) -> dict:
+    """What a preset that reads its data needs: a tiny real-format CIFAR folder, a data file."""
+    if name == "cifar10":
+        write_cifar(folder / "cifar")
+        return {"data_dir": str(folder / "cifar")}
+    if name == "custom":
+        rng = np.random.default_rng(0)
+        np.savez(folder / "own.npz", x_train=rng.normal(size=(80, 3)), y_train=rng.normal(size=80),
+                 x_test=rng.normal(size=(20, 3)), y_test=rng.normal(size=20))
+        return {"data": str(folder / "own.npz")}
+    return {}
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
-def test_every_preset_builds_and_its_runs_are_valid(name):
+def test_every_preset_builds_and_its_runs_are_valid(name, tmp_path):
     preset = PRESETS[name]
-    cfg = make_config(name)
-    for regularizer, lam in preset.runs:
-        cfg.with_changes(regularizer=regularizer, lam=lam)
-    exp = experiment(name, epochs=2)
-    rec = trained(exp, *preset.runs[-1]).last_record
+    data = _data_for(name, tmp_path)
+    cfg = make_config(name, **data)
+    for run in preset.runs:
+        cfg.with_changes(regularizer=run.regularizer, lam=run.lam)
+    exp = experiment(name, epochs=2, **data)
+    last = preset.runs[-1]
+    rec = trained(exp, *last).last_record
     assert math.isfinite(rec.train_loss) and math.isfinite(rec.test_loss)
-    assert len(exp.data.x_train) == cfg.n_train and len(exp.data.x_test) == cfg.n_test
+    if cfg.n_train is not None:
+        assert len(exp.data.x_train) == cfg.n_train
+    if cfg.n_test is not None:
+        assert len(exp.data.x_test) == cfg.n_test
+    assert (exp.config.n_train, exp.config.n_test) == (len(exp.data.x_train), len(exp.data.x_test))
+    assert (rec.test_accuracy is not None) == (preset.fit == "classes")
 
 
 def test_sine_data_is_the_demos():

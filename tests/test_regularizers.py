@@ -83,7 +83,7 @@ def test_none_and_lambda_zero_leave_the_plain_update(sine64):
 
 def test_decay_targets_are_weights_unless_decay_all():
     cfg = make_config("quadratic")
-    model = build_model(cfg, 2)
+    model = build_model(cfg, (2,))
     decayed, others = split_decay(model, decay_all=False)
     params = dict(model.named_parameters())
     assert len(decayed) == 5 and all(params[n].dim() == 2 for n in decayed)  # the 5 Linear weights

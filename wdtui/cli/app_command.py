@@ -7,7 +7,7 @@ from typing import Sequence
 
 from ..engine.config import Config, ConfigError, make_config
 from .main import COMMANDS
-from .options import Parser, add_engine_options, config_error, overrides
+from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 
 def build_parser() -> Parser:
@@ -32,7 +32,7 @@ def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
         extra = {} if lam is None else {"lam": lam}
         if regularizer is not None:
             extra["regularizer"] = regularizer
-        config = make_config(args.preset, **overrides(args), **extra)
+        config = make_config(preset_name(args), **overrides(args), **extra)
         if config.device not in ("auto", "cpu"):
             from ..engine.devices import resolve_device
 

@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from ..engine.config import (ACTIVATIONS, DEVICES_ALLOWED, DTYPES, LOSSES, NORMS, OPTIMIZERS,
-                             REGULARIZERS, ConfigError, parse_field)
+from ..engine.config import (ACTIVATIONS, DEVICES_ALLOWED, DTYPES, LOSSES, MODELS, NORMS, OPTIMIZERS,
+                             REGULARIZERS, TASKS, ConfigError, parse_field)
 from ..engine.presets import PRESETS
 
 
@@ -67,16 +67,33 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     each, the app), or None (one regularizer; the command defines its own λ values)."""
     lambdas = lam_option == "lambdas"
     data = parser.add_argument_group("data")
-    data.add_argument("--preset", type=field_type("preset"), default="sine",
-                      help=f"experiment to run: {_choices(tuple(PRESETS))} (default: sine; see `wdtui presets`)")
-    data.add_argument("--n-train", type=field_type("n_train"), metavar="N", help="training set size")
-    data.add_argument("--n-test", type=field_type("n_test"), metavar="N", help="test set size")
+    data.add_argument("--preset", type=field_type("preset"),
+                      help=f"experiment to run: {_choices(tuple(PRESETS))} (default: sine, or custom "
+                      "with --data; see `wdtui presets`)")
+    data.add_argument("--data", type=field_type("data"), metavar="FILE.npz|FILE.csv",
+                      help="your own data: an .npz with x_train, y_train, x_test, y_test, or a CSV whose "
+                      "last column is the target (default preset then: custom)")
+    data.add_argument("--data-dir", type=field_type("data_dir"), metavar="DIR",
+                      help="the CIFAR-10 python version folder (data_batch_1…5, test_batch, batches.meta)")
+    data.add_argument("--task", type=field_type("task"), metavar=_choices(TASKS),
+                      help="with --data: auto (integer targets are classes) or force one")
+    data.add_argument("--test-fraction", type=field_type("test_fraction"), metavar="F",
+                      help="with --data FILE.csv: share of rows held out for testing (default 0.2)")
+    data.add_argument("--n-train", type=field_type("n_train"), metavar="N|all", help="training set size")
+    data.add_argument("--n-test", type=field_type("n_test"), metavar="N|all", help="test set size")
     data.add_argument("--noise", type=field_type("noise"), metavar="SIGMA", help="target noise standard deviation")
     data.add_argument("--seed", type=field_type("seed"), metavar="N", help="seed for data, initialization and batch order (default 0)")
 
     model = parser.add_argument_group("model")
-    model.add_argument("--width", type=field_type("width"), metavar="N", help="hidden units per layer")
-    model.add_argument("--depth", type=field_type("depth"), metavar="N", help="hidden layers (0: a linear model)")
+    model.add_argument("--model", type=field_type("model"), metavar=_choices(MODELS),
+                       help="mlp, or cnn: conv blocks (Conv → activation → MaxPool 2), then 2 linear layers")
+    model.add_argument("--width", type=field_type("width"), metavar="N", help="hidden units per layer (cnn: of its hidden linear layer)")
+    model.add_argument("--depth", type=field_type("depth"), metavar="N", help="mlp hidden layers (0: a linear model)")
+    model.add_argument("--channels", type=field_type("channels"), metavar="C1,C2,…",
+                       help="cnn: output channels of each conv block, e.g. 16,32")
+    model.add_argument("--kernel", type=field_type("kernel"), metavar="K", help="cnn: odd kernel size (padding K//2)")
+    model.add_argument("--dropout", type=field_type("dropout"), metavar="P",
+                       help="dropout p in [0, 1) after each hidden layer (0: none)")
     model.add_argument("--activation", type=field_type("activation"), metavar=_choices(ACTIVATIONS))
     model.add_argument("--norm", type=field_type("norm"), metavar=_choices(NORMS), help="normalization after each hidden linear layer")
     model.add_argument("--init", type=field_type("init"), metavar="default|normal",
@@ -90,7 +107,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     train.add_argument("--batch-size", type=field_type("batch_size"), metavar="N|full",
                        help="mini-batch size (1 … training set size) or full")
     train.add_argument("--loss", type=field_type("loss"), metavar=_choices(LOSSES),
-                       help="mse: mean (ŷ−y)²; half_mse: mean ½(ŷ−y)² (d2l)")
+                       help="mse: mean (ŷ−y)²; half_mse: mean ½(ŷ−y)² (d2l); cross_entropy (classification)")
 
     reg = parser.add_argument_group("regularization")
     reg.add_argument("--regularizer", type=field_type("regularizer"), nargs="+" if lambdas else None,
@@ -110,9 +127,15 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                      help="CPU threads (auto: one for these small models)")
 
 
-OVERRIDE_FIELDS = ("n_train", "n_test", "noise", "seed", "width", "depth", "activation", "norm", "init",
+OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
+                   "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
                    "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all",
                    "device", "dtype", "threads")
+
+
+def preset_name(args: argparse.Namespace) -> str:
+    """``--preset``, else custom with ``--data``, else sine."""
+    return args.preset or ("custom" if getattr(args, "data", None) else "sine")
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -12,6 +12,6 @@ def main(argv: Sequence[str]) -> int:
     Parser(prog="wdtui presets", description="List the presets, one line each.").parse_args(argv)
     width = max(len(name) for name in PRESETS)
     for preset in PRESETS.values():
-        compared = ", ".join(f"{r} λ={lam:g}" for r, lam in preset.runs)
+        compared = ", ".join(run.label() for run in preset.runs)
         print(f"{preset.name:<{width}}  {preset.title}  [{compared}]  — from {preset.source}")
     return 0

@@ -21,14 +21,24 @@ from ..tables import best_line, grid_tables, number
 from .options import output_error
 
 
+def _percent(value: float) -> str:
+    return f"{100 * value:.2f} %" if math.isfinite(value) else "—"
+
+
 def print_summary(results: Sequence[RunResult]) -> None:
     table = Table(title="final epoch", box=box.SIMPLE_HEAD)
-    for column in ("regularizer", "λ", "epochs", "train loss", "test loss", "‖w‖", "zeros", "diverged"):
+    dropout = any(r.dropout for r in results)
+    accuracy = "test_accuracy" in results[0].history
+    columns = ["regularizer", "λ", *(["dropout"] if dropout else []), "epochs", "train loss", "test loss",
+               *(["train acc", "test acc"] if accuracy else []), "‖w‖", "zeros", "diverged"]
+    for column in columns:
         table.add_column(column, justify="left" if column == "regularizer" else "right")
     for r in results:
         final = r.final()
-        table.add_row(r.regularizer, f"{r.lam:g}", str(r.epochs), number(final["train_loss"]),
-                      number(final["test_loss"]), number(final["weight_norm"]), str(final["zeros"]),
+        table.add_row(r.regularizer, f"{r.lam:g}", *([f"{r.dropout:g}"] if dropout else []), str(r.epochs),
+                      number(final["train_loss"]), number(final["test_loss"]),
+                      *([_percent(final["train_accuracy"]), _percent(final["test_accuracy"])] if accuracy else []),
+                      number(final["weight_norm"]), str(final["zeros"]),
                       "[red]yes[/]" if r.diverged else "no")
     console = Console()
     if not console.is_terminal:  # piped or captured: no terminal width to respect

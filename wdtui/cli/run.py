@@ -9,8 +9,8 @@ from typing import Sequence
 
 from ..engine.config import Config, ConfigError, make_config
 from ..engine.export import check_output_path
-from ..engine.presets import PRESETS
-from .options import Parser, add_engine_options, config_error, overrides
+from ..engine.presets import PRESETS, Run
+from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates
 
@@ -31,25 +31,26 @@ def build_parser() -> Parser:
     return parser
 
 
-def plan_runs(args: argparse.Namespace) -> tuple[Config, list[tuple[str, float]]]:
-    """The base config and the (regularizer, λ) runs: the preset's comparison unless the command
-    line names regularizers and/or λ values (then every combination of them)."""
-    preset = PRESETS[args.preset]
-    base = make_config(args.preset, **overrides(args))
-    regularizers = args.regularizer or list(dict.fromkeys(r for r, _ in preset.runs))
+def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
+    """The base config and the runs: the preset's comparison unless the command line names
+    regularizers and/or λ values (then every combination of them, at the config's dropout).
+    ``--dropout`` sets the p of the preset's runs that use dropout."""
+    preset = PRESETS[preset_name(args)]
+    base = make_config(preset.name, **overrides(args))
+    regularizers = args.regularizer or list(dict.fromkeys(run.regularizer for run in preset.runs))
     if args.lambdas:
         lambdas = args.lambdas
     elif args.regularizer and "none" in args.regularizer:
         lambdas = [0.0]
     else:
-        lambdas = list(dict.fromkeys(lam for _, lam in preset.runs))
+        lambdas = list(dict.fromkeys(run.lam for run in preset.runs))
     if args.regularizer or args.lambdas:
-        runs = [(r, lam) for r in regularizers for lam in lambdas]
+        runs = [Run(r, lam) for r in regularizers for lam in lambdas]
     else:
-        runs = list(preset.runs)
-    for regularizer, lam in runs:  # each run's config must be valid on its own
-        base.with_changes(regularizer=regularizer, lam=lam)
-    return base.with_changes(regularizer=runs[0][0], lam=runs[0][1]), runs
+        runs = [run._replace(dropout=base.dropout) if run.dropout else run for run in preset.runs]
+    for run in runs:  # each run's config must be valid on its own
+        base.with_changes(regularizer=run.regularizer, lam=run.lam)
+    return base.with_changes(regularizer=runs[0].regularizer, lam=runs[0].lam), runs
 
 
 def main(argv: Sequence[str]) -> int:
@@ -72,7 +73,10 @@ def main(argv: Sequence[str]) -> int:
         config_error(parser.prog, error)
     print(f"{config.preset}: {PRESETS[config.preset].title}", file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
-    results, trainers = train_runs(experiment, runs, quiet=args.quiet)
+    try:
+        results, trainers = train_runs(experiment, runs, quiet=args.quiet)
+    except ConfigError as error:
+        config_error(parser.prog, error)
     print_summary(results)
     write_outputs(args, experiment, results, trainers)
     return 0
@@ -89,10 +93,10 @@ def train_runs(experiment, runs, quiet: bool = False):
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=quiet, console=_stderr_console()) as progress:
-        for regularizer, lam in runs:
-            trainer = Trainer(experiment, regularizer, lam)
-            result = RunResult(regularizer, lam)
-            task = progress.add_task(f"{regularizer} λ={lam:g}", total=trainer.epochs, rate=0.0)
+        for run in runs:
+            trainer = Trainer(experiment, run.regularizer, run.lam, run.dropout)
+            result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout)
+            task = progress.add_task(run.label(), total=trainer.epochs, rate=0.0)
             shown = time.perf_counter()
             for record in trainer.records():
                 result.add(record)
@@ -101,7 +105,7 @@ def train_runs(experiment, runs, quiet: bool = False):
                     progress.update(task, completed=record.epoch, rate=record.epochs_per_s)
                     shown = now
             if result.diverged:
-                progress.update(task, description=f"{regularizer} λ={lam:g} [red]diverged at epoch {result.epochs}[/]")
+                progress.update(task, description=f"{run.label()} [red]diverged at epoch {result.epochs}[/]")
             results.append(result)
             trainers.append(trainer)
     return results, trainers

@@ -10,7 +10,7 @@ from typing import Sequence
 from ..engine.config import ConfigError, make_config, parse_lambda_spec
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS
-from .options import Parser, add_engine_options, config_error, output_error, overrides
+from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
 
@@ -59,7 +59,7 @@ def main(argv: Sequence[str]) -> int:
         if lrs and min(lrs) <= 0:
             raise ConfigError("lrs", f"learning rates must be > 0 (got {' '.join(args.lrs)})")
         extra = {"regularizer": args.regularizer} if args.regularizer else {}
-        base = make_config(args.preset, **overrides(args), **extra)
+        base = make_config(preset_name(args), **overrides(args), **extra)
         for lam in lambdas:
             base.with_changes(lam=lam)  # e.g. λ > 0 with regularizer none
         if args.out:

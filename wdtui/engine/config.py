@@ -29,7 +29,10 @@ OPTIMIZERS = ("sgd", "adam")
 ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid", "identity")
 NORMS = ("none", "layernorm")
 INITS = ("default", "normal")
-LOSSES = ("mse", "half_mse")
+LOSSES = ("mse", "half_mse", "cross_entropy")
+TASKS = ("auto", "regression", "classification")
+MODELS = ("mlp", "cnn")
+DATA_SUFFIXES = (".npz", ".csv")
 DTYPES = ("float32", "float64")
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICES_ALLOWED = "auto, cpu, cuda, cuda:N or mps"
@@ -116,6 +119,53 @@ def _batch_size(text: Any) -> int | None:
         raise ConfigError("batch_size", f"must be an integer ≥ 1 or full (got {text!r})") from None
 
 
+def _size(field: str, minimum: int) -> Callable[[Any], int | None]:
+    """A set size, or ``all`` (None in code): every example the data file or folder holds."""
+    def parse(text: Any) -> int | None:
+        if text is None or str(text).strip().lower() == "all":
+            return None
+        try:
+            return _integer(field, minimum)(text)
+        except ConfigError:
+            raise ConfigError(field, f"must be an integer ≥ {minimum} or all (got {text!r})") from None
+
+    return parse
+
+
+def _channels(text: Any) -> tuple[int, ...]:
+    """CNN channels per conv block: ``16,32`` (1 to 6 blocks of 1…1024 channels)."""
+    allowed = "1 to 6 comma-separated integers in 1…1024, e.g. 16,32"
+    parts = list(text) if isinstance(text, (list, tuple)) else str(text).replace(" ", "").split(",")
+    try:
+        values = tuple(_integer("channels", 1, 1024)(p) for p in parts)
+    except ConfigError:
+        raise ConfigError("channels", f"must be {allowed} (got {text!r})") from None
+    if not 1 <= len(values) <= 6:
+        raise ConfigError("channels", f"must be {allowed} (got {text!r})")
+    return values
+
+
+def _kernel(text: Any) -> int:
+    value = _integer("kernel", 1, 15)(text)
+    if value % 2 == 0:
+        raise ConfigError("kernel", f"must be an odd integer in 1…15 (got {text!r})")
+    return value
+
+
+def _path(field: str, suffixes: tuple[str, ...] = ()) -> Callable[[Any], str | None]:
+    def parse(text: Any) -> str | None:
+        if text is None:
+            return None
+        value = str(text).strip()
+        if not value:
+            raise ConfigError(field, "must be a path (got an empty string)")
+        if suffixes and not value.lower().endswith(suffixes):
+            raise ConfigError(field, f"must be a {' or '.join('FILE' + s for s in suffixes)} file (got {text!r})")
+        return value
+
+    return parse
+
+
 def _device(text: Any) -> str:
     value = str(text).strip().lower()
     if not DEVICE_PATTERN.match(value):
@@ -161,8 +211,8 @@ def _preset(text: Any) -> str:
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "preset": _preset,
-    "n_train": _integer("n_train", 2),
-    "n_test": _integer("n_test", 1),
+    "n_train": _size("n_train", 2),
+    "n_test": _size("n_test", 1),
     "n_inputs": _integer("n_inputs", 1),
     "noise": _bounded_float("noise", "a finite number ≥ 0", lambda v: v >= 0),
     "width": _integer("width", 1, 4096),
@@ -183,6 +233,14 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "device": _device,
     "dtype": _choice("dtype", DTYPES),
     "threads": _threads,
+    "task": _choice("task", TASKS),
+    "model": _choice("model", MODELS),
+    "channels": _channels,
+    "kernel": _kernel,
+    "dropout": _bounded_float("dropout", "a number in [0, 1)", lambda v: 0 <= v < 1),
+    "data": _path("data", DATA_SUFFIXES),
+    "data_dir": _path("data_dir"),
+    "test_fraction": _bounded_float("test_fraction", "a number in (0, 1)", lambda v: 0 < v < 1),
 }
 
 
@@ -200,11 +258,17 @@ class Config:
 
     ``lam`` is λ (``lambda`` in JSON and the CLI; a Python keyword here). ``batch_size`` None means
     full batch. ``threads`` None means automatic (one thread for these small models on CPU).
+    ``n_train``/``n_test`` None mean every example a data file or folder holds; ``task`` auto
+    means: from the targets' type. Both are resolved when the data is read (see
+    ``experiment.build_experiment``), so an experiment's config always holds the real values.
+    ``model`` cnn: ``channels`` conv blocks (Conv k×k → activation → MaxPool 2), then
+    Linear(·, ``width``) → activation → Linear(``width``, classes); ``dropout`` p before each
+    hidden-to-output Linear (and after each hidden block of the MLP).
     """
 
     preset: str
-    n_train: int
-    n_test: int
+    n_train: int | None
+    n_test: int | None
     n_inputs: int
     noise: float
     width: int
@@ -225,6 +289,14 @@ class Config:
     device: str = "auto"
     dtype: str = "float32"
     threads: int | None = None
+    task: str = "regression"
+    model: str = "mlp"
+    channels: tuple[int, ...] = (16, 32)
+    kernel: int = 5
+    dropout: float = 0.0
+    data: str | None = None
+    data_dir: str | None = None
+    test_fraction: float = 0.2
 
     def with_changes(self, **changes: Any) -> "Config":
         """A new validated config with some fields replaced (values are parsed and checked)."""
@@ -236,19 +308,46 @@ class Config:
         data = asdict(self)
         data["lambda"] = data.pop("lam")
         data["batch_size"] = self.effective_batch_size
+        data["channels"] = list(self.channels)
         return data
 
     @property
-    def effective_batch_size(self) -> int:
+    def effective_batch_size(self) -> int | None:
+        """The batch size in examples (None only before the data is read, for ``all``)."""
         return self.n_train if self.batch_size is None else self.batch_size
 
 
 CONFIG_FIELDS = tuple(f.name for f in fields(Config))
+FILE_SOURCES = ("file", "digits", "cifar10")  # data read from disk, where sizes may be "all"
 
 
 def check(config: Config) -> Config:
     """Checks that need more than one field. Returns the config unchanged when it is valid."""
-    if config.batch_size is not None and config.batch_size > config.n_train:
+    from .presets import PRESETS
+
+    source = PRESETS[config.preset].data
+    if config.data is None:
+        if source == "file":
+            raise ConfigError("data", f"preset {config.preset} trains on your own data: give a "
+                              "FILE.npz (x_train, y_train, x_test, y_test) or FILE.csv (last column the target)")
+        if source == "cifar10" and config.data_dir is None:
+            raise ConfigError("data_dir", "preset cifar10 reads the CIFAR-10 python version from a folder "
+                              "(data_batch_1…data_batch_5, test_batch, batches.meta); give its path")
+        if source not in FILE_SOURCES:
+            for field in ("n_train", "n_test"):
+                if getattr(config, field) is None:
+                    raise ConfigError(field, f"must be an integer; all is for data read from a file "
+                                      f"(preset {config.preset} generates its data)")
+        if config.task == "auto":
+            raise ConfigError("task", f"auto is for data read with a data file; preset {config.preset} "
+                              f"is {PRESETS[config.preset].config.get('task', 'regression')}")
+    if config.task == "classification" and config.loss != "cross_entropy":
+        raise ConfigError("loss", f"classification uses cross_entropy (got {config.loss})")
+    if config.task == "regression" and config.loss == "cross_entropy":
+        raise ConfigError("loss", "cross_entropy is for classification; regression allows mse, half_mse")
+    if config.model == "cnn" and config.norm != "none":
+        raise ConfigError("norm", f"the CNN has no normalization layers; use none (got {config.norm})")
+    if config.n_train is not None and config.batch_size is not None and config.batch_size > config.n_train:
         raise ConfigError(
             "batch_size",
             f"must be between 1 and the training set size {config.n_train} (got {config.batch_size})",
@@ -270,9 +369,16 @@ def make_config(preset: str, **overrides: Any) -> Config:
     unknown = set(overrides) - set(CONFIG_FIELDS)
     if unknown:
         raise ConfigError(sorted(unknown)[0], f"unknown setting; allowed: {', '.join(CONFIG_FIELDS)}")
-    for key, value in overrides.items():
-        if value is not None:  # None: not given, keep the preset's value
-            base[key] = parse_field(key, value)
+    given = {key: value for key, value in overrides.items() if value is not None}  # None: not given
+    if given.get("data") is not None:
+        # your own data: every example it holds, and the task from its targets unless told
+        base.update(n_train=None, n_test=None, task="auto")
+    for key, value in given.items():
+        base[key] = parse_field(key, value)
+    if base.get("task") == "classification" and "loss" not in given:
+        base["loss"] = "cross_entropy"
+    elif base.get("task") == "regression" and base.get("loss") == "cross_entropy" and "loss" not in given:
+        base["loss"] = "mse"
     return check(Config(preset=name, **base))
 
 

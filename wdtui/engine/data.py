@@ -1,8 +1,9 @@
-"""Data generators for the presets.
+"""The dataset of an experiment: generated for the regression presets, read from disk otherwise.
 
 Every generator draws from its own ``torch.Generator`` seeded with the config's seed, in float64
 on the CPU, so the same seed gives the same data whatever the device and dtype; the tensors are
-converted once, at the end.
+converted once, at the end. Data read from disk (the digits asset, a CIFAR-10 folder, ``--data``)
+comes from ``digits.py``, ``cifar10.py`` and ``datafiles.py``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from .presets import PRESETS
 GRID_POINTS = 200
 
 
+TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights")
+
+
 @dataclass
 class Dataset:
-    """Inputs are (N, n_inputs), targets (N, 1).
+    """Inputs are (N, n_inputs) or images (N, C, H, W). Regression targets are (N, 1) floats;
+    classification targets are (N,) class indices (int64) and ``classes`` names the classes.
 
     ``grid_x``/``grid_y`` (1-D presets): a plotting grid and the noise-free function on it.
     ``true_weights`` (linear presets): the weights that generated the data, for the Fit chart.
@@ -34,16 +39,32 @@ class Dataset:
     grid_x: torch.Tensor | None = None
     grid_y: torch.Tensor | None = None
     true_weights: torch.Tensor | None = None
+    classes: tuple[str, ...] | None = None
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
 
     @property
     def n_inputs(self) -> int:
-        return self.x_train.shape[1]
+        return math.prod(self.input_shape)
+
+    @property
+    def task(self) -> str:
+        return "regression" if self.classes is None else "classification"
+
+    @property
+    def n_outputs(self) -> int:
+        return 1 if self.classes is None else len(self.classes)
 
     def to(self, device: torch.device, dtype: torch.dtype) -> "Dataset":
+        """Floating tensors to ``dtype``, class indices stay int64; all to ``device``."""
         def move(t: torch.Tensor | None) -> torch.Tensor | None:
-            return None if t is None else t.to(device=device, dtype=dtype)
+            if t is None:
+                return None
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype)
 
-        return Dataset(*(move(getattr(self, name)) for name in self.__dataclass_fields__))
+        return Dataset(*(move(getattr(self, name)) for name in TENSORS), classes=self.classes)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """``x_train, y_train, x_test, y_test`` as numpy arrays (for ``--save-data``)."""
@@ -111,7 +132,44 @@ def quadratic(cfg: Config, g: torch.Generator) -> Dataset:
 GENERATORS = {"sine": sine, "d2l": d2l, "sparse": sparse, "quadratic": quadratic}
 
 
+def classification(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,
+                   classes: tuple[str, ...]) -> Dataset:
+    """A classification dataset from numpy arrays (images or features; labels 0…C−1)."""
+    as_x = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
+    as_y = lambda a: torch.from_numpy(np.asarray(a, dtype=np.int64).reshape(-1))  # noqa: E731
+    return Dataset(as_x(x), as_y(y), as_x(xt), as_y(yt), classes=classes)
+
+
+def split(n: int, n_train: int | None, n_test: int | None, seed: int, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a seeded random split of ``n`` examples: ``n_train`` for training (None: what
+    ``n_test`` leaves), ``n_test`` for testing (None: the rest). Raises ConfigError if they don't fit."""
+    from .config import ConfigError
+
+    train = n - (n_test or 0) if n_train is None else n_train
+    test = n - train if n_test is None else n_test
+    if train < 2 or test < 1 or train + test > n:
+        field = "n_test" if n_train is None else "n_train"
+        raise ConfigError(field, f"{source} holds {n} examples: n_train + n_test must be ≤ {n}, "
+                          f"with n_train ≥ 2 and n_test ≥ 1 (got {train} + {test})")
+    g = torch.Generator().manual_seed(seed)
+    order = torch.randperm(n, generator=g).numpy()
+    return order[:train], order[train:train + test]
+
+
 def make_dataset(cfg: Config) -> Dataset:
-    """The preset's data for this config, in float64 on the CPU."""
+    """The preset's data for this config on the CPU (generated in float64, read as float32)."""
+    source = PRESETS[cfg.preset].data
+    if cfg.data is not None:
+        from .datafiles import load_data_file
+
+        return load_data_file(cfg)
+    if source == "digits":
+        from .digits import load_digits
+
+        return load_digits(cfg)
+    if source == "cifar10":
+        from .cifar10 import load_cifar10
+
+        return load_cifar10(cfg)
     g = torch.Generator().manual_seed(cfg.seed)
-    return GENERATORS[PRESETS[cfg.preset].data](cfg, g)
+    return GENERATORS[source](cfg, g)

@@ -82,9 +82,10 @@ def csv_text(results: Sequence[RunResult]) -> str:
     """One row per run per epoch."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["regularizer", "run_lambda", *HISTORY_KEYS, "diverged"])
+    keys = results[0].keys if results else HISTORY_KEYS  # every run of a command has the same task
+    writer.writerow(["regularizer", "run_lambda", "dropout", *keys, "diverged"])
     for result in results:
         for i in range(result.epochs):
-            row = [result.history[key][i] for key in HISTORY_KEYS]
-            writer.writerow([result.regularizer, result.lam, *row, result.diverged])
+            row = [result.history[key][i] for key in keys]
+            writer.writerow([result.regularizer, result.lam, result.dropout, *row, result.diverged])
     return buffer.getvalue()

@@ -1,12 +1,12 @@
-"""The models: a plain MLP as an ``nn.Sequential`` (so state dicts read like the demos'), and the
-rule that decides which parameters weight decay acts on."""
+"""The models: a plain MLP and the tutorial's CNN, each an ``nn.Sequential`` (so state dicts read
+like the demos'), and the rule that decides which parameters weight decay acts on."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from .config import Config
+from .config import Config, ConfigError
 
 ACTIVATIONS: dict[str, type[nn.Module] | None] = {
     "tanh": nn.Tanh,
@@ -17,14 +17,26 @@ ACTIVATIONS: dict[str, type[nn.Module] | None] = {
 }
 
 
-def build_model(cfg: Config, n_inputs: int, n_outputs: int = 1) -> nn.Sequential:
-    """``depth`` hidden blocks of ``width`` units, each Linear [→ LayerNorm] [→ activation], then a
-    Linear to the output. ``depth`` 0 is a linear model.
+def build_model(cfg: Config, input_shape: tuple[int, ...], n_outputs: int = 1) -> nn.Sequential:
+    """The config's model for inputs of ``input_shape`` (one example) and ``n_outputs`` outputs
+    (1 for regression, the number of classes for classification). Raises ConfigError when the
+    inputs don't fit the model (a CNN needs images)."""
+    model = _cnn(cfg, input_shape, n_outputs) if cfg.model == "cnn" else _mlp(cfg, input_shape, n_outputs)
+    if cfg.init == "normal":
+        _init_normal(model)
+    return model
+
+
+def _mlp(cfg: Config, input_shape: tuple[int, ...], n_outputs: int) -> nn.Sequential:
+    """``depth`` hidden blocks of ``width`` units, each Linear [→ LayerNorm] [→ activation]
+    [→ Dropout], then a Linear to the output. ``depth`` 0 is a linear model; images are flattened.
 
     sine: Linear(1,64) → Tanh → Linear(64,1).  quadratic: 4 × (Linear → LayerNorm) → Linear(20,1).
     """
-    layers: list[nn.Module] = []
-    fan_in = n_inputs
+    layers: list[nn.Module] = [nn.Flatten()] if len(input_shape) > 1 else []
+    fan_in = 1
+    for size in input_shape:
+        fan_in *= size
     activation = ACTIVATIONS[cfg.activation]
     for _ in range(cfg.depth):
         layers.append(nn.Linear(fan_in, cfg.width))
@@ -32,19 +44,63 @@ def build_model(cfg: Config, n_inputs: int, n_outputs: int = 1) -> nn.Sequential
             layers.append(nn.LayerNorm(cfg.width))
         if activation is not None:
             layers.append(activation())
+        if cfg.dropout > 0:
+            layers.append(nn.Dropout(cfg.dropout))
         fan_in = cfg.width
     layers.append(nn.Linear(fan_in, n_outputs))
-    model = nn.Sequential(*layers)
-    if cfg.init == "normal":
-        _init_normal(model)
-    return model
+    return nn.Sequential(*layers)
+
+
+def _cnn(cfg: Config, input_shape: tuple[int, ...], n_outputs: int) -> nn.Sequential:
+    """The CIFAR-10 tutorial's network, generalized: per entry of ``channels`` a block
+    Conv2d(k = ``kernel``, padding k//2, so the size is kept) [→ activation] → MaxPool2d(2); then
+    Flatten [→ Dropout] → Linear(·, ``width``) [→ activation] [→ Dropout] → Linear(``width``, out).
+
+    cifar10 (activation identity, as the tutorial has none): Conv 3→32 k5 p2, MaxPool 2,
+    Conv 32→32 k5 p2, MaxPool 2, Conv 32→64 k5 p2, MaxPool 2, Flatten, Linear 1024→64, Linear 64→10.
+    """
+    if len(input_shape) != 3:
+        shape = "(N, " + ", ".join(map(str, input_shape)) + ")"
+        raise ConfigError("model", f"a CNN needs images, x of shape (N, H, W) or (N, C, H, W); "
+                          f"the data has x of shape {shape} (use --model mlp)")
+    channels, height, width = input_shape
+    pools = len(cfg.channels)
+    if height >> pools < 1 or width >> pools < 1:
+        raise ConfigError("channels", f"{pools} conv blocks halve {height}×{width} images {pools} times, "
+                          f"to nothing; use at most {min(height, width).bit_length() - 1} blocks")
+    activation = ACTIVATIONS[cfg.activation]
+    layers: list[nn.Module] = []
+    for out in cfg.channels:
+        layers.append(nn.Conv2d(channels, out, cfg.kernel, padding=cfg.kernel // 2))
+        if activation is not None:
+            layers.append(activation())
+        layers.append(nn.MaxPool2d(2))
+        channels, height, width = out, height // 2, width // 2
+    layers.append(nn.Flatten())
+    if cfg.dropout > 0:
+        layers.append(nn.Dropout(cfg.dropout))
+    layers.append(nn.Linear(channels * height * width, cfg.width))
+    if activation is not None:
+        layers.append(activation())
+    if cfg.dropout > 0:
+        layers.append(nn.Dropout(cfg.dropout))
+    layers.append(nn.Linear(cfg.width, n_outputs))
+    return nn.Sequential(*layers)
+
+
+def set_dropout(model: nn.Module, p: float) -> bool:
+    """Set every Dropout layer's p; False if the model has none."""
+    layers = [m for m in model.modules() if isinstance(m, nn.Dropout)]
+    for layer in layers:
+        layer.p = p
+    return bool(layers)
 
 
 def _init_normal(model: nn.Module) -> None:
     """d2l's initialisation: weights ~ N(0, 1), biases 0."""
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, nn.Linear):
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
                 module.weight.normal_(0.0, 1.0)
                 module.bias.zero_()
 

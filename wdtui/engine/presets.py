@@ -8,9 +8,21 @@ the CLI can list presets and build ``--help`` without loading it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-FitKind = Literal["curve", "weights", "target"]
+FitKind = Literal["curve", "weights", "target", "classes"]
+
+
+class Run(NamedTuple):
+    """One run of a comparison. ``dropout`` None: the config's dropout p."""
+
+    regularizer: str
+    lam: float
+    dropout: float | None = None
+
+    def label(self) -> str:
+        text = f"{self.regularizer} λ={self.lam:g}"
+        return text if self.dropout is None else f"{text} dropout={self.dropout:g}"
 
 
 @dataclass(frozen=True)
@@ -18,10 +30,11 @@ class Preset:
     name: str
     title: str
     source: str
-    data: str  # the generator in data.py
-    fit: FitKind  # curve: 1-D x→y; weights: learned vs true weights; target: prediction vs target
+    data: str  # the generator in data.py, or where it is read from: digits, cifar10, file
+    fit: FitKind  # curve: 1-D x→y; weights: learned vs true weights; target: prediction vs target;
+    #               classes: accuracy and per-class accuracy
     config: dict[str, Any]
-    runs: tuple[tuple[str, float], ...]  # the (regularizer, λ) pairs the experiment compared
+    runs: tuple[Run, ...]  # what the experiment compared
 
 
 _SINE = dict(
@@ -29,6 +42,18 @@ _SINE = dict(
     width=64, depth=1, activation="tanh", norm="none", init="default",
     optimizer="adam", lr=0.01, momentum=0.0, epochs=500, batch_size=None,
     regularizer="coupled", lam=0.01, decay_all=True, loss="mse",
+)
+
+# The CNN of the CIFAR-10 tutorial sized for 8×8 digits: (Conv 3×3 → ReLU → MaxPool 2) × 2,
+# Flatten, Linear 128→64 → ReLU, Linear 64→10. SGD lr 0.01, batch 64, weight_decay 0.01 on every
+# parameter, as the tutorial. Momentum 0.9 is added: with 300 images an epoch is 5 steps, and plain
+# SGD at lr 0.01 stayed at chance (8.75 % test accuracy) after 200 epochs.
+_DIGITS = dict(
+    n_train=300, n_test=None, n_inputs=64, noise=0.0,
+    width=64, depth=1, activation="relu", norm="none", init="default",
+    optimizer="sgd", lr=0.01, momentum=0.9, epochs=100, batch_size=64,
+    regularizer="coupled", lam=0.01, decay_all=True, loss="cross_entropy",
+    task="classification", model="cnn", channels=(16, 32), kernel=3, dropout=0.0,
 )
 
 PRESETS: dict[str, Preset] = {
@@ -41,7 +66,7 @@ PRESETS: dict[str, Preset] = {
             data="sine",
             fit="curve",
             config=_SINE,
-            runs=(("coupled", 0.0), ("coupled", 0.01)),
+            runs=(Run("coupled", 0.0), Run("coupled", 0.01)),
         ),
         Preset(
             name="sine-overfit",
@@ -50,7 +75,7 @@ PRESETS: dict[str, Preset] = {
             data="sine",
             fit="curve",
             config={**_SINE, "n_train": 20, "noise": 0.3, "epochs": 3000, "lam": 0.005},
-            runs=(("coupled", 0.0), ("coupled", 0.005)),
+            runs=(Run("coupled", 0.0), Run("coupled", 0.005)),
         ),
         Preset(
             name="d2l",
@@ -64,7 +89,7 @@ PRESETS: dict[str, Preset] = {
                 optimizer="sgd", lr=0.003, momentum=0.0, epochs=100, batch_size=5,
                 regularizer="l2", lam=3.0, decay_all=False, loss="half_mse",
             ),
-            runs=(("l2", 0.0), ("l2", 3.0)),
+            runs=(Run("l2", 0.0), Run("l2", 3.0)),
         ),
         Preset(
             name="quadratic",
@@ -78,7 +103,7 @@ PRESETS: dict[str, Preset] = {
                 optimizer="adam", lr=0.01, momentum=0.0, epochs=1000, batch_size=None,
                 regularizer="coupled", lam=0.1, decay_all=True, loss="mse",
             ),
-            runs=(("coupled", 0.01), ("coupled", 0.1)),
+            runs=(Run("coupled", 0.01), Run("coupled", 0.1)),
         ),
         Preset(
             name="sparse",
@@ -92,7 +117,55 @@ PRESETS: dict[str, Preset] = {
                 optimizer="sgd", lr=0.05, momentum=0.0, epochs=1000, batch_size=None,
                 regularizer="l1", lam=0.2, decay_all=False, loss="mse",
             ),
-            runs=(("l1", 0.2), ("l2", 0.2)),
+            runs=(Run("l1", 0.2), Run("l2", 0.2)),
+        ),
+        Preset(
+            name="digits",
+            title="8×8 handwritten digits, small CNN, 300 training images, SGD weight_decay 0 vs 0.01",
+            source="the CIFAR-10 regularization tutorial's CNN and SGD(lr=0.01, weight_decay=0.01), on UCI optdigits",
+            data="digits",
+            fit="classes",
+            config=_DIGITS,
+            runs=(Run("coupled", 0.0), Run("coupled", 0.01)),
+        ),
+        Preset(
+            name="dropout",
+            title="digits CNN: dropout 0.5 with λ = 0 against weight_decay 0.01 without dropout",
+            source="the tutorial's comparison of dropout and L2 as regularizers",
+            data="digits",
+            fit="classes",
+            config={**_DIGITS, "dropout": 0.5, "epochs": 150},  # dropout learns more slowly
+            runs=(Run("none", 0.0, 0.5), Run("coupled", 0.01, 0.0)),
+        ),
+        Preset(
+            name="cifar10",
+            title="CIFAR-10, the tutorial's CNN (3 conv k5 + pool, 1024→64→10), SGD weight_decay 0 vs 0.01",
+            source="the PyTorch CIFAR-10 tutorial network, SGD(lr=0.01, weight_decay=0.01); data from --data-dir",
+            data="cifar10",
+            fit="classes",
+            config=dict(
+                n_train=None, n_test=None, n_inputs=3072, noise=0.0,
+                width=64, depth=1, activation="identity", norm="none", init="default",
+                optimizer="sgd", lr=0.01, momentum=0.0, epochs=10, batch_size=64,
+                regularizer="coupled", lam=0.01, decay_all=True, loss="cross_entropy",
+                task="classification", model="cnn", channels=(32, 32, 64), kernel=5, dropout=0.0,
+            ),
+            runs=(Run("coupled", 0.0), Run("coupled", 0.01)),
+        ),
+        Preset(
+            name="custom",
+            title="your own data (--data FILE.npz|FILE.csv): MLP 2 × 64 ReLU, Adam, λ 0 vs 1e-3",
+            source="x_train, y_train, x_test, y_test from an .npz, or a CSV whose last column is the target",
+            data="file",
+            fit="target",  # classification data is shown as classes (the task is read from the data)
+            config=dict(
+                n_train=None, n_test=None, n_inputs=1, noise=0.0,
+                width=64, depth=2, activation="relu", norm="none", init="default",
+                optimizer="adam", lr=1e-3, momentum=0.0, epochs=200, batch_size=64,
+                regularizer="decoupled", lam=1e-3, decay_all=False, loss="mse",
+                task="auto", model="mlp", channels=(16, 32), kernel=3, dropout=0.0,
+            ),
+            runs=(Run("decoupled", 0.0), Run("decoupled", 1e-3)),
         ),
     )
 }

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # metrics needs torch; records must load without it (wdtui ru
 HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "penalty", "weight_norm", "zeros",
                 "lambda", "lr", "epochs_per_s")
 FINAL_KEYS = ("train_loss", "test_loss", "weight_norm", "penalty", "zeros")
+ACCURACY_KEYS = ("train_accuracy", "test_accuracy")  # classification only
 
 
 @dataclass
@@ -23,7 +24,10 @@ class EpochRecord:
     ``layer_norms`` is ‖wᵢ‖₂ per decayed tensor; ``zeros`` counts decayed weights exactly 0.
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
-    weights of a linear model, ``histograms`` per weight matrix.
+    weights of a linear model, ``histograms`` per weight matrix and conv kernel, ``confusion``
+    the test set's confusion matrix (classification; rows the true class, columns the predicted).
+    ``train_accuracy``/``test_accuracy`` (classification only, else None): the share of examples
+    whose largest logit is their class.
     """
 
     epoch: int
@@ -42,6 +46,9 @@ class EpochRecord:
     test_prediction: list[float] | None = None
     weights: list[float] | None = None
     histograms: dict[str, Histogram] | None = None
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
+    confusion: list[list[int]] | None = None
 
     def value(self, key: str) -> Any:
         return self.lam if key == "lambda" else getattr(self, key)
@@ -61,10 +68,14 @@ class RunResult:
     history: dict[str, list] = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
     layer_norms: dict[str, list[float]] = field(default_factory=dict)
     diverged: bool = False
+    dropout: float = 0.0
 
     def add(self, record: EpochRecord) -> None:
         for key in HISTORY_KEYS:
             self.history[key].append(record.value(key))
+        if record.train_accuracy is not None:
+            for key in ACCURACY_KEYS:
+                self.history.setdefault(key, []).append(record.value(key))
         for name, norm in record.layer_norms.items():
             self.layer_norms.setdefault(name, []).append(norm)
         self.diverged = self.diverged or record.diverged
@@ -76,16 +87,23 @@ class RunResult:
     def upto(self, n: int) -> "RunResult":
         """A copy holding the first ``n`` epochs: a consistent view of a history that another
         thread keeps appending to (each list is sliced whole, under the GIL)."""
-        copy = RunResult(self.regularizer, self.lam, diverged=self.diverged and n >= self.epochs)
+        copy = RunResult(self.regularizer, self.lam, diverged=self.diverged and n >= self.epochs,
+                         dropout=self.dropout)
         copy.history = {key: values[:n] for key, values in self.history.items()}
         copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
         return copy
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The history's keys: ``HISTORY_KEYS``, then the accuracies for classification."""
+        return tuple(self.history)
+
     def final(self) -> dict[str, float]:
-        """The last epoch's numbers (NaN before the first epoch)."""
+        """The last epoch's numbers (NaN before the first epoch); accuracies for classification."""
+        keys = FINAL_KEYS + tuple(k for k in ACCURACY_KEYS if k in self.history)
         if not self.epochs:
-            return {key: math.nan for key in FINAL_KEYS}
-        return {key: self.history[key][-1] for key in FINAL_KEYS}
+            return {key: math.nan for key in keys}
+        return {key: self.history[key][-1] for key in keys}
 
     def to_dict(self) -> dict[str, Any]:
         """The ``runs[i]`` entry of the JSON document (see README, "JSON format")."""
@@ -96,6 +114,7 @@ class RunResult:
         return {
             "regularizer": self.regularizer,
             "lambda": self.lam,
+            "dropout": self.dropout,
             "diverged": self.diverged,
             "epochs": self.epochs,
             "history": history,

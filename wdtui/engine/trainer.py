@@ -9,9 +9,11 @@ An epoch is one pass over the training set: full batch, or mini-batches in a fre
     optimizer.step()          # SGD (momentum) or Adam as in torch.optim, no weight decay
     regularizer.after_step    # l1: soft-threshold by η·λ
 
-After the epoch the model is evaluated on train, test (and the plotting grid) in one forward
-pass, and every number is brought to the host in one transfer. λ and η can be changed between
-epochs; a run whose train loss or ‖w‖ becomes NaN/inf stops and is marked diverged.
+After the epoch the model is evaluated (dropout off) on train, test (and the plotting grid) in one
+forward pass — in chunks of ``EVAL_CHUNK`` examples for large image sets — and every number is
+brought to the host in one transfer. For classification that includes the train and test
+accuracy (the share of examples whose largest logit is the true class). λ and η can be changed
+between epochs; a run whose train loss or ‖w‖ becomes NaN/inf stops and is marked diverged.
 """
 
 from __future__ import annotations
@@ -24,31 +26,40 @@ from typing import Callable, Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
+from .config import ConfigError
 from .control import Control
 from .experiment import Experiment
+from .metrics import confusion, histograms, summarize, weight_stats
+from .models import set_dropout
 from .optimizers import make_optimizer
-from .metrics import histograms, summarize, weight_stats
 from .records import EpochRecord
 from .regularizers import REGULARIZERS
 
 @dataclass(frozen=True)
 class Loss:
     """A loss convention: ``mse`` = mean (ŷ − y)²; ``half_mse`` = mean ½(ŷ − y)² (d2l's
-    ``squared_loss``, averaged over the batch)."""
+    ``squared_loss``, averaged over the batch); ``cross_entropy`` = mean −log softmax(z)_y over
+    the logits z and class indices y (``F.cross_entropy``)."""
 
     name: str
     scale: float
 
     def __call__(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.name == "cross_entropy":
+            return F.cross_entropy(pred, target)
         loss = F.mse_loss(pred, target)
         return loss if self.scale == 1.0 else self.scale * loss
 
     def per_sample(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Unscaled per-sample losses, shape (N, 1)."""
+        """Unscaled per-sample losses: (N, 1) for squared losses, (N,) for cross-entropy."""
+        if self.name == "cross_entropy":
+            return F.cross_entropy(pred, target, reduction="none")
         return F.mse_loss(pred, target, reduction="none")
 
 
-LOSSES = {"mse": Loss("mse", 1.0), "half_mse": Loss("half_mse", 0.5)}
+LOSSES = {"mse": Loss("mse", 1.0), "half_mse": Loss("half_mse", 0.5),
+          "cross_entropy": Loss("cross_entropy", 1.0)}
+EVAL_CHUNK = 4096  # examples per forward pass when evaluating (bounds conv activations' memory)
 
 RATE_SMOOTHING = 0.1  # weight of the newest epoch in the epochs/s moving average
 
@@ -60,7 +71,11 @@ def smoothed_rate(previous: float, seconds: float, first: bool) -> float:
 
 
 class Trainer:
-    def __init__(self, experiment: Experiment, regularizer: str | None = None, lam: float | None = None):
+    """One run. ``dropout`` sets the model's dropout p for this run (None: the config's; a model
+    built without dropout layers accepts only None or 0)."""
+
+    def __init__(self, experiment: Experiment, regularizer: str | None = None, lam: float | None = None,
+                 dropout: float | None = None):
         cfg = experiment.config
         self.experiment = experiment
         self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
@@ -72,6 +87,11 @@ class Trainer:
         self.epochs_per_s = 0.0
         self.last_record: EpochRecord | None = None
         self.model = experiment.new_model()
+        self.dropout = cfg.dropout if dropout is None else float(dropout)
+        has_dropout = set_dropout(self.model, self.dropout)
+        if self.dropout > 0 and not has_dropout:
+            raise ConfigError("dropout", f"this model has no dropout layers (dropout {cfg.dropout:g}); "
+                              "give the config a dropout p > 0 to build them")
         named = dict(self.model.named_parameters())
         self.decayed_names = list(experiment.decayed_names)
         self.decayed = [named[n] for n in self.decayed_names]
@@ -90,10 +110,13 @@ class Trainer:
         self._eval_y = torch.cat([data.y_train, data.y_test])
         n_eval = self._n_train + self._n_test
         average = torch.zeros(2, n_eval, dtype=experiment.dtype)
-        average[0, : self._n_train] = self.loss_fn.scale / self._n_train
-        average[1, self._n_train :] = self.loss_fn.scale / self._n_test
+        average[0, : self._n_train] = 1 / self._n_train
+        average[1, self._n_train :] = 1 / self._n_test
         self._average = average.to(experiment.device)
-        self._dropout = any(m.training and "Dropout" in type(m).__name__ for m in self.model.modules())
+        self._classes = None if data.classes is None else len(data.classes)
+        if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
+            torch.manual_seed(cfg.seed)
+        self._dropout = has_dropout
 
     # --- changes between epochs ------------------------------------------------------------------
 
@@ -157,16 +180,24 @@ class Trainer:
         """The record of the model as it is now (after ``self.epoch`` epochs), without training."""
         if self._dropout:
             self.model.eval()
-        out = self.model(self._eval_x_grid if detail else self._eval_x)
+        x = self._eval_x_grid if detail else self._eval_x
+        out = self.model(x) if len(x) <= EVAL_CHUNK else torch.cat([self.model(c) for c in x.split(EVAL_CHUNK)])
         if self._dropout:
             self.model.train()
         n_tr, n_eval = self._n_train, self._n_train + self._n_test
-        losses = (self._average @ self.loss_fn.per_sample(out[:n_eval], self._eval_y)).reshape(-1)
+        per_sample = self.loss_fn.per_sample(out[:n_eval], self._eval_y).reshape(-1)
+        numbers = [self.loss_fn.scale * (self._average @ per_sample)]
+        if self._classes is not None:
+            predicted = out[:n_eval].argmax(dim=1)
+            numbers.append(self._average @ (predicted == self._eval_y).to(self._average.dtype))
         with_l1 = self.regularizer.name == "l1"
         stats = weight_stats(self.decayed, with_l1)
-        values = torch.cat([losses, torch.stack(stats)]).tolist() if stats else losses.tolist()  # one sync
+        if stats:
+            numbers.append(torch.stack(stats))
+        values = torch.cat(numbers).tolist()  # one sync
         train, test = values[:2]
-        w = summarize(values[2:], self.decayed, with_l1)
+        accuracy = values[2:4] if self._classes is not None else [None, None]
+        w = summarize(values[4 if self._classes is not None else 2:], self.decayed, with_l1)
         diverged = not (math.isfinite(train) and math.isfinite(w.weight_norm))
         self.diverged = self.diverged or diverged
         record = EpochRecord(
@@ -174,14 +205,18 @@ class Trainer:
             penalty=self.regularizer.penalty_value(self.lam, w.weight_norm, w.l1_norm),
             weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
+            train_accuracy=accuracy[0], test_accuracy=accuracy[1],
         )
         if detail:
-            record.train_prediction = out[:n_tr].reshape(-1).tolist()
-            record.test_prediction = out[n_tr:n_eval].reshape(-1).tolist()
-            if len(out) > n_eval:
-                record.prediction = out[n_eval:].reshape(-1).tolist()
-            if len(self._weights) == 1:
-                record.weights = next(iter(self._weights.values())).reshape(-1).tolist()
+            if self._classes is not None:
+                record.confusion = confusion(self._eval_y[n_tr:n_eval], predicted[n_tr:], self._classes)
+            else:
+                record.train_prediction = out[:n_tr].reshape(-1).tolist()
+                record.test_prediction = out[n_tr:n_eval].reshape(-1).tolist()
+                if len(out) > n_eval:
+                    record.prediction = out[n_eval:].reshape(-1).tolist()
+                if len(self._weights) == 1:
+                    record.weights = next(iter(self._weights.values())).reshape(-1).tolist()
             record.histograms = histograms(self._weights, self._initial)
         return record
 

@@ -1,0 +1,90 @@
+"""Classification: cross-entropy and accuracy against their definitions, the digits preset's
+promised outcome, dropout, and the confusion matrix."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import experiment, trained
+from wdtui.engine.metrics import class_accuracy
+from wdtui.engine.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def digits_default():
+    """The digits preset exactly as shipped: both runs of its comparison, to the end."""
+    exp = experiment("digits", device="cpu")
+    return exp, {lam: trained(exp, "coupled", lam) for lam in (0.0, 0.01)}
+
+
+def test_digits_default_reaches_85_percent_and_decay_shrinks_the_weights(digits_default):
+    _, runs = digits_default
+    plain, decayed = runs[0.0].last_record, runs[0.01].last_record
+    assert decayed.weight_norm < plain.weight_norm
+    assert plain.test_accuracy > 0.85 and decayed.test_accuracy > 0.85
+    assert plain.epoch == decayed.epoch == 100
+
+
+def test_loss_and_accuracy_match_their_definitions(digits_default):
+    exp, runs = digits_default
+    trainer = runs[0.01]
+    record = trainer.measure(detail=True)
+    with torch.no_grad():
+        logits = trainer.model(exp.data.x_test)
+    assert record.test_loss == pytest.approx(F.cross_entropy(logits, exp.data.y_test).item(), rel=1e-5)
+    right = (logits.argmax(dim=1) == exp.data.y_test).sum().item()
+    assert record.test_accuracy == pytest.approx(right / len(exp.data.y_test), abs=1e-6)
+    matrix = record.confusion
+    assert sum(map(sum, matrix)) == len(exp.data.y_test)
+    assert sum(matrix[i][i] for i in range(10)) == right
+    assert [sum(row) for row in matrix] == torch.bincount(exp.data.y_test, minlength=10).tolist()
+    per_class = class_accuracy(matrix)
+    assert all(0 <= a <= 1 for a in per_class)
+
+
+def test_class_accuracy_of_an_absent_class_is_nan():
+    assert class_accuracy([[3, 1], [0, 0]])[0] == 0.75
+    assert math.isnan(class_accuracy([[3, 1], [0, 0]])[1])
+
+
+def test_dropout_is_off_when_measuring_and_on_when_training():
+    exp = experiment("dropout", device="cpu", epochs=2, n_train=128)
+    trainer = Trainer(exp, "none", 0.0)
+    assert trainer.dropout == 0.5
+    first, again = trainer.measure(), trainer.measure()
+    assert first.test_loss == again.test_loss  # evaluation is deterministic: no dropout
+    trainer.model.train()
+    x = exp.data.x_train[:16]
+    with torch.no_grad():
+        assert not torch.equal(trainer.model(x), trainer.model(x))  # training: random masks
+    without = Trainer(exp, "none", 0.0, dropout=0.0)
+    with torch.no_grad():
+        assert torch.equal(without.model(x), without.model(x))
+
+
+def test_dropout_runs_are_deterministic_with_a_seed():
+    exp = experiment("dropout", device="cpu", epochs=3, n_train=128)
+    a = [r.train_loss for r in Trainer(exp, "none", 0.0).records()]
+    b = [r.train_loss for r in Trainer(exp, "none", 0.0).records()]
+    c = [r.train_loss for r in Trainer(exp, "none", 0.0, dropout=0.0).records()]
+    assert a == b and a != c
+
+
+def test_dropout_needs_dropout_layers():
+    from wdtui.engine.config import ConfigError
+
+    exp = experiment("digits", device="cpu", epochs=1)
+    with pytest.raises(ConfigError, match="no dropout layers"):
+        Trainer(exp, "none", 0.0, dropout=0.3)
+
+
+def test_conv_weights_are_decayed_and_histogrammed():
+    exp = experiment("digits", device="cpu", epochs=1, n_train=64)
+    assert exp.decayed_names[0] == "0.weight"  # decay_all, as SGD(model.parameters(), weight_decay=...)
+    weights_only = experiment("digits", device="cpu", epochs=1, n_train=64, decay_all=False)
+    assert weights_only.decayed_names == ["0.weight", "3.weight", "7.weight", "9.weight"]
+    record = Trainer(weights_only).run_epoch(detail=True)
+    conv = record.histograms["0.weight"]
+    assert sum(conv.counts) == sum(conv.initial) == 16 * 1 * 3 * 3

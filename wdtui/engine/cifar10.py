@@ -1,0 +1,140 @@
+"""CIFAR-10 from the standard "CIFAR-10 python version" folder, unpickled without running code.
+
+The folder holds ``data_batch_1`` … ``data_batch_5`` (10,000 training images each), ``test_batch``
+and ``batches.meta``, each a Python 2 pickle of a dict: ``b"data"`` a (10000, 3072) uint8 array
+(1024 red, 1024 green, 1024 blue values per 32×32 image), ``b"labels"`` a list of ints 0…9, and
+in ``batches.meta`` ``b"label_names"``. A pickle can name any function to be called while it
+loads, so :class:`PlainDataUnpickler` admits only what rebuilds plain data: the opcodes for dict,
+list, tuple, bytes, str, int and float need no lookup at all, and the only names it resolves are
+numpy's array reconstruction (``_reconstruct``, ``_frombuffer``, ``ndarray``, ``dtype`` without
+object fields) and latin-1 text encoding. Anything else is refused before it is called.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Config, ConfigError
+from .data import Dataset, classification
+
+TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+FILES = (*TRAIN_FILES, "test_batch", "batches.meta")
+EXPECTED = "the CIFAR-10 python version (data_batch_1…data_batch_5, test_batch, batches.meta)"
+PIXELS = 3 * 32 * 32
+
+
+class RefusedPickle(pickle.UnpicklingError):
+    """The pickle asked for something that is not plain data."""
+
+
+def _dtype(*args: Any) -> np.dtype:
+    dtype = np.dtype(*args)
+    if dtype.hasobject:
+        raise RefusedPickle("numpy arrays of Python objects")
+    return dtype
+
+
+def _latin1(text: str, encoding: str = "utf-8") -> bytes:
+    """``_codecs.encode``, which Python 3 pickles use to rebuild bytes; text encodings only."""
+    if codecs.lookup(encoding).name not in ("latin-1", "iso8859-1", "utf-8", "ascii"):
+        raise RefusedPickle(f"_codecs.encode with {encoding!r}")
+    return codecs.encode(text, encoding)
+
+
+_SAMPLE = np.zeros(1, dtype=np.uint8)
+ALLOWED: dict[tuple[str, str], Any] = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _dtype,
+    ("_codecs", "encode"): _latin1,
+}
+for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):  # numpy 1 and numpy 2 names
+    ALLOWED[(_module, "_reconstruct")] = _SAMPLE.__reduce__()[0]
+for _module in ("numpy.core.numeric", "numpy._core.numeric"):
+    ALLOWED[(_module, "_frombuffer")] = _SAMPLE.__reduce_ex__(5)[0]
+
+
+class PlainDataUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the names in ``ALLOWED``; any other name raises
+    :class:`RefusedPickle` without being imported or called."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return ALLOWED[(module, name)]
+        except KeyError:
+            raise RefusedPickle(f"{module}.{name}") from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise RefusedPickle("persistent ids")
+
+
+def load_plain(data: bytes) -> Any:
+    """Unpickle ``data`` admitting plain data only (Python 2 strings come back as bytes)."""
+    return PlainDataUnpickler(io.BytesIO(data), encoding="bytes").load()
+
+
+def _read(path: Path) -> Any:
+    try:
+        return load_plain(path.read_bytes())
+    except RefusedPickle as error:
+        raise ConfigError("data_dir", f"{path}: refused, the pickle asks for {error}; only plain data "
+                          "(dict, list, tuple, bytes, str, int, float, numpy arrays) is loaded") from None
+    except OSError as error:
+        raise ConfigError("data_dir", f"{path}: cannot read ({error.strerror or error})") from None
+    except Exception as error:  # truncated or not a pickle at all
+        raise ConfigError("data_dir", f"{path}: not a readable pickle ({type(error).__name__}: {error})") from None
+
+
+def _batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(images (N, 3, 32, 32) uint8, labels (N,)) of one batch file, checked."""
+    batch = _read(path)
+    problem = None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        problem = "not a dict with b'data' and b'labels'"
+    else:
+        data, labels = batch[b"data"], batch[b"labels"]
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != PIXELS:
+            problem = f"b'data' must be a uint8 array of shape (N, {PIXELS})"
+        elif not isinstance(labels, list) or len(labels) != len(data) \
+                or not all(type(v) is int and 0 <= v <= 9 for v in labels):
+            problem = "b'labels' must be a list of one int 0…9 per image"
+    if problem:
+        raise ConfigError("data_dir", f"{path} is not a CIFAR-10 batch: {problem}")
+    return data.reshape(-1, 3, 32, 32), np.asarray(labels, dtype=np.int64)
+
+
+def _names(path: Path) -> tuple[str, ...]:
+    meta = _read(path)
+    names = meta.get(b"label_names") if isinstance(meta, dict) else None
+    if not isinstance(names, list) or len(names) != 10 or not all(isinstance(n, (bytes, str)) for n in names):
+        raise ConfigError("data_dir", f"{path} is not CIFAR-10's batches.meta: b'label_names' must list 10 names")
+    return tuple(n.decode("utf-8", "replace") if isinstance(n, bytes) else n for n in names)
+
+
+def load_cifar10(cfg: Config) -> Dataset:
+    """The first ``n_train`` training images of the five batches and the first ``n_test`` of the
+    test batch (None: all), pixels scaled to [0, 1], shape (N, 3, 32, 32)."""
+    folder = Path(cfg.data_dir)
+    if not folder.is_dir():
+        raise ConfigError("data_dir", f"{folder} is not a folder; expected {EXPECTED}")
+    missing = [name for name in FILES if not (folder / name).is_file()]
+    if missing:
+        raise ConfigError("data_dir", f"{folder} lacks {', '.join(missing)}; expected {EXPECTED}")
+    classes = _names(folder / "batches.meta")
+    parts = [_batch(folder / name) for name in TRAIN_FILES]
+    train_x = np.concatenate([x for x, _ in parts])
+    train_y = np.concatenate([y for _, y in parts])
+    test_x, test_y = _batch(folder / "test_batch")
+    n_train = len(train_x) if cfg.n_train is None else cfg.n_train
+    n_test = len(test_x) if cfg.n_test is None else cfg.n_test
+    for field, n, have in (("n_train", n_train, len(train_x)), ("n_test", n_test, len(test_x))):
+        if n > have:
+            raise ConfigError(field, f"must be at most {have}, the images {folder} holds (got {n})")
+    scale = np.float32(1 / 255)
+    return classification(train_x[:n_train] * scale, train_y[:n_train],
+                          test_x[:n_test] * scale, test_y[:n_test], classes)
