@@ -193,3 +193,20 @@ def test_grid_refuses_a_non_positive_learning_rate(capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--lrs" in err[0] and "> 0" in err[0]
+
+
+def test_models_that_do_not_batch_sweep_copy_by_copy_with_each_copy_its_own_run():
+    from wdtui.engine.batched import sweep_trainer
+    from wdtui.engine.looped import LoopedTrainer
+    from wdtui.engine.trainer import Trainer
+
+    exp = experiment("digits", device="cpu", epochs=2, n_train=64, n_test=64, batch_size=32)
+    sweep = sweep_trainer([exp], [0.0, 0.1])
+    assert isinstance(sweep, LoopedTrainer) and sweep.copies == 2
+    while not sweep.done:
+        record = sweep.run_epoch(measure=False)
+    for k, lam in enumerate([0.0, 0.1]):
+        alone = list(Trainer(exp, "coupled", lam).records())[-1]
+        assert record.test_loss[k] == alone.test_loss and record.test_accuracy[k] == alone.test_accuracy
+        assert record.weight_norm[k] == alone.weight_norm
+    assert record.weight_norm[1] < record.weight_norm[0]

@@ -25,13 +25,13 @@ class SweepSession:
         self.control = control
 
     def run(self) -> None:
-        from ..engine.batched import BatchedTrainer
+        from ..engine.batched import sweep_trainer
         from ..engine.sweep import SweepResult
 
         experiment = build_or_report(self.number, self.config, self.post)
         if experiment is None:
             return
-        trainer = BatchedTrainer([experiment], self.lambdas)
+        trainer = sweep_trainer([experiment], self.lambdas)
         result = SweepResult(self.lambdas, 1, self.config.epochs)
         last_post = 0.0
         while not trainer.done and not self.control.cancelled:
@@ -67,7 +67,7 @@ class GridSession:
         self.lrs, self.lambdas, self.regularizers = list(lrs), list(lambdas), list(regularizers)
 
     def run(self) -> None:
-        from ..engine.batched import BatchedTrainer
+        from ..engine.batched import sweep_trainer
         from ..engine.sweep import GridResult
 
         experiment = build_or_report(self.number, self.config, self.post)
@@ -75,7 +75,7 @@ class GridSession:
             return
         done: list = []
         for regularizer in self.regularizers:
-            trainer = BatchedTrainer([experiment], self.lambdas, regularizer, lrs=self.lrs)
+            trainer = sweep_trainer([experiment], self.lambdas, regularizer, lrs=self.lrs)
             last_post = 0.0
             while not trainer.done:
                 if self.control.cancelled:

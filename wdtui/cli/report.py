@@ -79,16 +79,20 @@ def print_sweep(result) -> None:
     table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± std over {result.seeds} seeds"
                                                                 if result.seeds > 1 else ""),
                   box=box.SIMPLE_HEAD)
-    for column in ("λ", "train loss", "test loss", "‖w‖", "diverged", ""):
+    accuracy = "test_accuracy" in final
+    for column in ("λ", "train loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "diverged", ""):
         table.add_column(column, justify="right")
 
     def cell(key: str, i: int) -> str:
         mean, std = final[key][0][i], final[key][1][i]
+        if key == "test_accuracy":
+            return _percent(mean) + (f" ± {100 * std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
         return number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
 
     for i, lam in enumerate(result.lambdas):
         marked = i == best
-        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("test_loss", i), cell("weight_norm", i),
+        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("test_loss", i),
+                      *([cell("test_accuracy", i)] if accuracy else []), cell("weight_norm", i),
                       "[red]yes[/]" if result.diverged[i] else "no", "[green]← best[/]" if marked else "",
                       style="bold" if marked else None)
     console = Console()

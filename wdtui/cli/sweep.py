@@ -66,25 +66,24 @@ def main(argv: Sequence[str]) -> int:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
-        from ..engine.batched import check_batchable
         from ..engine.experiment import build_experiment
 
         experiments = [build_experiment(base.with_changes(seed=base.seed + s)) for s in range(args.seeds)]
-        check_batchable(experiments[0].base_model, base.preset)
     except ConfigError as error:
         config_error(parser.prog, error)
 
     if lrs:
         return _grid(parser, args, base, experiments, lambdas, lrs)
 
-    from ..engine.batched import BatchedTrainer
+    from ..engine.batched import BatchedTrainer, sweep_trainer
     from ..engine.sweep import SweepResult
     from .report import print_sweep
 
-    trainer = BatchedTrainer(experiments, lambdas)
+    trainer = sweep_trainer(experiments, lambdas)
     result = SweepResult(lambdas, args.seeds, base.epochs)
+    how = "as one batched model" if isinstance(trainer, BatchedTrainer) else "one after another (this model does not batch)"
     print(f"{base.preset}: {PRESETS[base.preset].title}", file=sys.stderr)
-    print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies as one batched model; "
+    print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     _train(trainer, result, args.quiet)
     print_sweep(result)
@@ -114,7 +113,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..engine.batched import BatchedTrainer
+    from ..engine.batched import sweep_trainer
     from ..engine.sweep import GridResult, grid_document
     from .report import print_grid
 
@@ -125,7 +124,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
         for regularizer in regularizers:
-            trainer = BatchedTrainer(experiments, lambdas, regularizer, lrs=lrs)
+            trainer = sweep_trainer(experiments, lambdas, regularizer, lrs=lrs)
             task = progress.add_task(f"{regularizer}: {trainer.copies} copies", total=trainer.epochs)
             record = None
             while not trainer.done:

@@ -31,13 +31,35 @@ ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 THREADED_WORK = 1 << 18
 
 
-def check_batchable(model: nn.Module, preset: str) -> None:
-    """The sweep batches Sequential models of Linear, LayerNorm and activation layers."""
+def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
+    """The batched trainer stacks Sequential regression models of Linear, LayerNorm and
+    activation layers; ConfigError names what else a model has."""
+    if task != "regression":
+        raise ConfigError("preset", f"the batched sweep is for regression; preset {preset} is {task}")
     layers = list(model.children()) if isinstance(model, nn.Sequential) else [model]
     for layer in layers:
         if not isinstance(layer, (nn.Linear, nn.LayerNorm, *ELEMENTWISE)):
             raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm and "
                               f"activation layers; preset {preset} has {type(layer).__name__}")
+
+
+def batchable(experiment: Experiment) -> bool:
+    try:
+        check_batchable(experiment.base_model, experiment.config.preset, experiment.config.task)
+    except ConfigError:
+        return False
+    return True
+
+
+def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
+                  lrs: list[float] | None = None):
+    """The trainer of a sweep: every copy as one batched model where the model allows it, else
+    (convolutions, dropout, classification) one ordinary trainer per copy, in turn."""
+    if batchable(experiments[0]):
+        return BatchedTrainer(experiments, lambdas, regularizer, lrs)
+    from .looped import LoopedTrainer
+
+    return LoopedTrainer(experiments, lambdas, regularizer, lrs)
 
 
 class BatchedModel:
@@ -76,6 +98,7 @@ class SweepRecord:
     zeros: list[int]
     diverged: list[bool]
     epochs_per_s: float = 0.0
+    test_accuracy: list[float] | None = None  # classification only
 
 
 class BatchedTrainer:

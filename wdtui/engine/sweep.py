@@ -54,7 +54,11 @@ class SweepResult:
         return over_seeds(values, self.seeds)
 
     def final(self) -> dict[str, tuple[list[float], list[float]]]:
-        return {key: self.per_lambda(getattr(self.last, key)) for key in SWEEP_KEYS}
+        """Per key, (mean, std) over seeds for each λ; ``test_accuracy`` too for classification."""
+        final = {key: self.per_lambda(getattr(self.last, key)) for key in SWEEP_KEYS}
+        if self.last.test_accuracy is not None:
+            final["test_accuracy"] = self.per_lambda(self.last.test_accuracy)
+        return final
 
     @property
     def diverged(self) -> list[bool]:
@@ -81,7 +85,7 @@ class SweepResult:
             "config": config,
             "lambdas": self.lambdas,
             "seeds": self.seeds,
-            "final": {key: numbers(final[key][0]) for key in SWEEP_KEYS},
+            "final": {key: numbers(mean) for key, (mean, _) in final.items()},
             "diverged": self.diverged,
             "best_lambda": self.best_lambda,
             "history": {
@@ -90,7 +94,7 @@ class SweepResult:
             },
         }
         if self.seeds > 1:
-            doc["final"]["std"] = {key: numbers(final[key][1]) for key in SWEEP_KEYS}
+            doc["final"]["std"] = {key: numbers(std) for key, (_, std) in final.items()}
         return doc
 
 

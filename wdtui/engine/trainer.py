@@ -155,10 +155,9 @@ class Trainer:
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam, self.lr)
 
-    def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
-        """Train one epoch and measure it. ``stop`` is polled between mini-batches (cancellation
-        in long epochs); ``detail`` adds predictions, learned weights and histograms."""
-        started = time.perf_counter()
+    def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
+        """One pass over the training set, without measuring. Mini-batches are slices of a
+        shuffled index tensor made on the device: no DataLoader, no host sync per batch."""
         data = self.experiment.data
         if self._batch >= self._n_train:
             self._step(data.x_train, data.y_train)
@@ -169,6 +168,12 @@ class Trainer:
                 if stop is not None and stop():
                     break
         self.epoch += 1
+
+    def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
+        """Train one epoch and measure it. ``stop`` is polled between mini-batches (cancellation
+        in long epochs); ``detail`` adds predictions, learned weights and histograms."""
+        started = time.perf_counter()
+        self.train_epoch(stop)
         record = self.measure(detail)
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         record.epochs_per_s = self.epochs_per_s
