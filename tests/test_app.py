@@ -306,3 +306,51 @@ async def test_an_error_in_the_sweep_worker_is_reported(monkeypatch):
         await pilot.press("w")
         await wait_for(pilot, lambda: "out of memory" in a.note)
         assert a.note.startswith("training stopped") and a.is_running  # reported, no crash
+
+
+async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histograms():
+    a = app("digits", compare=True, epochs=3, n_train=64, n_test=200, device="cpu")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        view = a.ready.data
+        assert view.fit == "classes" and view.classes == tuple("0123456789")
+        assert view.x_train == [] and view.y_train == []  # no examples cross to the app
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.pause(0.2)
+        screen = a.main
+        assert not screen.query_one("#fit").display
+        assert screen.query_one("#accuracy").display and screen.query_one("#per-class").display
+        per_class = screen.query_one("#per-class")
+        _, snap = per_class.data
+        assert sum(map(sum, snap.records[0].confusion)) == 200
+        assert "per-class test accuracy" in str(per_class.render()) and "100%" in str(per_class.render())
+        status = str(screen.query_one("StatusLine").render())
+        accuracy = a.snapshot.records[0].test_accuracy
+        assert f"({100 * accuracy:.1f} %)" in status and "λ=0: test" in status
+        histograms = [c.weight_name for c in screen.query("HistogramChart")]
+        assert histograms == ["0.weight", "3.weight", "7.weight", "9.weight"]  # conv kernels too
+        # back to a regression preset: the fit chart returns
+        a.load_preset("sine")
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.1)
+        assert screen.query_one("#fit").display and not screen.query_one("#accuracy").display
+
+
+async def test_dropout_preset_compares_dropout_without_decay_against_decay_without_dropout():
+    a = app("dropout", compare=True, epochs=2, n_train=64, n_test=64, device="cpu")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        run, baseline = a.ready.results
+        assert (run.regularizer, run.lam, run.dropout) == ("coupled", 0.01, 0.0)
+        assert (baseline.regularizer, baseline.lam, baseline.dropout) == ("none", 0.0, 0.5)
+
+
+async def test_cifar10_without_a_folder_is_refused_in_the_app_and_the_preset_stays():
+    a = app("digits", epochs=2, n_train=64, device="cpu")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.load_preset("cifar10")
+        await pilot.pause(0.1)
+        assert a.config.preset == "digits"
+        assert any("--data-dir" in str(n.message) for n in a._notifications)

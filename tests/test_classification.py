@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import experiment, trained
-from wdtui.engine.metrics import class_accuracy
+from wdtui.engine.records import EpochRecord
 from wdtui.engine.trainer import Trainer
 
 
@@ -40,13 +40,13 @@ def test_loss_and_accuracy_match_their_definitions(digits_default):
     assert sum(map(sum, matrix)) == len(exp.data.y_test)
     assert sum(matrix[i][i] for i in range(10)) == right
     assert [sum(row) for row in matrix] == torch.bincount(exp.data.y_test, minlength=10).tolist()
-    per_class = class_accuracy(matrix)
+    per_class = record.class_accuracy()
     assert all(0 <= a <= 1 for a in per_class)
 
 
 def test_class_accuracy_of_an_absent_class_is_nan():
-    assert class_accuracy([[3, 1], [0, 0]])[0] == 0.75
-    assert math.isnan(class_accuracy([[3, 1], [0, 0]])[1])
+    record = EpochRecord(1, 0.0, 0.1, 0.0, 0.0, 0.0, 1.0, {}, 0, 0.0, confusion=[[3, 1], [0, 0]])
+    assert record.class_accuracy()[0] == 0.75 and math.isnan(record.class_accuracy()[1])
 
 
 def test_dropout_is_off_when_measuring_and_on_when_training():

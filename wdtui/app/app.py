@@ -35,9 +35,9 @@ from .messages import (GridProgress, GridSnapshot, Progress, SessionFailed, Sess
                        SweepProgress, SweepSnapshot)
 from .session import TrainingSession
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
-from .widgets.charts import (Chart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
+from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart)
-from .widgets.sidebar import Field, FieldCommitted, Sidebar, Toggle
+from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle
 from .widgets.status import StatusLine
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
@@ -105,7 +105,10 @@ class WdtuiApp(App[int]):
             yield Sidebar(self.config, self.lam, self.compare, self.compare_lam, devices)
             with TabbedContent(id="tabs", initial="charts"):
                 with TabPane("Charts", id="charts"):
-                    yield FitChart("fit", id="fit")
+                    with Horizontal(id="upper"):
+                        yield FitChart("fit", id="fit")
+                        yield AccuracyChart("accuracy", id="accuracy")
+                        yield ClassChart("per-class test accuracy", id="per-class")
                     with Horizontal(id="lower"):
                         yield LossChart("loss (log)", id="loss")
                         yield NormChart("‖w‖₂", id="norm")
@@ -113,7 +116,7 @@ class WdtuiApp(App[int]):
                     yield VerticalScroll(id="histograms")
                 with TabPane("Sweep", id="sweep"):
                     yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) as "
-                                 "one batched model; b then loads the best λ.", id="sweep-status")
+                                 "one batched model (one after another for models that do not batch); b then loads the best λ.", id="sweep-status")
                     yield SweepLossChart("loss against λ (log)", id="sweep-loss")
                     yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
                     with VerticalScroll(id="grid"):
@@ -207,6 +210,7 @@ class WdtuiApp(App[int]):
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
         sidebar.query_one("#decay-summary", Static).update(message.decay_summary)
+        self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
         self._mount_histograms(message.snapshot)
         self._feed_charts()
         self.redraw(force=True)
@@ -239,14 +243,15 @@ class WdtuiApp(App[int]):
         layers = list((snapshot.records[0].histograms or {}).keys())
         histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
         box.mount_all(histograms)
-        self._charts = [self.main.query_one(FitChart), self.main.query_one(LossChart),
+        self._charts = [self.main.query_one(FitChart), self.main.query_one(AccuracyChart),
+                        self.main.query_one(ClassChart), self.main.query_one(LossChart),
                         self.main.query_one(NormChart), *self.main.query(SweepChart), *histograms]
 
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw."""
         snap, ready = self.snapshot, self.ready
         for chart in self._charts:
-            if isinstance(chart, FitChart):
+            if isinstance(chart, (FitChart, ClassChart)):
                 chart.update((ready.data, snap))
             elif isinstance(chart, HistogramChart):
                 chart.update(snap)
@@ -338,8 +343,16 @@ class WdtuiApp(App[int]):
         self.notify(note)
 
     def load_preset(self, name: str) -> None:
-        """All of the preset's settings (device kept), a new run."""
-        config = make_config(name, device=self.config.device)
+        """All of the preset's settings (device kept, and the data paths given at start-up: the
+        CIFAR-10 folder, your own data file for the custom preset), a new run."""
+        paths = {"data_dir": self.config.data_dir, "data": self.config.data if name == "custom" else None}
+        try:
+            config = make_config(name, device=self.config.device, **paths)
+        except ConfigError as error:
+            self.main.query_one("#field-preset", Choice).set_value(self.config.preset)
+            self.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
+                        severity="error", timeout=10)
+            return
         self.config = dataclasses.replace(config, lam=config.lam)
         self.lam = config.lam
         self.main.query_one(Sidebar).show_config(self.config, self.lam)

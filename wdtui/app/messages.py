@@ -13,7 +13,7 @@ from ..engine.records import EpochRecord, RunResult
 class DataView:
     """What the Fit chart needs to know about the data, as plain lists (no tensors cross)."""
 
-    fit: str  # curve | weights | target
+    fit: str  # curve | weights | target | classes
     x_train: list[list[float]]
     y_train: list[float]
     x_test: list[list[float]]
@@ -21,6 +21,7 @@ class DataView:
     grid_x: list[float] | None
     grid_y: list[float] | None
     true_weights: list[float] | None
+    classes: tuple[str, ...] | None = None  # classification: the class names (no x, y lists)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from textual.message import Message
 
 from ..engine.config import Config, ConfigError
 from ..engine.control import Control
+from ..engine.presets import PRESETS, Run
 from ..engine.records import EpochRecord, RunResult
 from .messages import DataView, Progress, SessionFailed, SessionReady, Snapshot
 
@@ -26,6 +27,23 @@ POST_INTERVAL = 0.25  # seconds: the app shows ~4 states per second while traini
 
 def _column(t) -> list[float]:
     return t.reshape(-1).tolist()
+
+
+def data_view(experiment) -> DataView:
+    """What the Fit chart draws from the data. Classification sends no examples (a CIFAR-10
+    training set as lists would be 150 million numbers): its charts need only the class names."""
+    data = experiment.data
+    if data.classes is not None:
+        return DataView(fit=experiment.fit, x_train=[], y_train=[], x_test=[], y_test=[],
+                        grid_x=None, grid_y=None, true_weights=None, classes=data.classes)
+    return DataView(
+        fit=experiment.fit,
+        x_train=data.x_train.tolist(), y_train=_column(data.y_train),
+        x_test=data.x_test.tolist(), y_test=_column(data.y_test),
+        grid_x=None if data.grid_x is None else _column(data.grid_x),
+        grid_y=None if data.grid_y is None else _column(data.grid_y),
+        true_weights=None if data.true_weights is None else _column(data.true_weights),
+    )
 
 
 def build_or_report(number: int, config: Config, post: Callable[[Message], object]):
@@ -37,6 +55,17 @@ def build_or_report(number: int, config: Config, post: Callable[[Message], objec
     except ConfigError as error:
         post(SessionFailed(number, error.field, error.message))
         return None
+
+
+def app_runs(config: Config, compare_lam: float) -> tuple[float | None, Run]:
+    """The run's dropout p (None: the config's) and the comparison run. Usually the comparison
+    is the same model at λ = ``compare_lam``; a preset that compares dropout with decay (the
+    dropout preset) trains the config's λ without dropout against its λ = 0 run with dropout p."""
+    runs = PRESETS[config.preset].runs
+    if config.dropout > 0 and any(run.dropout is not None for run in runs):
+        baseline = runs[0]
+        return runs[-1].dropout, Run(baseline.regularizer, baseline.lam, config.dropout)
+    return None, Run(config.regularizer, compare_lam)
 
 
 class TrainingSession:
@@ -62,19 +91,16 @@ class TrainingSession:
         if experiment is None:
             return
         cfg = self.config
-        self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam)]
-        if self.compare:
-            self._trainers.append(Trainer(experiment, cfg.regularizer, self.compare_lam))
-        self.results = tuple(RunResult(t.regularizer.name, t.lam) for t in self._trainers)
-        data = experiment.data
-        view = DataView(
-            fit=experiment.fit,
-            x_train=data.x_train.tolist(), y_train=_column(data.y_train),
-            x_test=data.x_test.tolist(), y_test=_column(data.y_test),
-            grid_x=None if data.grid_x is None else _column(data.grid_x),
-            grid_y=None if data.grid_y is None else _column(data.grid_y),
-            true_weights=None if data.true_weights is None else _column(data.true_weights),
-        )
+        dropout, baseline = app_runs(cfg, self.compare_lam)
+        try:
+            self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam, dropout)]
+            if self.compare:
+                self._trainers.append(Trainer(experiment, *baseline))
+        except ConfigError as error:
+            self.post(SessionFailed(self.number, error.field, error.message))
+            return
+        self.results = tuple(RunResult(t.regularizer.name, t.lam, dropout=t.dropout) for t in self._trainers)
+        view = data_view(experiment)
         first = tuple(t.measure(detail=True) for t in self._trainers)
         self.post(SessionReady(self.number, view, self.results, str(experiment.device),
                                available_devices(), experiment.decay_summary(), self._snapshot(first)))

@@ -67,8 +67,3 @@ def confusion(target: torch.Tensor, predicted: torch.Tensor, classes: int) -> li
     """The confusion matrix: row = true class, column = predicted class, entries counts."""
     counts = torch.bincount(target * classes + predicted, minlength=classes * classes)
     return counts.reshape(classes, classes).tolist()
-
-
-def class_accuracy(matrix: list[list[int]]) -> list[float]:
-    """Per true class, the share predicted right (NaN for a class absent from the set)."""
-    return [row[i] / sum(row) if sum(row) else math.nan for i, row in enumerate(matrix)]

@@ -49,6 +49,14 @@ class EpochRecord:
     train_accuracy: float | None = None
     test_accuracy: float | None = None
     confusion: list[list[int]] | None = None
+    dropout: float = 0.0  # the run's dropout p
+
+    def class_accuracy(self) -> list[float] | None:
+        """Per true class, the share of its test examples predicted right (from ``confusion``;
+        NaN for a class absent from the test set)."""
+        if self.confusion is None:
+            return None
+        return [row[i] / sum(row) if sum(row) else math.nan for i, row in enumerate(self.confusion)]
 
     def value(self, key: str) -> Any:
         return self.lam if key == "lambda" else getattr(self, key)

@@ -210,7 +210,7 @@ class Trainer:
             penalty=self.regularizer.penalty_value(self.lam, w.weight_norm, w.l1_norm),
             weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
-            train_accuracy=accuracy[0], test_accuracy=accuracy[1],
+            train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout,
         )
         if detail:
             if self._classes is not None:

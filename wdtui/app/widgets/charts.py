@@ -9,6 +9,7 @@ Series are downsampled to about the chart's width; log axes drop values ≤ 0 an
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -75,7 +76,7 @@ class Chart(PlotextPlot):
 
 
 def _label(record) -> str:
-    return f"λ={record.lam:.4g}"
+    return f"λ={record.lam:.4g}" + (f" p={record.dropout:g}" if record.dropout else "")
 
 
 class FitChart(Chart):
@@ -129,7 +130,7 @@ class HistoryChart(Chart):
         for result, record, n, color in runs:
             epochs = result.history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
-                xs, ys = downsample(epochs, result.history[key][:n], points)
+                xs, ys = downsample(epochs, result.history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if xs:
                     name = f"{label} {_label(record)}" if label else _label(record)
@@ -151,6 +152,38 @@ class LossChart(HistoryChart):
 
 class NormChart(HistoryChart):
     keys = (("weight_norm", ""),)
+
+
+class AccuracyChart(HistoryChart):
+    """Classification: train and test accuracy against epoch (the Fit chart's place)."""
+
+    keys = (("train_accuracy", "train"), ("test_accuracy", "test"))
+
+    def draw(self, plt: Any, data: tuple[tuple[RunResult, ...], Snapshot], points: int) -> None:
+        super().draw(plt, data, points)
+        plt.ylim(0, 1)
+        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"])
+
+
+class ClassChart(Chart):
+    """Classification: test accuracy per class, the run as bars and the comparison run as marks."""
+
+    def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
+        view, snap = data
+        runs = [(r, c) for r, c in zip(snap.records, (RUN, BASELINE)) if r.confusion is not None]
+        if not runs or view.classes is None:
+            return
+        where = list(range(1, len(view.classes) + 1))
+        for i, (record, color) in enumerate(runs):
+            values = [0.0 if math.isnan(v) else v for v in record.class_accuracy()]
+            if i == 0:
+                plt.bar(where, values, color=color, label=self.series_label(_label(record)), width=0.6)
+            else:
+                plt.scatter(where, values, color=color, marker="●", label=self.series_label(_label(record)))
+        plt.xticks(where, [name[:5] for name in view.classes])
+        plt.ylim(0, 1.05)
+        plt.yticks([0, 0.5, 1], ["0", "50%", "100%"])
+        plt.xlabel("class: test accuracy")
 
 
 class HistogramChart(Chart):

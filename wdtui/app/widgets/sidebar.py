@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...engine.config import ACTIVATIONS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
+from ...engine.config import ACTIVATIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
 from ...engine.presets import PRESETS
 
 
@@ -179,10 +179,10 @@ class Toggle(Horizontal):
             self.post_message(FieldCommitted(self.field, event.value))
 
 
-def text(value: Any) -> str:
-    """How a config value is shown in an input."""
+def text(value: Any, none: str = "full") -> str:
+    """How a config value is shown in an input (None: ``none``, e.g. full batch, all examples)."""
     if value is None:
-        return "full"
+        return none
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -211,15 +211,17 @@ class Sidebar(VerticalScroll):
         with Vertical(classes="panel"):
             yield Label("Dataset", classes="panel-title")
             yield Choice("preset", "preset", PRESETS, c.preset)
-            yield Field("n_train", "n_train", text(c.n_train))
+            yield Field("n_train", "n_train", text(c.n_train, "all"))
             yield Field("noise", "noise", text(c.noise))
             yield Field("seed", "seed", text(c.seed))
             yield Button("regenerate (seed + 1)", id="regenerate", compact=True)
         with Vertical(classes="panel"):
             yield Label("Model", classes="panel-title")
+            yield Choice("model", "model", MODELS, c.model)
             yield Field("width", "width", text(c.width))
             yield Field("depth", "depth", text(c.depth))
             yield Choice("activation", "activation", ACTIVATIONS, c.activation)
+            yield Field("dropout", "dropout p", text(c.dropout))
             yield Choice("optimizer", "optimizer", OPTIMIZERS, c.optimizer)
             yield Field("lr", "lr", text(c.lr))
             yield Field("batch_size", "batch", text(c.batch_size))
@@ -237,10 +239,10 @@ class Sidebar(VerticalScroll):
     def show_config(self, config, lam: float) -> None:
         """Put every value of ``config`` in its widget (after a preset change)."""
         self.config = config
-        for field in ("n_train", "noise", "seed", "width", "depth", "lr", "batch_size", "epochs"):
-            self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field)))
+        for field in ("n_train", "noise", "seed", "width", "depth", "dropout", "lr", "batch_size", "epochs"):
+            self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field), "all" if field == "n_train" else "full"))
         self.query_one("#field-lam", Field).set_value(text(lam))
-        for field in ("preset", "activation", "optimizer", "regularizer"):
+        for field in ("preset", "model", "activation", "optimizer", "regularizer"):
             self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
         self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
 

@@ -14,6 +14,13 @@ def _num(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else str(value)
 
 
+def _accuracy(record) -> str:
+    """`` (91.2 %)`` after the test loss of a classifier; nothing for regression."""
+    if record.test_accuracy is None or not math.isfinite(record.test_accuracy):
+        return ""
+    return f" ({100 * record.test_accuracy:.1f} %)"
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $boost; padding: 0 1; }
@@ -43,10 +50,11 @@ class StatusLine(Static):
         line.append(f" · λ={lam:.4g} · {regularizer} · {device}")
         if show_speed:
             line.append(f" · {run.epochs_per_s:.0f} epochs/s")
-        line.append(f" · train {_num(run.train_loss)} · test {_num(run.test_loss)} · ‖w‖ {_num(run.weight_norm)}")
+        line.append(f" · train {_num(run.train_loss)} · test {_num(run.test_loss)}{_accuracy(run)} · ‖w‖ {_num(run.weight_norm)}")
         if len(snapshot.records) > 1:
             other = snapshot.records[1]
-            line.append(f" · λ={other.lam:.4g}: test {_num(other.test_loss)} ‖w‖ {_num(other.weight_norm)}")
+            who = f"λ={other.lam:.4g}" + (f" p={other.dropout:g}" if other.dropout else "")
+            line.append(f" · {who}: test {_num(other.test_loss)}{_accuracy(other)} ‖w‖ {_num(other.weight_norm)}")
         if note:
             line.append(f" · {note}", style="dim")
         if line.plain != self._shown:
