@@ -324,7 +324,8 @@ async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histo
         per_class = screen.query_one("#per-class")
         _, snap = per_class.data
         assert sum(map(sum, snap.records[0].confusion)) == 200
-        assert "per-class test accuracy" in str(per_class.render()) and "100%" in str(per_class.render())
+        drawn = str(per_class.render())
+        assert "per-class test accuracy" in drawn and "%" in drawn and "● λ=0.01   x λ=0" in drawn
         status = str(screen.query_one("StatusLine").render())
         accuracy = a.snapshot.records[0].test_accuracy
         assert f"({100 * accuracy:.1f} %)" in status and "λ=0: test" in status

@@ -166,24 +166,28 @@ class AccuracyChart(HistoryChart):
 
 
 class ClassChart(Chart):
-    """Classification: test accuracy per class, the run as bars and the comparison run as marks."""
+    """Classification: test accuracy per class, a mark per class for each run (the axis spans
+    the values shown, so a few points' difference between the runs can be seen)."""
 
     def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
         view, snap = data
         runs = [(r, c) for r, c in zip(snap.records, (RUN, BASELINE)) if r.confusion is not None]
         if not runs or view.classes is None:
             return
-        where = list(range(1, len(view.classes) + 1))
-        for i, (record, color) in enumerate(runs):
-            values = [0.0 if math.isnan(v) else v for v in record.class_accuracy()]
-            if i == 0:
-                plt.bar(where, values, color=color, label=self.series_label(_label(record)), width=0.6)
-            else:
-                plt.scatter(where, values, color=color, marker="●", label=self.series_label(_label(record)))
+        where = list(range(len(view.classes)))
+        shown: list[float] = []
+        marks = {RUN: "●", BASELINE: "x"}
+        for record, color in runs[::-1]:  # the run on top; no legend: it would hide class 0
+            xs, ys = finite(where, record.class_accuracy())
+            plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color])
+            shown += [100 * y for y in ys]
         plt.xticks(where, [name[:5] for name in view.classes])
-        plt.ylim(0, 1.05)
-        plt.yticks([0, 0.5, 1], ["0", "50%", "100%"])
-        plt.xlabel("class: test accuracy")
+        if shown:
+            lo, hi = min(shown), max(shown)
+            plt.ylim(lo - 0.05 * (hi - lo) - 0.5, hi + 0.05 * (hi - lo) + 0.5)
+            ticks, labels = linear_ticks(lo, hi, most=4)
+            plt.yticks(ticks, [f"{t:g}%" for t in ticks])
+        plt.xlabel("class   " + "   ".join(f"{marks[c]} {_label(r)}" for r, c in runs))
 
 
 class HistogramChart(Chart):
