@@ -88,3 +88,14 @@ def test_conv_weights_are_decayed_and_histogrammed():
     record = Trainer(weights_only).run_epoch(detail=True)
     conv = record.histograms["0.weight"]
     assert sum(conv.counts) == sum(conv.initial) == 16 * 1 * 3 * 3
+
+
+def test_chunked_evaluation_gives_the_same_numbers(monkeypatch):
+    from wdtui.engine import trainer as trainer_module
+
+    exp = experiment("digits", device="cpu", epochs=1, n_train=100, n_test=300)
+    whole = Trainer(exp).measure(detail=True)
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK", 64)  # train and test apart, 64 at a time
+    chunked = Trainer(exp).measure(detail=True)
+    assert chunked.test_loss == pytest.approx(whole.test_loss, rel=1e-6)
+    assert chunked.test_accuracy == whole.test_accuracy and chunked.confusion == whole.confusion

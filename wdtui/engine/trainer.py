@@ -105,8 +105,14 @@ class Trainer:
         self._n_train, self._n_test = len(data.x_train), len(data.x_test)
         # Train and test (and, for detail, the plotting grid) are evaluated in one forward pass;
         # both mean losses come from one matrix product with an averaging matrix.
-        self._eval_x = torch.cat([data.x_train, data.x_test])
-        self._eval_x_grid = self._eval_x if data.grid_x is None else torch.cat([self._eval_x, data.grid_x])
+        # Large image sets are evaluated part by part in chunks: concatenating CIFAR-10's train
+        # and test images would copy 700 MB.
+        parts = [data.x_train, data.x_test]
+        small = sum(len(p) for p in parts) <= EVAL_CHUNK
+        self._eval_x = [torch.cat(parts)] if small else parts
+        self._eval_x_grid = self._eval_x if data.grid_x is None else [*self._eval_x, data.grid_x]
+        if small and data.grid_x is not None:
+            self._eval_x_grid = [torch.cat([*parts, data.grid_x])]
         self._eval_y = torch.cat([data.y_train, data.y_test])
         n_eval = self._n_train + self._n_test
         average = torch.zeros(2, n_eval, dtype=experiment.dtype)
@@ -185,8 +191,8 @@ class Trainer:
         """The record of the model as it is now (after ``self.epoch`` epochs), without training."""
         if self._dropout:
             self.model.eval()
-        x = self._eval_x_grid if detail else self._eval_x
-        out = self.model(x) if len(x) <= EVAL_CHUNK else torch.cat([self.model(c) for c in x.split(EVAL_CHUNK)])
+        chunks = [c for x in (self._eval_x_grid if detail else self._eval_x) for c in x.split(EVAL_CHUNK)]
+        out = self.model(chunks[0]) if len(chunks) == 1 else torch.cat([self.model(c) for c in chunks])
         if self._dropout:
             self.model.train()
         n_tr, n_eval = self._n_train, self._n_train + self._n_test
