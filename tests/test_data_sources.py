@@ -196,6 +196,11 @@ def test_data_flag_checks_suffix_and_existence(tmp_path, capsys):
     assert "give a FILE.npz" in one_line_error(capsys, "--preset", "custom")
 
 
+def test_task_is_for_your_own_data(capsys):
+    err = one_line_error(capsys, "--preset", "digits", "--task", "regression")
+    assert "--task" in err and "preset digits is classification" in err
+
+
 def test_all_is_only_for_data_read_from_disk():
     with pytest.raises(ConfigError, match="all is for data read from a file"):
         make_config("sine", n_train="all")

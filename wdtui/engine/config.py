@@ -338,9 +338,10 @@ def check(config: Config) -> Config:
                 if getattr(config, field) is None:
                     raise ConfigError(field, f"must be an integer; all is for data read from a file "
                                       f"(preset {config.preset} generates its data)")
-        if config.task == "auto":
-            raise ConfigError("task", f"auto is for data read with a data file; preset {config.preset} "
-                              f"is {PRESETS[config.preset].config.get('task', 'regression')}")
+        own = PRESETS[config.preset].config.get("task", "regression")
+        if config.task != own:
+            raise ConfigError("task", f"preset {config.preset} is {own}; another task needs your own "
+                              "data (a data file)")
     if config.task == "classification" and config.loss != "cross_entropy":
         raise ConfigError("loss", f"classification uses cross_entropy (got {config.loss})")
     if config.task == "regression" and config.loss == "cross_entropy":

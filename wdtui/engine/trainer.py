@@ -104,9 +104,9 @@ class Trainer:
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
         self._n_train, self._n_test = len(data.x_train), len(data.x_test)
         # Train and test (and, for detail, the plotting grid) are evaluated in one forward pass;
-        # both mean losses come from one matrix product with an averaging matrix.
-        # Large image sets are evaluated part by part in chunks: concatenating CIFAR-10's train
-        # and test images would copy 700 MB.
+        # both mean losses come from one matrix product with an averaging matrix. Sets larger
+        # than EVAL_CHUNK are evaluated part by part in chunks instead (concatenating CIFAR-10's
+        # train and test images would copy 700 MB).
         parts = [data.x_train, data.x_test]
         small = sum(len(p) for p in parts) <= EVAL_CHUNK
         self._eval_x = [torch.cat(parts)] if small else parts
