@@ -101,7 +101,33 @@ class SweepRecord:
     test_accuracy: list[float] | None = None  # classification only
 
 
-class BatchedTrainer:
+class SweepEpochs:
+    """What every sweep trainer shares: an epoch for every copy, measured only when asked (and at
+    the last epoch), the epochs/s average, and when the sweep is done. A subclass provides
+    ``train_epoch()`` (one pass for every copy), ``measure()``, ``epochs`` and ``diverged``."""
+
+    epoch = 0
+    epochs_per_s = 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs or all(self.diverged)
+
+    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
+        """One epoch for every copy. Measuring is the costly part of a sweep's epoch (a forward
+        pass of every copy over train and test), so callers may ask for it only when they show
+        or keep the numbers; a NaN/inf is caught at the next measurement (it persists)."""
+        started = time.perf_counter()
+        self.train_epoch()
+        self.epoch += 1
+        record = self.measure() if measure or self.epoch >= self.epochs else None
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
+        if record is not None:
+            record.epochs_per_s = self.epochs_per_s
+        return record
+
+
+class BatchedTrainer(SweepEpochs):
     """Copies k = (s·R + r)·L + l: seed s (one experiment each), learning rate η_r (R = 1 and
     the config's lr unless ``lrs`` is given: an (lr, λ) grid), λ_l. Same config otherwise."""
 
@@ -117,8 +143,6 @@ class BatchedTrainer:
         self.copies = self.seeds * len(self.lrs) * len(self.lambdas)
         self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
         self.epochs = cfg.epochs
-        self.epoch = 0
-        self.epochs_per_s = 0.0
         self.loss_fn = LOSSES[cfg.loss]
         device, dtype = first.device, first.dtype
         if cfg.threads is None and device.type == "cpu":  # K copies: K times the work per step
@@ -164,10 +188,6 @@ class BatchedTrainer:
         self._average = average.to(device)
         self._numel = [p[0].numel() for p in self.decayed]
 
-    @property
-    def done(self) -> bool:
-        return self.epoch >= self.epochs or all(self.diverged)
-
     def _copy_losses(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Each copy's mean loss, shape (K,)."""
         per = self.loss_fn.per_sample(pred, target.expand_as(pred))  # shared targets: a view
@@ -184,11 +204,8 @@ class BatchedTrainer:
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
 
-    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
-        """One epoch for every copy. Measuring is the costly part of a sweep's epoch (a forward
-        pass of every copy over train and test), so callers may ask for it only when they show
-        or keep the numbers; a NaN/inf is caught at the next measurement (it persists)."""
-        started = time.perf_counter()
+    def train_epoch(self) -> None:
+        """One pass for every copy, each seed's copies in that seed's own batch order."""
         if self._batch >= self._n_train:
             self._step(self.x_train, self.y_train)
         else:
@@ -200,12 +217,6 @@ class BatchedTrainer:
                     self._step(self.x_train[index[0]], self.y_train[index[0]])
                 else:
                     self._step(self.x_train[rows, index], self.y_train[rows, index])
-        self.epoch += 1
-        record = self.measure() if measure or self.epoch >= self.epochs else None
-        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
-        if record is not None:
-            record.epochs_per_s = self.epochs_per_s
-        return record
 
     @torch.no_grad()
     def measure(self) -> SweepRecord:

@@ -6,15 +6,13 @@ The interface is :class:`~wdtui.engine.batched.BatchedTrainer`'s."""
 
 from __future__ import annotations
 
-import time
-
-from .batched import SweepRecord
+from .batched import SweepEpochs, SweepRecord
 from .experiment import Experiment
 from .regularizers import REGULARIZERS
-from .trainer import Trainer, smoothed_rate
+from .trainer import Trainer
 
 
-class LoopedTrainer:
+class LoopedTrainer(SweepEpochs):
     """Copies k = (s·R + r)·L + l: seed s, learning rate η_r, λ_l, as in ``BatchedTrainer``."""
 
     def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
@@ -35,29 +33,16 @@ class LoopedTrainer:
         self.copy_lambdas = [t.lam for t in self.trainers]
         self.copy_lrs = [t.lr for t in self.trainers]
         self.epochs = cfg.epochs
-        self.epoch = 0
-        self.epochs_per_s = 0.0
 
     @property
     def diverged(self) -> list[bool]:
         return [t.diverged for t in self.trainers]
 
-    @property
-    def done(self) -> bool:
-        return self.epoch >= self.epochs or all(self.diverged)
-
-    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
-        """One epoch for every copy that has not diverged; measured when asked and at the end."""
-        started = time.perf_counter()
+    def train_epoch(self) -> None:
+        """One epoch for every copy that has not diverged."""
         for trainer in self.trainers:
             if not trainer.diverged:
                 trainer.train_epoch()
-        self.epoch += 1
-        record = self.measure() if measure or self.epoch >= self.epochs else None
-        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
-        if record is not None:
-            record.epochs_per_s = self.epochs_per_s
-        return record
 
     def measure(self) -> SweepRecord:
         """Every copy's numbers (one host transfer per copy)."""
