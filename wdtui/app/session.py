@@ -18,7 +18,7 @@ from textual.message import Message
 
 from ..engine.config import Config, ConfigError
 from ..engine.control import Control
-from ..engine.presets import PRESETS, Run
+from ..engine.presets import PRESETS, Run, preset_runs
 from ..engine.records import EpochRecord, RunResult
 from .messages import DataView, Progress, SessionFailed, SessionReady, Snapshot
 
@@ -61,10 +61,9 @@ def app_runs(config: Config, compare_lam: float) -> tuple[float | None, Run]:
     """The run's dropout p (None: the config's) and the comparison run. Usually the comparison
     is the same model at λ = ``compare_lam``; a preset that compares dropout with decay (the
     dropout preset) trains the config's λ without dropout against its λ = 0 run with dropout p."""
-    runs = PRESETS[config.preset].runs
-    if config.dropout > 0 and any(run.dropout is not None for run in runs):
-        baseline = runs[0]
-        return runs[-1].dropout, Run(baseline.regularizer, baseline.lam, config.dropout)
+    if config.dropout > 0 and any(run.dropout is not None for run in PRESETS[config.preset].runs):
+        runs = preset_runs(config.preset, config.dropout)
+        return runs[-1].dropout, runs[0]
     return None, Run(config.regularizer, compare_lam)
 
 

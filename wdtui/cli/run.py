@@ -9,7 +9,7 @@ from typing import Sequence
 
 from ..engine.config import Config, ConfigError, make_config
 from ..engine.export import check_output_path
-from ..engine.presets import PRESETS, Run
+from ..engine.presets import PRESETS, Run, preset_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates
@@ -47,7 +47,7 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
     if args.regularizer or args.lambdas:
         runs = [Run(r, lam) for r in regularizers for lam in lambdas]
     else:
-        runs = [run._replace(dropout=base.dropout) if run.dropout else run for run in preset.runs]
+        runs = preset_runs(preset.name, base.dropout)
     for run in runs:  # each run's config must be valid on its own
         base.with_changes(regularizer=run.regularizer, lam=run.lam)
     return base.with_changes(regularizer=runs[0].regularizer, lam=runs[0].lam), runs

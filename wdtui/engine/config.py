@@ -361,6 +361,14 @@ def check(config: Config) -> Config:
     return config
 
 
+def loss_for(task: str, loss: str) -> str:
+    """The loss that goes with a task: cross_entropy for classification; for regression the given
+    squared loss, or mse in place of cross_entropy."""
+    if task == "classification":
+        return "cross_entropy"
+    return "mse" if loss == "cross_entropy" else loss
+
+
 def make_config(preset: str, **overrides: Any) -> Config:
     """The preset's config with ``overrides`` (field name -> value or text) applied and checked."""
     from .presets import PRESETS
@@ -376,10 +384,8 @@ def make_config(preset: str, **overrides: Any) -> Config:
         base.update(n_train=None, n_test=None, task="auto")
     for key, value in given.items():
         base[key] = parse_field(key, value)
-    if base.get("task") == "classification" and "loss" not in given:
-        base["loss"] = "cross_entropy"
-    elif base.get("task") == "regression" and base.get("loss") == "cross_entropy" and "loss" not in given:
-        base["loss"] = "mse"
+    if "loss" not in given and base.get("task", "regression") != "auto":
+        base["loss"] = loss_for(base.get("task", "regression"), base["loss"])
     return check(Config(preset=name, **base))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from .config import Config, check
+from .config import Config, check, loss_for
 from .data import Dataset, make_dataset
 from .devices import resolve_device, resolve_dtype
 from .models import build_model, split_decay
@@ -55,15 +55,11 @@ def resolve(config: Config, data: Dataset) -> Config:
     and the loss that goes with it (classification: cross_entropy; regression keeps a squared
     loss). A batch larger than a data file's training set is that whole set (the same steps:
     one full batch per epoch), so it becomes ``full`` instead of an error."""
-    loss = config.loss
-    if data.task == "classification":
-        loss = "cross_entropy"
-    elif loss == "cross_entropy":
-        loss = "mse"
     n_train = len(data.x_train)
     batch = None if config.batch_size is not None and config.batch_size >= n_train else config.batch_size
+    loss = loss_for(data.task, config.loss) if config.task == "auto" else config.loss
     resolved = replace(config, n_train=n_train, n_test=len(data.x_test), batch_size=batch,
-                       n_inputs=data.n_inputs, task=data.task, loss=loss if config.task == "auto" else config.loss)
+                       n_inputs=data.n_inputs, task=data.task, loss=loss)
     return check(resolved)
 
 

@@ -56,6 +56,12 @@ _DIGITS = dict(
     task="classification", model="cnn", channels=(16, 32), kernel=3, dropout=0.0,
 )
 
+def preset_runs(preset: str, dropout: float) -> list[Run]:
+    """The preset's comparison with the config's dropout p in the runs that use dropout
+    (``--dropout`` changes p for the dropout preset's dropout run)."""
+    return [run._replace(dropout=dropout) if run.dropout else run for run in PRESETS[preset].runs]
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
