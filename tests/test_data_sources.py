@@ -226,3 +226,14 @@ def test_digits_split_is_seeded_and_disjoint():
 def test_digits_too_many_examples_is_refused(capsys):
     err = one_line_error(capsys, "--preset", "digits", "--n-train", "1500", "--n-test", "400")
     assert "1797" in err and "--n-train" in err
+
+
+def test_asking_for_more_than_a_split_set_holds_is_refused(tmp_path, capsys):
+    write_cifar(tmp_path / "cifar", per_batch=8, test=10)
+    err = one_line_error(capsys, "--preset", "cifar10", "--data-dir", str(tmp_path / "cifar"), "--n-test", "11")
+    assert "--n-test" in err and "must be at most 10" in err
+    path = write_npz(tmp_path / "n.npz", np.zeros((6, 2)), np.zeros(6), np.zeros((3, 2)), np.zeros(3))
+    err = one_line_error(capsys, "--data", path, "--n-train", "7", "--batch-size", "full")
+    assert "--n-train" in err and "must be at most 6" in err
+    exp = build_experiment(make_config("custom", data=path, n_train=4, batch_size="full", device="cpu"))
+    assert (exp.config.n_train, exp.config.n_test) == (4, 3)

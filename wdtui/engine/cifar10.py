@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .config import Config, ConfigError
-from .data import Dataset, classification
+from .data import Dataset, classification, first_sizes
 
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 FILES = (*TRAIN_FILES, "test_batch", "batches.meta")
@@ -130,11 +130,7 @@ def load_cifar10(cfg: Config) -> Dataset:
     train_x = np.concatenate([x for x, _ in parts])
     train_y = np.concatenate([y for _, y in parts])
     test_x, test_y = _batch(folder / "test_batch")
-    n_train = len(train_x) if cfg.n_train is None else cfg.n_train
-    n_test = len(test_x) if cfg.n_test is None else cfg.n_test
-    for field, n, have in (("n_train", n_train, len(train_x)), ("n_test", n_test, len(test_x))):
-        if n > have:
-            raise ConfigError(field, f"must be at most {have}, the images {folder} holds (got {n})")
+    n_train, n_test = first_sizes(cfg, len(train_x), len(test_x), str(folder))
     scale = np.float32(1 / 255)
     return classification(train_x[:n_train] * scale, train_y[:n_train],
                           test_x[:n_test] * scale, test_y[:n_test], classes)

@@ -156,6 +156,20 @@ def split(n: int, n_train: int | None, n_test: int | None, seed: int, source: st
     return order[:train], order[train:train + test]
 
 
+def first_sizes(cfg: Config, train: int, test: int, source: str) -> tuple[int, int]:
+    """How many to take from the front of a set that comes split (a CIFAR-10 folder, an .npz):
+    ``n_train`` of its ``train`` examples and ``n_test`` of its ``test`` (None: all of them).
+    Raises ConfigError when more are asked for than it holds."""
+    from .config import ConfigError
+
+    sizes = []
+    for field, n, have in (("n_train", cfg.n_train, train), ("n_test", cfg.n_test, test)):
+        if n is not None and n > have:
+            raise ConfigError(field, f"must be at most {have}, the examples {source} holds (got {n})")
+        sizes.append(have if n is None else n)
+    return sizes[0], sizes[1]
+
+
 def make_dataset(cfg: Config) -> Dataset:
     """The preset's data for this config on the CPU (generated in float64, read as float32)."""
     source = PRESETS[cfg.preset].data

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .config import Config, ConfigError
-from .data import Dataset, classification, split
+from .data import Dataset, classification, first_sizes, split
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MAX_CLASSES = 1000
@@ -132,11 +132,8 @@ def load_data_file(cfg: Config) -> Dataset:
         a = _read_npz(path)
         x, y, xt, yt = (a[key] for key in NPZ_KEYS)
         y, yt = _check(path, x, y, xt, yt)
-        for field, n, have in (("n_train", cfg.n_train, len(x)), ("n_test", cfg.n_test, len(xt))):
-            if n is not None and n > have:
-                raise ConfigError(field, f"must be at most {have}, the examples in {path} (got {n})")
-        x, y = x[: cfg.n_train], y[: cfg.n_train]
-        xt, yt = xt[: cfg.n_test], yt[: cfg.n_test]
+        n_train, n_test = first_sizes(cfg, len(x), len(xt), str(path))
+        x, y, xt, yt = x[:n_train], y[:n_train], xt[:n_test], yt[:n_test]
         integer = y.dtype.kind in "iub" and yt.dtype.kind in "iub"
         return _dataset(path, cfg, integer, x, y, xt, yt)
     values, targets = _read_csv(path)
