@@ -107,12 +107,11 @@ class Trainer:
         # both mean losses come from one matrix product with an averaging matrix. Sets larger
         # than EVAL_CHUNK are evaluated part by part in chunks instead (concatenating CIFAR-10's
         # train and test images would copy 700 MB).
-        parts = [data.x_train, data.x_test]
-        small = sum(len(p) for p in parts) <= EVAL_CHUNK
-        self._eval_x = [torch.cat(parts)] if small else parts
-        self._eval_x_grid = self._eval_x if data.grid_x is None else [*self._eval_x, data.grid_x]
-        if small and data.grid_x is not None:
-            self._eval_x_grid = [torch.cat([*parts, data.grid_x])]
+        def together(parts: list[torch.Tensor]) -> list[torch.Tensor]:
+            return [torch.cat(parts)] if sum(len(p) for p in parts) <= EVAL_CHUNK else parts
+
+        self._eval_x = together([data.x_train, data.x_test])
+        self._eval_x_grid = self._eval_x if data.grid_x is None else together([data.x_train, data.x_test, data.grid_x])
         self._eval_y = torch.cat([data.y_train, data.y_test])
         n_eval = self._n_train + self._n_test
         average = torch.zeros(2, n_eval, dtype=experiment.dtype)
