@@ -50,6 +50,15 @@ def test_csv_has_one_row_per_lambda_per_epoch(tmp_path):
     assert [float(r["run_lambda"]) for r in rows] == [0.0] * 3 + [0.01] * 3 + [0.1] * 3
     assert {r["regularizer"] for r in rows} == {"coupled"}
     assert all(float(r["weight_norm"]) > 0 for r in rows)
+    assert {r["diverged"] for r in rows} == {"false"}  # as JSON spells it, not Python's False
+
+
+def test_csv_marks_a_diverged_run_true(tmp_path):
+    out = tmp_path / "runs.csv"
+    assert run("--preset", "sine", "--optimizer", "sgd", "--lambdas", "0", "--lr", "1e30", "--out", str(out),
+               *SHORT) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert rows and {r["diverged"] for r in rows} == {"true"}
 
 
 def test_same_seed_gives_identical_numbers(tmp_path):
@@ -139,11 +148,3 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--lambdas" in proc.stderr and "≥ 0" in proc.stderr
     assert "Traceback" not in proc.stderr
-
-
-def test_presets_lists_each_preset_on_one_line(capsys):
-    assert main(["presets"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(PRESETS)
-    for name, line in zip(PRESETS, lines):
-        assert line.startswith(name + " ") and PRESETS[name].source in line

@@ -185,6 +185,10 @@ def test_wdtui_sweep_grid_writes_both_regularizers(tmp_path, capsys):
         [row[0] for row in doc["grids"]["decoupled"]["test_loss"]]
     shown = capsys.readouterr().out
     assert "coupled: best lr" in shown and "decoupled: best lr" in shown
+    # piped output has no colour: the best cell is marked in text, and no colour is named
+    assert "green" not in shown and shown.count("* = best") == 2
+    best = doc["grids"]["coupled"]["best"]["test_loss"]
+    assert f"{best:.4g}*" in shown
 
 
 def test_grid_refuses_a_non_positive_learning_rate(capsys):

@@ -23,22 +23,24 @@ def _heat(value: float, low: float, high: float) -> str:
     return f"on rgb({int(40 + 160 * t)},{int(40 + 160 * (1 - t))},60)"
 
 
-def grid_tables(grids: Sequence) -> list[Table]:
+def grid_tables(grids: Sequence, colour: bool = True) -> list[Table]:
     """One heatmap per regularizer of the final test loss over (lr, λ), on one colour scale so
-    the grids compare; the best cell of each underlined."""
+    the grids compare; the best cell of each marked ``*`` (and underlined). Without ``colour``
+    (output piped to a file) the title does not speak of colours."""
     values = [v for g in grids for row in g.grid("test_loss") for v in row if math.isfinite(v) and v > 0]
     low, high = (min(values), max(values)) if values else (1.0, 1.0)
     tables = []
     for grid in grids:
         best = grid.best
-        table = Table(title=f"{grid.regularizer}: test loss at epoch {grid.record.epoch} "
-                      f"(rows lr, columns λ; green = low)", box=box.SIMPLE_HEAD)
+        table = Table(title=f"{grid.regularizer}: test loss at epoch {grid.record.epoch}",
+                      caption=f"rows lr, columns λ; {'green = low, ' if colour else ''}* = best",
+                      box=box.SIMPLE_HEAD)
         table.add_column("lr \\ λ", justify="right")
         for lam in grid.lambdas:
             table.add_column(f"{lam:.3g}", justify="right")
         for r, row in enumerate(grid.grid("test_loss")):
-            cells = [f"[{_heat(v, low, high)}{' bold underline' if best == (r, l) else ''}]{number(v)}[/]"
-                     for l, v in enumerate(row)]
+            cells = [f"[{_heat(v, low, high)} bold underline]{number(v)}*[/]" if best == (r, l)
+                     else f"[{_heat(v, low, high)}]{number(v)}[/]" for l, v in enumerate(row)]
             table.add_row(f"{grid.lrs[r]:.3g}", *cells)
         tables.append(table)
     return tables

@@ -529,6 +529,12 @@ class WdtuiApp(App[int]):
         self.action_show_tab("charts")
         self.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by test loss (epoch {snap.epoch})")
 
-    def _save_snapshot_and_exit(self) -> None:
+    def _save_snapshot_and_exit(self, tries: int = 100) -> None:
+        # The footer fills in its keys a few refreshes after start-up; a short run can finish
+        # before that, and the screen saved would lack them.
+        keys = self.main.query("FooterKey")
+        if tries and not (keys and all(key.region.width for key in keys)):
+            self.set_timer(0.02, lambda: self._save_snapshot_and_exit(tries - 1))
+            return
         write_text(self.snapshot_path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
         self.exit(0)

@@ -1,17 +1,59 @@
-"""``wdtui presets``: one line per preset, with the experiment it comes from."""
+"""``wdtui presets``: the presets as a table — the experiment each comes from, its data, model,
+training and the runs it compares — written from the presets' own configs (``--markdown``: the
+same table as the README shows it; a test keeps the README equal to it)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from ..engine.config import Config
+from ..engine.describe import data_text, model_text, runs_text, training_text
 from ..engine.presets import PRESETS
 from .options import Parser
 
+COLUMNS = ("preset", "experiment", "data", "model", "training", "compared")
+
+
+def rows() -> list[tuple[str, ...]]:
+    """One row per preset, from the values in its config."""
+    out = []
+    for preset in PRESETS.values():
+        cfg = Config(preset=preset.name, **preset.config)  # unchecked: cifar10/custom need a path
+        out.append((preset.name, preset.source, data_text(cfg), model_text(cfg), training_text(cfg),
+                    runs_text(preset.runs)))
+    return out
+
+
+def markdown() -> str:
+    """The table in Markdown, as the README has it."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows():
+        lines.append("| " + " | ".join([f"`{row[0]}`", *map(cell, row[1:])]) + " |")
+    return "\n".join(lines)
+
 
 def main(argv: Sequence[str]) -> int:
-    Parser(prog="wdtui presets", description="List the presets, one line each.").parse_args(argv)
-    width = max(len(name) for name in PRESETS)
-    for preset in PRESETS.values():
-        compared = ", ".join(run.label() for run in preset.runs)
-        print(f"{preset.name:<{width}}  {preset.title}  [{compared}]  — from {preset.source}")
+    parser = Parser(prog="wdtui presets", description="List the presets: the experiment each comes "
+                    "from, its data, model, training and the runs it compares.")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (as in the README)")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown())
+        return 0
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True)
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in rows():
+        table.add_row(*row)
+    console = Console()
+    if not console.is_terminal:  # piped: no terminal width to respect
+        console.width = 160
+    console.print(table)
     return 0

@@ -110,6 +110,6 @@ def print_grid(grids) -> None:
     console = Console()
     if not console.is_terminal:
         console.width = 160
-    for grid, table in zip(grids, grid_tables(grids)):
+    for grid, table in zip(grids, grid_tables(grids, colour=console.color_system is not None)):
         console.print(table)
         console.print(best_line(grid))

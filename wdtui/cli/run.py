@@ -8,6 +8,7 @@ import time
 from typing import Sequence
 
 from ..engine.config import Config, ConfigError, make_config
+from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS, Run, preset_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
@@ -71,7 +72,7 @@ def main(argv: Sequence[str]) -> int:
         experiment = build_experiment(config)
     except ConfigError as error:
         config_error(parser.prog, error)
-    print(f"{config.preset}: {PRESETS[config.preset].title}", file=sys.stderr)
+    print(header(experiment.config, runs), file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
     try:
         results, trainers = train_runs(experiment, runs, quiet=args.quiet)

@@ -8,8 +8,8 @@ import time
 from typing import Sequence
 
 from ..engine.config import ConfigError, make_config, parse_lambda_spec
+from ..engine.describe import header
 from ..engine.export import check_output_path
-from ..engine.presets import PRESETS
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
@@ -82,7 +82,7 @@ def main(argv: Sequence[str]) -> int:
     trainer = sweep_trainer(experiments, lambdas)
     result = SweepResult(lambdas, args.seeds, base.epochs)
     how = "as one batched model" if isinstance(trainer, BatchedTrainer) else "one after another (this model does not batch)"
-    print(f"{base.preset}: {PRESETS[base.preset].title}", file=sys.stderr)
+    print(header(experiments[0].config), file=sys.stderr)
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     _train(trainer, result, args.quiet)

@@ -78,6 +78,11 @@ def document(config: Config, device: str, results: Sequence[RunResult]) -> dict[
     return {"preset": config.preset, "config": settings, "runs": [r.to_dict() for r in results]}
 
 
+def csv_bool(value: bool) -> str:
+    """Booleans as JSON spells them (``true``/``false``), not Python's ``True``."""
+    return "true" if value else "false"
+
+
 def csv_text(results: Sequence[RunResult]) -> str:
     """One row per run per epoch."""
     buffer = io.StringIO()
@@ -87,5 +92,5 @@ def csv_text(results: Sequence[RunResult]) -> str:
     for result in results:
         for i in range(result.epochs):
             row = [result.history[key][i] for key in keys]
-            writer.writerow([result.regularizer, result.lam, result.dropout, *row, result.diverged])
+            writer.writerow([result.regularizer, result.lam, result.dropout, *row, csv_bool(result.diverged)])
     return buffer.getvalue()
