@@ -14,9 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..engine.experiment import Experiment
-from ..engine.export import csv_text, document, write_atomic, write_text
+from ..engine.export import Output, OutputError, csv_writer, document, json_writer, write_all
 from ..engine.records import RunResult
-from ..engine.trainer import Trainer
 from ..tables import best_line, grid_tables, number
 from .options import output_error
 
@@ -51,25 +50,25 @@ def print_summary(results: Sequence[RunResult]) -> None:
 
 
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],
-                  trainers: Sequence[Trainer]) -> None:
+                  state_dicts: Sequence[dict] | None) -> None:
+    """``--out``, ``--save-model``, ``--save-data``: all of them or none (see ``export.write_all``)."""
+    outputs = []
+    if args.out is not None:
+        if args.out.lower().endswith(".csv"):
+            outputs.append(Output("out", args.out, csv_writer(results)))
+        else:
+            doc = document(experiment.config, str(experiment.device), results, lazy=True)
+            outputs.append(Output("out", args.out, json_writer(doc)))
+    if args.save_model is not None:
+        state = {"lambdas": [r.lam for r in results], "regularizers": [r.regularizer for r in results],
+                 "state_dicts": list(state_dicts or [])}
+        outputs.append(Output("save_model", args.save_model, lambda f: torch.save(state, f)))
+    if args.save_data is not None:
+        arrays = experiment.data.arrays()
+        outputs.append(Output("save_data", args.save_data, lambda f: np.savez(f, **arrays)))
     try:
-        if args.out:
-            if args.out.lower().endswith(".csv"):
-                write_text(args.out, csv_text(results))
-            else:
-                doc = document(experiment.config, str(experiment.device), results)
-                write_text(args.out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-        if args.save_model:
-            state = {
-                "lambdas": [r.lam for r in results],
-                "regularizers": [r.regularizer for r in results],
-                "state_dicts": [{k: v.detach().cpu() for k, v in t.model.state_dict().items()} for t in trainers],
-            }
-            write_atomic(args.save_model, lambda f: torch.save(state, f))
-        if args.save_data:
-            arrays = experiment.data.arrays()
-            write_atomic(args.save_data, lambda f: np.savez(f, **arrays))
-    except OSError as error:
+        write_all(outputs)
+    except OutputError as error:
         output_error("wdtui run", error)
 
 

@@ -5,16 +5,19 @@ differ in (λ, the regularizer)."""
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
-from .config import Config, check, loss_for
+from .config import FILE_SOURCES, Config, check, loss_for
 from .data import Dataset, make_dataset
 from .devices import resolve_device, resolve_dtype
+from .limits import MemoryEstimate
 from .models import build_model, split_decay
 from .presets import PRESETS
+from .records import HISTORY_KEYS
 
 # Below this many multiply-adds per step, extra CPU threads cost more than they save.
 SMALL_WORK = 1 << 22
@@ -63,17 +66,83 @@ def resolve(config: Config, data: Dataset) -> Config:
     return check(resolved)
 
 
-def build_experiment(config: Config) -> Experiment:
+EVAL_CHUNK = 4096  # as trainer.EVAL_CHUNK (not imported: the trainer imports this module)
+HISTORY_VALUES = len(HISTORY_KEYS) + 6  # per epoch per run: the metrics, accuracies, a few layer norms
+
+
+def footprint(config: Config, input_shape: tuple[int, ...], n_outputs: int) -> tuple[int, int]:
+    """(parameters, activation values per example) of the config's model, found by building it
+    and running one example through it on PyTorch's ``meta`` device, which allocates nothing."""
+    counted = [0]
+
+    def count(module: nn.Module, inputs: object, output: torch.Tensor) -> None:
+        counted[0] += output.numel()
+
+    with torch.device("meta"):
+        model = build_model(config, input_shape, n_outputs)
+        leaves = [m for m in model.modules() if not list(m.children())]
+        hooks = [m.register_forward_hook(count) for m in leaves]
+        with torch.no_grad():
+            model(torch.empty(1, *input_shape))
+    for hook in hooks:
+        hook.remove()
+    return sum(p.numel() for p in model.parameters()), counted[0]
+
+
+def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int, *, live_runs: int = 2,
+                    kept_runs: int = 2, copies: int = 0, seeds: int = 1, batched: bool = False,
+                    saved_models: int = 0) -> MemoryEstimate:
+    """The bytes ``config`` needs once its data is in memory (see ``limits.py``): ``live_runs``
+    trainers at once, ``kept_runs`` histories of ``epochs`` epochs, ``copies`` sweep copies
+    (``batched``: evaluated all at once; ``seeds`` > 1: the data stacked per copy),
+    ``saved_models`` parameter sets kept for ``--save-model``."""
+    size = torch.empty(0, dtype=resolve_dtype(config.dtype, torch.device("cpu"))).element_size()
+    params, per_example = footprint(config, input_shape, n_outputs)
+    n_train, n_test = config.n_train or 0, config.n_test or 0
+    n_eval = n_train + n_test
+    batch = config.effective_batch_size or n_train
+    values = n_eval * (math.prod(input_shape) + 1)
+    estimate = MemoryEstimate()
+    estimate.add("models", params * size * (1 + 5 * live_runs),
+                 "depth" if config.depth > 1 and config.model == "mlp" else "width")
+    # training keeps every layer's output for backward (and its gradient); evaluation, without
+    # autograd, holds much less: a chunk's outputs of all layers is a generous bound
+    estimate.add("activations", size * per_example * (3 * batch * live_runs + min(n_eval, EVAL_CHUNK) * (live_runs > 0)))
+    estimate.add("history", kept_runs * config.epochs * HISTORY_VALUES * 8)
+    estimate.add("saved models", saved_models * params * size)
+    if copies:
+        evaluated = n_eval if batched else min(n_eval, EVAL_CHUNK)
+        estimate.add("copies", copies * (params * size * 5 + size * per_example * (3 * batch + evaluated)
+                                         + (2 * values * size if seeds > 1 else 0)))
+    return estimate
+
+
+def check_generated_data(config: Config) -> None:
+    """Before generating a preset's data: its float64 values and their copy in the dtype fit."""
+    if config.data is not None or PRESETS[config.preset].data in FILE_SOURCES:
+        return
+    size = 4 if config.dtype == "float32" else 8
+    values = ((config.n_train or 0) + (config.n_test or 0)) * (config.n_inputs + 1)
+    field = "n_test" if (config.n_test or 0) > (config.n_train or 0) else "n_train"
+    MemoryEstimate().add("data", values * (8 + size) * 2, field).check()
+
+
+def build_experiment(config: Config, check_memory: bool = True) -> Experiment:
     """Data and initial model for ``config``. Raises ConfigError for an unavailable device, data
-    that cannot be read, or data that does not fit the model. The experiment's config is the
+    that cannot be read, data that does not fit the model, or a run estimated to need more memory
+    than ``limits.memory_limit()`` (one run and its comparison; ``check_memory`` False leaves
+    that to the caller, e.g. a sweep, which checks its copies). The experiment's config is the
     resolved one (:func:`resolve`).
 
     Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
     models, where thread hand-offs cost more than the arithmetic)."""
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
+    check_generated_data(config)
     cpu_data = make_dataset(config)
     config = resolve(config, cpu_data)
+    if check_memory:
+        memory_estimate(config, cpu_data.input_shape, cpu_data.n_outputs).check()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = build_model(config, cpu_data.input_shape, cpu_data.n_outputs)
