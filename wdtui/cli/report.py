@@ -46,7 +46,7 @@ def print_summary(results: Sequence[RunResult]) -> None:
     diverged = [r for r in results if r.diverged]
     if diverged:
         lams = ", ".join(f"{r.regularizer} λ={r.lam:g} (epoch {r.epochs})" for r in diverged)
-        Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss became NaN/inf): {lams}[/]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss NaN/inf, over 10⁶ × its start, or η·λ too large for the dtype): {lams}[/]")
 
 
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],

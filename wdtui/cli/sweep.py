@@ -8,6 +8,7 @@ import time
 from typing import Sequence
 
 from ..engine.config import ConfigError, make_config, parse_lambda_spec
+from ..engine.limits import MAX_COPIES
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
@@ -66,9 +67,23 @@ def main(argv: Sequence[str]) -> int:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
-        from ..engine.experiment import build_experiment
+        copies = len(lambdas) * len(lrs or [None]) * args.seeds
+        if copies > MAX_COPIES:
+            field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
+            raise ConfigError(field, f"λ values × learning rates × seeds must be at most {MAX_COPIES:,} "
+                              f"copies (got {copies:,})")
+        from ..engine.batched import batchable
+        from ..engine.experiment import build_experiment, memory_estimate
 
-        experiments = [build_experiment(base.with_changes(seed=base.seed + s)) for s in range(args.seeds)]
+        experiments = []
+        for s in range(args.seeds):
+            experiments.append(build_experiment(base.with_changes(seed=base.seed + s), check_memory=False))
+            if s == 0:  # every seed's data and model are the same size: check before building more
+                first = experiments[0]
+                memory_estimate(first.config, first.data.input_shape, first.data.n_outputs, live_runs=0,
+                                kept_runs=0, copies=copies, seeds=args.seeds,
+                                batched=batchable(first),
+                                copies_field="seeds" if args.seeds > 1 else "lambdas").check()
     except ConfigError as error:
         config_error(parser.prog, error)
 

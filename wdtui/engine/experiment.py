@@ -91,7 +91,7 @@ def footprint(config: Config, input_shape: tuple[int, ...], n_outputs: int) -> t
 
 def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int, *, live_runs: int = 2,
                     kept_runs: int = 2, copies: int = 0, seeds: int = 1, batched: bool = False,
-                    saved_models: int = 0) -> MemoryEstimate:
+                    saved_models: int = 0, copies_field: str = "lambdas") -> MemoryEstimate:
     """The bytes ``config`` needs once its data is in memory (see ``limits.py``): ``live_runs``
     trainers at once, ``kept_runs`` histories of ``epochs`` epochs, ``copies`` sweep copies
     (``batched``: evaluated all at once; ``seeds`` > 1: the data stacked per copy),
@@ -113,7 +113,7 @@ def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int
     if copies:
         evaluated = n_eval if batched else min(n_eval, EVAL_CHUNK)
         estimate.add("copies", copies * (params * size * 5 + size * per_example * (3 * batch + evaluated)
-                                         + (2 * values * size if seeds > 1 else 0)))
+                                         + (2 * values * size if seeds > 1 else 0)), copies_field)
     return estimate
 
 
