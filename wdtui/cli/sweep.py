@@ -63,7 +63,7 @@ def main(argv: Sequence[str]) -> int:
         base = make_config(preset_name(args), **overrides(args), **extra)
         for lam in lambdas:
             base.with_changes(lam=lam)  # e.g. λ > 0 with regularizer none
-        if args.out:
+        if args.out is not None:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
@@ -102,7 +102,7 @@ def main(argv: Sequence[str]) -> int:
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     _train(trainer, result, args.quiet)
     print_sweep(result)
-    if args.out:
+    if args.out is not None:
         _write(parser, args, result.to_dict(_config(base, experiments, args.seeds)))
     return 0
 
@@ -149,7 +149,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
-    if args.out:
+    if args.out is not None:
         _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
     return 0
 

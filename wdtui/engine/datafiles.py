@@ -69,9 +69,11 @@ def _headers(path: Path, archive: zipfile.ZipFile, names: dict[str, str]) -> dic
                 header = handle.tell()
         except (ValueError, EOFError, OSError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
             raise _fail(f"{path}: {key} is not a readable .npy array ({error})") from None
-        if dtype.hasobject or dtype.kind not in "biuf":
-            raise _fail(f"{path}: {key} has dtype {dtype}; allowed: int, float or bool arrays (an array "
-                        "of Python objects is never unpickled)")
+        if dtype.hasobject:
+            raise _fail(f"{path}: {key} is an array of Python objects, which is never unpickled; save "
+                        "numeric arrays (int, float or bool)")
+        if dtype.kind not in "biuf":
+            raise _fail(f"{path}: {key} has dtype {dtype}; allowed: int, float or bool arrays")
         nbytes = math.prod(shape) * dtype.itemsize
         if header + nbytes != info.file_size:
             raise _fail(f"{path}: {key} claims shape {shape} ({nbytes:,} bytes of {dtype}) but its entry holds "
@@ -141,15 +143,16 @@ def _read_csv(path: Path) -> tuple[np.ndarray, list[str]]:
                     width = len(row)
                     if width < 2:
                         raise _fail(f"{path}: needs at least 2 columns, the inputs then the target (got {width})")
+                row_number = len(targets) + 1  # among the rows of numbers (no header, no blank lines)
                 if len(row) != width:
-                    raise _fail(f"{path}: line {line} has {len(row)} columns, the first row of numbers has {width}")
+                    raise _fail(f"{path}: row {row_number} has {len(row)} columns, the first has {width}")
                 for j, cell in enumerate(row):
                     try:
                         value = float(cell)
                     except ValueError:
-                        raise _fail(f"{path}: line {line}, column {j + 1}: {_shown(cell)} is not a number") from None
+                        raise _fail(f"{path}: row {row_number}, column {j + 1}: {_shown(cell)} is not a number") from None
                     if not math.isfinite(value):
-                        raise _fail(f"{path}: line {line}, column {j + 1}: {_shown(cell)} is not a finite number; "
+                        raise _fail(f"{path}: row {row_number}, column {j + 1}: {_shown(cell)} is not a finite number; "
                                     "only finite numbers are allowed")
                     values.append(value)
                 targets.append(row[-1].strip())

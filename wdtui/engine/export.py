@@ -10,6 +10,7 @@ encoded (streaming), never held as one string.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -18,13 +19,13 @@ import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .config import Config, ConfigError
 from .records import HISTORY_KEYS, JsonColumn, RunResult
 
 TEMP_PREFIX, TEMP_SUFFIX = ".wdtui-", ".tmp"
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_SIGNALS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -77,17 +78,24 @@ def check_output_path(field: str, path: str | os.PathLike) -> Path:
     return target
 
 
-def _temp_file(folder: Path) -> tuple[int, str]:
-    """A new temporary file in ``folder``; SIGINT/SIGTERM wait until its name is known, so an
-    interrupt cannot leave one nobody knows to remove."""
-    blocked = hasattr(signal, "pthread_sigmask")
-    if blocked:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP wait (are delivered after the block) while it runs."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
-        return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+        yield
     finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _temp_file(folder: Path) -> tuple[int, str]:
+    """A new temporary file in ``folder``; an interrupt waits until its name is known, so it
+    cannot leave one nobody knows to remove."""
+    with _signals_held():
+        return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
 
 
 @dataclass
@@ -122,11 +130,12 @@ def write_all(outputs: Sequence[Output]) -> None:
                 os.chmod(tmp, FILE_MODE)
             except OSError as error:
                 raise OutputError(output.field, output.path, error) from None
-        for output, tmp in zip(outputs, temps):
-            try:
-                os.replace(tmp, output.path)
-            except OSError as error:
-                raise OutputError(output.field, output.path, error) from None
+        with _signals_held():  # all renamed or none: an interrupt waits until they are done
+            for output, tmp in zip(outputs, temps):
+                try:
+                    os.replace(tmp, output.path)
+                except OSError as error:
+                    raise OutputError(output.field, output.path, error) from None
     except BaseException:
         for tmp in temps:
             _remove(tmp)
