@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 from typing import Sequence
@@ -49,6 +50,14 @@ def print_summary(results: Sequence[RunResult]) -> None:
         Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss NaN/inf, over 10⁶ × its start, or η·λ too large for the dtype): {lams}[/]")
 
 
+def _saved(state: dict) -> bytes:
+    """torch.save's bytes. Saved to memory first: writing to the file directly, torch turns a full
+    disk into a RuntimeError ("unexpected pos") that no longer says what went wrong."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],
                   state_dicts: Sequence[dict] | None) -> None:
     """``--out``, ``--save-model``, ``--save-data``: all of them or none (see ``export.write_all``)."""
@@ -62,7 +71,7 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
     if args.save_model is not None:
         state = {"lambdas": [r.lam for r in results], "regularizers": [r.regularizer for r in results],
                  "state_dicts": list(state_dicts or [])}
-        outputs.append(Output("save_model", args.save_model, lambda f: torch.save(state, f)))
+        outputs.append(Output("save_model", args.save_model, lambda f: f.write(_saved(state))))
     if args.save_data is not None:
         arrays = experiment.data.arrays()
         outputs.append(Output("save_data", args.save_data, lambda f: np.savez(f, **arrays)))

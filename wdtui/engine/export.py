@@ -58,8 +58,6 @@ def check_output_path(field: str, path: str | os.PathLike) -> Path:
     if target.suffix.lower() not in allowed:
         raise ConfigError(field, f"unknown format {str(path)!r}; allowed: {', '.join('FILE' + s for s in allowed)}")
     folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ConfigError(field, f"{str(path)!r} is a folder; give a file name")
     if not folder.is_dir():
         raise ConfigError(field, f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
     try:
@@ -69,10 +67,18 @@ def check_output_path(field: str, path: str | os.PathLike) -> Path:
     size = len(os.fsencode(target.name))
     if size > limit:
         raise ConfigError(field, f"the file name is {size} bytes; this folder allows at most {limit}")
+    try:
+        is_dir = target.is_dir()
+    except OSError as error:
+        raise ConfigError(field, f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    if is_dir:
+        raise ConfigError(field, f"{str(path)!r} is a folder; give a file name")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ConfigError(field, f"cannot write {str(path)!r}: folder {str(folder)!r} is not writable")
     try:
-        os.unlink(_temp_file(folder)[1])
+        fd, probe = _temp_file(folder)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as error:
         raise ConfigError(field, f"cannot write {str(path)!r}: {error.strerror or error}") from None
     return target
