@@ -316,6 +316,12 @@ def test_memory_limit_comes_from_the_environment(capsys, monkeypatch):
     assert "argument --n-train: this needs about" in err and "the limit is 1.05 MB" in err
 
 
+def test_malformed_memory_limit_is_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("WDTUI_MEMORY_LIMIT", "lots")
+    err = one_line_error(capsys, "run", "--epochs", "1", "--quiet")
+    assert err.startswith("wdtui run: error: argument WDTUI_MEMORY_LIMIT: must be a size such as 16G")
+
+
 # --- 7. outputs: all or none, named, checked before training ------------------------------------
 
 
@@ -355,6 +361,13 @@ def test_disk_full_writes_no_output_and_names_the_one_that_failed(tiny_disk, cap
     assert err.startswith("wdtui run: error: argument --save-model: cannot write ") and "No space left" in err
     assert "no output was written" in err
     assert list(tiny_disk.iterdir()) == []
+
+
+def test_snapshot_on_a_full_disk_is_one_line_naming_out(tiny_disk, capsys):
+    (tiny_disk / "filler").write_bytes(b"\0" * 60_000)  # what is left cannot hold the SVG
+    err = one_line_error(capsys, "snapshot", "--epochs", "2", "--out", str(tiny_disk / "s.svg"))
+    assert err.startswith("wdtui snapshot: error: argument --out: cannot write ") and "No space left" in err
+    assert [p.name for p in tiny_disk.iterdir()] == ["filler"]
 
 
 def test_read_only_folder_is_refused_before_training(tiny_disk, capsys):

@@ -40,6 +40,8 @@ def output_error(prog: str, error: OSError) -> NoReturn:
 def flag(field: str, lam_flag: str = "--lambdas") -> str:
     """The CLI spelling of a config field: ``batch_size`` → ``--batch-size``, ``lam`` → ``--lambdas``
     (the app's ``--lambda``: ``lam_flag``)."""
+    if field == "memory":  # the memory limit is set in the environment, not by a flag
+        return "WDTUI_MEMORY_LIMIT"
     return lam_flag if field in ("lam", "lambda") else "--" + field.replace("_", "-")
 
 

@@ -58,10 +58,10 @@ def memory_limit() -> int:
         try:
             limit = int(float(text[: len(text) - len(unit)]) * _UNITS[unit])
         except ValueError:
-            raise ConfigError("memory", "WDTUI_MEMORY_LIMIT must be a size such as 16G, 512M or a "
+            raise ConfigError("memory", "must be a size such as 16G, 512M or a "
                               f"number of bytes (got {os.environ['WDTUI_MEMORY_LIMIT']!r})") from None
         if limit <= 0:
-            raise ConfigError("memory", "WDTUI_MEMORY_LIMIT must be > 0")
+            raise ConfigError("memory", "must be a size > 0")
     physical = physical_memory()
     return min(limit, int(PHYSICAL_SHARE * physical)) if physical else limit
 
