@@ -93,6 +93,12 @@ def test_scalars_beyond_float32_diverge_that_run(optimizer, regularizer, lam, lr
     assert trainer.diverged and records[-1].diverged and len(records) == 1
 
 
+def test_noise_beyond_float32_is_refused(capsys):
+    err = one_line_error(capsys, "run", "--noise", "1e39", "--quiet")
+    assert err.startswith("wdtui run: error: argument --noise: the generated targets reach")
+    assert main(["run", "--noise", "1e39", "--dtype", "float64", "--epochs", "1", "--quiet"]) == 0
+
+
 def test_a_huge_lambda_loses_only_its_own_run(tmp_path, capsys):
     doc = run_json(tmp_path, capsys, "--regularizer", "coupled", "--lambdas", "0.1", "1e39", "--epochs", "20")
     kept, lost = doc["runs"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from .config import FILE_SOURCES, Config, check, loss_for
+from .config import FILE_SOURCES, Config, ConfigError, check, loss_for
 from .data import Dataset, make_dataset
 from .devices import resolve_device, resolve_dtype
 from .limits import MemoryEstimate
@@ -140,6 +140,11 @@ def build_experiment(config: Config, check_memory: bool = True) -> Experiment:
     dtype = resolve_dtype(config.dtype, device)
     check_generated_data(config)
     cpu_data = make_dataset(config)
+    if dtype == torch.float32 and config.data is None and PRESETS[config.preset].data not in FILE_SOURCES:
+        largest = max(t.abs().max().item() for t in (cpu_data.y_train, cpu_data.y_test))
+        if not largest <= torch.finfo(torch.float32).max:
+            raise ConfigError("noise", f"the generated targets reach {largest:.3g}, beyond float32's ±3.4e38; "
+                              "use a smaller noise or --dtype float64")
     config = resolve(config, cpu_data)
     if check_memory:
         memory_estimate(config, cpu_data.input_shape, cpu_data.n_outputs).check()
