@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
+from .. import __version__
 from ..engine.config import Config, ConfigError, make_config
 from .main import COMMANDS
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
@@ -19,6 +20,7 @@ def build_parser() -> Parser:
         "commands:\n" + commands + "\n\n`wdtui COMMAND --help` for each command's options.",
         epilog="example: wdtui --preset d2l --lambda 3 --compare",
     )
+    parser.add_argument("--version", action="version", version=f"wdtui {__version__}")
     add_engine_options(parser, lam_option="lambda")
     parser.add_argument("--compare", action="store_true", help="train a λ = 0 run beside it")
     return parser

@@ -12,11 +12,11 @@ An epoch is one pass over the training set: full batch, or mini-batches in a fre
 After the epoch the model is evaluated (dropout off) on train, test (and the plotting grid) in one
 forward pass — in chunks of ``EVAL_CHUNK`` examples for large image sets — and every number is
 brought to the host in one transfer. For classification that includes the train and test
-accuracy (the share of examples whose largest logit is the true class). λ and η can be changed
-between epochs. A run that diverges (``records.is_diverged``: train loss or ‖w‖ NaN/inf, or the
-train loss above 10⁶ times its value at initialization) stops and is marked diverged; so does a
-run whose η, λ or η·λ is too large for its dtype (float32 ends at 3.4·10³⁸), where PyTorch
-refuses the step.
+accuracy: the count of examples whose largest logit is the true class (an exact integer) divided
+by the set's size. λ and η can be changed between epochs. A run that diverges
+(``records.is_diverged``: train loss or ‖w‖ NaN/inf, or the train loss above 10⁶ times its value
+at initialization) stops and is marked diverged; so does a run whose η, λ or η·λ is too large for
+its dtype (float32 ends at 3.4·10³⁸), where PyTorch refuses the step.
 """
 
 from __future__ import annotations
@@ -217,15 +217,19 @@ class Trainer:
         per_sample = self.loss_fn.per_sample(out[:n_eval], self._eval_y).reshape(-1)
         numbers = [self.loss_fn.scale * (self._average @ per_sample)]
         if self._classes is not None:
+            # Counts of correct predictions, summed as integers (exact on every CPU), sent as
+            # floats (exact below 2**24 examples) in the one transfer; accuracy = count / N.
             predicted = out[:n_eval].argmax(dim=1)
-            numbers.append(self._average @ (predicted == self._eval_y).to(self._average.dtype))
+            hit = predicted == self._eval_y
+            numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:].sum()]).to(self._average.dtype))
         with_l1 = self.regularizer.name == "l1"
         stats = weight_stats(self.decayed, with_l1)
         if stats:
             numbers.append(torch.stack(stats))
         values = torch.cat(numbers).tolist()  # one sync
         train, test = values[:2]
-        accuracy = values[2:4] if self._classes is not None else [None, None]
+        accuracy = ([values[2] / self._n_train, values[3] / self._n_test] if self._classes is not None
+                    else [None, None])
         w = summarize(values[4 if self._classes is not None else 2:], self.decayed, with_l1)
         diverged = self.overflowed or is_diverged(train, w.weight_norm, self.initial_loss)
         self.diverged = self.diverged or diverged
