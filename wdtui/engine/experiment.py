@@ -71,22 +71,26 @@ HISTORY_VALUES = len(HISTORY_KEYS) + 6  # per epoch per run: the metrics, accura
 
 
 def footprint(config: Config, input_shape: tuple[int, ...], n_outputs: int) -> tuple[int, int]:
-    """(parameters, activation values per example) of the config's model, found by building it
-    and running one example through it on PyTorch's ``meta`` device, which allocates nothing."""
-    counted = [0]
-
-    def count(module: nn.Module, inputs: object, output: torch.Tensor) -> None:
-        counted[0] += output.numel()
-
+    """(parameters, activation values per example) of the config's model. The model is built on
+    PyTorch's ``meta`` device, which allocates nothing; the activations are counted by following
+    one example's shape through its layers (a meta forward pass would import sympy, ~70 MB)."""
     with torch.device("meta"):
         model = build_model(config, input_shape, n_outputs)
-        leaves = [m for m in model.modules() if not list(m.children())]
-        hooks = [m.register_forward_hook(count) for m in leaves]
-        with torch.no_grad():
-            model(torch.empty(1, *input_shape))
-    for hook in hooks:
-        hook.remove()
-    return sum(p.numel() for p in model.parameters()), counted[0]
+    shape, values = tuple(input_shape), 0
+    for layer in (m for m in model.modules() if not list(m.children())):
+        if isinstance(layer, nn.Linear):
+            shape = (layer.out_features,)
+        elif isinstance(layer, nn.Flatten):
+            shape = (math.prod(shape),)
+        elif isinstance(layer, (nn.Conv2d, nn.MaxPool2d)) and len(shape) == 3:
+            pair = lambda v: v if isinstance(v, tuple) else (v, v)  # noqa: E731
+            kernel, stride = pair(layer.kernel_size), pair(layer.stride or layer.kernel_size)
+            padding, dilation = pair(layer.padding), pair(layer.dilation)
+            size = tuple((shape[1 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                         for i in range(2))
+            shape = (layer.out_channels if isinstance(layer, nn.Conv2d) else shape[0], *size)
+        values += math.prod(shape)
+    return sum(p.numel() for p in model.parameters()), values
 
 
 def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int, *, live_runs: int = 2,
