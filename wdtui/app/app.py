@@ -77,6 +77,7 @@ class WdtuiApp(App[int]):
         self.compare_lam = compare_lam
         self.autostart = autostart or snapshot_path is not None
         self.snapshot_path = snapshot_path
+        self.failure: tuple[str, str] | None = None  # snapshot: (config field or "", why) it failed
         self.deterministic = deterministic or snapshot_path is not None
         self.control: Control | None = None
         self.session_number = 0
@@ -198,6 +199,10 @@ class WdtuiApp(App[int]):
         if event.worker in workers and event.state == WorkerState.ERROR:
             error = event.worker.error
             self.note = f"training stopped: {type(error).__name__}: {error}"
+            if self.snapshot_path:  # headless: nobody will read the notice; end with the reason
+                self.failure = ("", f"training failed: {type(error).__name__}: {error}")
+                self.exit(return_code=2)
+                return
             self.notify(self.note, severity="error", timeout=10)
             self.redraw()
 
@@ -230,9 +235,10 @@ class WdtuiApp(App[int]):
             return
         self.note = f"cannot start: {message.field}: {message.error}"
         self.notify(self.note, severity="error", timeout=10)
-        if self.snapshot_path:
-            self.exit(2, return_code=2,
-                      message=f"wdtui snapshot: error: argument --{message.field}: {message.error}")
+        if self.snapshot_path:  # wdtui snapshot prints it as one line naming the flag
+            self.failure = (message.field, message.error)
+            self.exit(return_code=2)
+            return
         self.redraw()
 
     # --- charts and status ---------------------------------------------------------------------
@@ -536,5 +542,10 @@ class WdtuiApp(App[int]):
         if tries and not (keys and all(key.region.width for key in keys)):
             self.set_timer(0.02, lambda: self._save_snapshot_and_exit(tries - 1))
             return
-        write_text(self.snapshot_path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
+        try:
+            write_text(self.snapshot_path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
+        except OSError as error:  # e.g. disk full: the temporary file is gone; say which file
+            self.failure = ("out", f"cannot write {self.snapshot_path!r}: {error.strerror or error}")
+            self.exit(return_code=2)
+            return
         self.exit(0)

@@ -27,9 +27,12 @@ def build_parser() -> Parser:
 
 
 def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
-               regularizer: str | None) -> Config:
+               regularizer: str | None, lam_flag: str = "--lambda") -> Config:
     """The validated config; an explicit non-CPU device is checked here (this loads torch), so
-    that an unavailable device is refused before the screen opens."""
+    that an unavailable device is refused before the screen opens. Regularizer ``none`` without
+    a λ means λ = 0 (the preset's λ would have no effect)."""
+    if regularizer == "none" and lam is None:
+        lam = 0.0
     try:
         extra = {} if lam is None else {"lam": lam}
         if regularizer is not None:
@@ -40,7 +43,7 @@ def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
 
             resolve_device(config.device)
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, lam_flag)
     return config
 
 

@@ -7,6 +7,7 @@ Each subcommand has its own parser and imports torch (or textual) only once it r
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from typing import Sequence
 
@@ -18,8 +19,50 @@ COMMANDS = {
 }
 
 
+HEADLESS = ("run", "sweep", "presets")  # commands without a screen: signals end them here
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the command is, so that ``finally`` blocks and the atomic
+    writes' cleanup run (no temporary file is left behind) before the one-line exit."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def run_headless(name: str, argv: list[str]) -> int:
+    """A headless command: Ctrl-C ends it with one line and exit status 130, SIGTERM/SIGHUP with
+    one line and 128 + the signal's number; no traceback, no temporary file left."""
+    previous = {}
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            try:
+                previous[signum] = signal.signal(signum, _terminate)
+            except ValueError:  # not the main thread (called from a test's thread): leave them
+                pass
+    try:
+        module = importlib.import_module(COMMANDS[name][0])
+        return module.main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\nwdtui {name}: interrupted (Ctrl-C); nothing was written\n")
+        return 130
+    except Terminated as stop:
+        sys.stderr.write(f"\nwdtui {name}: stopped by {signal.Signals(stop.signum).name}; nothing was written\n")
+        return 128 + stop.signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in HEADLESS:
+        return run_headless(argv[0], argv[1:])
     if argv and argv[0] in COMMANDS:
         module = importlib.import_module(COMMANDS[argv[0]][0])
         return module.main(argv[1:])

@@ -29,17 +29,24 @@ def fail(line: str) -> NoReturn:
 
 
 def output_error(prog: str, error: OSError) -> NoReturn:
-    """A file that could not be written: one line, exit 2 (the temporary file is already gone)."""
-    fail(f"{prog}: error: cannot write output: {error.strerror or error} ({error.filename or ''})")
+    """A file that could not be written: one line naming the output, exit 2 (every temporary
+    file is already gone, and no output was written: see ``export.write_all``)."""
+    field = getattr(error, "field", "out")
+    reason = getattr(error, "reason", None) or error.strerror or str(error)
+    fail(f"{prog}: error: argument {flag(field)}: cannot write {str(error.filename or '')!r}: {reason}; "
+         "no output was written")
 
 
-def flag(field: str) -> str:
-    """The CLI spelling of a config field: ``batch_size`` → ``--batch-size``, ``lam`` → ``--lambdas``."""
-    return "--lambdas" if field in ("lam", "lambda") else "--" + field.replace("_", "-")
+def flag(field: str, lam_flag: str = "--lambdas") -> str:
+    """The CLI spelling of a config field: ``batch_size`` → ``--batch-size``, ``lam`` → ``--lambdas``
+    (the app's ``--lambda``: ``lam_flag``)."""
+    if field == "memory":  # the memory limit is set in the environment, not by a flag
+        return "WDTUI_MEMORY_LIMIT"
+    return lam_flag if field in ("lam", "lambda") else "--" + field.replace("_", "-")
 
 
-def config_error(prog: str, error: ConfigError) -> NoReturn:
-    fail(f"{prog}: error: argument {flag(error.field)}: {error.message}")
+def config_error(prog: str, error: ConfigError, lam_flag: str = "--lambdas") -> NoReturn:
+    fail(f"{prog}: error: argument {flag(error.field, lam_flag)}: {error.message}")
 
 
 def field_type(field: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 from typing import Sequence
@@ -14,9 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..engine.experiment import Experiment
-from ..engine.export import csv_text, document, write_atomic, write_text
+from ..engine.export import Output, OutputError, csv_writer, document, json_writer, write_all
 from ..engine.records import RunResult
-from ..engine.trainer import Trainer
 from ..tables import best_line, grid_tables, number
 from .options import output_error
 
@@ -47,29 +47,37 @@ def print_summary(results: Sequence[RunResult]) -> None:
     diverged = [r for r in results if r.diverged]
     if diverged:
         lams = ", ".join(f"{r.regularizer} λ={r.lam:g} (epoch {r.epochs})" for r in diverged)
-        Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss became NaN/inf): {lams}[/]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]diverged (loss NaN/inf, over 10⁶ × its start, or η·λ too large for the dtype): {lams}[/]")
+
+
+def _saved(state: dict) -> bytes:
+    """torch.save's bytes. Saved to memory first: writing to the file directly, torch turns a full
+    disk into a RuntimeError ("unexpected pos") that no longer says what went wrong."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
 
 
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],
-                  trainers: Sequence[Trainer]) -> None:
+                  state_dicts: Sequence[dict] | None) -> None:
+    """``--out``, ``--save-model``, ``--save-data``: all of them or none (see ``export.write_all``)."""
+    outputs = []
+    if args.out is not None:
+        if args.out.lower().endswith(".csv"):
+            outputs.append(Output("out", args.out, csv_writer(results)))
+        else:
+            doc = document(experiment.config, str(experiment.device), results, lazy=True)
+            outputs.append(Output("out", args.out, json_writer(doc)))
+    if args.save_model is not None:
+        state = {"lambdas": [r.lam for r in results], "regularizers": [r.regularizer for r in results],
+                 "state_dicts": list(state_dicts or [])}
+        outputs.append(Output("save_model", args.save_model, lambda f: f.write(_saved(state))))
+    if args.save_data is not None:
+        arrays = experiment.data.arrays()
+        outputs.append(Output("save_data", args.save_data, lambda f: np.savez(f, **arrays)))
     try:
-        if args.out:
-            if args.out.lower().endswith(".csv"):
-                write_text(args.out, csv_text(results))
-            else:
-                doc = document(experiment.config, str(experiment.device), results)
-                write_text(args.out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-        if args.save_model:
-            state = {
-                "lambdas": [r.lam for r in results],
-                "regularizers": [r.regularizer for r in results],
-                "state_dicts": [{k: v.detach().cpu() for k, v in t.model.state_dict().items()} for t in trainers],
-            }
-            write_atomic(args.save_model, lambda f: torch.save(state, f))
-        if args.save_data:
-            arrays = experiment.data.arrays()
-            write_atomic(args.save_data, lambda f: np.savez(f, **arrays))
-    except OSError as error:
+        write_all(outputs)
+    except OutputError as error:
         output_error("wdtui run", error)
 
 

@@ -10,6 +10,7 @@ from typing import Sequence
 from ..engine.config import Config, ConfigError, make_config
 from ..engine.describe import header
 from ..engine.export import check_output_path
+from ..engine.limits import MAX_RUNS
 from ..engine.presets import PRESETS, Run, preset_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
@@ -46,6 +47,10 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
     else:
         lambdas = list(dict.fromkeys(run.lam for run in preset.runs))
     if args.regularizer or args.lambdas:
+        count = len(regularizers) * len(lambdas)
+        if count > MAX_RUNS:
+            raise ConfigError("lambdas", f"at most {MAX_RUNS:,} runs (regularizers × λ values; got {count:,}); "
+                              "wdtui sweep trains many λ as one batched model")
         runs = [Run(r, lam) for r in regularizers for lam in lambdas]
     else:
         runs = preset_runs(preset.name, base.dropout)
@@ -60,37 +65,43 @@ def main(argv: Sequence[str]) -> int:
     try:
         config, runs = plan_runs(args)
         for field in ("out", "save_model", "save_data"):
-            if getattr(args, field):
+            if getattr(args, field) is not None:
                 check_output_path(field, getattr(args, field))
     except ConfigError as error:
         config_error(parser.prog, error)
 
-    from ..engine.experiment import build_experiment  # torch loads here, not for --help
+    from ..engine.experiment import build_experiment, memory_estimate  # torch loads here, not for --help
     from .report import print_summary, write_outputs
 
     try:
         experiment = build_experiment(config)
+        # one trainer alive at a time; every run's history is kept, and its weights for --save-model
+        shape, outputs = experiment.data.input_shape, experiment.data.n_outputs
+        memory_estimate(experiment.config, shape, outputs, live_runs=1, kept_runs=len(runs),
+                        saved_models=len(runs) if args.save_model is not None else 0).check()
     except ConfigError as error:
         config_error(parser.prog, error)
     print(header(experiment.config, runs), file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
     try:
-        results, trainers = train_runs(experiment, runs, quiet=args.quiet)
+        results, state_dicts = train_runs(experiment, runs, quiet=args.quiet, keep_models=args.save_model is not None)
     except ConfigError as error:
         config_error(parser.prog, error)
     print_summary(results)
-    write_outputs(args, experiment, results, trainers)
+    write_outputs(args, experiment, results, state_dicts)
     return 0
 
 
-def train_runs(experiment, runs, quiet: bool = False):
-    """Train each run to the end (or divergence) with a progress bar on stderr."""
+def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False):
+    """Train each run to the end (or divergence) with a progress bar on stderr. Returns the
+    results and (``keep_models``) each run's final state_dict on the CPU; a trainer is dropped
+    when its run ends, so runs cost memory one at a time."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.records import RunResult
     from ..engine.trainer import Trainer
 
-    results, trainers = [], []
+    results, state_dicts = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=quiet, console=_stderr_console()) as progress:
@@ -108,8 +119,10 @@ def train_runs(experiment, runs, quiet: bool = False):
             if result.diverged:
                 progress.update(task, description=f"{run.label()} [red]diverged at epoch {result.epochs}[/]")
             results.append(result)
-            trainers.append(trainer)
-    return results, trainers
+            if keep_models:
+                state_dicts.append({k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()})
+            del trainer
+    return results, state_dicts
 
 
 def _stderr_console():

@@ -12,7 +12,7 @@ from typing import Sequence
 from ..engine.config import ConfigError
 from ..engine.export import check_output_path
 from .app_command import app_config
-from .options import Parser, add_engine_options, fail
+from .options import Parser, add_engine_options, fail, flag
 
 SIZE = re.compile(r"^(\d+)x(\d+)$")
 
@@ -52,13 +52,16 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         fail(f"{parser.prog}: error: argument --out: {error.message}")
     lam = args.lambdas[0] if args.lambdas else None
-    config = app_config(parser, args, lam, args.regularizer[0] if args.regularizer else None)
+    config = app_config(parser, args, lam, args.regularizer[0] if args.regularizer else None, "--lambdas")
     from ..app.app import WdtuiApp
 
     compare = bool(args.lambdas and len(args.lambdas) == 2)
     app = WdtuiApp(config, compare=compare, compare_lam=args.lambdas[1] if compare else 0.0,
                    snapshot_path=args.out)
     app.run(headless=True, size=args.size)
+    if app.failure is not None:
+        field, reason = app.failure
+        fail(f"{parser.prog}: error: " + (f"argument {flag(field)}: " if field else "") + str(reason))
     if app.return_code == 0:
         print(args.out, file=sys.stderr)
     return app.return_code or 0

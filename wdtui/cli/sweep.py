@@ -9,6 +9,7 @@ from typing import Sequence
 
 from ..engine.config import ConfigError, make_config, parse_lambda_spec
 from ..engine.describe import header
+from ..engine.limits import MAX_COPIES
 from ..engine.export import check_output_path
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
@@ -62,13 +63,27 @@ def main(argv: Sequence[str]) -> int:
         base = make_config(preset_name(args), **overrides(args), **extra)
         for lam in lambdas:
             base.with_changes(lam=lam)  # e.g. λ > 0 with regularizer none
-        if args.out:
+        if args.out is not None:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
-        from ..engine.experiment import build_experiment
+        copies = len(lambdas) * len(lrs or [None]) * args.seeds
+        if copies > MAX_COPIES:
+            field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
+            raise ConfigError(field, f"λ values × learning rates × seeds must be at most {MAX_COPIES:,} "
+                              f"copies (got {copies:,})")
+        from ..engine.batched import batchable
+        from ..engine.experiment import build_experiment, memory_estimate
 
-        experiments = [build_experiment(base.with_changes(seed=base.seed + s)) for s in range(args.seeds)]
+        experiments = []
+        for s in range(args.seeds):
+            experiments.append(build_experiment(base.with_changes(seed=base.seed + s), check_memory=False))
+            if s == 0:  # every seed's data and model are the same size: check before building more
+                first = experiments[0]
+                memory_estimate(first.config, first.data.input_shape, first.data.n_outputs, live_runs=0,
+                                kept_runs=0, copies=copies, seeds=args.seeds,
+                                batched=batchable(first),
+                                copies_field="seeds" if args.seeds > 1 else "lambdas").check()
     except ConfigError as error:
         config_error(parser.prog, error)
 
@@ -87,7 +102,7 @@ def main(argv: Sequence[str]) -> int:
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     _train(trainer, result, args.quiet)
     print_sweep(result)
-    if args.out:
+    if args.out is not None:
         _write(parser, args, result.to_dict(_config(base, experiments, args.seeds)))
     return 0
 
@@ -134,7 +149,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
-    if args.out:
+    if args.out is not None:
         _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
     return 0
 

@@ -23,7 +23,8 @@ from .experiment import Experiment, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .regularizers import REGULARIZERS
-from .trainer import LOSSES, smoothed_rate
+from .records import is_diverged
+from .trainer import LOSSES, is_overflow, smoothed_rate
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
@@ -187,6 +188,9 @@ class BatchedTrainer(SweepEpochs):
         average[self._n_train :, 1] = self.loss_fn.scale / self._n_test
         self._average = average.to(device)
         self._numel = [p[0].numel() for p in self.decayed]
+        self.initial_loss = [math.inf] * self.copies  # L₀ per copy, for the divergence rule
+        self.initial_loss = self.measure().train_loss
+        self.diverged = [False] * self.copies
 
     def _copy_losses(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Each copy's mean loss, shape (K,)."""
@@ -205,7 +209,17 @@ class BatchedTrainer(SweepEpochs):
         self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
 
     def train_epoch(self) -> None:
-        """One pass for every copy, each seed's copies in that seed's own batch order."""
+        """One pass for every copy, each seed's copies in that seed's own batch order. A step
+        PyTorch refuses because the config's η (or η·λ) is too large for the dtype diverges every
+        copy (per-copy λ and η are tensors: too large a value becomes inf and diverges that copy)."""
+        try:
+            self._train_epoch()
+        except RuntimeError as error:
+            if not is_overflow(error):
+                raise
+            self.diverged = [True] * self.copies
+
+    def _train_epoch(self) -> None:
         if self._batch >= self._n_train:
             self._step(self.x_train, self.y_train)
         else:
@@ -243,7 +257,7 @@ class BatchedTrainer(SweepEpochs):
             l1.append(sum(v[2][k] for v in per_param) if with_l1 else 0.0)
         lams = self.copy_lambdas
         for k in range(self.copies):
-            if not (math.isfinite(train[k]) and math.isfinite(norms[k])):
+            if is_diverged(train[k], norms[k], self.initial_loss[k]):
                 self.diverged[k] = True
         return SweepRecord(
             epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,

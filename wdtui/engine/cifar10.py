@@ -8,12 +8,18 @@ loads, so :class:`PlainDataUnpickler` admits only what rebuilds plain data: the 
 list, tuple, bytes, str, int and float need no lookup at all, and the only names it resolves are
 numpy's array reconstruction (``_reconstruct``, ``_frombuffer``, ``ndarray``, ``dtype`` without
 object fields) and latin-1 text encoding. Anything else is refused before it is called.
+
+Two more guards: an array may not claim more bytes than the file holds (``ndarray(shape)``
+would allocate whatever a 2 MB file asks for), and when loading ends every array in the result
+is checked once more for object fields: a dtype can be given fields later in the same pickle (a
+``BUILD`` on a void dtype), so the check at each step is not enough on its own.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import math
 import pickle
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,47 @@ def _dtype(*args: Any) -> np.dtype:
     return dtype
 
 
+def _claimed_bytes(shape: Any, dtype: Any) -> int:
+    """The bytes an array of ``shape`` and ``dtype`` would take (refused: objects, bad shapes)."""
+    dtype = _dtype(dtype)
+    dims = (shape,) if isinstance(shape, int) else tuple(shape)
+    if not all(type(d) is int and d >= 0 for d in dims):
+        raise RefusedPickle(f"an array of shape {shape!r}")
+    return math.prod(dims) * dtype.itemsize
+
+
+class _NdarrayName:
+    """What ``numpy.ndarray`` resolves to: a stand-in that ``_reconstruct`` accepts as the class,
+    and that, called, builds an array only of a size the file can hold."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def check(self, shape: Any, dtype: Any) -> None:
+        claimed = _claimed_bytes(shape, dtype)
+        if claimed > self.limit:
+            raise RefusedPickle(f"an array of {claimed:,} bytes in a file of {self.limit:,} bytes")
+
+    def __call__(self, shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> np.ndarray:
+        self.check(shape, dtype)
+        return np.ndarray(shape, dtype, *args, **kwargs)
+
+
+def _objects_inside(value: Any, seen: set[int] | None = None) -> bool:
+    """Whether any numpy array within ``value`` (dicts, lists, tuples, nested) holds objects."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return False
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return value.dtype.hasobject
+    if isinstance(value, dict):
+        return any(_objects_inside(k, seen) or _objects_inside(v, seen) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_objects_inside(v, seen) for v in value)
+    return False
+
+
 def _latin1(text: str, encoding: str = "utf-8") -> bytes:
     """``_codecs.encode``, which Python 3 pickles use to rebuild bytes; text encodings only."""
     if codecs.lookup(encoding).name not in ("latin-1", "iso8859-1", "utf-8", "ascii"):
@@ -48,34 +95,58 @@ def _latin1(text: str, encoding: str = "utf-8") -> bytes:
 
 
 _SAMPLE = np.zeros(1, dtype=np.uint8)
-ALLOWED: dict[tuple[str, str], Any] = {
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): _dtype,
-    ("_codecs", "encode"): _latin1,
-}
-for _module in ("numpy.core.multiarray", "numpy._core.multiarray"):  # numpy 1 and numpy 2 names
-    ALLOWED[(_module, "_reconstruct")] = _SAMPLE.__reduce__()[0]
-for _module in ("numpy.core.numeric", "numpy._core.numeric"):
-    ALLOWED[(_module, "_frombuffer")] = _SAMPLE.__reduce_ex__(5)[0]
+_RECONSTRUCT = _SAMPLE.__reduce__()[0]
+_FROMBUFFER = _SAMPLE.__reduce_ex__(5)[0]
+RECONSTRUCT_NAMES = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")}
+FROMBUFFER_NAMES = {("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")}
+ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"), *RECONSTRUCT_NAMES, *FROMBUFFER_NAMES}
 
 
 class PlainDataUnpickler(pickle.Unpickler):
-    """An unpickler that resolves only the names in ``ALLOWED``; any other name raises
-    :class:`RefusedPickle` without being imported or called."""
+    """An unpickler that resolves only the names in ``ALLOWED`` (numpy 1 and numpy 2 spell
+    numpy's module differently), each to a checked stand-in; any other name raises
+    :class:`RefusedPickle` without being imported or called. ``limit``: the most bytes one array
+    may claim (the file's size)."""
+
+    def __init__(self, file: io.BytesIO, limit: int, **kwargs: Any):
+        super().__init__(file, **kwargs)
+        self.ndarray = _NdarrayName(limit)
 
     def find_class(self, module: str, name: str) -> Any:
-        try:
-            return ALLOWED[(module, name)]
-        except KeyError:
-            raise RefusedPickle(f"{module}.{name}") from None
+        key = (module, name)
+        if key not in ALLOWED:
+            raise RefusedPickle(f"{module}.{name}")
+        if key == ("numpy", "ndarray"):
+            return self.ndarray
+        if key == ("numpy", "dtype"):
+            return _dtype
+        if key == ("_codecs", "encode"):
+            return _latin1
+        if key in RECONSTRUCT_NAMES:
+            return self._reconstruct
+        return self._frombuffer
+
+    def _reconstruct(self, cls: Any, shape: Any, dtype: Any) -> np.ndarray:
+        if cls is not self.ndarray:
+            raise RefusedPickle(f"_reconstruct of {cls!r}")
+        self.ndarray.check(shape, dtype)
+        return _RECONSTRUCT(np.ndarray, shape, dtype)
+
+    def _frombuffer(self, buffer: Any, dtype: Any, shape: Any, order: str) -> np.ndarray:
+        _dtype(dtype)
+        return _FROMBUFFER(buffer, dtype, shape, order)
 
     def persistent_load(self, pid: Any) -> Any:
         raise RefusedPickle("persistent ids")
 
 
 def load_plain(data: bytes) -> Any:
-    """Unpickle ``data`` admitting plain data only (Python 2 strings come back as bytes)."""
-    return PlainDataUnpickler(io.BytesIO(data), encoding="bytes").load()
+    """Unpickle ``data`` admitting plain data only (Python 2 strings come back as bytes); checked
+    again at the end: no array in the result holds Python objects."""
+    value = PlainDataUnpickler(io.BytesIO(data), len(data), encoding="bytes").load()
+    if _objects_inside(value):
+        raise RefusedPickle("numpy arrays of Python objects (a dtype given object fields while loading)")
+    return value
 
 
 def _read(path: Path) -> Any:

@@ -36,6 +36,8 @@ DATA_SUFFIXES = (".npz", ".csv")
 DTYPES = ("float32", "float64")
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICES_ALLOWED = "auto, cpu, cuda, cuda:N or mps"
+MAX_EXAMPLES = 10_000_000  # per set (n_train, n_test); see limits.py
+MAX_SWEEP_VALUES = 10_000  # values of one --lambdas/--lrs spec; see limits.py
 
 
 class ConfigError(ValueError):
@@ -120,14 +122,16 @@ def _batch_size(text: Any) -> int | None:
 
 
 def _size(field: str, minimum: int) -> Callable[[Any], int | None]:
-    """A set size, or ``all`` (None in code): every example the data file or folder holds."""
+    """A set size up to ``MAX_EXAMPLES``, or ``all`` (None in code): every example the data
+    file or folder holds."""
     def parse(text: Any) -> int | None:
         if text is None or str(text).strip().lower() == "all":
             return None
         try:
-            return _integer(field, minimum)(text)
+            return _integer(field, minimum, MAX_EXAMPLES)(text)
         except ConfigError:
-            raise ConfigError(field, f"must be an integer ≥ {minimum} or all (got {text!r})") from None
+            raise ConfigError(field, f"must be an integer in {minimum}…{MAX_EXAMPLES:,} or all "
+                              f"(got {text!r})") from None
 
     return parse
 
@@ -346,6 +350,9 @@ def check(config: Config) -> Config:
         raise ConfigError("loss", f"classification uses cross_entropy (got {config.loss})")
     if config.task == "regression" and config.loss == "cross_entropy":
         raise ConfigError("loss", "cross_entropy is for classification; regression allows mse, half_mse")
+    if config.model == "cnn" and config.data is None and source not in ("digits", "cifar10"):
+        raise ConfigError("model", f"the CNN needs images; preset {config.preset} generates feature "
+                          "vectors (use mlp, or a preset or data file of images)")
     if config.model == "cnn" and config.norm != "none":
         raise ConfigError("norm", f"the CNN has no normalization layers; use none (got {config.norm})")
     if config.n_train is not None and config.batch_size is not None and config.batch_size > config.n_train:
@@ -397,6 +404,8 @@ def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas"
         raise ConfigError(field, "give start:stop:count or a list of λ values")
     ranged = [p for p in parts if ":" in p]
     if not ranged:
+        if len(parts) > MAX_SWEEP_VALUES:
+            raise ConfigError(field, f"at most {MAX_SWEEP_VALUES:,} values (got {len(parts):,})")
         values = [parse_lambda(p, field) for p in parts]
         if len(set(values)) != len(values):
             raise ConfigError(field, f"each λ once (got {' '.join(parts)})")
@@ -414,6 +423,8 @@ def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas"
         raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})") from None
     if not (math.isfinite(start) and math.isfinite(stop)) or start <= 0 or stop <= start or count < 2:
         raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})")
+    if count > MAX_SWEEP_VALUES:  # refused before the list is built
+        raise ConfigError(field, f"count must be at most {MAX_SWEEP_VALUES:,} (got {count:,})")
     low, high = math.log10(start), math.log10(stop)
     try:  # the ends are the given values; only the points between are computed
         inner = [10 ** (low + (high - low) * i / (count - 1)) for i in range(1, count - 1)]

@@ -5,16 +5,19 @@ differ in (λ, the regularizer)."""
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
-from .config import Config, check, loss_for
+from .config import FILE_SOURCES, Config, ConfigError, check, loss_for
 from .data import Dataset, make_dataset
 from .devices import resolve_device, resolve_dtype
+from .limits import MemoryEstimate
 from .models import build_model, split_decay
 from .presets import PRESETS
+from .records import HISTORY_KEYS
 
 # Below this many multiply-adds per step, extra CPU threads cost more than they save.
 SMALL_WORK = 1 << 22
@@ -63,17 +66,92 @@ def resolve(config: Config, data: Dataset) -> Config:
     return check(resolved)
 
 
-def build_experiment(config: Config) -> Experiment:
+EVAL_CHUNK = 4096  # as trainer.EVAL_CHUNK (not imported: the trainer imports this module)
+HISTORY_VALUES = len(HISTORY_KEYS) + 6  # per epoch per run: the metrics, accuracies, a few layer norms
+
+
+def footprint(config: Config, input_shape: tuple[int, ...], n_outputs: int) -> tuple[int, int]:
+    """(parameters, activation values per example) of the config's model. The model is built on
+    PyTorch's ``meta`` device, which allocates nothing; the activations are counted by following
+    one example's shape through its layers (a meta forward pass would import sympy, ~70 MB)."""
+    with torch.device("meta"):
+        model = build_model(config, input_shape, n_outputs)
+    shape, values = tuple(input_shape), 0
+    for layer in (m for m in model.modules() if not list(m.children())):
+        if isinstance(layer, nn.Linear):
+            shape = (layer.out_features,)
+        elif isinstance(layer, nn.Flatten):
+            shape = (math.prod(shape),)
+        elif isinstance(layer, (nn.Conv2d, nn.MaxPool2d)) and len(shape) == 3:
+            pair = lambda v: v if isinstance(v, tuple) else (v, v)  # noqa: E731
+            kernel, stride = pair(layer.kernel_size), pair(layer.stride or layer.kernel_size)
+            padding, dilation = pair(layer.padding), pair(layer.dilation)
+            size = tuple((shape[1 + i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1
+                         for i in range(2))
+            shape = (layer.out_channels if isinstance(layer, nn.Conv2d) else shape[0], *size)
+        values += math.prod(shape)
+    return sum(p.numel() for p in model.parameters()), values
+
+
+def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int, *, live_runs: int = 2,
+                    kept_runs: int = 2, copies: int = 0, seeds: int = 1, batched: bool = False,
+                    saved_models: int = 0, copies_field: str = "lambdas") -> MemoryEstimate:
+    """The bytes ``config`` needs once its data is in memory (see ``limits.py``): ``live_runs``
+    trainers at once, ``kept_runs`` histories of ``epochs`` epochs, ``copies`` sweep copies
+    (``batched``: evaluated all at once; ``seeds`` > 1: the data stacked per copy),
+    ``saved_models`` parameter sets kept for ``--save-model``."""
+    size = torch.empty(0, dtype=resolve_dtype(config.dtype, torch.device("cpu"))).element_size()
+    params, per_example = footprint(config, input_shape, n_outputs)
+    n_train, n_test = config.n_train or 0, config.n_test or 0
+    n_eval = n_train + n_test
+    batch = config.effective_batch_size or n_train
+    values = n_eval * (math.prod(input_shape) + 1)
+    estimate = MemoryEstimate()
+    estimate.add("models", params * size * (1 + 5 * live_runs),
+                 "depth" if config.depth > 1 and config.model == "mlp" else "width")
+    # training keeps every layer's output for backward (and its gradient); evaluation, without
+    # autograd, holds much less: a chunk's outputs of all layers is a generous bound
+    estimate.add("activations", size * per_example * (3 * batch * live_runs + min(n_eval, EVAL_CHUNK) * (live_runs > 0)))
+    estimate.add("history", kept_runs * config.epochs * HISTORY_VALUES * 8)
+    estimate.add("saved models", saved_models * params * size)
+    if copies:
+        evaluated = n_eval if batched else min(n_eval, EVAL_CHUNK)
+        estimate.add("copies", copies * (params * size * 5 + size * per_example * (3 * batch + evaluated)
+                                         + (2 * values * size if seeds > 1 else 0)), copies_field)
+    return estimate
+
+
+def check_generated_data(config: Config) -> None:
+    """Before generating a preset's data: its float64 values and their copy in the dtype fit."""
+    if config.data is not None or PRESETS[config.preset].data in FILE_SOURCES:
+        return
+    size = 4 if config.dtype == "float32" else 8
+    values = ((config.n_train or 0) + (config.n_test or 0)) * (config.n_inputs + 1)
+    field = "n_test" if (config.n_test or 0) > (config.n_train or 0) else "n_train"
+    MemoryEstimate().add("data", values * (8 + size) * 2, field).check()
+
+
+def build_experiment(config: Config, check_memory: bool = True) -> Experiment:
     """Data and initial model for ``config``. Raises ConfigError for an unavailable device, data
-    that cannot be read, or data that does not fit the model. The experiment's config is the
+    that cannot be read, data that does not fit the model, or a run estimated to need more memory
+    than ``limits.memory_limit()`` (one run and its comparison; ``check_memory`` False leaves
+    that to the caller, e.g. a sweep, which checks its copies). The experiment's config is the
     resolved one (:func:`resolve`).
 
     Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
     models, where thread hand-offs cost more than the arithmetic)."""
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
+    check_generated_data(config)
     cpu_data = make_dataset(config)
+    if dtype == torch.float32 and config.data is None and PRESETS[config.preset].data not in FILE_SOURCES:
+        largest = max(t.abs().max().item() for t in (cpu_data.y_train, cpu_data.y_test))
+        if not largest <= torch.finfo(torch.float32).max:
+            raise ConfigError("noise", f"the generated targets reach {largest:.3g}, beyond float32's ±3.4e38; "
+                              "use a smaller noise or --dtype float64")
     config = resolve(config, cpu_data)
+    if check_memory:
+        memory_estimate(config, cpu_data.input_shape, cpu_data.n_outputs).check()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = build_model(config, cpu_data.input_shape, cpu_data.n_outputs)

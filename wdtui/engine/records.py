@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:  # metrics needs torch; records must load without it (wdtui run --help)
     from .metrics import Histogram
@@ -13,6 +14,31 @@ HISTORY_KEYS = ("epoch", "train_loss", "test_loss", "penalty", "weight_norm", "z
                 "lambda", "lr", "epochs_per_s")
 FINAL_KEYS = ("train_loss", "test_loss", "weight_norm", "penalty", "zeros")
 ACCURACY_KEYS = ("train_accuracy", "test_accuracy")  # classification only
+INTEGER_KEYS = ("epoch", "zeros")  # kept as 64-bit integers, the rest as doubles
+
+DIVERGENCE_GROWTH = 1e6
+
+
+def is_diverged(train_loss: float, weight_norm: float, initial_loss: float) -> bool:
+    """The divergence rule, the same for runs, sweeps and the app. A run has diverged when
+
+    - its train loss or ‖w‖ is NaN or infinite, or
+    - its train loss L exceeds ``DIVERGENCE_GROWTH`` = 10⁶ times its value at initialization L₀
+      (measured before the first step): L > 10⁶·max(L₀, 1).
+
+    The second clause catches runs that blow up but stay finite (Adam at lr 10⁶ on the sine
+    preset ends near 10¹⁴ from 0.49; float32 goes up to 3.4·10³⁸). A loss that starts below 1 is
+    flagged only above 10⁶, so a tiny starting loss does not make ordinary noise a divergence.
+    No run that learns anything grows its loss a million-fold, so the rule flags no healthy run.
+    """
+    if not (math.isfinite(train_loss) and math.isfinite(weight_norm)):
+        return True
+    reference = max(initial_loss, 1.0) if math.isfinite(initial_loss) else math.inf
+    return train_loss > DIVERGENCE_GROWTH * reference
+
+
+def _column(key: str) -> array:
+    return array("q" if key in INTEGER_KEYS else "d")
 
 
 @dataclass
@@ -67,14 +93,30 @@ def json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+class JsonColumn:
+    """A history column waiting to be written: its JSON form is ``[json_number(v) …]``."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Iterable[float]):
+        self.values = values
+
+    def to_json(self) -> list[float | None]:
+        return [json_number(v) for v in self.values]
+
+
 @dataclass
 class RunResult:
-    """Everything one run produced: its history column by column, and how it ended."""
+    """Everything one run produced: its history column by column, and how it ended.
+
+    Each column is a compact ``array`` (8 bytes per epoch: doubles, or 64-bit integers for
+    ``epoch`` and ``zeros``), not a list of Python floats (32 bytes each): a run of 10⁵ epochs
+    keeps about 10 MB of history."""
 
     regularizer: str
     lam: float
-    history: dict[str, list] = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
-    layer_norms: dict[str, list[float]] = field(default_factory=dict)
+    history: dict[str, array] = field(default_factory=lambda: {key: _column(key) for key in HISTORY_KEYS})
+    layer_norms: dict[str, array] = field(default_factory=dict)
     diverged: bool = False
     dropout: float = 0.0
 
@@ -83,9 +125,9 @@ class RunResult:
             self.history[key].append(record.value(key))
         if record.train_accuracy is not None:
             for key in ACCURACY_KEYS:
-                self.history.setdefault(key, []).append(record.value(key))
+                self.history.setdefault(key, _column(key)).append(record.value(key))
         for name, norm in record.layer_norms.items():
-            self.layer_norms.setdefault(name, []).append(norm)
+            self.layer_norms.setdefault(name, array("d")).append(norm)
         self.diverged = self.diverged or record.diverged
 
     @property
@@ -113,12 +155,13 @@ class RunResult:
             return {key: math.nan for key in keys}
         return {key: self.history[key][-1] for key in keys}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``runs[i]`` entry of the JSON document (see README, "JSON format")."""
-        history = {key: [json_number(v) for v in values] for key, values in self.history.items()}
-        history["layer_norms"] = {
-            name: [json_number(v) for v in values] for name, values in self.layer_norms.items()
-        }
+    def to_dict(self, lazy: bool = False) -> dict[str, Any]:
+        """The ``runs[i]`` entry of the JSON document (see README, "JSON format"). ``lazy``: the
+        history columns stay :class:`JsonColumn` wrappers, turned into lists one at a time by
+        ``export.write_json`` (a long run's history never exists as Python floats all at once)."""
+        column = JsonColumn if lazy else (lambda values: [json_number(v) for v in values])
+        history: dict[str, Any] = {key: column(values) for key, values in self.history.items()}
+        history["layer_norms"] = {name: column(values) for name, values in self.layer_norms.items()}
         return {
             "regularizer": self.regularizer,
             "lambda": self.lam,

@@ -68,8 +68,8 @@ class SweepResult:
     @property
     def best_index(self) -> int | None:
         """The λ with the lowest final test loss (mean over seeds), None if all diverged."""
-        test = self.final()["test_loss"][0]
-        finite = [(v, i) for i, v in enumerate(test) if math.isfinite(v)]
+        test, diverged = self.final()["test_loss"][0], self.diverged
+        finite = [(v, i) for i, v in enumerate(test) if math.isfinite(v) and not diverged[i]]
         return min(finite)[1] if finite else None
 
     @property
@@ -114,11 +114,19 @@ class GridResult:
         n = len(self.lambdas)
         return [cells[r * n:(r + 1) * n] for r in range(len(self.lrs))]
 
+    def diverged(self) -> list[list[bool]]:
+        """Rows η_r, columns λ_l: whether the cell diverged for any seed."""
+        n, cells = len(self.lambdas), len(self.lambdas) * len(self.lrs)
+        flags = [any(self.record.diverged[s * cells + c] for s in range(self.seeds)) for c in range(cells)]
+        return [flags[r * n:(r + 1) * n] for r in range(len(self.lrs))]
+
     @property
     def best(self) -> tuple[int, int] | None:
-        """(r, l) of the lowest mean test loss; None if every cell diverged."""
-        grid = self.grid("test_loss")
-        cells = [(v, r, l) for r, row in enumerate(grid) for l, v in enumerate(row) if math.isfinite(v)]
+        """(r, l) of the lowest mean test loss among cells that did not diverge; None if every
+        cell diverged."""
+        grid, diverged = self.grid("test_loss"), self.diverged()
+        cells = [(v, r, l) for r, row in enumerate(grid) for l, v in enumerate(row)
+                 if math.isfinite(v) and not diverged[r][l]]
         return None if not cells else min(cells)[1:]
 
     def to_dict(self) -> dict[str, Any]:

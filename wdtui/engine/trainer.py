@@ -13,8 +13,10 @@ After the epoch the model is evaluated (dropout off) on train, test (and the plo
 forward pass — in chunks of ``EVAL_CHUNK`` examples for large image sets — and every number is
 brought to the host in one transfer. For classification that includes the train and test
 accuracy: the count of examples whose largest logit is the true class (an exact integer) divided
-by the set's size. λ and η can be changed
-between epochs; a run whose train loss or ‖w‖ becomes NaN/inf stops and is marked diverged.
+by the set's size. λ and η can be changed between epochs. A run that diverges
+(``records.is_diverged``: train loss or ‖w‖ NaN/inf, or the train loss above 10⁶ times its value
+at initialization) stops and is marked diverged; so does a run whose η, λ or η·λ is too large for
+its dtype (float32 ends at 3.4·10³⁸), where PyTorch refuses the step.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .experiment import Experiment
 from .metrics import confusion, histograms, summarize, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
-from .records import EpochRecord
+from .records import EpochRecord, is_diverged
 from .regularizers import REGULARIZERS
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ LOSSES = {"mse": Loss("mse", 1.0), "half_mse": Loss("half_mse", 0.5),
 EVAL_CHUNK = 4096  # examples per forward pass when evaluating (bounds conv activations' memory)
 
 RATE_SMOOTHING = 0.1  # weight of the newest epoch in the epochs/s moving average
+
+
+def is_overflow(error: RuntimeError) -> bool:
+    """PyTorch's refusal of a scalar (η, λ, η·λ) that its dtype cannot hold, e.g. "value cannot
+    be converted to type float without overflow" or "lambda must be in range [0, 3.40282e+38]"."""
+    text = str(error)
+    return "without overflow" in text or ("must be in range" in text and "e+38" in text)
 
 
 def smoothed_rate(previous: float, seconds: float, first: bool) -> float:
@@ -123,6 +132,10 @@ class Trainer:
         if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
             torch.manual_seed(cfg.seed)
         self._dropout = has_dropout
+        self.overflowed = False  # a step was refused: η, λ or η·λ too large for the dtype
+        self.initial_loss = math.inf  # no growth rule while measuring the start itself
+        self.initial_loss = self.measure().train_loss  # L₀ of the divergence rule
+        self.diverged = False  # a start that is already NaN/inf is caught after the first epoch
 
     # --- changes between epochs ------------------------------------------------------------------
 
@@ -165,14 +178,19 @@ class Trainer:
         """One pass over the training set, without measuring. Mini-batches are slices of a
         shuffled index tensor made on the device: no DataLoader, no host sync per batch."""
         data = self.experiment.data
-        if self._batch >= self._n_train:
-            self._step(data.x_train, data.y_train)
-        else:
-            order = torch.randperm(self._n_train, generator=self._shuffle, device=self.experiment.device)
-            for index in order.split(self._batch):
-                self._step(data.x_train[index], data.y_train[index])
-                if stop is not None and stop():
-                    break
+        try:
+            if self._batch >= self._n_train:
+                self._step(data.x_train, data.y_train)
+            else:
+                order = torch.randperm(self._n_train, generator=self._shuffle, device=self.experiment.device)
+                for index in order.split(self._batch):
+                    self._step(data.x_train[index], data.y_train[index])
+                    if stop is not None and stop():
+                        break
+        except RuntimeError as error:
+            if not is_overflow(error):
+                raise
+            self.overflowed = True
         self.epoch += 1
 
     def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
@@ -213,7 +231,7 @@ class Trainer:
         accuracy = ([values[2] / self._n_train, values[3] / self._n_test] if self._classes is not None
                     else [None, None])
         w = summarize(values[4 if self._classes is not None else 2:], self.decayed, with_l1)
-        diverged = not (math.isfinite(train) and math.isfinite(w.weight_norm))
+        diverged = self.overflowed or is_diverged(train, w.weight_norm, self.initial_loss)
         self.diverged = self.diverged or diverged
         record = EpochRecord(
             epoch=self.epoch, lam=self.lam, lr=self.lr, train_loss=train, test_loss=test,
