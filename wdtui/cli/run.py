@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import Config, ConfigError, make_config
+from ..engine.config import Config, ConfigError, make_config, notices
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS, Run, preset_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
@@ -73,6 +73,9 @@ def main(argv: Sequence[str]) -> int:
         config_error(parser.prog, error)
     print(f"{config.preset}: {PRESETS[config.preset].title}", file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
+    for regularizer in dict.fromkeys(run.regularizer for run in runs):
+        for notice in notices(config.with_changes(regularizer=regularizer)):
+            print(f"notice: {notice}", file=sys.stderr)
     try:
         results, trainers = train_runs(experiment, runs, quiet=args.quiet)
     except ConfigError as error:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import ConfigError, make_config, parse_lambda_spec
+from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
 from ..engine.export import check_output_path
 from ..engine.presets import PRESETS
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
@@ -72,6 +72,8 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         config_error(parser.prog, error)
 
+    for notice in notices(base):
+        print(f"notice: {notice}", file=sys.stderr)
     if lrs:
         return _grid(parser, args, base, experiments, lambdas, lrs)
 

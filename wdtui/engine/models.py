@@ -24,6 +24,8 @@ def build_model(cfg: Config, input_shape: tuple[int, ...], n_outputs: int = 1) -
     model = _cnn(cfg, input_shape, n_outputs) if cfg.model == "cnn" else _mlp(cfg, input_shape, n_outputs)
     if cfg.init == "normal":
         _init_normal(model)
+    elif cfg.init == "zero":
+        _init_zero(model)
     return model
 
 
@@ -102,6 +104,17 @@ def _init_normal(model: nn.Module) -> None:
         for module in model.modules():
             if isinstance(module, (nn.Linear, nn.Conv2d)):
                 module.weight.normal_(0.0, 1.0)
+                module.bias.zero_()
+
+
+def _init_zero(model: nn.Module) -> None:
+    """Every parameter 0 (LayerNorm's scale too is left at 1). For a linear model (d2l) this is
+    the start from which gradient descent stays in the row space of the training inputs; in a
+    hidden layer every unit would get the same gradient and stay equal to the others."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                module.weight.zero_()
                 module.bias.zero_()
 
 

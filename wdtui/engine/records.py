@@ -20,7 +20,7 @@ class EpochRecord:
     """One epoch of one run, measured after the epoch's last step on the whole train and test sets.
 
     ``train_loss`` is the data term only (no penalty); ``penalty`` is the regularizer's term
-    (λ/2·‖w‖₂² or λ·‖w‖₁); ``weight_norm`` is ‖w‖₂ over the decayed parameters, not squared;
+    (λ/2·‖w‖₂² or λ·‖w‖₁; None for decoupled, which minimises no penalised loss); ``weight_norm`` is ‖w‖₂ over the decayed parameters, not squared;
     ``layer_norms`` is ‖wᵢ‖₂ per decayed tensor; ``zeros`` counts decayed weights exactly 0.
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
@@ -35,7 +35,7 @@ class EpochRecord:
     lr: float
     train_loss: float
     test_loss: float
-    penalty: float
+    penalty: float | None
     weight_norm: float
     layer_norms: dict[str, float]
     zeros: int
@@ -62,9 +62,10 @@ class EpochRecord:
         return self.lam if key == "lambda" else getattr(self, key)
 
 
-def json_number(value: float) -> float | None:
-    """JSON has no NaN or infinity: a diverged value is written as null."""
-    return value if math.isfinite(value) else None
+def json_number(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a diverged value is written as null (and a value that does
+    not exist, such as decoupled's penalty, too)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 @dataclass

@@ -33,7 +33,7 @@ from .metrics import confusion, histograms, summarize, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord
-from .regularizers import REGULARIZERS
+from .regularizers import make_regularizer
 
 @dataclass(frozen=True)
 class Loss:
@@ -78,7 +78,7 @@ class Trainer:
                  dropout: float | None = None):
         cfg = experiment.config
         self.experiment = experiment
-        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
         self.lam = float(cfg.lam if lam is None else lam)
         self.lr = cfg.lr
         self.epochs = cfg.epochs
@@ -139,7 +139,7 @@ class Trainer:
         if "lr" in changes:
             self.set_lr(changes["lr"])
         if "regularizer" in changes:
-            self.regularizer = REGULARIZERS[changes["regularizer"]]
+            self.regularizer = make_regularizer(changes["regularizer"], self.experiment.config.decay_convention)
         if "epochs" in changes:
             self.epochs = int(changes["epochs"])
 
@@ -200,7 +200,7 @@ class Trainer:
         if self._classes is not None:
             predicted = out[:n_eval].argmax(dim=1)
             numbers.append(self._average @ (predicted == self._eval_y).to(self._average.dtype))
-        with_l1 = self.regularizer.name == "l1"
+        with_l1 = self.regularizer.uses_l1
         stats = weight_stats(self.decayed, with_l1)
         if stats:
             numbers.append(torch.stack(stats))
