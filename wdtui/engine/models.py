@@ -118,6 +118,20 @@ def _init_zero(model: nn.Module) -> None:
                 module.bias.zero_()
 
 
+def scale_invariant(model: nn.Module) -> list[str]:
+    """The weight tensors whose scale the model's function ignores: a Linear (or Conv2d) directly
+    followed by a LayerNorm. For c > 0, LN(c·(W·x + b)) = LN(W·x + b) up to LayerNorm's ε, so
+    scaling W and b together changes nothing the model computes. Weight decay cannot make such a
+    layer "simpler"; shrinking it only makes the next gradient steps turn it by a larger angle
+    (a larger effective learning rate; van Laarhoven 2017, Zhang et al. 2019). Names as in
+    ``named_parameters`` (``0.weight``); each layer's bias (``0.bias``) scales with it."""
+    if not isinstance(model, nn.Sequential):
+        return []
+    layers = list(model.named_children())
+    return [f"{name}.weight" for (name, layer), (_, after) in zip(layers, layers[1:])
+            if isinstance(layer, (nn.Linear, nn.Conv2d)) and isinstance(after, nn.LayerNorm)]
+
+
 def split_decay(model: nn.Module, decay_all: bool) -> tuple[list[str], list[str]]:
     """Which parameters weight decay acts on: tensors with ``dim() >= 2`` (the weights of linear
     and conv layers) are decayed; biases and normalization parameters (1-D) are not, unless

@@ -22,6 +22,10 @@ class EpochRecord:
     ``train_loss`` is the data term only (no penalty); ``penalty`` is the regularizer's term
     (λ/2·‖w‖₂² or λ·‖w‖₁; None for decoupled, which minimises no penalised loss); ``weight_norm`` is ‖w‖₂ over the decayed parameters, not squared;
     ``layer_norms`` is ‖wᵢ‖₂ per decayed tensor; ``zeros`` counts decayed weights exactly 0.
+    ``angular_update``: per weight matrix or conv kernel (dim ≥ 2), the angle in radians between
+    its weights now and at the previous measurement (the previous epoch for a run): how far the
+    layer turned, the step that matters for a scale-invariant layer (see
+    ``models.scale_invariant``); NaN where the weights were all zero.
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
     weights of a linear model, ``histograms`` per weight matrix and conv kernel, ``confusion``
@@ -50,6 +54,7 @@ class EpochRecord:
     test_accuracy: float | None = None
     confusion: list[list[int]] | None = None
     dropout: float = 0.0  # the run's dropout p
+    angular_update: dict[str, float] = field(default_factory=dict)
 
     def class_accuracy(self) -> list[float] | None:
         """Per true class, the share of its test examples predicted right (from ``confusion``;
@@ -76,6 +81,7 @@ class RunResult:
     lam: float
     history: dict[str, list] = field(default_factory=lambda: {key: [] for key in HISTORY_KEYS})
     layer_norms: dict[str, list[float]] = field(default_factory=dict)
+    angular_update: dict[str, list[float]] = field(default_factory=dict)
     diverged: bool = False
     dropout: float = 0.0
 
@@ -87,6 +93,8 @@ class RunResult:
                 self.history.setdefault(key, []).append(record.value(key))
         for name, norm in record.layer_norms.items():
             self.layer_norms.setdefault(name, []).append(norm)
+        for name, turned in record.angular_update.items():
+            self.angular_update.setdefault(name, []).append(turned)
         self.diverged = self.diverged or record.diverged
 
     @property
@@ -100,6 +108,7 @@ class RunResult:
                          dropout=self.dropout)
         copy.history = {key: values[:n] for key, values in self.history.items()}
         copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
+        copy.angular_update = {name: values[:n] for name, values in self.angular_update.items()}
         return copy
 
     @property
@@ -119,6 +128,9 @@ class RunResult:
         history = {key: [json_number(v) for v in values] for key, values in self.history.items()}
         history["layer_norms"] = {
             name: [json_number(v) for v in values] for name, values in self.layer_norms.items()
+        }
+        history["angular_update"] = {
+            name: [json_number(v) for v in values] for name, values in self.angular_update.items()
         }
         return {
             "regularizer": self.regularizer,

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from .config import ConfigError
 from .control import Control
 from .experiment import Experiment
-from .metrics import confusion, histograms, summarize, weight_stats
+from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord
@@ -99,6 +99,8 @@ class Trainer:
         self.loss_fn = LOSSES[cfg.loss]
         self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
         self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
+        with torch.no_grad():  # directions of the weight matrices at the last measurement
+            self._units = unit_tensors(list(self._weights.values())) if self._weights else []
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -204,7 +206,12 @@ class Trainer:
         stats = weight_stats(self.decayed, with_l1)
         if stats:
             numbers.append(torch.stack(stats))
+        if self._weights:
+            self._units, chords = angle_stats(self._units, list(self._weights.values()))
+            numbers.append(torch.stack(chords))
         values = torch.cat(numbers).tolist()  # one sync
+        chords = values[len(values) - len(self._weights):] if self._weights else []
+        values = values[:len(values) - len(chords)]
         train, test = values[:2]
         accuracy = values[2:4] if self._classes is not None else [None, None]
         w = summarize(values[4 if self._classes is not None else 2:], self.decayed, with_l1)
@@ -216,6 +223,7 @@ class Trainer:
             weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
             train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout,
+            angular_update={n: angle(c) for n, c in zip(self._weights, chords)},
         )
         if detail:
             if self._classes is not None:
