@@ -136,6 +136,13 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
+    from ..engine.trends import best_lambda_trend, describe
+
+    for grid in grids:  # what this grid shows, read from it (not from the paper)
+        label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
+        print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("test_loss"))))
+    if args.seeds == 1:
+        print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
     if args.out:
         _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
     return 0
