@@ -123,6 +123,8 @@ def test_decoupled_penalty_is_null_in_records_and_json(tmp_path):
     runs = json.loads(out.read_text())["runs"]
     assert runs[0]["final"]["penalty"] is None and runs[0]["history"]["penalty"] == [None, None]
     assert runs[1]["final"]["penalty"] > 0
+    angles = runs[0]["history"]["angular_update"]  # per weight matrix, per epoch (radians)
+    assert set(angles) == {"0.weight", "2.weight"} and all(len(v) == 2 and v[1] > 0 for v in angles.values())
 
 
 def test_decay_convention_is_a_config_field_flag_and_json_key(tmp_path, capsys):
