@@ -182,3 +182,32 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
     nan = float("nan")
     diverged = best_lambda_trend(lrs, lambdas, [[nan] * 6, *grid([3, 2])])
     assert diverged.best[0] is None and diverged.kind == "diagonal"
+
+
+@pytest.mark.parametrize("decay_all", [False, True])
+@pytest.mark.parametrize("loss", ["mse", "half_mse"])
+def test_ridge_path_equals_the_closed_form_and_converged_training(decay_all, loss):
+    from wdtui.engine.closed_form import ridge_path, ridge_weights
+
+    exp = experiment("d2l", dtype="float64", decay_all=decay_all, loss=loss)
+    path = ridge_path(exp)
+    for lam in (0.1, 3.0, 10.0):
+        w, _ = ridge_weights(exp, lam)
+        assert torch.allclose(torch.tensor(path.weights(lam), dtype=torch.float64), w, rtol=0, atol=1e-12)
+    # full-batch gradient descent on the penalised loss converges to it
+    exp = experiment("d2l", dtype="float64", decay_all=decay_all, loss=loss, init="zero", batch_size="full",
+                     lr=0.05, epochs=3000)
+    learned = trained(exp, "l2", 3.0).model[0].weight.detach().reshape(-1)
+    assert torch.allclose(learned, torch.tensor(path.weights(3.0), dtype=torch.float64), rtol=0, atol=1e-8)
+
+
+def test_the_weights_view_gets_the_ridge_reference_for_linear_presets_only():
+    from wdtui.app.session import data_view
+    from wdtui.engine.closed_form import ridge_weights
+
+    exp = experiment("d2l", dtype="float64")
+    view = data_view(exp)
+    w, _ = ridge_weights(exp, 3.0)
+    assert torch.allclose(torch.tensor(view.ridge.weights(3.0), dtype=torch.float64), w, rtol=0, atol=1e-12)
+    assert data_view(experiment("sine", epochs=1)).ridge is None
+    assert data_view(experiment("d2l", depth=1, epochs=1)).ridge is None  # not linear any more
