@@ -211,3 +211,11 @@ def test_the_weights_view_gets_the_ridge_reference_for_linear_presets_only():
     assert torch.allclose(torch.tensor(view.ridge.weights(3.0), dtype=torch.float64), w, rtol=0, atol=1e-12)
     assert data_view(experiment("sine", epochs=1)).ridge is None
     assert data_view(experiment("d2l", depth=1, epochs=1)).ridge is None  # not linear any more
+
+
+def test_wdtui_sweep_grid_says_what_its_grid_shows(capsys):
+    assert main(["sweep", "--preset", "sine-overfit", "--lrs", "0.003", "0.03", "--lambdas", "1e-4", "1e-2",
+                 "--epochs", "3", "--quiet", "--decay-convention", "paper"]) == 0
+    out = capsys.readouterr().out
+    assert "coupled: " in out and "decoupled (paper): " in out and "best λ per lr 0.003" in out
+    assert "one seed" in out and "Loshchilov" not in out
