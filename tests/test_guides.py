@@ -158,7 +158,7 @@ def test_quadratic_guide_total_norm_barely_moves_and_is_mostly_the_head():
         assert 25 <= large <= 27 and 25.5 <= small <= 27.5  # "about 26.5 → 25.9"
         for i, norm in ((0, small), (1, large)):
             k = s * 2 + i
-            head = sum(float(trainer.params[n][k].square().sum()) for n in names if n.split(".")[0] in ("7", "8"))
+            head = sum(float(trainer.params[n][k].detach().square().sum()) for n in names if n.split(".")[0] in ("7", "8"))
             assert head > 0.75 * norm ** 2  # "more than 75 % of ‖w‖²"
 
 
