@@ -16,9 +16,11 @@ def test_d2l_shows_the_books_picture():
     free, decayed = trained(exp, "l2", 0.0), trained(exp, "l2", 3.0)
     f0 = free.last_record
     f3 = decayed.last_record
-    # λ = 0: the 20 points are interpolated, ‖w‖ stays at its N(0, 1) size, the test loss is large
+    # λ = 0: the 20 points are interpolated, ‖w‖ stays at its N(0, 1) size, the test loss is large.
+    # That size is the initialization's part orthogonal to the 20 inputs, ‖·‖² ~ χ²₁₈₀: the bound
+    # holds for any seed but once in ~10⁴ (13–15 held for seed 0 only; test_guides.py checks 5 seeds)
     assert f0.train_loss < 1e-3
-    assert 13 <= f0.weight_norm <= 15
+    assert 11.3 <= f0.weight_norm <= 15.2
     assert f0.test_loss > 10
     # λ = 3: ‖w‖ shrinks to ~0.3–0.4, the test loss falls by orders of magnitude
     assert 0.3 <= f3.weight_norm <= 0.4

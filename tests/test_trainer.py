@@ -141,3 +141,24 @@ def test_float64_and_float32_start_from_the_same_weights():
     a = experiment("sine", dtype="float32").base_model[0].weight
     b = experiment("sine", dtype="float64").base_model[0].weight
     assert b.dtype == torch.float64 and torch.equal(a.double(), b)
+
+
+def test_angular_update_is_the_angle_between_consecutive_epochs_weights():
+    exp = experiment("quadratic", epochs=4, dtype="float64")
+    trainer = Trainer(exp, "coupled", 0.1)
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.dim() >= 2}
+    for record in trainer.records():
+        now = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if p.dim() >= 2}
+        assert set(record.angular_update) == set(now) == {"0.weight", "2.weight", "4.weight", "6.weight", "8.weight"}
+        for name, w in now.items():
+            cos = float((w * before[name]).sum() / (w.norm() * before[name].norm()))
+            expected = math.acos(min(cos, 1.0))
+            assert math.isclose(record.angular_update[name], expected, rel_tol=1e-6, abs_tol=1e-9)
+            assert record.angular_update[name] > 0
+        before = now
+
+
+def test_angular_update_of_all_zero_weights_is_nan_then_defined():
+    records = list(Trainer(experiment("d2l", epochs=2, init="zero"), "l2", 0.0).records())
+    assert math.isnan(records[0].angular_update["0.weight"])  # from zero: no direction to turn from
+    assert math.isfinite(records[1].angular_update["0.weight"])

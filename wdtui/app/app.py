@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from ..engine.config import REGULARIZER_RULES, Config, ConfigError, make_config
+from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.control import Control
 from ..engine.export import document, write_text
 from ..engine.presets import PRESETS
@@ -82,6 +82,7 @@ class WdtuiApp(App[int]):
         self.control: Control | None = None
         self.session_number = 0
         self._sessions = 0
+        self._notices: set[str] = set()  # the notices about the current settings already shown
         self.session: TrainingSession | None = None
         self.ready: SessionReady | None = None
         self.snapshot: Snapshot | None = None
@@ -182,6 +183,7 @@ class WdtuiApp(App[int]):
         self.note = note
         self.session = TrainingSession(self.session_number, self.session_config, self.compare,
                                        self.post_message, self.control, compare_lam=self.compare_lam)
+        self._show_rule()  # the optimizer or the convention may have changed
         self._worker = self._train(self.session)
         self.redraw()
 
@@ -288,7 +290,14 @@ class WdtuiApp(App[int]):
             min(stale, key=lambda c: c.built_at).refresh()  # the one shown longest
 
     def _show_rule(self) -> None:
-        self.main.query_one("#rule", Static).update(REGULARIZER_RULES[self.config.regularizer])
+        """The rule of the chosen regularizer (with its note: decoupled's convention, l1 under
+        Adam), and once each, a notice for settings that do not mean what their name suggests."""
+        c = self.config
+        self.main.query_one("#rule", Static).update(rule_text(c.regularizer, c.optimizer, c.decay_convention))
+        current = set(notices(c))
+        for notice in sorted(current - self._notices):
+            self.notify(notice, severity="warning", timeout=10)
+        self._notices = current
 
     # --- changes from the sidebar ----------------------------------------------------------------
 
@@ -522,8 +531,7 @@ class WdtuiApp(App[int]):
         self.main.query_one("#grid-tables", Static).update(Group(*parts))
         state = "done" if snap.finished else f"training {snap.training}: epoch {snap.epoch}/{snap.epochs}"
         self.main.query_one("#sweep-status", Static).update(
-            f"(lr, λ) grid of {snap.preset} · {state} · look for Loshchilov & Hutter's Fig. 2: with "
-            "coupled decay good cells along a diagonal (lr, λ entangled), decoupled closer to separable",
+            f"(lr, λ) grid of {snap.preset} · {state} · {grid_hint(snap.grids, self.config.decay_convention)}",
             layout=False)
 
     def action_best(self) -> None:
@@ -549,3 +557,15 @@ class WdtuiApp(App[int]):
             self.exit(return_code=2)
             return
         self.exit(0)
+
+
+def grid_hint(grids, decay_convention: str) -> str:
+    """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
+    the best λ moves with lr. One seed, so a flat minimum's best cell moves with noise."""
+    from ..engine.trends import best_lambda_trend, describe
+
+    lines = []
+    for grid in grids:
+        label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
+        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("test_loss"))))
+    return " · ".join(lines) + " · one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)"

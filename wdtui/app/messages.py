@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from ..engine.records import EpochRecord, RunResult
+
+if TYPE_CHECKING:  # closed_form needs torch; the messages module must not load it
+    from ..engine.closed_form import RidgePath
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class DataView:
     grid_y: list[float] | None
     true_weights: list[float] | None
     classes: tuple[str, ...] | None = None  # classification: the class names (no x, y lists)
+    ridge: RidgePath | None = None  # linear presets: the converged ridge solution at any λ > 0
 
 
 @dataclass(frozen=True)

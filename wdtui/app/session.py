@@ -43,7 +43,20 @@ def data_view(experiment) -> DataView:
         grid_x=None if data.grid_x is None else _column(data.grid_x),
         grid_y=None if data.grid_y is None else _column(data.grid_y),
         true_weights=None if data.true_weights is None else _column(data.true_weights),
+        ridge=_ridge(experiment),
     )
+
+
+def _ridge(experiment):
+    """The ridge path of a linear experiment (the weights view's reference), else None."""
+    if experiment.fit != "weights":
+        return None
+    from ..engine.closed_form import ridge_path
+
+    try:
+        return ridge_path(experiment)
+    except ValueError:  # not a linear model (e.g. --depth 1 on a linear preset)
+        return None
 
 
 def build_or_report(number: int, config: Config, post: Callable[[Message], object]):

@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from ..engine.config import (ACTIVATIONS, DEVICES_ALLOWED, DTYPES, LOSSES, MODELS, NORMS, OPTIMIZERS,
-                             REGULARIZERS, TASKS, ConfigError, parse_field)
+from ..engine.config import (ACTIVATIONS, DECAY_CONVENTIONS, DEVICES_ALLOWED, DTYPES, INITS, LOSSES, MODELS,
+                             NORMS, OPTIMIZERS, REGULARIZERS, TASKS, ConfigError, parse_field)
 from ..engine.presets import PRESETS
 
 
@@ -103,8 +103,9 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                        help="dropout p in [0, 1) after each hidden layer (0: none)")
     model.add_argument("--activation", type=field_type("activation"), metavar=_choices(ACTIVATIONS))
     model.add_argument("--norm", type=field_type("norm"), metavar=_choices(NORMS), help="normalization after each hidden linear layer")
-    model.add_argument("--init", type=field_type("init"), metavar="default|normal",
-                       help="default: PyTorch's; normal: weights ~ N(0,1), biases 0 (d2l)")
+    model.add_argument("--init", type=field_type("init"), metavar=_choices(INITS),
+                       help="default: PyTorch's; normal: weights ~ N(0,1), biases 0 (d2l); "
+                       "zero: every weight and bias 0")
 
     train = parser.add_argument_group("training")
     train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
@@ -124,6 +125,10 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                          help="λ values, one run each (finite, ≥ 0)")
     elif lam_option == "lambda":
         reg.add_argument("--lambda", dest="lam", type=field_type("lam"), metavar="λ", help="λ (finite, ≥ 0)")
+    reg.add_argument("--decay-convention", type=field_type("decay_convention"),
+                     metavar=_choices(DECAY_CONVENTIONS),
+                     help="decoupled only: torch shrinks w by η·λ per step (torch.optim.AdamW, default); "
+                     "paper by λ, independent of lr (Loshchilov & Hutter; composer's DecoupledAdamW)")
     reg.add_argument("--decay-all", action=argparse.BooleanOptionalAction, default=None,
                      help="decay every parameter, biases and norms too (default: the preset's; else weights only)")
 
@@ -136,7 +141,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
 
 OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
                    "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
-                   "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all",
+                   "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
                    "device", "dtype", "threads")
 
 

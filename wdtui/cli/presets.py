@@ -4,6 +4,7 @@ same table as the README shows it; a test keeps the README equal to it)."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 from ..engine.config import Config
@@ -39,21 +40,28 @@ def main(argv: Sequence[str]) -> int:
     parser = Parser(prog="wdtui presets", description="List the presets: the experiment each comes "
                     "from, its data, model, training and the runs it compares.")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (as in the README)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also each preset's guide: what to look for and what the numbers show")
     args = parser.parse_args(argv)
     if args.markdown:
         print(markdown())
-        return 0
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    else:
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_lines=True)
-    for column in COLUMNS:
-        table.add_column(column, overflow="fold")
-    for row in rows():
-        table.add_row(*row)
-    console = Console()
-    if not console.is_terminal:  # piped: no terminal width to respect
-        console.width = 160
-    console.print(table)
+        table = Table(box=box.SIMPLE_HEAD, show_lines=True)
+        for column in COLUMNS:
+            table.add_column(column, overflow="fold")
+        for row in rows():
+            table.add_row(*row)
+        console = Console()
+        if not console.is_terminal:  # piped: no terminal width to respect
+            console.width = 160
+        console.print(table)
+    if args.verbose:
+        for preset in PRESETS.values():
+            print(f"\n{preset.name}")
+            for line in textwrap.wrap(preset.guide, width=96):
+                print("  " + line)
     return 0

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import Config, ConfigError, make_config
+from ..engine.config import Config, ConfigError, make_config, notices
 from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.limits import MAX_RUNS
@@ -83,6 +83,9 @@ def main(argv: Sequence[str]) -> int:
         config_error(parser.prog, error)
     print(header(experiment.config, runs), file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
+    for regularizer in dict.fromkeys(run.regularizer for run in runs):
+        for notice in notices(config.with_changes(regularizer=regularizer)):
+            print(f"notice: {notice}", file=sys.stderr)
     try:
         results, state_dicts = train_runs(experiment, runs, quiet=args.quiet, keep_models=args.save_model is not None)
     except ConfigError as error:

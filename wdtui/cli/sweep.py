@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import ConfigError, make_config, parse_lambda_spec
+from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
 from ..engine.describe import header
 from ..engine.limits import MAX_COPIES
 from ..engine.export import check_output_path
@@ -87,6 +87,8 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         config_error(parser.prog, error)
 
+    for notice in notices(base):
+        print(f"notice: {notice}", file=sys.stderr)
     if lrs:
         return _grid(parser, args, base, experiments, lambdas, lrs)
 
@@ -149,6 +151,13 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
+    from ..engine.trends import best_lambda_trend, describe
+
+    for grid in grids:  # what this grid shows, read from it (not from the paper)
+        label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
+        print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("test_loss"))))
+    if args.seeds == 1:
+        print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
     if args.out is not None:
         _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
     return 0

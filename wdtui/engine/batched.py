@@ -22,8 +22,8 @@ from .config import ConfigError
 from .experiment import Experiment, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
-from .regularizers import REGULARIZERS
 from .records import is_diverged
+from .regularizers import make_regularizer
 from .trainer import LOSSES, is_overflow, smoothed_rate
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
@@ -142,7 +142,7 @@ class BatchedTrainer(SweepEpochs):
         self.seeds = len(experiments)
         self.lrs = [float(v) for v in lrs] if lrs else [cfg.lr]
         self.copies = self.seeds * len(self.lrs) * len(self.lambdas)
-        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
         self.epochs = cfg.epochs
         self.loss_fn = LOSSES[cfg.loss]
         device, dtype = first.device, first.dtype
@@ -238,7 +238,7 @@ class BatchedTrainer(SweepEpochs):
         out = self.model(self._eval_x)
         per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
         losses = per @ self._average  # (K, 2)
-        with_l1 = self.regularizer.name == "l1"
+        with_l1 = self.regularizer.uses_l1
         rows = [losses[:, 0], losses[:, 1]]
         for p in self.decayed:
             flat = p.flatten(1)

@@ -15,7 +15,11 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Callable
 
-REGULARIZERS = ("none", "l2", "coupled", "decoupled", "l1")
+REGULARIZERS = ("none", "l2", "coupled", "decoupled", "l1", "l1-subgradient")
+# How decoupled decay scales with the learning rate: torch (torch.optim.AdamW) shrinks by η·λ per
+# step; paper (Loshchilov & Hutter's Algorithm 2, composer's DecoupledAdamW) by λ times the
+# schedule multiplier, which is 1 here (wdtui has no schedule), so by λ whatever η is.
+DECAY_CONVENTIONS = ("torch", "paper")
 # The update each regularizer makes to a decayed weight w (g: its data gradient, η: lr, opt(g):
 # the optimizer's direction). Shown in the app; the implementation is regularizers.py.
 REGULARIZER_RULES = {
@@ -24,11 +28,52 @@ REGULARIZER_RULES = {
     "coupled": "coupled: g ← g + λ·w;  w ← w − η·opt(g)",
     "decoupled": "decoupled: w ← w·(1 − η·λ) − η·opt(g)",
     "l1": "l1: w ← S(w − η·opt(g), η·λ),  S(x, t) = sign(x)·max(|x| − t, 0)",
+    "l1-subgradient": "l1-subgradient: loss += λ·Σ|w|  ⇒  w ← w − η·opt(g + λ·sign(w))",
 }
+# One sentence beside a rule where it needs one (see rule_text).
+DECOUPLED_PAPER_RULE = "decoupled (paper): w ← w·(1 − λ) − η·opt(g)"
+DECOUPLED_NOTE = {
+    "torch": "torch convention (torch.optim.AdamW): the shrink per step is η·λ, so the same λ decays "
+             "less at a smaller lr.",
+    "paper": "paper convention (Loshchilov & Hutter; composer's DecoupledAdamW): the shrink per step is "
+             "λ (times the schedule multiplier, 1 here), independent of lr; useful λ are about lr times "
+             "smaller than in the torch convention.",
+}
+L1_ADAM_NOTE = ("with Adam this is not the Lasso: Adam's step is about η per weight whatever the "
+                "gradient's size, so a threshold η·λ with λ ≳ 1 zeroes every weight whatever the data; "
+                "the proximal step is exact ISTA only for plain SGD.")
+L1_NOTE = "exact proximal gradient (ISTA) on loss + λ·Σ|w| for plain SGD; reaches exact zeros."
+L1_SUBGRADIENT_NOTE = ("the penalty's subgradient by autograd (sign(0) = 0): weights oscillate around "
+                       "zero by about η·λ but almost never land on exactly 0.")
+
+
+def rule_text(regularizer: str, optimizer: str = "sgd", decay_convention: str = "torch") -> str:
+    """The rule shown for ``regularizer`` (its update, as REGULARIZER_RULES), with the one
+    sentence that says where it differs from what a reader may expect: decoupled's convention,
+    and l1's meaning under Adam."""
+    if regularizer == "decoupled":
+        rule = DECOUPLED_PAPER_RULE if decay_convention == "paper" else REGULARIZER_RULES["decoupled"]
+        return f"{rule}\n{DECOUPLED_NOTE[decay_convention]}"
+    if regularizer == "l1":
+        note = L1_ADAM_NOTE if optimizer == "adam" else L1_NOTE
+        return f"{REGULARIZER_RULES['l1']}\n{note}"
+    if regularizer == "l1-subgradient":
+        return f"{REGULARIZER_RULES['l1-subgradient']}\n{L1_SUBGRADIENT_NOTE}"
+    return REGULARIZER_RULES[regularizer]
+
+
+def notices(config: "Config") -> list[str]:
+    """Warnings about a combination that runs but does not mean what its name suggests (the CLI
+    prints them on stderr, the app shows them as notices)."""
+    out = []
+    if config.regularizer == "l1" and config.optimizer == "adam":
+        out.append("l1 with adam: " + L1_ADAM_NOTE + " Use --optimizer sgd for the Lasso, or "
+                   "l1-subgradient for the penalty λ·Σ|w| in the loss.")
+    return out
 OPTIMIZERS = ("sgd", "adam")
 ACTIVATIONS = ("tanh", "relu", "gelu", "sigmoid", "identity")
 NORMS = ("none", "layernorm")
-INITS = ("default", "normal")
+INITS = ("default", "normal", "zero")
 LOSSES = ("mse", "half_mse", "cross_entropy")
 TASKS = ("auto", "regression", "classification")
 MODELS = ("mlp", "cnn")
@@ -230,6 +275,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "epochs": _integer("epochs", 1),
     "batch_size": _batch_size,
     "regularizer": _choice("regularizer", REGULARIZERS),
+    "decay_convention": _choice("decay_convention", DECAY_CONVENTIONS),
     "lam": lambda text: parse_lambda(text, "lambda"),
     "decay_all": _bool("decay_all"),
     "loss": _choice("loss", LOSSES),
@@ -265,6 +311,7 @@ class Config:
     ``n_train``/``n_test`` None mean every example a data file or folder holds; ``task`` auto
     means: from the targets' type. Both are resolved when the data is read (see
     ``experiment.build_experiment``), so an experiment's config always holds the real values.
+    ``decay_convention`` (decoupled only): ``torch`` shrinks by η·λ per step, ``paper`` by λ.
     ``model`` cnn: ``channels`` conv blocks (Conv k×k → activation → MaxPool 2), then
     Linear(·, ``width``) → activation → Linear(``width``, classes); ``dropout`` p before each
     hidden-to-output Linear (and after each hidden block of the MLP).
@@ -301,6 +348,7 @@ class Config:
     data: str | None = None
     data_dir: str | None = None
     test_fraction: float = 0.2
+    decay_convention: str = "torch"
 
     def with_changes(self, **changes: Any) -> "Config":
         """A new validated config with some fields replaced (values are parsed and checked)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .batched import SweepEpochs, SweepRecord
 from .experiment import Experiment
-from .regularizers import REGULARIZERS
+from .regularizers import make_regularizer
 from .trainer import Trainer
 
 
@@ -21,7 +21,7 @@ class LoopedTrainer(SweepEpochs):
         self.lambdas = [float(v) for v in lambdas]
         self.seeds = len(experiments)
         self.lrs = [float(v) for v in lrs] if lrs else [cfg.lr]
-        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
         self.trainers: list[Trainer] = []
         for experiment in experiments:
             for lr in self.lrs:

@@ -24,6 +24,8 @@ def build_model(cfg: Config, input_shape: tuple[int, ...], n_outputs: int = 1) -
     model = _cnn(cfg, input_shape, n_outputs) if cfg.model == "cnn" else _mlp(cfg, input_shape, n_outputs)
     if cfg.init == "normal":
         _init_normal(model)
+    elif cfg.init == "zero":
+        _init_zero(model)
     return model
 
 
@@ -103,6 +105,31 @@ def _init_normal(model: nn.Module) -> None:
             if isinstance(module, (nn.Linear, nn.Conv2d)):
                 module.weight.normal_(0.0, 1.0)
                 module.bias.zero_()
+
+
+def _init_zero(model: nn.Module) -> None:
+    """Every parameter 0 (LayerNorm's scale too is left at 1). For a linear model (d2l) this is
+    the start from which gradient descent stays in the row space of the training inputs; in a
+    hidden layer every unit would get the same gradient and stay equal to the others."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                module.weight.zero_()
+                module.bias.zero_()
+
+
+def scale_invariant(model: nn.Module) -> list[str]:
+    """The weight tensors whose scale the model's function ignores: a Linear (or Conv2d) directly
+    followed by a LayerNorm. For c > 0, LN(c·(W·x + b)) = LN(W·x + b) up to LayerNorm's ε, so
+    scaling W and b together changes nothing the model computes. Weight decay cannot make such a
+    layer "simpler"; shrinking it only makes the next gradient steps turn it by a larger angle
+    (a larger effective learning rate; van Laarhoven 2017, Zhang et al. 2019). Names as in
+    ``named_parameters`` (``0.weight``); each layer's bias (``0.bias``) scales with it."""
+    if not isinstance(model, nn.Sequential):
+        return []
+    layers = list(model.named_children())
+    return [f"{name}.weight" for (name, layer), (_, after) in zip(layers, layers[1:])
+            if isinstance(layer, (nn.Linear, nn.Conv2d)) and isinstance(after, nn.LayerNorm)]
 
 
 def split_decay(model: nn.Module, decay_all: bool) -> tuple[list[str], list[str]]:

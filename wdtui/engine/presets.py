@@ -7,8 +7,10 @@ the CLI can list presets and build ``--help`` without loading it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
+
+from .guides import GUIDES
 
 FitKind = Literal["curve", "weights", "target", "classes"]
 
@@ -35,6 +37,7 @@ class Preset:
     #               classes: accuracy and per-class accuracy
     config: dict[str, Any]
     runs: tuple[Run, ...]  # what the experiment compared
+    guide: str = ""  # what to look for and what the numbers show (guides.py, measured over seeds)
 
 
 _SINE = dict(
@@ -175,3 +178,4 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+PRESETS = {name: replace(preset, guide=GUIDES[name]) for name, preset in PRESETS.items()}

@@ -46,8 +46,12 @@ class EpochRecord:
     """One epoch of one run, measured after the epoch's last step on the whole train and test sets.
 
     ``train_loss`` is the data term only (no penalty); ``penalty`` is the regularizer's term
-    (λ/2·‖w‖₂² or λ·‖w‖₁); ``weight_norm`` is ‖w‖₂ over the decayed parameters, not squared;
+    (λ/2·‖w‖₂² or λ·‖w‖₁; None for decoupled, which minimises no penalised loss); ``weight_norm`` is ‖w‖₂ over the decayed parameters, not squared;
     ``layer_norms`` is ‖wᵢ‖₂ per decayed tensor; ``zeros`` counts decayed weights exactly 0.
+    ``angular_update``: per weight matrix or conv kernel (dim ≥ 2), the angle in radians between
+    its weights now and at the previous measurement (the previous epoch for a run): how far the
+    layer turned, the step that matters for a scale-invariant layer (see
+    ``models.scale_invariant``); NaN where the weights were all zero.
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
     weights of a linear model, ``histograms`` per weight matrix and conv kernel, ``confusion``
@@ -61,7 +65,7 @@ class EpochRecord:
     lr: float
     train_loss: float
     test_loss: float
-    penalty: float
+    penalty: float | None
     weight_norm: float
     layer_norms: dict[str, float]
     zeros: int
@@ -76,6 +80,7 @@ class EpochRecord:
     test_accuracy: float | None = None
     confusion: list[list[int]] | None = None
     dropout: float = 0.0  # the run's dropout p
+    angular_update: dict[str, float] = field(default_factory=dict)
 
     def class_accuracy(self) -> list[float] | None:
         """Per true class, the share of its test examples predicted right (from ``confusion``;
@@ -88,9 +93,10 @@ class EpochRecord:
         return self.lam if key == "lambda" else getattr(self, key)
 
 
-def json_number(value: float) -> float | None:
-    """JSON has no NaN or infinity: a diverged value is written as null."""
-    return value if math.isfinite(value) else None
+def json_number(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a diverged value is written as null (and a value that does
+    not exist, such as decoupled's penalty, too)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 class JsonColumn:
@@ -117,17 +123,21 @@ class RunResult:
     lam: float
     history: dict[str, array] = field(default_factory=lambda: {key: _column(key) for key in HISTORY_KEYS})
     layer_norms: dict[str, array] = field(default_factory=dict)
+    angular_update: dict[str, array] = field(default_factory=dict)
     diverged: bool = False
     dropout: float = 0.0
 
     def add(self, record: EpochRecord) -> None:
         for key in HISTORY_KEYS:
-            self.history[key].append(record.value(key))
+            value = record.value(key)  # None: no such value (decoupled's penalty), kept as NaN
+            self.history[key].append(math.nan if value is None else value)
         if record.train_accuracy is not None:
             for key in ACCURACY_KEYS:
                 self.history.setdefault(key, _column(key)).append(record.value(key))
         for name, norm in record.layer_norms.items():
             self.layer_norms.setdefault(name, array("d")).append(norm)
+        for name, turned in record.angular_update.items():
+            self.angular_update.setdefault(name, array("d")).append(turned)
         self.diverged = self.diverged or record.diverged
 
     @property
@@ -141,6 +151,7 @@ class RunResult:
                          dropout=self.dropout)
         copy.history = {key: values[:n] for key, values in self.history.items()}
         copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
+        copy.angular_update = {name: values[:n] for name, values in self.angular_update.items()}
         return copy
 
     @property
@@ -162,6 +173,7 @@ class RunResult:
         column = JsonColumn if lazy else (lambda values: [json_number(v) for v in values])
         history: dict[str, Any] = {key: column(values) for key, values in self.history.items()}
         history["layer_norms"] = {name: column(values) for name, values in self.layer_norms.items()}
+        history["angular_update"] = {name: column(values) for name, values in self.angular_update.items()}
         return {
             "regularizer": self.regularizer,
             "lambda": self.lam,

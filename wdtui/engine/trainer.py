@@ -32,11 +32,11 @@ import torch.nn.functional as F
 from .config import ConfigError
 from .control import Control
 from .experiment import Experiment
-from .metrics import confusion, histograms, summarize, weight_stats
+from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
-from .regularizers import REGULARIZERS
+from .regularizers import make_regularizer
 
 @dataclass(frozen=True)
 class Loss:
@@ -88,7 +88,7 @@ class Trainer:
                  dropout: float | None = None):
         cfg = experiment.config
         self.experiment = experiment
-        self.regularizer = REGULARIZERS[regularizer or cfg.regularizer]
+        self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
         self.lam = float(cfg.lam if lam is None else lam)
         self.lr = cfg.lr
         self.epochs = cfg.epochs
@@ -109,6 +109,8 @@ class Trainer:
         self.loss_fn = LOSSES[cfg.loss]
         self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
         self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
+        with torch.no_grad():  # directions of the weight matrices at the last measurement
+            self._units = unit_tensors(list(self._weights.values())) if self._weights else []
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -153,7 +155,7 @@ class Trainer:
         if "lr" in changes:
             self.set_lr(changes["lr"])
         if "regularizer" in changes:
-            self.regularizer = REGULARIZERS[changes["regularizer"]]
+            self.regularizer = make_regularizer(changes["regularizer"], self.experiment.config.decay_convention)
         if "epochs" in changes:
             self.epochs = int(changes["epochs"])
 
@@ -222,11 +224,16 @@ class Trainer:
             predicted = out[:n_eval].argmax(dim=1)
             hit = predicted == self._eval_y
             numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:].sum()]).to(self._average.dtype))
-        with_l1 = self.regularizer.name == "l1"
+        with_l1 = self.regularizer.uses_l1
         stats = weight_stats(self.decayed, with_l1)
         if stats:
             numbers.append(torch.stack(stats))
+        if self._weights:
+            self._units, chords = angle_stats(self._units, list(self._weights.values()))
+            numbers.append(torch.stack(chords))
         values = torch.cat(numbers).tolist()  # one sync
+        chords = values[len(values) - len(self._weights):] if self._weights else []
+        values = values[:len(values) - len(chords)]
         train, test = values[:2]
         accuracy = ([values[2] / self._n_train, values[3] / self._n_test] if self._classes is not None
                     else [None, None])
@@ -239,6 +246,7 @@ class Trainer:
             weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
             train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout,
+            angular_update={n: angle(c) for n, c in zip(self._weights, chords)},
         )
         if detail:
             if self._classes is not None:

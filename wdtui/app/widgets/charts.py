@@ -99,10 +99,14 @@ class FitChart(Chart):
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
+            run = snap.records[0] if snap.records else None
+            if view.ridge is not None and run is not None and run.lam > 0:  # where l2 training converges
+                plt.plot(index, view.ridge.weights(run.lam), color="magenta", marker="braille",
+                         label=self.series_label(f"ridge λ={run.lam:g}"))
             for record, color in runs:
                 if record.weights is not None:
                     plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(_label(record)))
-            plt.xlabel("input i: learned wᵢ vs true wᵢ")
+            plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if view.ridge else ""))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))

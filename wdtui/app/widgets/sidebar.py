@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...engine.config import ACTIVATIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
+from ...engine.config import (ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError,
+                              parse_field)
 from ...engine.presets import PRESETS
 
 
@@ -230,6 +231,7 @@ class Sidebar(VerticalScroll):
         with Vertical(classes="panel"):
             yield Label("Regularization", classes="panel-title")
             yield Choice("regularizer", "regularizer", REGULARIZERS, c.regularizer)
+            yield Choice("decay_convention", "convention", DECAY_CONVENTIONS, c.decay_convention)
             yield Field("lam", "λ", text(self.lam))
             yield Toggle("decay_all", "decay all parameters", c.decay_all)
             yield Toggle("compare", f"compare with λ = {self.compare_lam:g}", self.compare)
@@ -242,7 +244,7 @@ class Sidebar(VerticalScroll):
         for field in ("n_train", "noise", "seed", "width", "depth", "dropout", "lr", "batch_size", "epochs"):
             self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field), "all" if field == "n_train" else "full"))
         self.query_one("#field-lam", Field).set_value(text(lam))
-        for field in ("preset", "model", "activation", "optimizer", "regularizer"):
+        for field in ("preset", "model", "activation", "optimizer", "regularizer", "decay_convention"):
             self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
         self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
 
