@@ -110,5 +110,6 @@ def test_chunked_evaluation_gives_the_same_numbers(monkeypatch):
     whole = Trainer(exp).measure(detail=True)
     monkeypatch.setattr(trainer_module, "EVAL_CHUNK", 64)  # train and test apart, 64 at a time
     chunked = Trainer(exp).measure(detail=True)
-    assert chunked.test_loss == pytest.approx(whole.test_loss, rel=1e-6)
+    # float32 means summed in another order: a few ulps times √N apart on any CPU
+    assert chunked.test_loss == pytest.approx(whole.test_loss, rel=1e-5)
     assert chunked.test_accuracy == whole.test_accuracy and chunked.confusion == whole.confusion
