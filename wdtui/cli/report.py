@@ -73,36 +73,72 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
         output_error("wdtui run", error)
 
 
+def sweep_verdict(result) -> list[str]:
+    """The sweep's conclusion in words: the best λ (validation loss) with its test loss, the
+    range within one standard error, and whether any λ beats λ = 0 (paired). Shown by the CLI
+    and the app."""
+    best = result.best_index
+    if best is None:
+        return ["every λ diverged: no best λ"]
+    spreads = result.spreads()
+    lines = [f"best λ by validation loss: {result.lambdas[best]:.4g} (val {number(spreads['val_loss'].mean[best])}, "
+             f"test {number(spreads['test_loss'].mean[best])})"]
+    if result.seeds < 2:
+        lines.append("one seed: no standard error, so no range and no comparison with λ = 0 (use more seeds)")
+        return lines
+    low, high = result.best_range
+    lines.append(f"within one standard error of the best: λ {low:.4g} … {high:.4g}"
+                 if low != high else "no other λ within one standard error of the best")
+    beats = result.beats_zero()
+    if beats is not None:
+        winners = [lam for lam, ok in zip(result.lambdas, beats) if ok]
+        lines.append(f"no λ beats λ = 0 (paired validation loss over {result.seeds} seeds)" if not winners else
+                     f"λ beating λ = 0 by more than 2 standard errors (paired, {result.seeds} seeds): "
+                     f"{winners[0]:.4g} … {winners[-1]:.4g} ({len(winners)} of {len(result.lambdas) - 1})")
+    return lines
+
+
 def print_sweep(result) -> None:
-    """λ, train loss, test loss, ‖w‖ (± std over seeds), diverged; the best λ marked."""
-    final, best = result.final(), result.best_index
-    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± std over {result.seeds} seeds"
-                                                                if result.seeds > 1 else ""),
+    """λ, train/validation/test loss, ‖w‖ (± standard error over seeds), the paired difference
+    against λ = 0, diverged; the best λ and the range within one standard error marked."""
+    spreads, best = result.spreads(), result.best_index
+    several = result.seeds > 1
+    within = result.within_one_se() or [False] * len(result.lambdas)
+    paired = result.paired("val_loss") if several else None
+    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± standard error over {result.seeds} seeds"
+                                                                if several else ""),
                   box=box.SIMPLE_HEAD)
-    accuracy = "test_accuracy" in final
-    for column in ("λ", "train loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "diverged", ""):
+    accuracy = "test_accuracy" in spreads
+    columns = ("λ", "train loss", "val loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "zeros",
+               *(["val − val(λ=0)"] if paired is not None else []), "diverged", "")
+    for column in columns:
         table.add_column(column, justify="right")
 
     def cell(key: str, i: int) -> str:
-        mean, std = final[key][0][i], final[key][1][i]
+        s = spreads[key]
+        mean, sem = s.mean[i], s.sem[i]
+        error = several and math.isfinite(sem)
         if key == "test_accuracy":
-            return _percent(mean) + (f" ± {100 * std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
-        return number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
+            return _percent(mean) + (f" ± {100 * sem:.2g}" if error else "")
+        return number(mean) + (f" ± {sem:.2g}" if error else "")
 
     for i, lam in enumerate(result.lambdas):
-        marked = i == best
-        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("test_loss", i),
+        mark = "[green]← best[/]" if i == best else "[green]≈ best (1 SE)[/]" if within[i] else ""
+        difference = []
+        if paired is not None:
+            m, e = paired.mean[i], paired.sem[i]
+            difference = ["reference" if i == result.zero_index else
+                          (f"{m:+.3g} ± {e:.2g}" if math.isfinite(m) else "—")]
+        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("val_loss", i), cell("test_loss", i),
                       *([cell("test_accuracy", i)] if accuracy else []), cell("weight_norm", i),
-                      "[red]yes[/]" if result.diverged[i] else "no", "[green]← best[/]" if marked else "",
-                      style="bold" if marked else None)
+                      f"{spreads['zeros'].mean[i]:g}", *difference,
+                      "[red]yes[/]" if result.diverged[i] else "no", mark, style="bold" if i == best else None)
     console = Console()
     if not console.is_terminal:
-        console.width = 120
+        console.width = 140
     console.print(table)
-    if best is None:
-        console.print("[red]every λ diverged: no best λ[/]")
-    else:
-        console.print(f"best λ by test loss: [bold]{result.lambdas[best]:.4g}[/]")
+    for line in sweep_verdict(result):
+        console.print(line, markup=False)
 
 
 def print_grid(grids) -> None:

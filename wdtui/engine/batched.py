@@ -99,6 +99,8 @@ class SweepRecord:
     diverged: list[bool]
     epochs_per_s: float = 0.0
     test_accuracy: list[float] | None = None  # classification only
+    val_loss: list[float] | None = None  # with a validation set (sweeps build one)
+    weights: list[list[float]] | None = None  # linear regression models: each copy's learned w
 
 
 class SweepEpochs:
@@ -177,14 +179,22 @@ class BatchedTrainer(SweepEpochs):
             return torch.stack([getattr(e.data, attr) for e in experiments])[seed_of]
 
         self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
-        self._eval_x = torch.cat([stacked("x_train"), stacked("x_test")], dim=-2)
-        self._eval_y = torch.cat([stacked("y_train"), stacked("y_test")], dim=-2)
-        self._n_train, self._n_test = first.data.x_train.shape[0], first.data.x_test.shape[0]
+        sets = ["train", "test"] + (["val"] if first.data.x_val is not None else [])
+        self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=-2)
+        self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=-2)
+        sizes = [getattr(first.data, f"x_{name}").shape[0] for name in sets]
+        self._n_train, self._n_test = sizes[0], sizes[1]
+        # the path of a linear model (one Linear to one output): each copy's weights, measured
+        layers = list(first.base_model.children())
+        linear = len(layers) == 1 and isinstance(layers[0], nn.Linear) and layers[0].out_features == 1
+        self._path = self.params["0.weight"] if linear else None
         self._batch = cfg.effective_batch_size
         self._shuffles = [torch.Generator(device=device).manual_seed(e.config.seed) for e in experiments]
-        average = torch.zeros(self._n_train + self._n_test, 2, dtype=dtype)
-        average[: self._n_train, 0] = self.loss_fn.scale / self._n_train
-        average[self._n_train :, 1] = self.loss_fn.scale / self._n_test
+        average = torch.zeros(sum(sizes), len(sizes), dtype=dtype)
+        start = 0
+        for column, size in enumerate(sizes):
+            average[start:start + size, column] = self.loss_fn.scale / size
+            start += size
         self._average = average.to(device)
         self._numel = [p[0].numel() for p in self.decayed]
 
@@ -223,20 +233,26 @@ class BatchedTrainer(SweepEpochs):
         """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
         out = self.model(self._eval_x)
         per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
-        losses = per @ self._average  # (K, 2)
+        losses = per @ self._average  # (K, 2): train, test; (K, 3) with validation
+        sets = losses.shape[1]
         with_l1 = self.regularizer.name == "l1"
-        rows = [losses[:, 0], losses[:, 1]]
+        rows = [losses[:, column] for column in range(sets)]
         for p in self.decayed:
             flat = p.flatten(1)
             rows += [flat.square().sum(1), (flat != 0).sum(1).to(flat.dtype)]
             if with_l1:
                 rows.append(flat.abs().sum(1))
+        stats = len(rows)
+        if self._path is not None:
+            rows += list(self._path.flatten(1).T)
         values = torch.stack(rows).tolist()  # the one sync
         train, test = values[0], values[1]
+        val = values[2] if sets == 3 else None
+        weights = [list(w) for w in zip(*values[stats:])] if self._path is not None else None
         width = 3 if with_l1 else 2
         norms, zeros, l1 = [], [], []
         for k in range(self.copies):
-            per_param = [values[2 + i * width: 2 + (i + 1) * width] for i in range(len(self.decayed))]
+            per_param = [values[sets + i * width: sets + (i + 1) * width] for i in range(len(self.decayed))]
             norms.append(math.sqrt(sum(v[0][k] for v in per_param)))
             nonzero = sum(v[1][k] for v in per_param)
             zeros.append(int(sum(self._numel) - nonzero) if math.isfinite(nonzero) else 0)
@@ -248,5 +264,5 @@ class BatchedTrainer(SweepEpochs):
         return SweepRecord(
             epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,
             penalty=[self.regularizer.penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
-            zeros=zeros, diverged=list(self.diverged),
+            zeros=zeros, diverged=list(self.diverged), val_loss=val, weights=weights,
         )

@@ -63,16 +63,22 @@ def resolve(config: Config, data: Dataset) -> Config:
     return check(resolved)
 
 
-def build_experiment(config: Config) -> Experiment:
+def build_experiment(config: Config, validation: bool = False) -> Experiment:
     """Data and initial model for ``config``. Raises ConfigError for an unavailable device, data
     that cannot be read, or data that does not fit the model. The experiment's config is the
-    resolved one (:func:`resolve`).
+    resolved one (:func:`resolve`). ``validation``: add the validation set a sweep chooses λ on
+    (:mod:`.validation`; for data read from disk its rows leave the training set, and the
+    resolved ``n_train`` counts what is left).
 
     Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
     models, where thread hand-offs cost more than the arithmetic)."""
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     cpu_data = make_dataset(config)
+    if validation:
+        from .validation import with_validation
+
+        cpu_data = with_validation(config, cpu_data)
     config = resolve(config, cpu_data)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)

@@ -53,4 +53,5 @@ class LoopedTrainer(SweepEpochs):
             weight_norm=[r.weight_norm for r in records], penalty=[r.penalty for r in records],
             zeros=[r.zeros for r in records], diverged=self.diverged,
             test_accuracy=None if accuracy[0] is None else accuracy,
+            val_loss=None if records[0].val_loss is None else [r.val_loss for r in records],
         )
