@@ -94,7 +94,8 @@ def sweep_verdict(result) -> list[str]:
         winners = [lam for lam, ok in zip(result.lambdas, beats) if ok]
         lines.append(f"no λ beats λ = 0 (paired validation loss over {result.seeds} seeds)" if not winners else
                      f"λ beating λ = 0 by more than 2 standard errors (paired, {result.seeds} seeds): "
-                     f"{winners[0]:.4g} … {winners[-1]:.4g} ({len(winners)} of {len(result.lambdas) - 1})")
+                     + (", ".join(f"{lam:.4g}" for lam in winners) if len(winners) <= 4 else
+                        f"{len(winners)} of {len(result.lambdas) - 1}, {winners[0]:.4g} … {winners[-1]:.4g}"))
     return lines
 
 

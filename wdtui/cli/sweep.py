@@ -95,7 +95,12 @@ def main(argv: Sequence[str]) -> int:
     _train(trainer, result, args.quiet)
     print_sweep(result)
     if args.out:
-        _write(parser, args, result.to_dict(_config(base, experiments, args.seeds)))
+        doc = result.to_dict(_config(base, experiments, args.seeds))
+        from ..engine.ridge import ridge_applies, ridge_path
+
+        if "weights" in doc["final"] and ridge_applies(experiments[0], base.regularizer):
+            doc["final"]["ridge_weights"] = ridge_path(experiments[0], lambdas)  # seed 0's, as weights
+        _write(parser, args, doc)
     return 0
 
 
