@@ -73,32 +73,6 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
         output_error("wdtui run", error)
 
 
-def sweep_verdict(result) -> list[str]:
-    """The sweep's conclusion in words: the best λ (validation loss) with its test loss, the
-    range within one standard error, and whether any λ beats λ = 0 (paired). Shown by the CLI
-    and the app."""
-    best = result.best_index
-    if best is None:
-        return ["every λ diverged: no best λ"]
-    spreads = result.spreads()
-    lines = [f"best λ by validation loss: {result.lambdas[best]:.4g} (val {number(spreads['val_loss'].mean[best])}, "
-             f"test {number(spreads['test_loss'].mean[best])})"]
-    if result.seeds < 2:
-        lines.append("one seed: no standard error, so no range and no comparison with λ = 0 (use more seeds)")
-        return lines
-    low, high = result.best_range
-    lines.append(f"within one standard error of the best: λ {low:.4g} … {high:.4g}"
-                 if low != high else "no other λ within one standard error of the best")
-    beats = result.beats_zero()
-    if beats is not None:
-        winners = [lam for lam, ok in zip(result.lambdas, beats) if ok]
-        lines.append(f"no λ beats λ = 0 (paired validation loss over {result.seeds} seeds)" if not winners else
-                     f"λ beating λ = 0 by more than 2 standard errors (paired, {result.seeds} seeds): "
-                     + (", ".join(f"{lam:.4g}" for lam in winners) if len(winners) <= 4 else
-                        f"{len(winners)} of {len(result.lambdas) - 1}, {winners[0]:.4g} … {winners[-1]:.4g}"))
-    return lines
-
-
 def print_sweep(result) -> None:
     """λ, train/validation/test loss, ‖w‖ (± standard error over seeds), the paired difference
     against λ = 0, diverged; the best λ and the range within one standard error marked."""
@@ -138,7 +112,7 @@ def print_sweep(result) -> None:
     if not console.is_terminal:
         console.width = 140
     console.print(table)
-    for line in sweep_verdict(result):
+    for line in result.verdict():
         console.print(line, markup=False)
 
 

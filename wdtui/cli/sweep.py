@@ -95,12 +95,10 @@ def main(argv: Sequence[str]) -> int:
     _train(trainer, result, args.quiet)
     print_sweep(result)
     if args.out:
-        doc = result.to_dict(_config(base, experiments, args.seeds))
-        from ..engine.ridge import ridge_applies, ridge_path
+        from ..engine.sweep import sweep_config, sweep_ridge
 
-        if "weights" in doc["final"] and ridge_applies(experiments[0], base.regularizer):
-            doc["final"]["ridge_weights"] = ridge_path(experiments[0], lambdas)  # seed 0's, as weights
-        _write(parser, args, doc)
+        config = sweep_config(base, experiments, args.seeds)
+        _write(parser, args, result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas)))
     return 0
 
 
@@ -114,19 +112,6 @@ def _validation_line(base, experiment) -> str:
         how = (f"{len(data.x_val)} of the training rows held out ({VAL_FRACTION:.0%}, chosen by the seed); "
                f"the sweep trains on the other {len(data.x_train)}")
     return f"validation set: {how}; the best is chosen on it, the test set only reports"
-
-
-def _config(base, experiments, seeds: int) -> dict:
-    from ..engine.validation import VAL_FRACTION, validation_kind
-
-    config = base.to_dict()
-    config.pop("lambda")
-    config.update(device=str(experiments[0].device), seeds=seeds)
-    data = experiments[0].data
-    kind = validation_kind(base)
-    config["validation"] = {"kind": kind, "n_val": len(data.x_val), "n_train": len(data.x_train),
-                            **({"fraction": VAL_FRACTION} if kind == "held out" else {})}
-    return config
 
 
 def _write(parser: Parser, args, doc: dict) -> None:
@@ -166,7 +151,9 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
     if args.out:
-        _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
+        from ..engine.sweep import sweep_config
+
+        _write(parser, args, grid_document(sweep_config(base, experiments, args.seeds), grids))
     return 0
 
 

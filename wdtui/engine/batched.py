@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -115,12 +116,16 @@ class SweepEpochs:
     def done(self) -> bool:
         return self.epoch >= self.epochs or all(self.diverged)
 
-    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
+    def run_epoch(self, measure: bool = True, stop: Callable[[], bool] | None = None) -> SweepRecord | None:
         """One epoch for every copy. Measuring is the costly part of a sweep's epoch (a forward
         pass of every copy over train and test), so callers may ask for it only when they show
-        or keep the numbers; a NaN/inf is caught at the next measurement (it persists)."""
+        or keep the numbers; a NaN/inf is caught at the next measurement (it persists).
+        ``stop`` is polled between mini-batches and copies: a cancelled sweep stops within a
+        step (the epoch is then unfinished, and nothing is measured)."""
         started = time.perf_counter()
-        self.train_epoch()
+        self.train_epoch(stop)
+        if stop is not None and stop():
+            return None
         self.epoch += 1
         record = self.measure() if measure or self.epoch >= self.epochs else None
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
@@ -214,7 +219,7 @@ class BatchedTrainer(SweepEpochs):
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
 
-    def train_epoch(self) -> None:
+    def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
         """One pass for every copy, each seed's copies in that seed's own batch order."""
         if self._batch >= self._n_train:
             self._step(self.x_train, self.y_train)
@@ -227,6 +232,8 @@ class BatchedTrainer(SweepEpochs):
                     self._step(self.x_train[index[0]], self.y_train[index[0]])
                 else:
                     self._step(self.x_train[rows, index], self.y_train[rows, index])
+                if stop is not None and stop():
+                    return
 
     @torch.no_grad()
     def measure(self) -> SweepRecord:

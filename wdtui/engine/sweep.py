@@ -31,6 +31,33 @@ BEATS_SE = 2.0  # a λ beats λ = 0 when its paired val-loss difference + BEATS_
 HISTORY_POINTS = 100  # a sweep is measured about this many times per run (and at its last epoch)
 
 
+def _short(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+def sweep_config(base, experiments, seeds: int) -> dict[str, Any]:
+    """The ``config`` entry of a sweep's JSON: the base config without λ, the device, the seeds,
+    and the validation set (how it was made, its size, what the sweep trained on)."""
+    from .validation import VAL_FRACTION, validation_kind
+
+    config = base.to_dict()
+    config.pop("lambda")
+    config.update(device=str(experiments[0].device), seeds=seeds)
+    data = experiments[0].data
+    kind = validation_kind(base)
+    config["validation"] = {"kind": kind, "n_val": len(data.x_val), "n_train": len(data.x_train),
+                            **({"fraction": VAL_FRACTION} if kind == "held out" else {})}
+    return config
+
+
+def sweep_ridge(experiments, regularizer: str, lambdas: list[float]) -> list[list[float]] | None:
+    """The closed-form ridge path on the first seed's training set where it applies (l2 and
+    coupled on a linear regression model), else None."""
+    from .ridge import ridge_applies, ridge_path
+
+    return ridge_path(experiments[0], lambdas) if ridge_applies(experiments[0], regularizer) else None
+
+
 def measure_every(epochs: int) -> int:
     """Measure a sweep every this many epochs: measuring every copy costs about as much as a
     training step, so every epoch would double a sweep's cost; the history needs no more."""
@@ -174,14 +201,42 @@ class SweepResult:
             return None
         return [list(w) for w in self.last.weights[:len(self.lambdas)]]
 
-    def to_dict(self, config: dict[str, Any]) -> dict[str, Any]:
-        """The ``wdtui sweep`` JSON document (see README)."""
+    def verdict(self) -> list[str]:
+        """The sweep's conclusion in words (the CLI prints it, the app shows it): the best λ by
+        validation loss with its test loss, the range within one standard error, and whether
+        any λ beats λ = 0 (paired)."""
+        best = self.best_index
+        if best is None:
+            return ["every λ diverged: no best λ"]
+        spreads = self.spreads()
+        lines = [f"best λ by validation loss: {self.lambdas[best]:.4g} (val {_short(spreads['val_loss'].mean[best])}, "
+                 f"test {_short(spreads['test_loss'].mean[best])})"]
+        if self.seeds < 2:
+            lines.append("one seed: no standard error, so no range and no comparison with λ = 0 (use more seeds)")
+            return lines
+        low, high = self.best_range
+        lines.append(f"within one standard error of the best: λ {low:.4g} … {high:.4g}"
+                     if low != high else "no other λ within one standard error of the best")
+        beats = self.beats_zero()
+        if beats is not None:
+            winners = [lam for lam, ok in zip(self.lambdas, beats) if ok]
+            lines.append(f"no λ beats λ = 0 (paired validation loss over {self.seeds} seeds)" if not winners else
+                         f"λ beating λ = 0 by more than 2 standard errors (paired, {self.seeds} seeds): "
+                         + (", ".join(f"{lam:.4g}" for lam in winners) if len(winners) <= 4 else
+                            f"{len(winners)} of {len(self.lambdas) - 1}, {winners[0]:.4g} … {winners[-1]:.4g}"))
+        return lines
+
+    def to_dict(self, config: dict[str, Any], ridge: list[list[float]] | None = None) -> dict[str, Any]:
+        """The ``wdtui sweep`` JSON document (see README). ``ridge``: the closed-form ridge
+        weights per λ (:func:`.ridge.ridge_path`), written beside the learned ones."""
         spreads = self.spreads()
         numbers = lambda values: [json_number(v) for v in values]  # noqa: E731
         final: dict[str, Any] = {key: numbers(s.mean) for key, s in spreads.items()}
         weights = self.weights()
         if weights is not None:
             final["weights"] = [numbers(w) for w in weights]
+            if ridge is not None:
+                final["ridge_weights"] = [numbers(w) for w in ridge]
         if self.seeds > 1:
             final["std"] = {key: numbers(s.std) for key, s in spreads.items()}
             final["sem"] = {key: numbers(s.sem) for key, s in spreads.items()}
@@ -244,7 +299,7 @@ class GridResult:
     def to_dict(self) -> dict[str, Any]:
         numbers = lambda rows: [[json_number(v) for v in row] for row in rows]  # noqa: E731
         best = self.best
-        doc = {key: numbers(self.grid(key)) for key in self.keys}
+        doc = {"epoch": self.record.epoch, **{key: numbers(self.grid(key)) for key in self.keys}}
         if self.seeds > 1:
             doc["std"] = {key: numbers(self.grid(key, std=True)) for key in self.keys}
         doc["best"] = None if best is None else {

@@ -210,17 +210,29 @@ class HistogramChart(Chart):
         plt.xlabel("weight value")
 
 
+SETS = {"train": "blue", "val": "magenta", "test": "yellow"}  # the data sets on the Sweep tab
+BEST, REFERENCE = "green", "gray"  # the chosen λ; a closed form
+PATH_MOST = 40  # weights drawn on the path chart (the largest at the smallest λ)
+
+
 class SweepChart(Chart):
-    """Numbers against λ (log x axis) for every λ of a sweep, the best λ (by test loss) marked."""
+    """Numbers against λ (log x axis) for every λ > 0 of a sweep; λ = 0, the reference, as a
+    line of its own; the best λ (by validation loss) in green, the run's λ in cyan (the run's
+    colour on every tab). Data: (snapshot, the run's λ now)."""
 
     keys: tuple[tuple[str, str, str], ...] = ()  # (snapshot field, label, color)
     log = False
 
-    def draw(self, plt: Any, snap: SweepSnapshot, points: int) -> None:
+    def draw(self, plt: Any, data: tuple[SweepSnapshot, float], points: int) -> None:
+        snap, run_lam = data
         shown_x: list[float] = []
         shown_y: list[float] = []
+        zero = snap.zero_index
         for key, label, color in self.keys:
-            xs, ys = (loggable if self.log else finite)(snap.lambdas, getattr(snap, key))
+            values = getattr(snap, key)
+            if not values:
+                continue
+            xs, ys = (loggable if self.log else finite)(snap.lambdas, values)
             xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
             if xs:
                 plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
@@ -229,20 +241,68 @@ class SweepChart(Chart):
                 shown_y += ys
         if not shown_x:
             return
+        lo, hi = min(shown_x), max(shown_x)
+        for key, label, color in self.keys:  # λ = 0 across the chart, dashed
+            values = getattr(snap, key)
+            if zero is not None and values and math.isfinite(values[zero]) and (values[zero] > 0 or not self.log):
+                if key != "train_loss":
+                    plt.plot([lo, hi], [values[zero]] * 2, color=color, marker="-",
+                             label=self.series_label(f"{label} at λ=0"))
+                    shown_y.append(values[zero])
         plt.xscale("log")
-        plt.xticks(*log_ticks(min(shown_x), max(shown_x)))
+        plt.xticks(*log_ticks(lo, hi))
         if self.log:
             plt.yscale("log")
             plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
-        if snap.best_lambda:
-            plt.vline(snap.best_lambda, "green")
-        plt.xlabel(f"λ  (best by test loss: {snap.best_lambda:.3g})" if snap.best_lambda else "λ")
+        best = snap.best_lambda
+        if best:
+            plt.vline(best, BEST)
+        if lo <= run_lam <= hi:
+            plt.vline(run_lam, RUN)
+        marks = [f"best {best:.3g}" if best is not None else "", f"run λ {run_lam:.3g}"]
+        plt.xlabel("λ · " + " · ".join(m for m in marks if m))
 
 
 class SweepLossChart(SweepChart):
-    keys = (("train_loss", "train", RUN), ("test_loss", "test", BASELINE))
+    keys = (("train_loss", "train", SETS["train"]), ("val_loss", "val", SETS["val"]),
+            ("test_loss", "test", SETS["test"]))
     log = True
 
 
 class SweepNormChart(SweepChart):
     keys = (("weight_norm", "‖w‖₂", RUN),)
+
+
+class SweepPathChart(Chart):
+    """The regularization path of a linear model: each learned weight against λ (log x, the
+    first seed's run), and the closed-form ridge path in grey where it applies (l2, coupled)."""
+
+    def draw(self, plt: Any, data: tuple[SweepSnapshot, float], points: int) -> None:
+        snap, run_lam = data
+        if snap.weights is None:
+            return
+        positive = [i for i, lam in enumerate(snap.lambdas) if lam > 0]
+        if not positive:
+            return
+        xs = [snap.lambdas[i] for i in positive]
+        n = len(snap.weights[0])
+        first = snap.weights[positive[0]]
+        order = sorted(range(n), key=lambda j: -abs(first[j]) if math.isfinite(first[j]) else 0)[:PATH_MOST]
+        shown: list[float] = []
+        for rank, j in enumerate(order):
+            if snap.ridge is not None:
+                rx, ry = finite(xs, [snap.ridge[i][j] for i in positive])
+                plt.plot(rx, ry, color=REFERENCE, marker="braille",
+                         label=self.series_label("ridge closed form") if rank == 0 else None)
+            wx, wy = finite(xs, [snap.weights[i][j] for i in positive])
+            plt.plot(wx, wy, color=RUN, marker="braille", label=self.series_label("learned wᵢ") if rank == 0 else None)
+            shown += wy
+        plt.xscale("log")
+        plt.xticks(*log_ticks(xs[0], xs[-1]))
+        if shown:
+            plt.yticks(*linear_ticks(min(shown + [0.0]), max(shown + [0.0]), most=4))
+        if xs[0] <= run_lam <= xs[-1]:
+            plt.vline(run_lam, RUN)
+        zeros = [sum(1 for w in snap.weights[i] if w == 0.0) for i in positive]
+        what = f"{len(order)} of {n} weights" if len(order) < n else f"{n} weights"
+        plt.xlabel(f"λ · {what} · exact zeros {zeros[0]} → {zeros[-1]}")
