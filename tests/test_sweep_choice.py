@@ -195,7 +195,7 @@ def test_sine_no_lambda_beats_zero_measured_over_seeds(capsys):
     assert all(m > 0 for m in result.paired("val_loss").mean[1:])
     assert main(["sweep", "--preset", "sine", "--lambdas", "0.001", "0.01", "0.1", "--epochs", "200",
                  "--seeds", "3", "--quiet"]) == 0
-    assert "no λ beats λ = 0 (paired validation loss over 3 seeds)" in capsys.readouterr().out
+    assert "no λ beats λ = 0 (paired, 3 seeds)" in capsys.readouterr().out
 
 
 def test_sine_overfit_lambda_beats_zero_measured_over_seeds():

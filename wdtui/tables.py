@@ -48,9 +48,9 @@ def grid_tables(grids: Sequence, key: str = "val_loss") -> list[Table]:
     tables = []
     for grid in grids:
         best = grid.best
-        table = Table(title=f"{grid.regularizer}: {name} loss at epoch {grid.record.epoch}",
-                      caption="rows lr, columns λ; colour by rank, green = lowest", box=box.SIMPLE_HEAD,
-                      padding=(0, 1, 0, 0), pad_edge=False, title_justify="left", caption_justify="left")
+        table = Table(title=f"{grid.regularizer}: {name} loss, epoch {grid.record.epoch}",
+                      caption="rows lr, columns λ; green = lowest (by rank)", box=box.SIMPLE_HEAD,
+                      padding=0, pad_edge=False, title_justify="left", caption_justify="left")
         table.add_column("lr\\λ", justify="right", no_wrap=True, min_width=5)
         for lam in grid.lambdas:  # 5 characters a number: never shrunk to "0.…"
             table.add_column(short(lam), justify="right", no_wrap=True, min_width=5)

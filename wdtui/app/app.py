@@ -568,8 +568,8 @@ class WdtuiApp(App[int]):
 
     def _show_grid(self, grid: bool) -> None:
         self.main.query_one("#grid").display = grid
-        for chart in self.main.query(SweepChart):
-            chart.display = not grid
+        for name in ("#sweep-loss", "#sweep-lower"):
+            self.main.query_one(name).display = not grid
 
     def on_grid_progress(self, message: GridProgress) -> None:
         snap = message.snapshot

@@ -32,9 +32,8 @@ def _state(snap, cancelled: bool, show_eta: bool) -> str:
 def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:
     """The λ sweep's lines: what is trained, its state, the verdict, the keys."""
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
-    head = (f"λ sweep: {len(snap.lambdas)} λ (0 and the ladder) × {seeds} = {snap.copies} copies of "
-            f"{snap.preset} ({snap.regularizer}) · {_state(snap, cancelled, show_eta)}")
-    keys = "b: use the best λ · e: export the sweep (JSON)" if snap.best_index is not None else "e: export the sweep (JSON)"
+    head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
+    keys = "b: use the best λ · e: export (JSON)" if snap.best_index is not None else "e: export (JSON)"
     return "\n".join([head, *snap.verdict, keys])
 
 

@@ -114,6 +114,10 @@ def print_sweep(result) -> None:
     console.print(table)
     for line in result.verdict():
         console.print(line, markup=False)
+    if several:
+        console.print("(best: lowest mean validation loss; 1 SE: the standard error of that mean over seeds; "
+                      "beats λ = 0: the same seeds' validation loss lower by more than 2 standard errors "
+                      "of the paired difference)", markup=False, style="dim")
 
 
 def print_grid(grids) -> None:

@@ -32,7 +32,7 @@ HISTORY_POINTS = 100  # a sweep is measured about this many times per run (and a
 
 
 def _short(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else str(value)
+    return f"{value:.3g}" if math.isfinite(value) else str(value)
 
 
 def sweep_config(base, experiments, seeds: int) -> dict[str, Any]:
@@ -202,28 +202,28 @@ class SweepResult:
         return [list(w) for w in self.last.weights[:len(self.lambdas)]]
 
     def verdict(self) -> list[str]:
-        """The sweep's conclusion in words (the CLI prints it, the app shows it): the best λ by
-        validation loss with its test loss, the range within one standard error, and whether
-        any λ beats λ = 0 (paired)."""
+        """The sweep's conclusion in short lines (the CLI prints them, the app shows them): the
+        best λ by validation loss with its test loss, the λ within one standard error of it,
+        and whether any λ beats λ = 0 (paired)."""
         best = self.best_index
         if best is None:
             return ["every λ diverged: no best λ"]
         spreads = self.spreads()
-        lines = [f"best λ by validation loss: {self.lambdas[best]:.4g} (val {_short(spreads['val_loss'].mean[best])}, "
+        lines = [f"best λ by val loss: {self.lambdas[best]:.3g} (val {_short(spreads['val_loss'].mean[best])}, "
                  f"test {_short(spreads['test_loss'].mean[best])})"]
         if self.seeds < 2:
-            lines.append("one seed: no standard error, so no range and no comparison with λ = 0 (use more seeds)")
+            lines.append("one seed: no standard error, no range, no test against λ = 0")
             return lines
         low, high = self.best_range
-        lines.append(f"within one standard error of the best: λ {low:.4g} … {high:.4g}"
-                     if low != high else "no other λ within one standard error of the best")
+        lines.append(f"within 1 SE of the best: λ {low:.3g} … {high:.3g}" if low != high
+                     else "no other λ within 1 SE of the best")
         beats = self.beats_zero()
         if beats is not None:
             winners = [lam for lam, ok in zip(self.lambdas, beats) if ok]
-            lines.append(f"no λ beats λ = 0 (paired validation loss over {self.seeds} seeds)" if not winners else
-                         f"λ beating λ = 0 by more than 2 standard errors (paired, {self.seeds} seeds): "
-                         + (", ".join(f"{lam:.4g}" for lam in winners) if len(winners) <= 4 else
-                            f"{len(winners)} of {len(self.lambdas) - 1}, {winners[0]:.4g} … {winners[-1]:.4g}"))
+            lines.append(f"no λ beats λ = 0 (paired, {self.seeds} seeds)" if not winners else
+                         f"beat λ = 0 by > 2 SE (paired, {self.seeds} seeds): "
+                         + (", ".join(f"{lam:.3g}" for lam in winners) if len(winners) <= 3 else
+                            f"{len(winners)} λ, {winners[0]:.3g} … {winners[-1]:.3g}"))
         return lines
 
     def to_dict(self, config: dict[str, Any], ridge: list[list[float]] | None = None) -> dict[str, Any]:

@@ -210,9 +210,11 @@ class HistogramChart(Chart):
         plt.xlabel("weight value")
 
 
-SETS = {"train": "blue", "val": "magenta", "test": "yellow"}  # the data sets on the Sweep tab
+# The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and
+# "blue" come out as orange-green and purple in some themes).
+SETS = {"train": (100, 140, 255), "val": (225, 80, 225), "test": (230, 210, 60)}
 BEST, REFERENCE = "green", "gray"  # the chosen λ; a closed form
-PATH_MOST = 40  # weights drawn on the path chart (the largest at the smallest λ)
+PATH_MOST = 50  # weights drawn on the path chart (the largest at the smallest λ)
 
 
 class SweepChart(Chart):
@@ -225,9 +227,8 @@ class SweepChart(Chart):
 
     def draw(self, plt: Any, data: tuple[SweepSnapshot, float], points: int) -> None:
         snap, run_lam = data
-        shown_x: list[float] = []
-        shown_y: list[float] = []
         zero = snap.zero_index
+        curves = []
         for key, label, color in self.keys:
             values = getattr(snap, key)
             if not values:
@@ -235,20 +236,22 @@ class SweepChart(Chart):
             xs, ys = (loggable if self.log else finite)(snap.lambdas, values)
             xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
             if xs:
-                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
-                plt.scatter(xs, ys, color=color, marker="dot")
-                shown_x += xs
-                shown_y += ys
-        if not shown_x:
+                curves.append((xs, ys, label, color))
+        if not curves:
             return
+        shown_x = [x for xs, *_ in curves for x in xs]
+        shown_y = [y for _, ys, *_ in curves for y in ys]
         lo, hi = min(shown_x), max(shown_x)
-        for key, label, color in self.keys:  # λ = 0 across the chart, dashed
+        for key, label, color in self.keys:  # λ = 0 across the chart, dashed, beneath the curves
             values = getattr(snap, key)
             if zero is not None and values and math.isfinite(values[zero]) and (values[zero] > 0 or not self.log):
                 if key != "train_loss":
                     plt.plot([lo, hi], [values[zero]] * 2, color=color, marker="-",
                              label=self.series_label(f"{label} at λ=0"))
                     shown_y.append(values[zero])
+        for xs, ys, label, color in curves:
+            plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
+            plt.scatter(list(xs), list(ys), color=color, marker="dot")
         plt.xscale("log")
         plt.xticks(*log_ticks(lo, hi))
         if self.log:
@@ -259,7 +262,8 @@ class SweepChart(Chart):
             plt.vline(best, BEST)
         if lo <= run_lam <= hi:
             plt.vline(run_lam, RUN)
-        marks = [f"best {best:.3g}" if best is not None else "", f"run λ {run_lam:.3g}"]
+        best_mark = "" if best is None else "best λ=0 (dashed)" if best == 0 else f"best {best:.3g}"
+        marks = [best_mark, f"run λ {run_lam:.3g}"]
         plt.xlabel("λ · " + " · ".join(m for m in marks if m))
 
 
