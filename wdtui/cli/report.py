@@ -109,8 +109,8 @@ def print_sweep(result) -> None:
                       f"{spreads['zeros'].mean[i]:g}", *difference,
                       "[red]yes[/]" if result.diverged[i] else "no", mark, style="bold" if i == best else None)
     console = Console()
-    if not console.is_terminal:
-        console.width = 140
+    if not console.is_terminal:  # piped or captured: room for every column with its ± error
+        console.width = 180
     console.print(table)
     for line in result.verdict():
         console.print(line, markup=False)
