@@ -45,6 +45,8 @@ REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
 BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
+GRID_HINT = ("look for Loshchilov & Hutter's Fig. 2: with coupled decay good cells along a diagonal "
+             "(lr, λ entangled), decoupled closer to separable")
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 
 
@@ -541,12 +543,10 @@ class WdtuiApp(App[int]):
             text = sweep_status(snap, self._sweep_cancelled, show_eta=not self.deterministic)
         elif isinstance(snap, GridSnapshot):
             text = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, self._sweep_cancelled, not self.deterministic)}"
-                    " · look for Loshchilov & Hutter's Fig. 2: with "
-                    "coupled decay good cells along a diagonal (lr, λ entangled), decoupled closer to separable"
                     "\nb: use the best (lr, λ) · e: export the grid (JSON)")
         else:
             return
-        self.main.query_one("#sweep-status", Static).update(text)
+        self.main.query_one("#sweep-status", Static).update(text, layout=False)
 
     def action_cancel_sweep(self) -> None:
         """Stop the sweep (λ or grid) within a step; its numbers so far stay shown."""
@@ -576,7 +576,7 @@ class WdtuiApp(App[int]):
         if snap.session != self.sweep_number or not self.live:
             return
         self.grid_snapshot = snap
-        parts = []
+        parts = [GRID_HINT, ""]
         for grid, table in zip(snap.grids, grid_tables(snap.grids)):
             parts += [table, best_line(grid), ""]
         self.main.query_one("#grid-tables", Static).update(Group(*parts))

@@ -50,6 +50,13 @@ class Chart(PlotextPlot):
     def draw(self, plt: Any, data: Any, points: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def y_tick_budget(self) -> int:
+        """Y tick labels that fit without two landing on one row: plotext keeps one of two
+        colliding labels, and which one depends on Python's string hashing (different in every
+        process), so a crowded axis made screens differ from run to run."""
+        return max(2, (self.size.height - 6) // 2)
+
     def series_label(self, label: str) -> str | None:
         """A series' legend entry, or none on charts too small for a legend."""
         return label if self.legend else None
@@ -256,7 +263,7 @@ class SweepChart(Chart):
         plt.xticks(*log_ticks(lo, hi))
         if self.log:
             plt.yscale("log")
-            plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
+            plt.yticks(*log_ticks(min(shown_y), max(shown_y), most=self.y_tick_budget))
         best = snap.best_lambda
         if best:
             plt.vline(best, BEST)
@@ -304,7 +311,7 @@ class SweepPathChart(Chart):
         plt.xscale("log")
         plt.xticks(*log_ticks(xs[0], xs[-1]))
         if shown:
-            plt.yticks(*linear_ticks(min(shown + [0.0]), max(shown + [0.0]), most=4))
+            plt.yticks(*linear_ticks(min(shown + [0.0]), max(shown + [0.0]), most=min(4, self.y_tick_budget)))
         if xs[0] <= run_lam <= xs[-1]:
             plt.vline(run_lam, RUN)
         zeros = [sum(1 for w in snap.weights[i] if w == 0.0) for i in positive]
