@@ -7,8 +7,8 @@ import math
 from rich.console import Console
 
 from test_app import app, wait_for
-from wdtui.app.messages import GridProgress, SweepProgress
-from wdtui.app.sweep_view import duration, sweep_status
+from wdtui.app.messages import SweepProgress
+from wdtui.app.sweep_view import duration
 from wdtui.app.widgets.charts import BASELINE, RUN, SweepLossChart, SweepNormChart, SweepPathChart
 from wdtui.engine.sweep import GridResult
 from wdtui.tables import grid_tables, rank_scale
@@ -58,7 +58,7 @@ async def test_sweep_marks_the_runs_lambda_and_lambda_zero_and_tells_the_verdict
         assert "best λ by val loss" in status and "within 1 SE of the best" in status
 
 
-def test_sweep_status_says_done_or_cancelled_and_formats_the_eta():
+def test_eta_is_written_in_seconds_minutes_or_hours():
     assert duration(42.4) == "ETA 42 s" and duration(185) == "ETA 3 min 5 s" and duration(None) == ""
     assert duration(7500) == "ETA 2 h 5 min"
 
