@@ -239,8 +239,9 @@ async def test_sweep_view_trains_the_ladder_and_b_loads_the_best_lambda():
         assert a.query_one("TabbedContent").active == "sweep"
         await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
         snap = a.sweep_snapshot
-        assert len(snap.lambdas) == 25 and snap.epoch == 60
-        assert snap.best_index == min(range(25), key=lambda i: snap.test_loss[i])
+        assert len(snap.lambdas) == 26 and snap.lambdas[0] == 0.0 and snap.epoch == 60  # λ = 0 and the ladder
+        assert snap.seeds == 3 and snap.copies == 78
+        assert snap.best_index == min(range(26), key=lambda i: snap.val_loss[i])  # chosen on validation
         assert snap.weight_norm[0] > snap.weight_norm[-1]  # decay shrinks ‖w‖ along the ladder
         assert "best λ" in str(a.query_one("#sweep-status").render())
         await pilot.press("b")
@@ -296,7 +297,7 @@ async def test_a_run_or_sweep_that_cannot_start_says_why():
 async def test_an_error_in_the_sweep_worker_is_reported(monkeypatch):
     from wdtui.engine import batched
 
-    def broken(self, measure=True):
+    def broken(self, measure=True, stop=None):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(batched.BatchedTrainer, "run_epoch", broken)

@@ -89,3 +89,21 @@ async def _swept(pilot):
 
 def test_sweep_view(snap_compare):
     assert snap_compare(snapshot_app(epochs=40), terminal_size=(120, 40), run_before=_swept)
+
+
+def test_sweep_view_small_keeps_the_verdict(snap_compare):
+    assert snap_compare(snapshot_app(epochs=40), terminal_size=(80, 24), run_before=_swept)
+
+
+def test_sweep_view_of_a_linear_preset_draws_the_regularization_path(snap_compare):
+    assert snap_compare(snapshot_app("sparse", epochs=200), terminal_size=(120, 40), run_before=_swept)
+
+
+async def _gridded(pilot):
+    await _ready(pilot)
+    await pilot.press("g")
+    await _until(pilot, lambda: pilot.app.grid_snapshot and pilot.app.grid_snapshot.finished)
+
+
+def test_grid_view_small_shows_whole_numbers(snap_compare):
+    assert snap_compare(snapshot_app(epochs=20), terminal_size=(80, 24), run_before=_gridded)

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import experiment, trained
+from wdtui.engine.config import make_config
+from wdtui.engine.experiment import build_experiment
 from wdtui.cli.main import main
 from wdtui.engine.batched import BatchedTrainer, check_batchable
 from wdtui.engine.config import ConfigError, parse_lambda_spec
@@ -96,7 +98,7 @@ def test_bad_specs_are_refused(spec):
 
 
 def test_sine_overfit_u_curve_best_lambda_is_inside_and_norm_falls():
-    exp = experiment("sine-overfit")  # the full preset: overfitting takes its 3000 epochs
+    exp = build_experiment(make_config("sine-overfit"), validation=True)  # 3000 epochs: overfitting takes them
     lambdas = parse_lambda_spec(["1e-6:1:7"])
     sweep, result = BatchedTrainer([exp], lambdas), SweepResult(lambdas, 1, exp.config.epochs)
     while not sweep.done:
@@ -177,9 +179,11 @@ def test_wdtui_sweep_grid_writes_both_regularizers(tmp_path, capsys):
     for name in ("coupled", "decoupled"):
         grid = doc["grids"][name]
         assert len(grid["test_loss"]) == 3 and all(len(row) == 2 for row in grid["test_loss"])
-        flat = [(v, r, c) for r, row in enumerate(grid["test_loss"]) for c, v in enumerate(row)]
-        v, r, c = min(flat)
-        assert grid["best"] == {"lr": doc["lrs"][r], "lambda": doc["lambdas"][c], "test_loss": v}
+        assert len(grid["val_loss"]) == 3 and all(len(row) == 2 for row in grid["val_loss"])
+        flat = [(v, r, c) for r, row in enumerate(grid["val_loss"]) for c, v in enumerate(row)]
+        v, r, c = min(flat)  # chosen on the validation loss; its test loss reported beside
+        assert grid["best"] == {"lr": doc["lrs"][r], "lambda": doc["lambdas"][c], "val_loss": v,
+                                "test_loss": grid["test_loss"][r][c]}
     # at λ = 0 both regularizers are the same training
     assert [row[0] for row in doc["grids"]["coupled"]["test_loss"]] == \
         [row[0] for row in doc["grids"]["decoupled"]["test_loss"]]
@@ -187,8 +191,8 @@ def test_wdtui_sweep_grid_writes_both_regularizers(tmp_path, capsys):
     assert "coupled: best lr" in shown and "decoupled: best lr" in shown
     # piped output has no colour: the best cell is marked in text, and no colour is named
     assert "green" not in shown and shown.count("* = best") == 2
-    best = doc["grids"]["coupled"]["best"]["test_loss"]
-    assert f"{best:.4g}*" in shown
+    best = doc["grids"]["coupled"]["best"]["val_loss"]
+    assert f"{best:.3g}*" in shown
 
 
 def test_grid_refuses_a_non_positive_learning_rate(capsys):

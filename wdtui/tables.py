@@ -14,34 +14,52 @@ def number(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else str(value)
 
 
-def _heat(value: float, low: float, high: float) -> str:
-    """A background from green (low test loss) to red (high), on a log scale."""
-    if not math.isfinite(value) or value <= 0:
+def _heat(t: float | None) -> str:
+    """A background from green (t = 0, the lowest) to red (t = 1, the highest); grey: diverged."""
+    if t is None:
         return "on grey23"
-    t = 0.0 if high <= low else (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
-    t = min(max(t, 0.0), 1.0)
     return f"on rgb({int(40 + 160 * t)},{int(40 + 160 * (1 - t))},60)"
 
 
-def grid_tables(grids: Sequence, colour: bool = True) -> list[Table]:
-    """One heatmap per regularizer of the final test loss over (lr, λ), on one colour scale so
-    the grids compare; the best cell of each marked ``*`` (and underlined). Without ``colour``
-    (output piped to a file) the title does not speak of colours."""
-    values = [v for g in grids for row in g.grid("test_loss") for v in row if math.isfinite(v) and v > 0]
-    low, high = (min(values), max(values)) if values else (1.0, 1.0)
+def rank_scale(values: Sequence[float]) -> dict[float, float]:
+    """Each finite value's rank among the distinct finite values, scaled to 0…1. A rank scale
+    shows every difference: on a value scale one large loss (a cell near divergence) makes all
+    the small ones one colour."""
+    distinct = sorted({v for v in values if math.isfinite(v)})
+    top = max(len(distinct) - 1, 1)
+    return {v: i / top for i, v in enumerate(distinct)}
+
+
+def short(value: float) -> str:
+    """A λ or lr in at most 6 characters: 0, 1e-4, 3e-3, 3.2e-4."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    mantissa = mantissa[:-2] if mantissa.endswith(".0") else mantissa
+    return f"{mantissa}e{int(exponent)}"
+
+
+def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> list[Table]:
+    """One heatmap per regularizer of the final loss over (lr, λ) (the validation loss, on which
+    the best cell is chosen), coloured by rank over both grids so that they compare; the best
+    cell of each underlined — and, without ``colour`` (output piped to a file), marked ``*``
+    instead, with no colour named. Numbers have three significant digits (fits 80 columns)."""
+    scale = rank_scale([v for g in grids for row in g.grid(key) for v in row])
+    name = key.replace("_loss", "").replace("val", "validation")
     tables = []
     for grid in grids:
         best = grid.best
-        table = Table(title=f"{grid.regularizer}: test loss at epoch {grid.record.epoch}",
-                      caption=f"rows lr, columns λ; {'green = low, ' if colour else ''}* = best",
-                      box=box.SIMPLE_HEAD)
-        table.add_column("lr \\ λ", justify="right")
-        for lam in grid.lambdas:
-            table.add_column(f"{lam:.3g}", justify="right")
-        for r, row in enumerate(grid.grid("test_loss")):
-            cells = [f"[{_heat(v, low, high)} bold underline]{number(v)}*[/]" if best == (r, l)
-                     else f"[{_heat(v, low, high)}]{number(v)}[/]" for l, v in enumerate(row)]
-            table.add_row(f"{grid.lrs[r]:.3g}", *cells)
+        table = Table(title=f"{grid.regularizer}: {name} loss, epoch {grid.record.epoch}",
+                      caption="rows lr, columns λ; " + ("green = lowest (by rank), best underlined" if colour else "* = best"), box=box.SIMPLE_HEAD,
+                      padding=0, pad_edge=False, title_justify="left", caption_justify="left")
+        table.add_column("lr\\λ", justify="right", no_wrap=True, min_width=5)
+        for lam in grid.lambdas:  # 5 characters a number: never shrunk to "0.…"
+            table.add_column(short(lam), justify="right", no_wrap=True, min_width=5)
+        for r, row in enumerate(grid.grid(key)):
+            cells = [f"[{_heat(scale.get(v))}{' bold underline' if best == (r, l) else ''}]"
+                     f"{f'{v:.3g}' if math.isfinite(v) else 'div'}{'' if colour or best != (r, l) else '*'}[/]"
+                     for l, v in enumerate(row)]
+            table.add_row(short(grid.lrs[r]), *cells)
         tables.append(table)
     return tables
 
@@ -50,5 +68,5 @@ def best_line(grid) -> str:
     if grid.best is None:
         return f"{grid.regularizer}: every cell diverged"
     r, l = grid.best
-    return (f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} "
-            f"(test loss {number(grid.grid('test_loss')[r][l])})")
+    return (f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} by validation loss "
+            f"(val {number(grid.grid('val_loss')[r][l])}, test {number(grid.grid('test_loss')[r][l])})")

@@ -35,8 +35,9 @@ from .messages import (GridProgress, GridSnapshot, Progress, SessionFailed, Sess
                        SweepProgress, SweepSnapshot)
 from .session import TrainingSession
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
+from .sweep_view import grid_state, sweep_status
 from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
-                             SweepLossChart, SweepNormChart)
+                             SweepLossChart, SweepNormChart, SweepPathChart)
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle
 from .widgets.status import StatusLine
 
@@ -62,6 +63,7 @@ class WdtuiApp(App[int]):
         Binding("w", "sweep", "λ sweep"),
         Binding("b", "best", "best λ"),
         Binding("g", "grid", "lr×λ grid"),
+        Binding("x", "cancel_sweep", "cancel sweep", show=False),
         Binding("s", "screenshot", "svg"),
         Binding("e", "export", "export"),
         Binding("q", "quit", "quit"),
@@ -117,10 +119,14 @@ class WdtuiApp(App[int]):
                 with TabPane("Weights", id="weights"):
                     yield VerticalScroll(id="histograms")
                 with TabPane("Sweep", id="sweep"):
-                    yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) as "
-                                 "one batched model (one after another for models that do not batch); b then loads the best λ.", id="sweep-status")
+                    yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, "
+                                 "over 3 seeds, as one batched model (one seed, one copy after another, for "
+                                 "models that do not batch); λ is chosen on a validation set; b then loads the "
+                                 "best λ.", id="sweep-status")
                     yield SweepLossChart("loss against λ (log)", id="sweep-loss")
-                    yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
+                    with Horizontal(id="sweep-lower"):
+                        yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
+                        yield SweepPathChart("weights against λ", id="sweep-path")
                     with VerticalScroll(id="grid"):
                         yield Static("", id="grid-tables")
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
@@ -253,12 +259,15 @@ class WdtuiApp(App[int]):
         box.mount_all(histograms)
         self._charts = [self.main.query_one(FitChart), self.main.query_one(AccuracyChart),
                         self.main.query_one(ClassChart), self.main.query_one(LossChart),
-                        self.main.query_one(NormChart), *self.main.query(SweepChart), *histograms]
+                        self.main.query_one(NormChart), *self.main.query(SweepChart),
+                        self.main.query_one(SweepPathChart), *histograms]
 
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw."""
         snap, ready = self.snapshot, self.ready
         for chart in self._charts:
+            if isinstance(chart, (SweepChart, SweepPathChart)):
+                continue  # fed by the sweep (_feed_sweep), not by the run
             if isinstance(chart, (FitChart, ClassChart)):
                 chart.update((ready.data, snap))
             elif isinstance(chart, HistogramChart):
@@ -325,6 +334,7 @@ class WdtuiApp(App[int]):
             self.main.query_one("#field-lam", Field).set_value(f"{value:.4g}")
             if self.control is not None:
                 self.control.set_lambda(self.session_config.lam)
+            self._feed_sweep()  # the run's λ is marked on the sweep's charts
             self.redraw()
             return
         try:
@@ -435,6 +445,11 @@ class WdtuiApp(App[int]):
         self.notify(f"saved {path}", title="screenshot")
 
     def action_export(self) -> None:
+        """The run's metrics (the ``wdtui run`` JSON); on the Sweep tab, the sweep's results (the
+        ``wdtui sweep --out`` JSON, or the grid's)."""
+        if self.main.query_one(TabbedContent).active == "sweep":
+            self._export_sweep()
+            return
         if self.ready is None or self.snapshot is None:
             self.notify("nothing to export yet", severity="warning")
             return
@@ -447,6 +462,20 @@ class WdtuiApp(App[int]):
             self.notify(f"cannot export: {error}", severity="error")
             return
         self.notify(f"saved {path}", title="export")
+
+    def _export_sweep(self) -> None:
+        snap = self._current_sweep()
+        if snap is None or snap.document is None:
+            self.notify("no sweep result yet: w runs a λ sweep, g a grid", severity="warning")
+            return
+        path = self._output_path("-grid.json" if isinstance(snap, GridSnapshot) else "-sweep.json")
+        try:
+            write_text(path, json.dumps(snap.document, indent=1, allow_nan=False) + "\n")
+        except OSError as error:
+            self.notify(f"cannot export: {error}", severity="error")
+            return
+        partial = "" if snap.finished else f" (epoch {snap.epoch} of {snap.epochs}: not finished)"
+        self.notify(f"saved {path}{partial}", title="export")
 
     async def action_quit(self) -> None:
         for control in (self.control, self.sweep_control):
@@ -492,20 +521,55 @@ class WdtuiApp(App[int]):
     def _run_sweep(self, session: SweepSession) -> None:
         session.run()
 
+    def _current_sweep(self) -> SweepSnapshot | GridSnapshot | None:
+        """The latest sweep's snapshot (λ sweep or grid), if it has posted one."""
+        for snap in (self.sweep_snapshot, self.grid_snapshot):
+            if snap is not None and snap.session == self.sweep_number:
+                return snap
+        return None
+
+    def _feed_sweep(self) -> None:
+        snap = self.sweep_snapshot
+        if snap is None:
+            return
+        for chart in (*self.main.query(SweepChart), self.main.query_one(SweepPathChart)):
+            chart.update((snap, self.session_config.lam))
+
+    @property
+    def _sweep_cancelled(self) -> bool:
+        return self.sweep_control is not None and self.sweep_control.cancelled
+
     def on_sweep_progress(self, message: SweepProgress) -> None:
         snap = message.snapshot
         if snap.session != self.sweep_number or not self.live:
             return
         self.sweep_snapshot = snap
-        for chart in self.main.query(SweepChart):
-            chart.update(snap)
-        best = (f"best λ = {snap.best_lambda:.3g} (test {snap.test_loss[snap.best_index]:.3g}) · b: use it"
-                if snap.best_index is not None else "no λ trained without diverging")
-        self.main.query_one("#sweep-status", Static).update(
-            f"λ sweep: {len(snap.lambdas)} copies of {snap.preset} ({snap.regularizer}) · "
-            f"epoch {snap.epoch}/{snap.epochs}{' · done' if snap.finished else ''} · {best}", layout=False)
+        self.main.query_one("#sweep-path").display = snap.weights is not None
+        self._feed_sweep()
+        self._show_sweep_status()
         if snap.finished:
             self.redraw(force=True)
+
+    def _show_sweep_status(self) -> None:
+        snap = self._current_sweep()
+        if isinstance(snap, SweepSnapshot):
+            text = sweep_status(snap, self._sweep_cancelled, show_eta=not self.deterministic)
+        elif isinstance(snap, GridSnapshot):
+            text = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, self._sweep_cancelled, not self.deterministic)}"
+                    "\nb: use the best (lr, λ) · e: export the grid (JSON)")
+        else:
+            return
+        self.main.query_one("#sweep-status", Static).update(text, layout=False)
+
+    def action_cancel_sweep(self) -> None:
+        """Stop the sweep (λ or grid) within a step; its numbers so far stay shown."""
+        if not self.sweeping:
+            self.notify("no sweep is running", severity="warning")
+            return
+        self.sweep_control.cancel()
+        self._show_sweep_status()
+        self.notify("sweep cancelled")
+        self.redraw(force=True)
 
     def action_grid(self) -> None:
         """The (lr, λ) grid, coupled beside decoupled decay, as test-loss heatmaps."""
@@ -517,31 +581,50 @@ class WdtuiApp(App[int]):
 
     def _show_grid(self, grid: bool) -> None:
         self.main.query_one("#grid").display = grid
-        for chart in self.main.query(SweepChart):
-            chart.display = not grid
+        for name in ("#sweep-loss", "#sweep-lower"):
+            self.main.query_one(name).display = not grid
 
     def on_grid_progress(self, message: GridProgress) -> None:
         snap = message.snapshot
         if snap.session != self.sweep_number or not self.live:
             return
         self.grid_snapshot = snap
-        parts = []
+        parts = [grid_hint(snap.grids, self.config.decay_convention), ""]
         for grid, table in zip(snap.grids, grid_tables(snap.grids)):
             parts += [table, best_line(grid), ""]
         self.main.query_one("#grid-tables", Static).update(Group(*parts))
-        state = "done" if snap.finished else f"training {snap.training}: epoch {snap.epoch}/{snap.epochs}"
-        self.main.query_one("#sweep-status", Static).update(
-            f"(lr, λ) grid of {snap.preset} · {state} · {grid_hint(snap.grids, self.config.decay_convention)}",
-            layout=False)
+        self._show_sweep_status()
 
     def action_best(self) -> None:
-        snap = self.sweep_snapshot
+        """The best λ of the latest λ sweep, or the best (lr, λ) of the latest grid (in the
+        current regularizer's grid if it has one, else the best of all, with its regularizer)."""
+        snap = self._current_sweep()
+        if isinstance(snap, GridSnapshot):
+            self._load_grid_best(snap)
+            return
         if snap is None or snap.best_lambda is None:
             self.notify("no sweep result yet: w runs one", severity="warning")
             return
         self.apply_change("lam", snap.best_lambda)
         self.action_show_tab("charts")
-        self.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by test loss (epoch {snap.epoch})")
+        self.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by validation loss (epoch {snap.epoch})")
+
+    def _load_grid_best(self, snap: GridSnapshot) -> None:
+        found = snap.best(self.config.regularizer)
+        if found is None:
+            self.notify("no grid cell trained without diverging", severity="warning")
+            return
+        grid, r, l = found
+        lr, lam = grid.lrs[r], grid.lambdas[l]
+        if grid.regularizer != self.config.regularizer:
+            self.main.query_one("#field-regularizer", Choice).set_value(grid.regularizer)
+            self.apply_change("regularizer", grid.regularizer)
+        self.main.query_one("#field-lr", Field).set_value(f"{lr:g}")
+        self.apply_change("lr", lr)
+        self.apply_change("lam", lam)
+        self.action_show_tab("charts")
+        self.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the grid's best by validation loss "
+                    f"(epoch {grid.record.epoch})")
 
     def _save_snapshot_and_exit(self, tries: int = 100) -> None:
         # The footer fills in its keys a few refreshes after start-up; a short run can finish
@@ -561,11 +644,14 @@ class WdtuiApp(App[int]):
 
 def grid_hint(grids, decay_convention: str) -> str:
     """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
-    the best λ moves with lr. One seed, so a flat minimum's best cell moves with noise."""
+    the best λ (by validation loss, as the grid chooses) moves with lr. With one seed, a flat
+    minimum's best cell moves with noise: the hint says so."""
     from ..engine.trends import best_lambda_trend, describe
 
     lines = []
     for grid in grids:
         label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("test_loss"))))
-    return " · ".join(lines) + " · one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)"
+        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
+    if grids and grids[0].seeds == 1:
+        lines.append("one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)")
+    return " · ".join(lines)

@@ -84,7 +84,8 @@ class SessionFailed(Message):
 
 @dataclass(frozen=True)
 class SweepSnapshot:
-    """A λ sweep at one moment: per-λ numbers at ``epoch`` (the latest measurement)."""
+    """A λ sweep at one moment: per-λ numbers at ``epoch`` (the latest measurement), means over
+    ``seeds``; the best λ chosen on the validation loss (see ``engine/sweep.py``)."""
 
     session: int
     preset: str
@@ -98,10 +99,23 @@ class SweepSnapshot:
     diverged: tuple[bool, ...]
     best_index: int | None
     finished: bool
+    val_loss: tuple[float, ...] = ()
+    seeds: int = 1
+    copies: int = 0
+    best_range: tuple[float, float] | None = None
+    verdict: tuple[str, ...] = ()  # the conclusion in words, as ``wdtui sweep`` prints it
+    weights: tuple[tuple[float, ...], ...] | None = None  # linear models: w per λ (first seed)
+    ridge: tuple[tuple[float, ...], ...] | None = None  # the closed-form ridge path, where it applies
+    eta_s: float | None = None  # seconds left at the current speed
+    document: dict | None = None  # this moment's ``wdtui sweep --out`` JSON (for export)
 
     @property
     def best_lambda(self) -> float | None:
         return None if self.best_index is None else self.lambdas[self.best_index]
+
+    @property
+    def zero_index(self) -> int | None:
+        return self.lambdas.index(0.0) if 0.0 in self.lambdas else None
 
 
 class SweepProgress(Message):
@@ -127,6 +141,18 @@ class GridSnapshot:
     epoch: int
     epochs: int
     finished: bool
+    eta_s: float | None = None  # seconds left at the current speed (every regularizer)
+    document: dict | None = None  # this moment's ``wdtui sweep --lrs --out`` JSON (for export)
+
+    def best(self, regularizer: str | None = None):
+        """(grid, r, l) of the lowest validation loss: in the regularizer's grid if it has one,
+        else over every grid; None if no cell trained."""
+        grids = [g for g in self.grids if g.regularizer == regularizer] or list(self.grids)
+        cells = [(g.grid("val_loss")[g.best[0]][g.best[1]], i) for i, g in enumerate(grids) if g.best is not None]
+        if not cells:
+            return None
+        grid = grids[min(cells)[1]]
+        return grid, *grid.best
 
 
 class GridProgress(Message):

@@ -59,12 +59,13 @@ def _ridge(experiment):
         return None
 
 
-def build_or_report(number: int, config: Config, post: Callable[[Message], object]):
-    """The experiment for ``config``, or None after posting why it cannot be built."""
+def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False):
+    """The experiment for ``config`` (``validation``: with a sweep's validation set), or None
+    after posting why it cannot be built."""
     from ..engine.experiment import build_experiment
 
     try:
-        return build_experiment(config)
+        return build_experiment(config, validation=validation)
     except ConfigError as error:
         post(SessionFailed(number, error.field, error.message))
         return None

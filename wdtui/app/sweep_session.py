@@ -1,6 +1,7 @@
 """The app's sweeps, run in worker threads: the λ sweep (one copy of the current model per λ of
-the ladder) and the (lr, λ) grid, each trained as batched models, posting their latest numbers
-about four times a second. No widgets here."""
+the ladder and λ = 0, over a few seeds) and the (lr, λ) grid, each trained as batched models,
+posting their latest numbers about four times a second; both choose on a validation set and
+stop within a step when cancelled. No widgets here."""
 
 from __future__ import annotations
 
@@ -15,41 +16,71 @@ from .messages import GridProgress, GridSnapshot, SweepProgress, SweepSnapshot
 from .session import POST_INTERVAL, build_or_report
 
 
+SWEEP_SEEDS = 3  # seeds of the app's λ sweep where the model batches (else 1: K runs in turn)
+
+
+def eta(trainer, epochs_left: int) -> float | None:
+    """Seconds left at the trainer's current speed (None before the first epoch is timed)."""
+    return epochs_left / trainer.epochs_per_s if trainer.epochs_per_s > 0 else None
+
+
 class SweepSession:
+    """The λ sweep: one copy per λ (λ = 0, the reference, first) and per seed — ``SWEEP_SEEDS``
+    seeds where the model batches, one where the copies train one after another. Each seed's
+    experiment has its validation set; the best λ is chosen on it."""
+
     def __init__(self, number: int, config: Config, lambdas: list[float],
-                 post: Callable[[Message], object], control: Control):
+                 post: Callable[[Message], object], control: Control, seeds: int = SWEEP_SEEDS):
         self.number = number
         self.config = config
-        self.lambdas = lambdas
+        self.lambdas = lambdas if 0.0 in lambdas else [0.0, *lambdas]
         self.post = post
         self.control = control
+        self.seeds = seeds
 
     def run(self) -> None:
-        from ..engine.batched import sweep_trainer
-        from ..engine.sweep import SweepResult
+        from ..engine.batched import batchable, sweep_trainer
+        from ..engine.sweep import SweepResult, sweep_config, sweep_ridge
 
-        experiment = build_or_report(self.number, self.config, self.post)
-        if experiment is None:
+        first = build_or_report(self.number, self.config, self.post, validation=True)
+        if first is None:
             return
-        trainer = sweep_trainer([experiment], self.lambdas)
-        result = SweepResult(self.lambdas, 1, self.config.epochs)
+        seeds = self.seeds if batchable(first) else 1
+        experiments = [first]
+        for s in range(1, seeds):
+            experiment = build_or_report(self.number, self.config.with_changes(seed=self.config.seed + s),
+                                         self.post, validation=True)
+            if experiment is None:
+                return
+            experiments.append(experiment)
+        trainer = sweep_trainer(experiments, self.lambdas)
+        result = SweepResult(self.lambdas, seeds, self.config.epochs)
+        config = sweep_config(self.config, experiments, seeds)
+        ridge = sweep_ridge(experiments, self.config.regularizer, self.lambdas)
+        stop = lambda: self.control.cancelled  # noqa: E731
         last_post = 0.0
         while not trainer.done and not self.control.cancelled:
             due = time.perf_counter() - last_post >= POST_INTERVAL
-            record = trainer.run_epoch(measure=due)  # measuring is costly: only what is shown
+            record = trainer.run_epoch(measure=due, stop=stop)  # measuring is costly: only what is shown
             if record is not None:
                 result.add(record)
-                self.post(SweepProgress(self._snapshot(result, trainer.done)))
+                self.post(SweepProgress(self._snapshot(result, trainer, config, ridge)))
                 last_post = time.perf_counter()
 
-    def _snapshot(self, result, finished: bool) -> SweepSnapshot:
-        final = result.final()
+    def _snapshot(self, result, trainer, config: dict, ridge) -> SweepSnapshot:
+        spreads = result.spreads()
+        weights = result.weights()
+        as_tuple = lambda rows: None if rows is None else tuple(tuple(r) for r in rows)  # noqa: E731
         return SweepSnapshot(
             session=self.number, preset=self.config.preset, regularizer=self.config.regularizer,
             lambdas=tuple(self.lambdas), epoch=result.last.epoch, epochs=self.config.epochs,
-            train_loss=tuple(final["train_loss"][0]), test_loss=tuple(final["test_loss"][0]),
-            weight_norm=tuple(final["weight_norm"][0]), diverged=tuple(result.diverged),
-            best_index=result.best_index, finished=finished,
+            train_loss=tuple(spreads["train_loss"].mean), test_loss=tuple(spreads["test_loss"].mean),
+            weight_norm=tuple(spreads["weight_norm"].mean), diverged=tuple(result.diverged),
+            best_index=result.best_index, finished=trainer.done,
+            val_loss=tuple(spreads["val_loss"].mean), seeds=result.seeds, copies=trainer.copies,
+            best_range=result.best_range, verdict=tuple(result.verdict()),
+            weights=as_tuple(weights), ridge=as_tuple(ridge) if weights is not None else None,
+            eta_s=eta(trainer, trainer.epochs - trainer.epoch), document=result.to_dict(config, ridge),
         )
 
 
@@ -68,26 +99,31 @@ class GridSession:
 
     def run(self) -> None:
         from ..engine.batched import sweep_trainer
-        from ..engine.sweep import GridResult
+        from ..engine.sweep import GridResult, grid_document, sweep_config
 
-        experiment = build_or_report(self.number, self.config, self.post)
+        experiment = build_or_report(self.number, self.config, self.post, validation=True)
         if experiment is None:
             return
+        config = sweep_config(self.config, [experiment], 1)
+        stop = lambda: self.control.cancelled  # noqa: E731
         done: list = []
-        for regularizer in self.regularizers:
+        for index, regularizer in enumerate(self.regularizers):
             trainer = sweep_trainer([experiment], self.lambdas, regularizer, lrs=self.lrs)
             last_post = 0.0
             while not trainer.done:
                 if self.control.cancelled:
                     return
                 due = time.perf_counter() - last_post >= POST_INTERVAL
-                record = trainer.run_epoch(measure=due)
+                record = trainer.run_epoch(measure=due, stop=stop)
                 if record is not None:
                     grid = GridResult(regularizer, self.lrs, self.lambdas, 1, record)
                     finished = trainer.done and regularizer == self.regularizers[-1]
                     if trainer.done:
                         done.append(grid)
                     grids = tuple(done) if trainer.done else (*done, grid)
-                    self.post(GridProgress(GridSnapshot(self.number, self.config.preset, grids, regularizer,
-                                                        trainer.epoch, trainer.epochs, finished)))
+                    later = len(self.regularizers) - index - 1
+                    self.post(GridProgress(GridSnapshot(
+                        self.number, self.config.preset, grids, regularizer, trainer.epoch, trainer.epochs,
+                        finished, eta_s=eta(trainer, trainer.epochs - trainer.epoch + later * trainer.epochs),
+                        document=grid_document(config, list(grids)))))
                     last_post = time.perf_counter()

@@ -82,35 +82,50 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
 
 
 def print_sweep(result) -> None:
-    """λ, train loss, test loss, ‖w‖ (± std over seeds), diverged; the best λ marked."""
-    final, best = result.final(), result.best_index
-    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± std over {result.seeds} seeds"
-                                                                if result.seeds > 1 else ""),
+    """λ, train/validation/test loss, ‖w‖ (± standard error over seeds), the paired difference
+    against λ = 0, diverged; the best λ and the range within one standard error marked."""
+    spreads, best = result.spreads(), result.best_index
+    several = result.seeds > 1
+    within = result.within_one_se() or [False] * len(result.lambdas)
+    paired = result.paired("val_loss") if several else None
+    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± standard error over {result.seeds} seeds"
+                                                                if several else ""),
                   box=box.SIMPLE_HEAD)
-    accuracy = "test_accuracy" in final
-    for column in ("λ", "train loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "diverged", ""):
+    accuracy = "test_accuracy" in spreads
+    columns = ("λ", "train loss", "val loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "zeros",
+               *(["val − val(λ=0)"] if paired is not None else []), "diverged", "")
+    for column in columns:
         table.add_column(column, justify="right")
 
     def cell(key: str, i: int) -> str:
-        mean, std = final[key][0][i], final[key][1][i]
+        s = spreads[key]
+        mean, sem = s.mean[i], s.sem[i]
+        error = several and math.isfinite(sem)
         if key == "test_accuracy":
-            return _percent(mean) + (f" ± {100 * std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
-        return number(mean) + (f" ± {std:.2g}" if result.seeds > 1 and math.isfinite(std) else "")
+            return _percent(mean) + (f" ± {100 * sem:.2g}" if error else "")
+        return number(mean) + (f" ± {sem:.2g}" if error else "")
 
     for i, lam in enumerate(result.lambdas):
-        marked = i == best
-        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("test_loss", i),
+        mark = "[green]← best[/]" if i == best else "[green]≈ best (1 SE)[/]" if within[i] else ""
+        difference = []
+        if paired is not None:
+            m, e = paired.mean[i], paired.sem[i]
+            difference = ["reference" if i == result.zero_index else
+                          (f"{m:+.3g} ± {e:.2g}" if math.isfinite(m) else "—")]
+        table.add_row(f"{lam:.4g}", cell("train_loss", i), cell("val_loss", i), cell("test_loss", i),
                       *([cell("test_accuracy", i)] if accuracy else []), cell("weight_norm", i),
-                      "[red]yes[/]" if result.diverged[i] else "no", "[green]← best[/]" if marked else "",
-                      style="bold" if marked else None)
+                      f"{spreads['zeros'].mean[i]:g}", *difference,
+                      "[red]yes[/]" if result.diverged[i] else "no", mark, style="bold" if i == best else None)
     console = Console()
-    if not console.is_terminal:
-        console.width = 120
+    if not console.is_terminal:  # piped or captured: room for every column with its ± error
+        console.width = 180
     console.print(table)
-    if best is None:
-        console.print("[red]every λ diverged: no best λ[/]")
-    else:
-        console.print(f"best λ by test loss: [bold]{result.lambdas[best]:.4g}[/]")
+    for line in result.verdict():
+        console.print(line, markup=False)
+    if several:
+        console.print("(best: lowest mean validation loss; 1 SE: the standard error of that mean over seeds; "
+                      "beats λ = 0: the same seeds' validation loss lower by more than 2 standard errors "
+                      "of the paired difference)", markup=False, style="dim")
 
 
 def print_grid(grids) -> None:

@@ -20,20 +20,23 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="wdtui sweep",
         description="Train the preset once per λ (and per seed) as one batched model, and show "
-        "train/test loss and ‖w‖ against λ: the test-loss U-curve and the best λ.",
+        "train, validation and test loss and ‖w‖ against λ: the U-curve, and the best λ chosen on "
+        "the validation set (λ = 0 is always swept as the reference).",
         epilog="example: wdtui sweep --preset sine-overfit --lambdas 1e-5:1e-1:16 --seeds 3 --out sweep.json",
     )
     add_engine_options(parser, lam_option=None)
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument("--lambdas", nargs="+", default=["1e-5:1e-1:16"], metavar="SPEC",
                        help="start:stop:count (log-spaced, both ends included) or a list of values "
-                       "(0 allowed); default 1e-5:1e-1:16")
+                       "(0 allowed); default 1e-5:1e-1:16; the λ sweep adds λ = 0, the reference, "
+                       "if it is not listed")
     sweep.add_argument("--lrs", nargs="+", metavar="SPEC",
                        help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
                        "trains coupled and decoupled decay (or the --regularizer given) over the "
                        "(lr, λ) grid and shows test loss as a heatmap")
     sweep.add_argument("--seeds", type=_seeds, default=1, metavar="N",
-                       help="seeds per λ (seed, seed+1, …): means and std over them")
+                       help="seeds per λ (seed, seed+1, …): means, standard errors, the range of λ "
+                       "within one standard error of the best, and the paired comparison with λ = 0")
     sweep.add_argument("--out", metavar="FILE.json", help="the sweep as JSON")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -67,6 +70,8 @@ def main(argv: Sequence[str]) -> int:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
+        if not lrs and 0.0 not in lambdas:
+            lambdas = [0.0, *lambdas]  # the reference every λ is compared with
         copies = len(lambdas) * len(lrs or [None]) * args.seeds
         if copies > MAX_COPIES:
             field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
@@ -77,7 +82,8 @@ def main(argv: Sequence[str]) -> int:
 
         experiments = []
         for s in range(args.seeds):
-            experiments.append(build_experiment(base.with_changes(seed=base.seed + s), check_memory=False))
+            experiments.append(build_experiment(base.with_changes(seed=base.seed + s), check_memory=False,
+                                               validation=True))
             if s == 0:  # every seed's data and model are the same size: check before building more
                 first = experiments[0]
                 memory_estimate(first.config, first.data.input_shape, first.data.n_outputs, live_runs=0,
@@ -102,18 +108,27 @@ def main(argv: Sequence[str]) -> int:
     print(header(experiments[0].config), file=sys.stderr)
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
+    print(_validation_line(base, experiments[0]), file=sys.stderr)
     _train(trainer, result, args.quiet)
     print_sweep(result)
     if args.out is not None:
-        _write(parser, args, result.to_dict(_config(base, experiments, args.seeds)))
+        from ..engine.sweep import sweep_config, sweep_ridge
+
+        config = sweep_config(base, experiments, args.seeds)
+        _write(parser, args, result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas)))
     return 0
 
 
-def _config(base, experiments, seeds: int) -> dict:
-    config = base.to_dict()
-    config.pop("lambda")
-    config.update(device=str(experiments[0].device), seeds=seeds)
-    return config
+def _validation_line(base, experiment) -> str:
+    from ..engine.validation import VAL_FRACTION, validation_kind
+
+    data = experiment.data
+    if validation_kind(base) == "drawn":
+        how = f"{len(data.x_val)} examples drawn afresh from the data's distribution (a generator of their own)"
+    else:
+        how = (f"{len(data.x_val)} of the training rows held out ({VAL_FRACTION:.0%}, chosen by the seed); "
+               f"the sweep trains on the other {len(data.x_train)}")
+    return f"validation set: {how}; the best is chosen on it, the test set only reports"
 
 
 def _write(parser: Parser, args, doc: dict) -> None:
@@ -137,6 +152,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     regularizers = [args.regularizer] if args.regularizer else ["coupled", "decoupled"]
     print(f"{base.preset}: {len(lrs)} lr × {len(lambdas)} λ × {args.seeds} seed(s) per regularizer "
           f"({', '.join(regularizers)}), {base.optimizer}, device {experiments[0].device}", file=sys.stderr)
+    print(_validation_line(base, experiments[0]), file=sys.stderr)
     grids = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
@@ -155,11 +171,13 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
 
     for grid in grids:  # what this grid shows, read from it (not from the paper)
         label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("test_loss"))))
+        print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
     if args.seeds == 1:
         print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
     if args.out is not None:
-        _write(parser, args, grid_document(_config(base, experiments, args.seeds), grids))
+        from ..engine.sweep import sweep_config
+
+        _write(parser, args, grid_document(sweep_config(base, experiments, args.seeds), grids))
     return 0
 
 

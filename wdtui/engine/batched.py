@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -100,6 +101,8 @@ class SweepRecord:
     diverged: list[bool]
     epochs_per_s: float = 0.0
     test_accuracy: list[float] | None = None  # classification only
+    val_loss: list[float] | None = None  # with a validation set (sweeps build one)
+    weights: list[list[float]] | None = None  # linear regression models: each copy's learned w
 
 
 class SweepEpochs:
@@ -114,12 +117,16 @@ class SweepEpochs:
     def done(self) -> bool:
         return self.epoch >= self.epochs or all(self.diverged)
 
-    def run_epoch(self, measure: bool = True) -> SweepRecord | None:
+    def run_epoch(self, measure: bool = True, stop: Callable[[], bool] | None = None) -> SweepRecord | None:
         """One epoch for every copy. Measuring is the costly part of a sweep's epoch (a forward
         pass of every copy over train and test), so callers may ask for it only when they show
-        or keep the numbers; a NaN/inf is caught at the next measurement (it persists)."""
+        or keep the numbers; a NaN/inf is caught at the next measurement (it persists).
+        ``stop`` is polled between mini-batches and copies: a cancelled sweep stops within a
+        step (the epoch is then unfinished, and nothing is measured)."""
         started = time.perf_counter()
-        self.train_epoch()
+        self.train_epoch(stop)
+        if stop is not None and stop():
+            return None
         self.epoch += 1
         record = self.measure() if measure or self.epoch >= self.epochs else None
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
@@ -178,14 +185,22 @@ class BatchedTrainer(SweepEpochs):
             return torch.stack([getattr(e.data, attr) for e in experiments])[seed_of]
 
         self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
-        self._eval_x = torch.cat([stacked("x_train"), stacked("x_test")], dim=-2)
-        self._eval_y = torch.cat([stacked("y_train"), stacked("y_test")], dim=-2)
-        self._n_train, self._n_test = first.data.x_train.shape[0], first.data.x_test.shape[0]
+        sets = ["train", "test"] + (["val"] if first.data.x_val is not None else [])
+        self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=-2)
+        self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=-2)
+        sizes = [getattr(first.data, f"x_{name}").shape[0] for name in sets]
+        self._n_train, self._n_test = sizes[0], sizes[1]
+        # the path of a linear model (one Linear to one output): each copy's weights, measured
+        layers = list(first.base_model.children())
+        linear = len(layers) == 1 and isinstance(layers[0], nn.Linear) and layers[0].out_features == 1
+        self._path = self.params["0.weight"] if linear else None
         self._batch = cfg.effective_batch_size
         self._shuffles = [torch.Generator(device=device).manual_seed(e.config.seed) for e in experiments]
-        average = torch.zeros(self._n_train + self._n_test, 2, dtype=dtype)
-        average[: self._n_train, 0] = self.loss_fn.scale / self._n_train
-        average[self._n_train :, 1] = self.loss_fn.scale / self._n_test
+        average = torch.zeros(sum(sizes), len(sizes), dtype=dtype)
+        start = 0
+        for column, size in enumerate(sizes):
+            average[start:start + size, column] = self.loss_fn.scale / size
+            start += size
         self._average = average.to(device)
         self._numel = [p[0].numel() for p in self.decayed]
         self.initial_loss = [math.inf] * self.copies  # L₀ per copy, for the divergence rule
@@ -208,18 +223,19 @@ class BatchedTrainer(SweepEpochs):
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
 
-    def train_epoch(self) -> None:
-        """One pass for every copy, each seed's copies in that seed's own batch order. A step
-        PyTorch refuses because the config's η (or η·λ) is too large for the dtype diverges every
-        copy (per-copy λ and η are tensors: too large a value becomes inf and diverges that copy)."""
+    def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
+        """One pass for every copy, each seed's copies in that seed's own batch order (``stop``
+        polled between mini-batches). A step PyTorch refuses because the config's η (or η·λ) is
+        too large for the dtype diverges every copy (per-copy λ and η are tensors: too large a
+        value becomes inf and diverges that copy)."""
         try:
-            self._train_epoch()
+            self._train_epoch(stop)
         except RuntimeError as error:
             if not is_overflow(error):
                 raise
             self.diverged = [True] * self.copies
 
-    def _train_epoch(self) -> None:
+    def _train_epoch(self, stop: Callable[[], bool] | None) -> None:
         if self._batch >= self._n_train:
             self._step(self.x_train, self.y_train)
         else:
@@ -231,26 +247,34 @@ class BatchedTrainer(SweepEpochs):
                     self._step(self.x_train[index[0]], self.y_train[index[0]])
                 else:
                     self._step(self.x_train[rows, index], self.y_train[rows, index])
+                if stop is not None and stop():
+                    return
 
     @torch.no_grad()
     def measure(self) -> SweepRecord:
         """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
         out = self.model(self._eval_x)
         per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
-        losses = per @ self._average  # (K, 2)
+        losses = per @ self._average  # (K, 2): train, test; (K, 3) with validation
+        sets = losses.shape[1]
         with_l1 = self.regularizer.uses_l1
-        rows = [losses[:, 0], losses[:, 1]]
+        rows = [losses[:, column] for column in range(sets)]
         for p in self.decayed:
             flat = p.flatten(1)
             rows += [flat.square().sum(1), (flat != 0).sum(1).to(flat.dtype)]
             if with_l1:
                 rows.append(flat.abs().sum(1))
+        stats = len(rows)
+        if self._path is not None:
+            rows += list(self._path.flatten(1).T)
         values = torch.stack(rows).tolist()  # the one sync
         train, test = values[0], values[1]
+        val = values[2] if sets == 3 else None
+        weights = [list(w) for w in zip(*values[stats:])] if self._path is not None else None
         width = 3 if with_l1 else 2
         norms, zeros, l1 = [], [], []
         for k in range(self.copies):
-            per_param = [values[2 + i * width: 2 + (i + 1) * width] for i in range(len(self.decayed))]
+            per_param = [values[sets + i * width: sets + (i + 1) * width] for i in range(len(self.decayed))]
             norms.append(math.sqrt(sum(v[0][k] for v in per_param)))
             nonzero = sum(v[1][k] for v in per_param)
             zeros.append(int(sum(self._numel) - nonzero) if math.isfinite(nonzero) else 0)
@@ -262,5 +286,5 @@ class BatchedTrainer(SweepEpochs):
         return SweepRecord(
             epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,
             penalty=[self.regularizer.penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
-            zeros=zeros, diverged=list(self.diverged),
+            zeros=zeros, diverged=list(self.diverged), val_loss=val, weights=weights,
         )

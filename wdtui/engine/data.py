@@ -20,7 +20,7 @@ from .presets import PRESETS
 GRID_POINTS = 200
 
 
-TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights")
+TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights", "x_val", "y_val")
 
 
 @dataclass
@@ -30,6 +30,8 @@ class Dataset:
 
     ``grid_x``/``grid_y`` (1-D presets): a plotting grid and the noise-free function on it.
     ``true_weights`` (linear presets): the weights that generated the data, for the Fit chart.
+    ``x_val``/``y_val``: the validation set a sweep chooses λ on (:mod:`.validation`); None
+    for single runs.
     """
 
     x_train: torch.Tensor
@@ -39,6 +41,8 @@ class Dataset:
     grid_x: torch.Tensor | None = None
     grid_y: torch.Tensor | None = None
     true_weights: torch.Tensor | None = None
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
     classes: tuple[str, ...] | None = None
 
     @property
@@ -94,9 +98,12 @@ def _linear(cfg: Config, g: torch.Generator, w: torch.Tensor, b: float) -> Datas
     return Dataset(x[: cfg.n_train], y[: cfg.n_train], x[cfg.n_train :], y[cfg.n_train :], true_weights=w)
 
 
+D2L_BIAS = 0.05
+
+
 def d2l(cfg: Config, g: torch.Generator) -> Dataset:
     """d2l: y = 0.05 + Σ 0.01·xᵢ + N(0, noise²), x ~ N(0, I)."""
-    return _linear(cfg, g, torch.full((cfg.n_inputs,), 0.01, dtype=torch.float64), 0.05)
+    return _linear(cfg, g, torch.full((cfg.n_inputs,), 0.01, dtype=torch.float64), D2L_BIAS)
 
 
 SPARSE_VALUES = (3.0, -2.0, 1.5, -1.0, 2.5)
@@ -130,6 +137,34 @@ def quadratic(cfg: Config, g: torch.Generator) -> Dataset:
 
 
 GENERATORS = {"sine": sine, "d2l": d2l, "sparse": sparse, "quadratic": quadratic}
+
+
+# Validation sets: ``n`` more examples from the distribution of the test set, drawn from their
+# own generator ``g`` (see validation.py), so the training and test draws above are untouched.
+
+def _sine_validation(cfg: Config, g: torch.Generator, data: Dataset, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    x = 2 * math.pi * torch.rand(n, generator=g, dtype=torch.float64)
+    return _column(x), _column(torch.sin(x) + cfg.noise * torch.randn(n, generator=g, dtype=torch.float64))
+
+
+def _linear_validation(bias: float):
+    def draw(cfg: Config, g: torch.Generator, data: Dataset, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.randn(n, cfg.n_inputs, generator=g, dtype=torch.float64)
+        y = x @ data.true_weights + bias + cfg.noise * torch.randn(n, generator=g, dtype=torch.float64)
+        return x, _column(y)
+    return draw
+
+
+def _quadratic_validation(cfg: Config, g: torch.Generator, data: Dataset, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Uniform positions on the training range (the test set is its fixed midpoints)."""
+    s = 19.0 * torch.rand(n, generator=g, dtype=torch.float64)
+    x = torch.stack([s - 10.0, s], dim=1)
+    y = 2 * x[:, 0] - x[:, 1] ** 2 + 1 + cfg.noise * torch.randn(n, generator=g, dtype=torch.float64)
+    return x, _column(y)
+
+
+VALIDATION_DRAWS = {"sine": _sine_validation, "d2l": _linear_validation(D2L_BIAS),
+                    "sparse": _linear_validation(0.0), "quadratic": _quadratic_validation}
 
 
 def classification(x: np.ndarray, y: np.ndarray, xt: np.ndarray, yt: np.ndarray,

@@ -131,12 +131,15 @@ def check_generated_data(config: Config) -> None:
     MemoryEstimate().add("data", values * (8 + size) * 2, field).check()
 
 
-def build_experiment(config: Config, check_memory: bool = True) -> Experiment:
+def build_experiment(config: Config, check_memory: bool = True, validation: bool = False) -> Experiment:
     """Data and initial model for ``config``. Raises ConfigError for an unavailable device, data
     that cannot be read, data that does not fit the model, or a run estimated to need more memory
     than ``limits.memory_limit()`` (one run and its comparison; ``check_memory`` False leaves
     that to the caller, e.g. a sweep, which checks its copies). The experiment's config is the
     resolved one (:func:`resolve`).
+    ``validation``: add the validation set a sweep chooses λ on
+    (:mod:`.validation`; for data read from disk its rows leave the training set, and the
+    resolved ``n_train`` counts what is left).
 
     Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
     models, where thread hand-offs cost more than the arithmetic)."""
@@ -149,6 +152,10 @@ def build_experiment(config: Config, check_memory: bool = True) -> Experiment:
         if not largest <= torch.finfo(torch.float32).max:
             raise ConfigError("noise", f"the generated targets reach {largest:.3g}, beyond float32's ±3.4e38; "
                               "use a smaller noise or --dtype float64")
+    if validation:
+        from .validation import with_validation
+
+        cpu_data = with_validation(config, cpu_data)
     config = resolve(config, cpu_data)
     if check_memory:
         memory_estimate(config, cpu_data.input_shape, cpu_data.n_outputs).check()

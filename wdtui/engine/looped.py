@@ -6,6 +6,8 @@ The interface is :class:`~wdtui.engine.batched.BatchedTrainer`'s."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .batched import SweepEpochs, SweepRecord
 from .experiment import Experiment
 from .regularizers import make_regularizer
@@ -38,11 +40,13 @@ class LoopedTrainer(SweepEpochs):
     def diverged(self) -> list[bool]:
         return [t.diverged for t in self.trainers]
 
-    def train_epoch(self) -> None:
-        """One epoch for every copy that has not diverged."""
+    def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
+        """One epoch for every copy that has not diverged (``stop`` polled between mini-batches)."""
         for trainer in self.trainers:
+            if stop is not None and stop():
+                return
             if not trainer.diverged:
-                trainer.train_epoch()
+                trainer.train_epoch(stop)
 
     def measure(self) -> SweepRecord:
         """Every copy's numbers (one host transfer per copy)."""
@@ -53,4 +57,5 @@ class LoopedTrainer(SweepEpochs):
             weight_norm=[r.weight_norm for r in records], penalty=[r.penalty for r in records],
             zeros=[r.zeros for r in records], diverged=self.diverged,
             test_accuracy=None if accuracy[0] is None else accuracy,
+            val_loss=None if records[0].val_loss is None else [r.val_loss for r in records],
         )

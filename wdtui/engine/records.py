@@ -81,6 +81,7 @@ class EpochRecord:
     confusion: list[list[int]] | None = None
     dropout: float = 0.0  # the run's dropout p
     angular_update: dict[str, float] = field(default_factory=dict)
+    val_loss: float | None = None  # a sweep's copies only: the loss on the validation set
 
     def class_accuracy(self) -> list[float] | None:
         """Per true class, the share of its test examples predicted right (from ``confusion``;

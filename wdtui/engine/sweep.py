@@ -1,4 +1,18 @@
-"""A sweep's results: per-λ curves (mean and std over seeds), the best λ, the JSON document."""
+"""A sweep's results: per-λ numbers over seeds, the best λ chosen on the validation set, the
+JSON document.
+
+Statistics over seeds (copies k = s·L + l: seed s, λ_l). For each λ: the mean over seeds, the
+sample standard deviation (n − 1) and the standard error of the mean, SE = std/√n. The paired
+difference against λ = 0 (when 0 is swept): d_s = value(s, λ) − value(s, 0), the same seed's
+data and initialization on both sides, so the seed-to-seed spread cancels; its mean and SE.
+
+The choice of λ: ``best_lambda`` is the argmin of the mean validation loss (never the test
+loss); ``best_range`` spans the λ whose mean validation loss is within one standard error of
+that minimum (the one-standard-error rule: these are not told apart by the seeds); a λ
+*beats λ = 0* when its paired validation-loss difference is below zero by more than two
+standard errors (mean d + 2·SE(d) < 0). With one seed there is no standard error: no range
+and no claim against λ = 0.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +24,38 @@ from typing import Any
 from .batched import SweepRecord
 from .records import json_number
 
-SWEEP_KEYS = ("train_loss", "test_loss", "weight_norm")
+SWEEP_KEYS = ("train_loss", "test_loss", "weight_norm")  # every sweep's history
+FINAL_KEYS = ("train_loss", "val_loss", "test_loss", "weight_norm", "zeros")
+PAIRED_KEYS = ("val_loss", "test_loss")
+BEATS_SE = 2.0  # a λ beats λ = 0 when its paired val-loss difference + BEATS_SE·SE < 0
 HISTORY_POINTS = 100  # a sweep is measured about this many times per run (and at its last epoch)
+
+
+def _short(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else str(value)
+
+
+def sweep_config(base, experiments, seeds: int) -> dict[str, Any]:
+    """The ``config`` entry of a sweep's JSON: the base config without λ, the device, the seeds,
+    and the validation set (how it was made, its size, what the sweep trained on)."""
+    from .validation import VAL_FRACTION, validation_kind
+
+    config = base.to_dict()
+    config.pop("lambda")
+    config.update(device=str(experiments[0].device), seeds=seeds)
+    data = experiments[0].data
+    kind = validation_kind(base)
+    config["validation"] = {"kind": kind, "n_val": len(data.x_val), "n_train": len(data.x_train),
+                            **({"fraction": VAL_FRACTION} if kind == "held out" else {})}
+    return config
+
+
+def sweep_ridge(experiments, regularizer: str, lambdas: list[float]) -> list[list[float]] | None:
+    """The closed-form ridge path on the first seed's training set where it applies (l2 and
+    coupled on a linear regression model), else None."""
+    from .ridge import ridge_applies, ridge_path
+
+    return ridge_path(experiments[0], lambdas) if ridge_applies(experiments[0], regularizer) else None
 
 
 def measure_every(epochs: int) -> int:
@@ -20,18 +64,39 @@ def measure_every(epochs: int) -> int:
     return max(1, epochs // HISTORY_POINTS)
 
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
-    finite = [v for v in values if math.isfinite(v)]
-    if len(finite) < len(values) or not finite:
-        return math.nan, math.nan  # a diverged seed makes the mean meaningless: say so
-    return statistics.fmean(finite), statistics.pstdev(finite) if len(finite) > 1 else 0.0
+@dataclass(frozen=True)
+class Spread:
+    """Per cell: the mean over seeds, the sample std (n − 1), the standard error std/√n, and
+    each seed's value (``per_seed[s][c]``). A cell with a diverged seed has NaN mean, std and SE;
+    with one seed, std and SE are NaN (undefined)."""
+
+    mean: list[float]
+    std: list[float]
+    sem: list[float]
+    per_seed: list[list[float]]
+
+
+def spread(values: list[float], seeds: int) -> Spread:
+    """Copies k = s·C + c (seed s, cell c) → the :class:`Spread` of each cell c over seeds."""
+    cells = len(values) // seeds
+    per_seed = [[float(v) for v in values[s * cells:(s + 1) * cells]] for s in range(seeds)]
+    mean, std, sem = [], [], []
+    for c in range(cells):
+        column = [per_seed[s][c] for s in range(seeds)]
+        if not all(math.isfinite(v) for v in column):  # a diverged seed makes the mean meaningless
+            mean.append(math.nan), std.append(math.nan), sem.append(math.nan)
+            continue
+        mean.append(statistics.fmean(column))
+        sd = statistics.stdev(column) if seeds > 1 else math.nan
+        std.append(sd)
+        sem.append(sd / math.sqrt(seeds))
+    return Spread(mean, std, sem, per_seed)
 
 
 def over_seeds(values: list[float], seeds: int) -> tuple[list[float], list[float]]:
     """Copies k = s·C + c (seed s, cell c) → mean and std over seeds for each cell c."""
-    cells = len(values) // seeds
-    pairs = [_mean_std([values[s * cells + c] for s in range(seeds)]) for c in range(cells)]
-    return [m for m, _ in pairs], [d for _, d in pairs]
+    s = spread(values, seeds)
+    return s.mean, s.std
 
 
 @dataclass
@@ -46,30 +111,57 @@ class SweepResult:
         """Keep a measured epoch's per-λ means."""
         self.last = record
         self.history["epoch"].append(record.epoch)
-        for key in SWEEP_KEYS:
-            self.history[key].append(self.per_lambda(getattr(record, key))[0])
+        for key in SWEEP_KEYS + (("val_loss",) if record.val_loss is not None else ()):
+            self.history.setdefault(key, []).append(self.per_lambda(getattr(record, key))[0])
 
     def per_lambda(self, values: list[float]) -> tuple[list[float], list[float]]:
         """Copies k = s·L + l → (mean over seeds, std over seeds) for each λ_l."""
         return over_seeds(values, self.seeds)
 
-    def final(self) -> dict[str, tuple[list[float], list[float]]]:
-        """Per key, (mean, std) over seeds for each λ; ``test_accuracy`` too for classification."""
-        final = {key: self.per_lambda(getattr(self.last, key)) for key in SWEEP_KEYS}
+    def spreads(self) -> dict[str, Spread]:
+        """Per key, the :class:`Spread` over seeds of each λ's final value: losses (validation
+        when measured), ‖w‖, the count of exact zeros, test accuracy for classification."""
+        keys = [k for k in FINAL_KEYS if getattr(self.last, k) is not None]
         if self.last.test_accuracy is not None:
-            final["test_accuracy"] = self.per_lambda(self.last.test_accuracy)
-        return final
+            keys.append("test_accuracy")
+        return {key: spread(getattr(self.last, key), self.seeds) for key in keys}
+
+    def final(self) -> dict[str, tuple[list[float], list[float]]]:
+        """Per key, (mean, std) over seeds for each λ."""
+        return {key: (s.mean, s.std) for key, s in self.spreads().items()}
+
+    @property
+    def zero_index(self) -> int | None:
+        """Where λ = 0, the reference, is in the sweep (None if it was not swept)."""
+        return self.lambdas.index(0.0) if 0.0 in self.lambdas else None
+
+    def paired(self, key: str = "val_loss") -> Spread | None:
+        """Each λ against λ = 0 on the same seed: the spread of d_s = value(s, λ) − value(s, 0).
+        None without λ = 0 or without the key."""
+        z = self.zero_index
+        values = getattr(self.last, key)
+        if z is None or values is None:
+            return None
+        per_seed = spread(values, self.seeds).per_seed
+        diffs = [row[l] - row[z] for row in per_seed for l in range(len(self.lambdas))]
+        return spread(diffs, self.seeds)
 
     @property
     def diverged(self) -> list[bool]:
         n = len(self.lambdas)
         return [any(self.last.diverged[s * n + i] for s in range(self.seeds)) for i in range(n)]
 
+    def _val(self) -> Spread:
+        if self.last.val_loss is None:
+            raise ValueError("a sweep chooses λ on a validation set: build its experiments with validation=True")
+        return spread(self.last.val_loss, self.seeds)
+
     @property
     def best_index(self) -> int | None:
-        """The λ with the lowest final test loss (mean over seeds), None if all diverged."""
-        test, diverged = self.final()["test_loss"][0], self.diverged
-        finite = [(v, i) for i, v in enumerate(test) if math.isfinite(v) and not diverged[i]]
+        """The λ with the lowest mean validation loss among those that did not diverge, None if
+        every λ diverged."""
+        val, diverged = self._val().mean, self.diverged
+        finite = [(v, i) for i, v in enumerate(val) if math.isfinite(v) and not diverged[i]]
         return min(finite)[1] if finite else None
 
     @property
@@ -77,36 +169,118 @@ class SweepResult:
         index = self.best_index
         return None if index is None else self.lambdas[index]
 
-    def to_dict(self, config: dict[str, Any]) -> dict[str, Any]:
-        """The ``wdtui sweep`` JSON document (see README)."""
-        final = self.final()
+    def within_one_se(self) -> list[bool] | None:
+        """The λ whose mean validation loss is at most the minimum's plus its standard error;
+        None with one seed (no standard error) or when every λ diverged."""
+        best, val = self.best_index, self._val()
+        if best is None or self.seeds < 2:
+            return None
+        limit = val.mean[best] + val.sem[best]
+        return [math.isfinite(v) and v <= limit for v in val.mean]
+
+    @property
+    def best_range(self) -> tuple[float, float] | None:
+        """(smallest, largest) λ within one standard error of the best (see ``within_one_se``)."""
+        within = self.within_one_se()
+        if within is None:
+            return None
+        inside = [lam for lam, ok in zip(self.lambdas, within) if ok]
+        return min(inside), max(inside)
+
+    def beats_zero(self) -> list[bool] | None:
+        """Per λ: its paired validation-loss difference against λ = 0 is below zero by more than
+        ``BEATS_SE`` standard errors. None without λ = 0 or with one seed."""
+        paired = self.paired("val_loss")
+        if paired is None or self.seeds < 2:
+            return None
+        return [math.isfinite(m) and m + BEATS_SE * e < 0 for m, e in zip(paired.mean, paired.sem)]
+
+    def weights(self) -> list[list[float]] | None:
+        """A linear model's learned weights for each λ, from the first seed (the config's seed:
+        other seeds have other data, and for ``sparse`` other true weights, so no mean)."""
+        if self.last.weights is None:
+            return None
+        return [list(w) for w in self.last.weights[:len(self.lambdas)]]
+
+    def verdict(self) -> list[str]:
+        """The sweep's conclusion in short lines (the CLI prints them, the app shows them): the
+        best λ by validation loss with its test loss, the λ within one standard error of it,
+        and whether any λ beats λ = 0 (paired)."""
+        best = self.best_index
+        if best is None:
+            return ["every λ diverged: no best λ"]
+        spreads = self.spreads()
+        lines = [f"best λ by val loss: {self.lambdas[best]:.3g} (val {_short(spreads['val_loss'].mean[best])}, "
+                 f"test {_short(spreads['test_loss'].mean[best])})"]
+        if self.seeds < 2:
+            lines.append("one seed: no standard error, no range, no test against λ = 0")
+            return lines
+        low, high = self.best_range
+        lines.append(f"within 1 SE of the best: λ {low:.3g} … {high:.3g}" if low != high
+                     else "no other λ within 1 SE of the best")
+        beats = self.beats_zero()
+        if beats is not None:
+            winners = [lam for lam, ok in zip(self.lambdas, beats) if ok]
+            lines.append(f"no λ beats λ = 0 (paired, {self.seeds} seeds)" if not winners else
+                         f"beat λ = 0 by > 2 SE (paired, {self.seeds} seeds): "
+                         + (", ".join(f"{lam:.3g}" for lam in winners) if len(winners) <= 3 else
+                            f"{len(winners)} λ, {winners[0]:.3g} … {winners[-1]:.3g}"))
+        return lines
+
+    def to_dict(self, config: dict[str, Any], ridge: list[list[float]] | None = None) -> dict[str, Any]:
+        """The ``wdtui sweep`` JSON document (see README). ``ridge``: the closed-form ridge
+        weights per λ (:func:`.ridge.ridge_path`), written beside the learned ones."""
+        spreads = self.spreads()
         numbers = lambda values: [json_number(v) for v in values]  # noqa: E731
+        final: dict[str, Any] = {key: numbers(s.mean) for key, s in spreads.items()}
+        weights = self.weights()
+        if weights is not None:
+            final["weights"] = [numbers(w) for w in weights]
+            if ridge is not None:
+                final["ridge_weights"] = [numbers(w) for w in ridge]
+        if self.seeds > 1:
+            final["std"] = {key: numbers(s.std) for key, s in spreads.items()}
+            final["sem"] = {key: numbers(s.sem) for key, s in spreads.items()}
+            final["per_seed"] = {key: [numbers(row) for row in s.per_seed] for key, s in spreads.items()}
+            paired = {key: self.paired(key) for key in PAIRED_KEYS}
+            if all(p is not None for p in paired.values()):
+                final["paired_vs_zero"] = {key: {"mean": numbers(p.mean), "sem": numbers(p.sem)}
+                                           for key, p in paired.items()}
+        best_range, beats = self.best_range, self.beats_zero()
         doc = {
             "config": config,
             "lambdas": self.lambdas,
             "seeds": self.seeds,
-            "final": {key: numbers(mean) for key, (mean, _) in final.items()},
+            "final": final,
             "diverged": self.diverged,
             "best_lambda": self.best_lambda,
+            "best_range": None if best_range is None else list(best_range),
+            "beats_zero": beats,
+            "no_lambda_beats_zero": None if beats is None else not any(beats),
             "history": {
                 "epoch": list(self.history["epoch"]),
-                **{key: [numbers(values) for values in self.history[key]] for key in SWEEP_KEYS},
+                **{key: [numbers(values) for values in self.history[key]]
+                   for key in self.history if key != "epoch"},
             },
         }
-        if self.seeds > 1:
-            doc["final"]["std"] = {key: numbers(std) for key, (_, std) in final.items()}
         return doc
 
 
 @dataclass
 class GridResult:
-    """An (lr, λ) grid for one regularizer: copies k = (s·R + r)·L + l, final numbers only."""
+    """An (lr, λ) grid for one regularizer: copies k = (s·R + r)·L + l, final numbers only. The
+    best cell is chosen on the validation loss, as the λ sweep's best λ."""
 
     regularizer: str
     lrs: list[float]
     lambdas: list[float]
     seeds: int
     record: SweepRecord
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return ("train_loss", "val_loss", "test_loss", "weight_norm") if self.record.val_loss is not None \
+            else SWEEP_KEYS
 
     def grid(self, key: str, std: bool = False) -> list[list[float]]:
         """Rows η_r, columns λ_l: the mean (or std) over seeds."""
@@ -122,9 +296,11 @@ class GridResult:
 
     @property
     def best(self) -> tuple[int, int] | None:
-        """(r, l) of the lowest mean test loss among cells that did not diverge; None if every
-        cell diverged."""
-        grid, diverged = self.grid("test_loss"), self.diverged()
+        """(r, l) of the lowest mean validation loss among cells that did not diverge; None if
+        every cell diverged."""
+        if self.record.val_loss is None:
+            raise ValueError("a grid chooses (lr, λ) on a validation set: build its experiments with validation=True")
+        grid, diverged = self.grid("val_loss"), self.diverged()
         cells = [(v, r, l) for r, row in enumerate(grid) for l, v in enumerate(row)
                  if math.isfinite(v) and not diverged[r][l]]
         return None if not cells else min(cells)[1:]
@@ -132,11 +308,12 @@ class GridResult:
     def to_dict(self) -> dict[str, Any]:
         numbers = lambda rows: [[json_number(v) for v in row] for row in rows]  # noqa: E731
         best = self.best
-        doc = {key: numbers(self.grid(key)) for key in SWEEP_KEYS}
+        doc = {"epoch": self.record.epoch, **{key: numbers(self.grid(key)) for key in self.keys}}
         if self.seeds > 1:
-            doc["std"] = {key: numbers(self.grid(key, std=True)) for key in SWEEP_KEYS}
+            doc["std"] = {key: numbers(self.grid(key, std=True)) for key in self.keys}
         doc["best"] = None if best is None else {
             "lr": self.lrs[best[0]], "lambda": self.lambdas[best[1]],
+            "val_loss": self.grid("val_loss")[best[0]][best[1]],
             "test_loss": self.grid("test_loss")[best[0]][best[1]]}
         return doc
 

@@ -115,20 +115,23 @@ class Trainer:
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
         self._n_train, self._n_test = len(data.x_train), len(data.x_test)
-        # Train and test (and, for detail, the plotting grid) are evaluated in one forward pass;
-        # both mean losses come from one matrix product with an averaging matrix. Sets larger
-        # than EVAL_CHUNK are evaluated part by part in chunks instead (concatenating CIFAR-10's
-        # train and test images would copy 700 MB).
+        self._n_val = 0 if data.x_val is None else len(data.x_val)  # a sweep's validation set
+        # Train and test (a sweep's validation set, and for detail the plotting grid) are
+        # evaluated in one forward pass; the mean losses come from one matrix product with an
+        # averaging matrix. Sets larger than EVAL_CHUNK are evaluated part by part in chunks
+        # instead (concatenating CIFAR-10's train and test images would copy 700 MB).
         def together(parts: list[torch.Tensor]) -> list[torch.Tensor]:
             return [torch.cat(parts)] if sum(len(p) for p in parts) <= EVAL_CHUNK else parts
 
-        self._eval_x = together([data.x_train, data.x_test])
-        self._eval_x_grid = self._eval_x if data.grid_x is None else together([data.x_train, data.x_test, data.grid_x])
-        self._eval_y = torch.cat([data.y_train, data.y_test])
-        n_eval = self._n_train + self._n_test
-        average = torch.zeros(2, n_eval, dtype=experiment.dtype)
-        average[0, : self._n_train] = 1 / self._n_train
-        average[1, self._n_train :] = 1 / self._n_test
+        sets = [data.x_train, data.x_test] + ([data.x_val] if self._n_val else [])
+        self._eval_x = together(sets)
+        self._eval_x_grid = self._eval_x if data.grid_x is None else together([*sets, data.grid_x])
+        self._eval_y = torch.cat([data.y_train, data.y_test] + ([data.y_val] if self._n_val else []))
+        bounds = [0, self._n_train, self._n_train + self._n_test, self._n_train + self._n_test + self._n_val]
+        self._n_eval = bounds[-1]
+        average = torch.zeros(3 if self._n_val else 2, self._n_eval, dtype=experiment.dtype)
+        for row in range(len(average)):
+            average[row, bounds[row]:bounds[row + 1]] = 1 / (bounds[row + 1] - bounds[row])
         self._average = average.to(experiment.device)
         self._classes = None if data.classes is None else len(data.classes)
         if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
@@ -215,7 +218,7 @@ class Trainer:
         out = self.model(chunks[0]) if len(chunks) == 1 else torch.cat([self.model(c) for c in chunks])
         if self._dropout:
             self.model.train()
-        n_tr, n_eval = self._n_train, self._n_train + self._n_test
+        n_tr, n_te, n_eval = self._n_train, self._n_train + self._n_test, self._n_eval
         per_sample = self.loss_fn.per_sample(out[:n_eval], self._eval_y).reshape(-1)
         numbers = [self.loss_fn.scale * (self._average @ per_sample)]
         if self._classes is not None:
@@ -223,7 +226,7 @@ class Trainer:
             # floats (exact below 2**24 examples) in the one transfer; accuracy = count / N.
             predicted = out[:n_eval].argmax(dim=1)
             hit = predicted == self._eval_y
-            numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:].sum()]).to(self._average.dtype))
+            numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:n_te].sum()]).to(self._average.dtype))
         with_l1 = self.regularizer.uses_l1
         stats = weight_stats(self.decayed, with_l1)
         if stats:
@@ -234,10 +237,12 @@ class Trainer:
         values = torch.cat(numbers).tolist()  # one sync
         chords = values[len(values) - len(self._weights):] if self._weights else []
         values = values[:len(values) - len(chords)]
+        sets = len(self._average)  # train, test (and validation)
         train, test = values[:2]
-        accuracy = ([values[2] / self._n_train, values[3] / self._n_test] if self._classes is not None
+        val = values[2] if sets == 3 else None
+        accuracy = ([values[sets] / self._n_train, values[sets + 1] / self._n_test] if self._classes is not None
                     else [None, None])
-        w = summarize(values[4 if self._classes is not None else 2:], self.decayed, with_l1)
+        w = summarize(values[sets + 2 if self._classes is not None else sets:], self.decayed, with_l1)
         diverged = self.overflowed or is_diverged(train, w.weight_norm, self.initial_loss)
         self.diverged = self.diverged or diverged
         record = EpochRecord(
@@ -245,15 +250,15 @@ class Trainer:
             penalty=self.regularizer.penalty_value(self.lam, w.weight_norm, w.l1_norm),
             weight_norm=w.weight_norm, layer_norms=dict(zip(self.decayed_names, w.layer_norms)),
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
-            train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout,
+            train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout, val_loss=val,
             angular_update={n: angle(c) for n, c in zip(self._weights, chords)},
         )
         if detail:
             if self._classes is not None:
-                record.confusion = confusion(self._eval_y[n_tr:n_eval], predicted[n_tr:], self._classes)
+                record.confusion = confusion(self._eval_y[n_tr:n_te], predicted[n_tr:n_te], self._classes)
             else:
                 record.train_prediction = out[:n_tr].reshape(-1).tolist()
-                record.test_prediction = out[n_tr:n_eval].reshape(-1).tolist()
+                record.test_prediction = out[n_tr:n_te].reshape(-1).tolist()
                 if len(out) > n_eval:
                     record.prediction = out[n_eval:].reshape(-1).tolist()
                 if len(self._weights) == 1:

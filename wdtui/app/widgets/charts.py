@@ -50,6 +50,13 @@ class Chart(PlotextPlot):
     def draw(self, plt: Any, data: Any, points: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def y_tick_budget(self) -> int:
+        """Y tick labels that fit without two landing on one row: plotext keeps one of two
+        colliding labels, and which one depends on Python's string hashing (different in every
+        process), so a crowded axis made screens differ from run to run."""
+        return max(2, (self.size.height - 6) // 2)
+
     def series_label(self, label: str) -> str | None:
         """A series' legend entry, or none on charts too small for a legend."""
         return label if self.legend else None
@@ -214,39 +221,103 @@ class HistogramChart(Chart):
         plt.xlabel("weight value")
 
 
+# The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and
+# "blue" come out as orange-green and purple in some themes).
+SETS = {"train": (100, 140, 255), "val": (225, 80, 225), "test": (230, 210, 60)}
+BEST, REFERENCE = "green", "gray"  # the chosen λ; a closed form
+PATH_MOST = 50  # weights drawn on the path chart (the largest at the smallest λ)
+
+
 class SweepChart(Chart):
-    """Numbers against λ (log x axis) for every λ of a sweep, the best λ (by test loss) marked."""
+    """Numbers against λ (log x axis) for every λ > 0 of a sweep; λ = 0, the reference, as a
+    line of its own; the best λ (by validation loss) in green, the run's λ in cyan (the run's
+    colour on every tab). Data: (snapshot, the run's λ now)."""
 
     keys: tuple[tuple[str, str, str], ...] = ()  # (snapshot field, label, color)
     log = False
 
-    def draw(self, plt: Any, snap: SweepSnapshot, points: int) -> None:
-        shown_x: list[float] = []
-        shown_y: list[float] = []
+    def draw(self, plt: Any, data: tuple[SweepSnapshot, float], points: int) -> None:
+        snap, run_lam = data
+        zero = snap.zero_index
+        curves = []
         for key, label, color in self.keys:
-            xs, ys = (loggable if self.log else finite)(snap.lambdas, getattr(snap, key))
+            values = getattr(snap, key)
+            if not values:
+                continue
+            xs, ys = (loggable if self.log else finite)(snap.lambdas, values)
             xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
             if xs:
-                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
-                plt.scatter(xs, ys, color=color, marker="dot")
-                shown_x += xs
-                shown_y += ys
-        if not shown_x:
+                curves.append((xs, ys, label, color))
+        if not curves:
             return
+        shown_x = [x for xs, *_ in curves for x in xs]
+        shown_y = [y for _, ys, *_ in curves for y in ys]
+        lo, hi = min(shown_x), max(shown_x)
+        for key, label, color in self.keys:  # λ = 0 across the chart, dashed, beneath the curves
+            values = getattr(snap, key)
+            if zero is not None and values and math.isfinite(values[zero]) and (values[zero] > 0 or not self.log):
+                if key != "train_loss":
+                    plt.plot([lo, hi], [values[zero]] * 2, color=color, marker="-",
+                             label=self.series_label(f"{label} at λ=0"))
+                    shown_y.append(values[zero])
+        for xs, ys, label, color in curves:
+            plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(label))
+            plt.scatter(list(xs), list(ys), color=color, marker="dot")
         plt.xscale("log")
-        plt.xticks(*log_ticks(min(shown_x), max(shown_x)))
+        plt.xticks(*log_ticks(lo, hi))
         if self.log:
             plt.yscale("log")
-            plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
-        if snap.best_lambda:
-            plt.vline(snap.best_lambda, "green")
-        plt.xlabel(f"λ  (best by test loss: {snap.best_lambda:.3g})" if snap.best_lambda else "λ")
+            plt.yticks(*log_ticks(min(shown_y), max(shown_y), most=self.y_tick_budget))
+        best = snap.best_lambda
+        if best:
+            plt.vline(best, BEST)
+        if lo <= run_lam <= hi:
+            plt.vline(run_lam, RUN)
+        best_mark = "" if best is None else "best λ=0 (dashed)" if best == 0 else f"best {best:.3g}"
+        marks = [best_mark, f"run λ {run_lam:.3g}"]
+        plt.xlabel("λ · " + " · ".join(m for m in marks if m))
 
 
 class SweepLossChart(SweepChart):
-    keys = (("train_loss", "train", RUN), ("test_loss", "test", BASELINE))
+    keys = (("train_loss", "train", SETS["train"]), ("val_loss", "val", SETS["val"]),
+            ("test_loss", "test", SETS["test"]))
     log = True
 
 
 class SweepNormChart(SweepChart):
     keys = (("weight_norm", "‖w‖₂", RUN),)
+
+
+class SweepPathChart(Chart):
+    """The regularization path of a linear model: each learned weight against λ (log x, the
+    first seed's run), and the closed-form ridge path in grey where it applies (l2, coupled)."""
+
+    def draw(self, plt: Any, data: tuple[SweepSnapshot, float], points: int) -> None:
+        snap, run_lam = data
+        if snap.weights is None:
+            return
+        positive = [i for i, lam in enumerate(snap.lambdas) if lam > 0]
+        if not positive:
+            return
+        xs = [snap.lambdas[i] for i in positive]
+        n = len(snap.weights[0])
+        first = snap.weights[positive[0]]
+        order = sorted(range(n), key=lambda j: -abs(first[j]) if math.isfinite(first[j]) else 0)[:PATH_MOST]
+        shown: list[float] = []
+        for rank, j in enumerate(order):
+            if snap.ridge is not None:
+                rx, ry = finite(xs, [snap.ridge[i][j] for i in positive])
+                plt.plot(rx, ry, color=REFERENCE, marker="braille",
+                         label=self.series_label("ridge closed form") if rank == 0 else None)
+            wx, wy = finite(xs, [snap.weights[i][j] for i in positive])
+            plt.plot(wx, wy, color=RUN, marker="braille", label=self.series_label("learned wᵢ") if rank == 0 else None)
+            shown += wy
+        plt.xscale("log")
+        plt.xticks(*log_ticks(xs[0], xs[-1]))
+        if shown:
+            plt.yticks(*linear_ticks(min(shown + [0.0]), max(shown + [0.0]), most=min(4, self.y_tick_budget)))
+        if xs[0] <= run_lam <= xs[-1]:
+            plt.vline(run_lam, RUN)
+        zeros = [sum(1 for w in snap.weights[i] if w == 0.0) for i in positive]
+        what = f"{len(order)} of {n} weights" if len(order) < n else f"{n} weights"
+        plt.xlabel(f"λ · {what} · exact zeros {zeros[0]} → {zeros[-1]}")

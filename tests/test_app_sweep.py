@@ -1,0 +1,158 @@
+"""The Sweep tab as an instrument, driven with Textual's pilot: ETA and cancel, the run's λ and
+λ = 0 marked, the path of linear models, b for the grid's best (lr, λ), export, colours."""
+
+import json
+import math
+
+from rich.console import Console
+
+from test_app import app, wait_for
+from wdtui.app.messages import SweepProgress
+from wdtui.app.sweep_view import duration
+from wdtui.app.widgets.charts import BASELINE, RUN, SweepLossChart, SweepNormChart, SweepPathChart
+from wdtui.engine.sweep import GridResult
+from wdtui.tables import grid_tables, rank_scale
+
+
+async def test_sweep_shows_eta_while_running_and_x_cancels_within_a_step():
+    a = app(epochs=100000)
+    a.deterministic = False  # the ETA is timing text, hidden in snapshots only
+    messages = []
+    async with a.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.eta_s is not None)
+        snap = a.sweep_snapshot
+        left = snap.epochs - snap.epoch
+        assert snap.eta_s > 0 and math.isfinite(snap.eta_s)
+        status = str(a.query_one("#sweep-status").render())
+        assert "ETA" in status and "x cancels" in status
+        await pilot.press("x")
+        assert not a.sweeping
+        await wait_for(pilot, lambda: a._sweep_worker.is_finished, timeout=2.0)  # stops within a step
+        status = str(a.query_one("#sweep-status").render())
+        assert f"cancelled at epoch {a.sweep_snapshot.epoch}" in status and "ETA" not in status
+        assert a.sweep_snapshot.epoch < left
+    posted = [m for m in messages if isinstance(m, SweepProgress)]
+    assert posted and all(m.snapshot.seeds == 3 for m in posted)
+
+
+async def test_sweep_marks_the_runs_lambda_and_lambda_zero_and_tells_the_verdict():
+    a = app(epochs=30)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        chart = a.query_one(SweepLossChart)
+        assert chart.data[0] is a.sweep_snapshot and chart.data[1] == a.lam
+        await pilot.press("right_square_bracket")  # the run's λ moves: the sweep's mark follows
+        assert a.query_one(SweepLossChart).data[1] == a.lam == a.query_one(SweepNormChart).data[1]
+        await pilot.pause(0.3)
+        text = str(a.query_one(SweepLossChart).render())
+        assert "val at λ=0" in text and "test at λ=0" in text  # λ = 0 drawn as a reference
+        best = a.sweep_snapshot.best_lambda
+        assert f"run λ {a.lam:.3g}" in text and (f"best {best:.3g}" if best else "best λ=0 (dashed)") in text
+        status = str(a.query_one("#sweep-status").render())
+        for line in a.sweep_snapshot.verdict:  # the CLI's verdict, word for word
+            assert line in status
+        assert "best λ by val loss" in status and "within 1 SE of the best" in status
+
+
+def test_eta_is_written_in_seconds_minutes_or_hours():
+    assert duration(42.4) == "ETA 42 s" and duration(185) == "ETA 3 min 5 s" and duration(None) == ""
+    assert duration(7500) == "ETA 2 h 5 min"
+
+
+async def test_sparse_sweep_draws_the_regularization_path_with_the_ridge_closed_form():
+    a = app("sparse", epochs=30, regularizer="l2")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        snap = a.sweep_snapshot
+        assert len(snap.weights) == 26 and all(len(w) == 50 for w in snap.weights)
+        assert snap.ridge is not None and len(snap.ridge) == 26
+        assert a.query_one("#sweep-path").display
+        await pilot.pause(0.3)
+        text = str(a.query_one(SweepPathChart).render())
+        assert "ridge closed form" in text and "learned" in text and "exact zeros 0 → 0" in text
+
+
+async def test_sine_sweep_has_no_path_chart():
+    a = app(epochs=10)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        assert a.sweep_snapshot.weights is None and not a.query_one("#sweep-path").display
+
+
+async def test_e_on_the_sweep_tab_exports_the_sweep_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=20)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("*-sweep.json")))
+    doc = json.loads(next(tmp_path.glob("*-sweep.json")).read_text())
+    snap = a.sweep_snapshot
+    assert doc["lambdas"] == list(snap.lambdas) and doc["seeds"] == 3
+    assert doc["best_lambda"] == snap.best_lambda and doc["best_range"] == list(snap.best_range)
+    assert doc["final"]["val_loss"] == list(snap.val_loss)
+    assert len(doc["final"]["per_seed"]["test_loss"]) == 3 and "paired_vs_zero" in doc["final"]
+    assert doc["config"]["validation"]["kind"] == "drawn"
+
+
+async def test_b_after_a_grid_loads_its_best_lr_and_lambda_and_e_exports_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=8)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: a.grid_snapshot is not None and a.grid_snapshot.finished)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("*-grid.json")))
+        coupled = next(g for g in a.grid_snapshot.grids if g.regularizer == "coupled")
+        r, l = coupled.best
+        await pilot.press("b")
+        assert a.config.regularizer == "coupled"  # the run's own regularizer's grid
+        assert a.config.lr == coupled.lrs[r] and a.lam == coupled.lambdas[l]
+        assert a.query_one("#input-lr").value == f"{coupled.lrs[r]:g}"
+        assert a.query_one("TabbedContent").active == "charts"
+    doc = json.loads(next(tmp_path.glob("*-grid.json")).read_text())
+    assert doc["mode"] == "grid" and doc["grids"]["coupled"]["best"]["lr"] == coupled.lrs[r]
+
+
+def test_sweep_colours_do_not_reuse_the_run_colours():
+    """Cyan and orange are the run and its comparison on every tab: the sweep's train, val and
+    test curves use other colours; cyan on the Sweep tab is the run's own λ and quantities."""
+    sets = {color for _, _, color in SweepLossChart.keys}
+    assert len(sets) == 3 and not sets & {RUN, BASELINE}
+    assert {color for _, _, color in SweepNormChart.keys} == {RUN}
+
+
+def test_grid_colour_is_by_rank_so_close_losses_differ():
+    scale = rank_scale([0.1146, 0.1309, 0.5, math.nan, 0.1146])
+    assert scale == {0.1146: 0.0, 0.1309: 0.5, 0.5: 1.0}  # 0.1146 and 0.1309 far apart in colour
+
+
+def _grid(regularizer, values):
+    from wdtui.engine.batched import SweepRecord
+
+    k = len(values)
+    record = SweepRecord(epoch=5, train_loss=values, test_loss=values, weight_norm=[1.0] * k,
+                         penalty=[0.0] * k, zeros=[0] * k, diverged=[False] * k, val_loss=values)
+    return GridResult(regularizer, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], 1, record)
+
+
+def test_grid_tables_stay_readable_at_80_columns():
+    values = [0.1146 + 0.0013 * i for i in range(30)]
+    grids = [_grid("coupled", values), _grid("decoupled", values[::-1])]
+    console = Console(width=44, record=True)  # the Sweep tab at 80×24, beside the sidebar
+    for table in grid_tables(grids):
+        console.print(table)
+    text = console.export_text()
+    assert "…" not in text and "0.115" in text and "0.152" in text
+    assert "1e-5" in text and "3e-3" in text
