@@ -50,6 +50,7 @@ class EpochRecord:
     test_accuracy: float | None = None
     confusion: list[list[int]] | None = None
     dropout: float = 0.0  # the run's dropout p
+    regularizer: str = ""  # the regularizer this epoch trained with (it can change between epochs)
 
     def class_accuracy(self) -> list[float] | None:
         """Per true class, the share of its test examples predicted right (from ``confusion``;
