@@ -326,10 +326,10 @@ async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histo
         _, snap = per_class.data
         assert sum(map(sum, snap.records[0].confusion)) == 200
         drawn = str(per_class.render())
-        assert "per-class test accuracy" in drawn and "%" in drawn and "● λ=0.01   x λ=0" in drawn
+        assert "per-class test accuracy" in drawn and "%" in drawn and "● run   x vs coupled λ=0" in drawn  # named by role
         status = str(screen.query_one("StatusLine").render())
         accuracy = a.snapshot.records[0].test_accuracy
-        assert f"({100 * accuracy:.1f} %)" in status and "λ=0: test" in status
+        assert f"({100 * accuracy:.1f} %)" in status and "vs coupled λ=0: train" in status
         histograms = [c.weight_name for c in screen.query("HistogramChart")]
         assert histograms == ["0.weight", "3.weight", "7.weight", "9.weight"]  # conv kernels too
         # back to a regression preset: the fit chart returns

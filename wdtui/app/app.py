@@ -1,21 +1,28 @@
-"""The explorer: a sidebar of settings, live charts, a status line.
+"""The explorer: a sidebar of settings, live charts, status lines, and a help screen (? or F1).
 
 Training runs in a thread worker (:mod:`.session`) that posts messages; this module only reacts to
 them and to the user. Redraws are budgeted, because the worker needs the same interpreter lock as
 this thread: while training, the app's own thread may use at most ``REDRAW_SHARE`` of the CPU
 time (measured with ``time.thread_time``, so building, compositing and message handling all
-count). The status line is updated every tick; a chart (the one shown longest) is rebuilt only
+count). The status lines are updated every tick; a chart (the one shown longest) is rebuilt only
 when the budget allows. When training is paused or done, everything is drawn at once.
+
+One state, one truth: the run's setting is ``config`` (λ is ``config.lam``), the comparison's is
+``comparison``; what the screen says about training comes from the latest snapshot, and every
+legend and the status name the runs by the session's labels ("run", "vs l2 λ=0.2").
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+import signal
 import time
 from pathlib import Path
 
 from rich.console import Group
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -26,19 +33,20 @@ from textual.worker import Worker, WorkerState
 from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.control import Control
 from ..engine.export import document, write_text
-from ..engine.presets import PRESETS
+from ..engine.presets import PRESETS, Run
 from ..tables import best_line, grid_tables
 from .commands import WdtuiCommands
 from .ladder import lambda_down, lambda_up
 from .ladder import LADDER
-from .messages import (GridProgress, GridSnapshot, Progress, SessionFailed, SessionReady, Snapshot,
-                       SweepProgress, SweepSnapshot)
-from .session import TrainingSession
+from .messages import (ExportDone, GridProgress, GridSnapshot, Progress, SessionFailed, SessionReady,
+                       Snapshot, SweepProgress, SweepSnapshot)
+from .screens.help import HelpScreen
+from .session import TrainingSession, preset_comparison, setting_label
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .sweep_view import grid_state, sweep_status
 from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart, SweepPathChart)
-from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle
+from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, text
 from .widgets.status import StatusLine
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
@@ -46,6 +54,10 @@ REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this sha
 BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
+FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
+TABS = ("charts", "weights", "sweep")
+ZOOMABLE = ("#fit", "#accuracy", "#per-class", "#loss", "#norm")
 
 
 class WdtuiApp(App[int]):
@@ -53,30 +65,44 @@ class WdtuiApp(App[int]):
     TITLE = "wdtui"
     AUTO_FOCUS = None  # keys go to the app until a field is chosen
     COMMANDS = App.COMMANDS | {WdtuiCommands}
+    # The footer shows what fits in 80 columns; every key is in the help screen (?) and ctrl+p.
     BINDINGS = [
         Binding("space", "toggle", "start/pause"),
-        Binding("n", "step", "step"),
-        Binding("r", "reset", "reset"),
+        Binding("n", "step", "step", show=False),
+        Binding("r", "reset", "reset", show=False),
         Binding("right_square_bracket", "lambda_up", "λ+", key_display="]"),
         Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
+        Binding("l", "focus_lambda", "λ field", show=False),
         Binding("c", "compare", "compare"),
-        Binding("w", "sweep", "λ sweep"),
-        Binding("b", "best", "best λ"),
-        Binding("g", "grid", "lr×λ grid"),
+        Binding("w", "sweep", "λ sweep", show=False),
+        Binding("b", "best", "best λ", show=False),
+        Binding("g", "grid", "lr×λ grid", show=False),
+        Binding("s", "screenshot", "svg", show=False),
+        Binding("e", "export", "export", show=False),
         Binding("x", "cancel_sweep", "cancel sweep", show=False),
-        Binding("s", "screenshot", "svg"),
-        Binding("e", "export", "export"),
+        Binding("1", "show_tab('charts')", "charts", show=False),
+        Binding("2", "show_tab('weights')", "weights", show=False),
+        Binding("3", "show_tab('sweep')", "sweep", show=False),
+        Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
+        Binding("z", "zoom", "zoom chart", show=False),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("f1", "help", "help", show=False),
         Binding("q", "quit", "quit"),
-        Binding("escape", "unfocus", "leave field", show=False),
+        Binding("escape", "unfocus", "leave field"),  # shown only while a field has the keys
     ]
 
-    def __init__(self, config: Config, *, compare: bool = False, compare_lam: float = 0.0,
+    def __init__(self, config: Config, *, compare: bool | None = None, compare_lam: float | None = None,
                  autostart: bool = False, snapshot_path: str | None = None, deterministic: bool = False):
+        """``compare`` None: on (a preset is a comparison). The comparison is the preset's other
+        run (:func:`.session.preset_comparison`), or with ``compare_lam`` the run at that λ."""
         super().__init__()
-        self.lam = config.lam
+        if compare_lam is None:
+            config, self.comparison = preset_comparison(config)
+        else:
+            self.comparison = Run(config.regularizer, compare_lam, config.dropout)
         self.config = config
-        self.compare = compare
-        self.compare_lam = compare_lam
+        self._lam_kept = config.lam  # λ to return to when a regularizer follows `none`
+        self.compare = True if compare is None else compare
         self.autostart = autostart or snapshot_path is not None
         self.snapshot_path = snapshot_path
         self.failure: tuple[str, str] | None = None  # snapshot: (config field or "", why) it failed
@@ -95,18 +121,28 @@ class WdtuiApp(App[int]):
         self._worker: Worker | None = None
         self._status: StatusLine | None = None
         self._charts: list[Chart] = []  # every chart, found once per session (a DOM query is slow)
+        self._zoomed = ""  # the chart shown alone (z), or ""
         self.sweep_control: Control | None = None
         self.sweep_number = 0
         self.sweep_snapshot: SweepSnapshot | None = None
         self._sweep_worker: Worker | None = None
         self.grid_snapshot: GridSnapshot | None = None
 
+    @property
+    def lam(self) -> float:
+        """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
+        return self.config.lam
+
+    def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
+        """Notices repeat what the user typed and file names: text, never Rich markup."""
+        super().notify(message, markup=markup, **kwargs)
+
     # --- layout ------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         devices = ["auto", "cpu"] + ([self.config.device] if self.config.device not in ("auto", "cpu") else [])
         with Horizontal(id="body"):
-            yield Sidebar(self.config, self.lam, self.compare, self.compare_lam, devices)
+            yield Sidebar(self.config, self.lam, self.compare, setting_label(self.comparison), devices)
             with TabbedContent(id="tabs", initial="charts"):
                 with TabPane("Charts", id="charts"):
                     with Horizontal(id="upper"):
@@ -131,7 +167,7 @@ class WdtuiApp(App[int]):
                         yield Static("", id="grid-tables")
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def main(self):
@@ -155,14 +191,38 @@ class WdtuiApp(App[int]):
                 field.cursor_blink = False
         self._show_rule()
         self._fit_to_size()
+        self._catch_exit_signals()
         self.start_session(self.autostart)
         self.set_interval(REDRAW_INTERVAL, self.redraw)
+
+    def _catch_exit_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as q does, so the terminal is restored (main screen,
+        cursor, no mouse tracking) and the training threads stop. Textual leaves both signals
+        to Python, whose default ends the process at once, leaving the terminal unusable."""
+        loop = asyncio.get_running_loop()
+        for number in EXIT_SIGNALS:
+            try:
+                loop.add_signal_handler(number, self._exit_on_signal, number)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests)
+                pass
+
+    def _exit_on_signal(self, number: int) -> None:
+        for control in (self.control, self.sweep_control):
+            if control is not None:
+                control.cancel()
+        self.exit(128 + number, return_code=128 + number)
 
     def on_unmount(self) -> None:
         # However the app ends (quit, error, ctrl+c), no training thread may outlive it.
         for control in (self.control, self.sweep_control):
             if control is not None:
                 control.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+            for number in EXIT_SIGNALS:
+                loop.remove_signal_handler(number)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
@@ -171,12 +231,23 @@ class WdtuiApp(App[int]):
         width, height = size or self.size
         self.main.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape ("leave field") is offered in the footer only while a field has the keys."""
+        if action == "unfocus":
+            return isinstance(self.focused, Input)
+        return True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.refresh_bindings()
+
     # --- sessions ----------------------------------------------------------------------------------
 
     @property
     def session_config(self) -> Config:
-        lam = self.lam if self.config.regularizer != "none" else 0.0
-        return dataclasses.replace(self.config, lam=lam)
+        return self.config
 
     def start_session(self, autostart: bool, note: str = "") -> None:
         """A new run from epoch 0 (same seed: same data and initialization)."""
@@ -187,8 +258,9 @@ class WdtuiApp(App[int]):
         self.ready = None
         self.snapshot = None
         self.note = note
-        self.session = TrainingSession(self.session_number, self.session_config, self.compare,
-                                       self.post_message, self.control, compare_lam=self.compare_lam)
+        self.session = TrainingSession(self.session_number, self.config,
+                                       self.comparison if self.compare else None,
+                                       self.post_message, self.control)
         self._show_rule()  # the optimizer or the convention may have changed
         self._worker = self._train(self.session)
         self.redraw()
@@ -222,7 +294,7 @@ class WdtuiApp(App[int]):
         self.device = message.device
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
-        sidebar.query_one("#decay-summary", Static).update(message.decay_summary)
+        sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
         self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
         self._mount_histograms(message.snapshot)
         self._feed_charts()
@@ -263,24 +335,24 @@ class WdtuiApp(App[int]):
                         self.main.query_one(SweepPathChart), *histograms]
 
     def _feed_charts(self) -> None:
-        """Hand the latest state to every chart (cheap); building happens at redraw."""
+        """Hand the latest state to every chart (cheap); building happens at redraw. Every chart
+        gets the same (session, snapshot) pair: the same names, the same epoch."""
         snap, ready = self.snapshot, self.ready
         for chart in self._charts:
             if isinstance(chart, (SweepChart, SweepPathChart)):
                 continue  # fed by the sweep (_feed_sweep), not by the run
-            if isinstance(chart, (FitChart, ClassChart)):
-                chart.update((ready.data, snap))
-            elif isinstance(chart, HistogramChart):
+            if isinstance(chart, HistogramChart):
                 chart.update(snap)
-            else:
-                chart.update((ready.results, snap))
+            elif not isinstance(chart, SweepChart):
+                chart.update((ready, snap))
 
     def redraw(self, force: bool = False) -> None:
         """Status every tick; charts within the budget (all of them when not training)."""
         if not self.live:
             return
-        self.status.show(self.snapshot, self.lam, self.config.regularizer, self.device,
-                                        show_speed=not self.deterministic, note=self.note)
+        hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
+        self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
+                         device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint)
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeping
         now, cpu = time.perf_counter(), time.thread_time()
         (then, cpu_then), self._clock = self._clock, (now, cpu)
@@ -302,7 +374,7 @@ class WdtuiApp(App[int]):
         """The rule of the chosen regularizer (with its note: decoupled's convention, l1 under
         Adam), and once each, a notice for settings that do not mean what their name suggests."""
         c = self.config
-        self.main.query_one("#rule", Static).update(rule_text(c.regularizer, c.optimizer, c.decay_convention))
+        self.main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention)))
         current = set(notices(c))
         for notice in sorted(current - self._notices):
             self.notify(notice, severity="warning", timeout=10)
@@ -322,45 +394,85 @@ class WdtuiApp(App[int]):
         self.apply_change("seed", seed)
 
     def apply_change(self, field: str, value) -> None:
+        """A setting the user changed. λ, lr, the regularizer and the epoch count apply from the
+        next epoch (the charts mark where); anything else restarts the run, and the note says so."""
         if field == "preset":
             self.load_preset(value)
             return
         if field == "compare":
             self.compare = value
-            self._restart(f"compare {'on' if value else 'off'}: run restarted")
+            self._restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0")
             return
-        if field == "lam":
-            self.lam = value
-            self.main.query_one("#field-lam", Field).set_value(f"{value:.4g}")
-            if self.control is not None:
-                self.control.set_lambda(self.session_config.lam)
-            self._feed_sweep()  # the run's λ is marked on the sweep's charts
-            self.redraw()
+        if field == "lam" and self.config.regularizer == "none":
+            self._show_field("lam")
+            self.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
             return
+        changes = {field: value}
+        if field == "regularizer":  # λ means nothing to none; it comes back with a regularizer
+            if value == "none":
+                self._lam_kept = self.config.lam
+            changes["lam"] = 0.0 if value == "none" else self._lam_kept
         try:
-            config = self.config.with_changes(**{field: value})
+            config = self.config.with_changes(**changes)
         except ConfigError as error:
-            self._field_error(error)
+            self._field_error(field, error)
             return
+        finished = self.snapshot is not None and self.snapshot.finished
         self.config = config
-        if field in LIVE_FIELDS:
+        if field == "lam":
+            self._lam_kept = value
+            self._show_field("lam")
+            self.control.set_lambda(self.lam)
+            self._feed_sweep()  # the run's λ is marked on the sweep's charts
+        elif field in LIVE_FIELDS:
             if field == "regularizer":
                 self._show_rule()
+                self._show_field("lam")
                 self.control.set_regularizer(value)
-                self.control.set_lambda(self.session_config.lam)
+                self.control.set_lambda(self.lam)
             elif field == "lr":
                 self.control.set_lr(value)
             else:
                 self.control.set_epochs(value)
-            self.redraw()
+                self._continue_if_more(finished)
         else:
-            self._restart(f"{field} changed: run restarted")
+            self._restart(f"{field} changed: run restarted from epoch 0")
+            return
+        self.redraw()
 
-    def _field_error(self, error: ConfigError) -> None:
-        widget = self.main.query(f"#field-{error.field}")
-        if widget and isinstance(widget.first(), Field):
-            widget.first(Field).show_error(error.message)
-        self.notify(f"{error.field}: {error.message}", severity="error")
+    def _continue_if_more(self, finished: bool) -> None:
+        """Epochs raised after the run finished: it goes on from where it stopped."""
+        if finished and self.snapshot is not None and self.config.epochs > self.snapshot.records[0].epoch \
+                and not self.snapshot.diverged:
+            self.note = f"epochs {self.config.epochs}: continuing from epoch {self.snapshot.records[0].epoch}"
+            self.control.resume()
+            self.snapshot = dataclasses.replace(self.snapshot, running=True, finished=False)
+
+    def _show_field(self, field: str) -> None:
+        """Put the value in use back into a field (after the app changed or refused it)."""
+        widget = self.main.query_one(f"#field-{field}", Field)
+        if field == "lam":
+            widget.set_value(f"{self.lam:.4g}")
+            widget.input.disabled = self.config.regularizer == "none"
+        else:
+            widget.set_value(text(getattr(self.config, field), "all" if field == "n_train" else "full"))
+
+    def _field_error(self, field: str, error: ConfigError) -> None:
+        """A value the engine refused: the field shows the value in use again, marked with why
+        the other was not applied; the error goes to the field it names, when there is one."""
+        name = FIELD_NAMES.get(error.field, error.field)
+        for which in dict.fromkeys((field, name)):
+            widget = self.main.query(f"#field-{which}")
+            if not widget:
+                continue
+            first = widget.first()
+            if isinstance(first, Field):
+                refused = first.input.value
+                self._show_field(which)
+                first.show_error(f"{refused!r} not applied: {error.message}" if which == field else error.message)
+            elif isinstance(first, Choice):
+                first.set_value(getattr(self.config, which))
+        self.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")
 
     def _restart(self, note: str) -> None:
         running = self.snapshot is not None and self.snapshot.running
@@ -369,7 +481,7 @@ class WdtuiApp(App[int]):
 
     def load_preset(self, name: str) -> None:
         """All of the preset's settings (device kept, and the data paths given at start-up: the
-        CIFAR-10 folder, your own data file for the custom preset), a new run."""
+        CIFAR-10 folder, your own data file for the custom preset), its comparison, a new run."""
         paths = {"data_dir": self.config.data_dir, "data": self.config.data if name == "custom" else None}
         try:
             config = make_config(name, device=self.config.device, **paths)
@@ -378,10 +490,14 @@ class WdtuiApp(App[int]):
             self.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
                         severity="error", timeout=10)
             return
-        self.config = dataclasses.replace(config, lam=config.lam)
-        self.lam = config.lam
-        self.main.query_one(Sidebar).show_config(self.config, self.lam)
+        self.config, self.comparison = preset_comparison(config)
+        self._lam_kept = self.config.lam
+        self.compare = True
+        sidebar = self.main.query_one(Sidebar)
+        sidebar.show_config(self.config, self.lam)
+        sidebar.show_comparison(True, setting_label(self.comparison))
         self._show_rule()
+        self._show_field("lam")
         self.start_session(autostart=False, note=f"preset {name}")
 
     # --- actions -----------------------------------------------------------------------------------
@@ -389,20 +505,27 @@ class WdtuiApp(App[int]):
     def action_toggle(self) -> None:
         if self.control is None:
             return
-        if self.snapshot is not None and self.snapshot.finished:
-            self.start_session(autostart=True)
-        elif self.control.paused:
+        snap = self.snapshot
+        if snap is not None and snap.finished:
+            # nothing is thrown away silently: a finished run restarts only with r
+            if snap.diverged:
+                self.notify("the run diverged: r starts it again from epoch 0", severity="warning")
+            else:
+                self.notify(f"the run is finished (epoch {snap.records[0].epoch}/{snap.epochs}): raise epochs "
+                            "to continue it, or r to start again from epoch 0", severity="warning")
+            return
+        if self.control.paused:
             self.note = ""
             self.control.resume()
-            if self.snapshot is not None:
-                self.snapshot = dataclasses.replace(self.snapshot, running=True)
+            if snap is not None:
+                self.snapshot = dataclasses.replace(snap, running=True)
         else:
             self.control.pause()
         self.redraw()
 
     def action_step(self) -> None:
         if self.snapshot is not None and self.snapshot.finished:
-            self.notify("the run is finished: r resets it")
+            self.notify("the run is finished: raise epochs to continue it, or r to start again")
             return
         if self.control is not None:
             self.control.step(1)
@@ -416,6 +539,16 @@ class WdtuiApp(App[int]):
     def action_lambda_down(self) -> None:
         self.apply_change("lam", lambda_down(self.lam))
 
+    def action_focus_lambda(self) -> None:
+        """The control everyone looks for: straight to the λ field."""
+        if self.config.regularizer == "none":
+            self.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
+            return
+        self.main.query_one(Sidebar).display = True
+        field = self.main.query_one("#input-lam", Input)
+        field.focus()
+        field.select_all()
+
     def action_compare(self) -> None:
         self.main.query_one("#field-compare", Toggle).set_value(not self.compare)
         self.apply_change("compare", not self.compare)
@@ -425,6 +558,38 @@ class WdtuiApp(App[int]):
 
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.main.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if not sidebar.display and self.focused is not None and sidebar in self.focused.ancestors:
+            self.set_focus(None)
+
+    def action_zoom(self) -> None:
+        """Show one chart of the Charts tab alone; each press the next one, then all again."""
+        self.action_show_tab("charts")
+        shown = [c for c in ZOOMABLE if self._is_shown_chart(c)]
+        order = [*shown, ""]
+        self._zoomed = order[(order.index(self._zoomed) + 1) % len(order)] if self._zoomed in order else order[0]
+        charts = self.main.query_one("#charts")
+        charts.set_class(bool(self._zoomed), "zoomed")
+        for chart in ZOOMABLE:
+            self.main.query_one(chart).set_class(chart == self._zoomed, "zoom")
+        for row in ("#upper", "#lower"):
+            box = self.main.query_one(row)
+            box.set_class(self._zoomed != "" and not any(c.id and f"#{c.id}" == self._zoomed for c in box.children),
+                          "unzoomed")
+        self.redraw(force=True)
+
+    def _is_shown_chart(self, selector: str) -> bool:
+        classes = self.main.query_one("#upper").has_class("classes")
+        return selector in (("#accuracy", "#per-class") if classes else ("#fit",)) + ("#loss", "#norm")
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen(self.config, self.comparison if self.compare else None))
 
     def _output_path(self, suffix: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -450,18 +615,31 @@ class WdtuiApp(App[int]):
         if self.main.query_one(TabbedContent).active == "sweep":
             self._export_sweep()
             return
+        # The metrics as JSON, written by a thread worker: a long history takes seconds to encode,
+        # and the screen must not freeze meanwhile. The histories are cut here, on this thread, at
+        # the lengths on screen (a consistent view of lists the training thread keeps growing).
         if self.ready is None or self.snapshot is None:
             self.notify("nothing to export yet", severity="warning")
             return
         results = [r.upto(n) for r, n in zip(self.ready.results, self.snapshot.lengths)]
-        doc = document(self.session_config, self.device, results)
-        path = self._output_path(".json")
+        self.notify("exporting…", title="export", timeout=2)
+        self._export(self.config, self.device, results, self._output_path(".json"))
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, config: Config, device: str, results: list, path: Path) -> None:
         try:
+            doc = document(config, device, results)
             write_text(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
-        except OSError as error:
-            self.notify(f"cannot export: {error}", severity="error")
+        except (OSError, ValueError) as error:
+            self.post_message(ExportDone(path, f"{error}"))
             return
-        self.notify(f"saved {path}", title="export")
+        self.post_message(ExportDone(path, None))
+
+    def on_export_done(self, message: ExportDone) -> None:
+        if message.error is not None:
+            self.notify(f"cannot export: {message.error}", severity="error")
+        else:
+            self.notify(f"saved {message.path}", title="export")
 
     def _export_sweep(self) -> None:
         snap = self._current_sweep()

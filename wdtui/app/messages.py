@@ -35,7 +35,7 @@ class Snapshot:
     append-only history is complete; the app reads each history up to that length only."""
 
     session: int
-    records: tuple[EpochRecord, ...]  # latest per run: [0] the run, [1] the λ = 0 baseline
+    records: tuple[EpochRecord, ...]  # latest per run: [0] the run, [1] its comparison
     lengths: tuple[int, ...]
     epochs: int
     running: bool
@@ -50,8 +50,15 @@ class SessionReady(Message):
     """The worker built the experiment: data, the runs' result objects, and the epoch-0 state."""
 
     def __init__(self, session: int, data: DataView, results: tuple[RunResult, ...], device: str,
-                 devices: list[str], decay_summary: str, snapshot: Snapshot):
+                 devices: list[str], decay_summary: str, snapshot: Snapshot,
+                 labels: tuple[str, ...] = ("run",), marks: tuple[list, ...] = ()):
         super().__init__()
+        # each run named by its role, the same in every legend and the status: "run", and the
+        # comparison by its fixed setting ("vs l2 λ=0.2"); never by a λ that may change
+        self.labels = labels
+        # per run, the epochs where its setting (λ, lr, regularizer) changed: append-only
+        # ``session.Mark`` lists, read up to the epochs a snapshot shows
+        self.marks = marks or tuple([] for _ in results)
         self.session = session
         self.data = data
         self.results = results
@@ -164,3 +171,12 @@ class GridProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, GridProgress) and message.snapshot.session == self.snapshot.session
+
+
+class ExportDone(Message):
+    """The export worker wrote ``path`` (``error`` None) or could not (the reason)."""
+
+    def __init__(self, path, error: str | None):
+        super().__init__()
+        self.path = path
+        self.error = error

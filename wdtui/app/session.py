@@ -12,6 +12,7 @@ computed only for the epochs that are shown.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from textual.message import Message
@@ -71,64 +72,126 @@ def build_or_report(number: int, config: Config, post: Callable[[Message], objec
         return None
 
 
-def app_runs(config: Config, compare_lam: float) -> tuple[float | None, Run]:
-    """The run's dropout p (None: the config's) and the comparison run. Usually the comparison
-    is the same model at λ = ``compare_lam``; a preset that compares dropout with decay (the
-    dropout preset) trains the config's λ without dropout against its λ = 0 run with dropout p."""
-    if config.dropout > 0 and any(run.dropout is not None for run in PRESETS[config.preset].runs):
-        runs = preset_runs(config.preset, config.dropout)
-        return runs[-1].dropout, runs[0]
-    return None, Run(config.regularizer, compare_lam)
+def preset_comparison(config: Config) -> tuple[Config, Run]:
+    """The run and its comparison as the preset compares them: the preset's run with the preset's
+    own regularizer and λ is the run (``config`` with that run's dropout p), the preset's other
+    run its comparison. E.g. sparse: l1 λ=0.2 beside l2 λ=0.2; quadratic: λ=0.1 beside λ=0.01;
+    dropout: coupled λ=0.01 without dropout beside none λ=0 with dropout p (``config.dropout``,
+    as ``--dropout`` sets it). When that comparison is the run itself (the user chose the other
+    run's setting), the comparison is the same run at λ = 0."""
+    preset = PRESETS[config.preset]
+    runs = preset_runs(config.preset, config.dropout)
+    own = (preset.config["regularizer"], preset.config["lam"])
+    main = next((i for i, run in enumerate(preset.runs) if (run.regularizer, run.lam) == own), len(runs) - 1)
+    p = lambda run: config.dropout if run.dropout is None else run.dropout  # noqa: E731
+    config = replace(config, dropout=p(runs[main]))
+    other = runs[1 - main] if len(runs) > 1 else Run(config.regularizer, 0.0)
+    comparison = Run(other.regularizer, other.lam, p(other))
+    if comparison == (config.regularizer, config.lam, config.dropout):
+        comparison = Run(config.regularizer, 0.0, config.dropout)
+    return config, comparison
+
+
+def setting_label(run: Run) -> str:
+    """A comparison run named by its setting: ``l2 λ=0.2``, ``none λ=0 p=0.5``."""
+    return f"{run.regularizer} λ={run.lam:g}" + (f" p={run.dropout:g}" if run.dropout else "")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A change of the run's setting between epochs: ``epoch`` is the first epoch trained with it."""
+
+    epoch: int
+    text: str  # e.g. "λ 0.01→0.0178"
+
+
+def setting_changes(before: EpochRecord, after: EpochRecord) -> str:
+    """What changed between two records' settings (λ, lr, regularizer), or ""."""
+    parts = []
+    if after.regularizer != before.regularizer:
+        parts.append(f"{before.regularizer}→{after.regularizer}")
+    if after.lam != before.lam:
+        parts.append(f"λ {before.lam:.3g}→{after.lam:.3g}")
+    if after.lr != before.lr:
+        parts.append(f"lr {before.lr:.3g}→{after.lr:.3g}")
+    return ", ".join(parts)
 
 
 class TrainingSession:
-    def __init__(self, number: int, config: Config, compare: bool, post: Callable[[Message], object],
-                 control: Control, compare_lam: float = 0.0):
+    """The run (``config``) and, unless ``comparison`` is None, its comparison: the same data,
+    initialization and optimizer with the comparison's regularizer, λ and dropout p."""
+
+    def __init__(self, number: int, config: Config, comparison: Run | None,
+                 post: Callable[[Message], object], control: Control):
         self.number = number
         self.config = config
-        self.compare = compare
-        self.compare_lam = compare_lam
+        self.comparison = comparison
         self.post = post
         self.control = control
         self.results: tuple[RunResult, ...] = ()
         self._last_post = 0.0
         self._posted: tuple[int, bool] = (-1, False)  # (epoch, finished) of the last post
         self._trainers: list = []
+        self.marks: tuple[list[Mark], ...] = ()  # per run, append-only (read while it grows)
 
     def run(self) -> None:
-        """The worker's body: build, then train until done, cancelled or diverged."""
+        """The worker's body: build, then train until done, cancelled or diverged. A finished run
+        waits (paused) until it is resumed with more epochs to train, or cancelled."""
         from ..engine.devices import available_devices
-        from ..engine.trainer import Trainer, train_together
+        from ..engine.trainer import Trainer, apply_changes, train_together
 
-        experiment = build_or_report(self.number, self.config, self.post)
+        cfg, other = self.config, self.comparison
+        # dropout layers are built when either run uses them; each run sets its own p
+        built = cfg if other is None else replace(cfg, dropout=max(cfg.dropout, other.dropout or 0.0))
+        experiment = build_or_report(self.number, built, self.post)
         if experiment is None:
             return
-        cfg = self.config
-        dropout, baseline = app_runs(cfg, self.compare_lam)
         try:
-            self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam, dropout)]
-            if self.compare:
-                self._trainers.append(Trainer(experiment, *baseline))
+            self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
+            if other is not None:
+                self._trainers.append(Trainer(experiment, *other))
         except ConfigError as error:
             self.post(SessionFailed(self.number, error.field, error.message))
             return
         self.results = tuple(RunResult(t.regularizer.name, t.lam, dropout=t.dropout) for t in self._trainers)
+        self.marks = tuple([] for _ in self._trainers)
+        labels = ("run",) + (() if other is None else (f"vs {setting_label(other)}",))
         view = data_view(experiment)
         first = tuple(t.measure(detail=True) for t in self._trainers)
+        previous = list(first)
         self.post(SessionReady(self.number, view, self.results, str(experiment.device),
-                               available_devices(), experiment.decay_summary(), self._snapshot(first)))
+                               available_devices(), experiment.decay_summary(), self._snapshot(first),
+                               labels=labels, marks=self.marks))
         self._last_post = time.perf_counter()
 
-        for records in train_together(self._trainers, self.control, detail=self._detail_due,
-                                      on_block=self._publish_now):
-            for result, record in zip(self.results, records):
-                if record.epoch > result.epochs:  # a finished baseline repeats its last record
-                    result.add(record)
-            if records[0].histograms is not None:  # detail was due: this epoch is shown
-                self._post(records)
-        if not self.control.cancelled and self._posted != (self._trainers[0].epoch, True):
-            self._post(tuple(t.last_record or t.measure(detail=True) for t in self._trainers),
-                       finished=True)
+        while True:
+            for records in train_together(self._trainers, self.control, detail=self._detail_due,
+                                          on_block=self._publish_now):
+                for i, (result, record) in enumerate(zip(self.results, records)):
+                    if record.epoch > result.epochs:  # a finished baseline repeats its last record
+                        change = setting_changes(previous[i], record)
+                        if change:
+                            self.marks[i].append(Mark(record.epoch, change))
+                        previous[i] = record
+                        result.add(record)
+                if records[0].histograms is not None:  # detail was due: this epoch is shown
+                    self._post(records)
+            if self.control.cancelled:
+                return
+            if self._posted != (self._trainers[0].epoch, True):
+                self._post(tuple(t.last_record or t.measure(detail=True) for t in self._trainers),
+                           finished=True)
+            # finished: nothing is thrown away; wait for more epochs (resume) or the end
+            self.control.pause()
+            while all(t.done for t in self._trainers):
+                if not self.control.wait():
+                    return
+                apply_changes(self._trainers, self.control.take_changes())
+                if all(t.done for t in self._trainers):
+                    self.control.pause()
+                    self._posted = (-1, False)
+                    self._post(tuple(t.last_record or t.measure(detail=True) for t in self._trainers),
+                               finished=True)
 
     def _detail_due(self, epoch: int) -> bool:
         return (time.perf_counter() - self._last_post >= POST_INTERVAL

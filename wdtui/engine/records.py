@@ -82,6 +82,7 @@ class EpochRecord:
     dropout: float = 0.0  # the run's dropout p
     angular_update: dict[str, float] = field(default_factory=dict)
     val_loss: float | None = None  # a sweep's copies only: the loss on the validation set
+    regularizer: str = ""  # the regularizer this epoch trained with (it can change between epochs)
 
     def class_accuracy(self) -> list[float] | None:
         """Per true class, the share of its test examples predicted right (from ``confusion``;

@@ -252,6 +252,7 @@ class Trainer:
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
             train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout, val_loss=val,
             angular_update={n: angle(c) for n, c in zip(self._weights, chords)},
+            regularizer=self.regularizer.name,
         )
         if detail:
             if self._classes is not None:
@@ -273,26 +274,32 @@ class Trainer:
             yield records[0]
 
 
+def apply_changes(trainers: Sequence[Trainer], changes: dict) -> None:
+    """λ and the regularizer are the first trainer's own setting (the others are comparisons with
+    a setting of their own, e.g. λ = 0 or l2 beside l1); lr and the epoch count apply to all."""
+    own = ("lam", "regularizer")
+    for i, trainer in enumerate(trainers):
+        trainer.apply(changes if i == 0 else {k: v for k, v in changes.items() if k not in own})
+
+
 def train_together(trainers: Sequence[Trainer], control: Control | None = None,
                    detail: Callable[[int], bool] | None = None,
                    on_block: Callable[[], None] | None = None) -> Iterator[list[EpochRecord]]:
     """Advance several trainers in lockstep, one epoch each per iteration, until all are done.
 
     With a ``control``: waits while paused (calling ``on_block`` first), stops when cancelled (also
-    between mini-batches), and applies λ changes to the first trainer (the others are baselines,
-    e.g. λ = 0) and the other changes to all. ``detail(epoch)`` says which epochs carry the detail
-    fields. A trainer that is done (finished or diverged) repeats its last record while the others
-    go on.
+    between mini-batches), and applies the changes asked for (see :func:`apply_changes`).
+    ``detail(epoch)`` says which epochs carry the detail fields. A trainer that is done (finished
+    or diverged) repeats its last record while the others go on. Called again after all were done
+    (e.g. once the epoch count was raised), it goes on from where they stopped.
     """
     stop = (lambda: control.cancelled) if control is not None else None
-    last: list[EpochRecord | None] = [None] * len(trainers)
+    last: list[EpochRecord | None] = [t.last_record for t in trainers]
     while not all(t.done for t in trainers):
         if control is not None:
             if not control.wait(on_block):
                 return
-            changes = control.take_changes()
-            for i, trainer in enumerate(trainers):
-                trainer.apply(changes if i == 0 else {k: v for k, v in changes.items() if k != "lam"})
+            apply_changes(trainers, control.take_changes())
         for i, trainer in enumerate(trainers):
             if not trainer.done:
                 last[i] = trainer.run_epoch(detail=bool(detail and detail(trainer.epoch + 1)), stop=stop)

@@ -16,8 +16,7 @@ from typing import Any
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
-from ...engine.records import RunResult
-from ..messages import DataView, Snapshot, SweepSnapshot
+from ..messages import SessionReady, Snapshot, SweepSnapshot
 from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks, loggable
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
@@ -82,26 +81,55 @@ class Chart(PlotextPlot):
         return text
 
 
-def _label(record) -> str:
-    return f"λ={record.lam:.4g}" + (f" p={record.dropout:g}" if record.dropout else "")
+def role(ready: SessionReady, i: int) -> str:
+    """Run ``i``'s name in legends: its role ("run"), or the comparison's fixed setting. Never the
+    latest λ: a curve trained at several λ is not relabelled by the newest."""
+    return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
+
+
+def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
+    """The run's setting changes up to the epochs this snapshot shows."""
+    marks = ready.marks[0] if ready.marks else []
+    n = snap.lengths[0] if snap.lengths else 0
+    return [m for m in list(marks) if m.epoch <= n]
+
+
+def round_yticks(plt: Any, values: list[float]) -> None:
+    """Round tick values on a linear y axis (1-2-5 steps, short labels); values spanning more
+    than three decades (a run that blew up) go on a log axis, so they cannot squeeze the plot."""
+    lo, hi = min(values), max(values)
+    if lo > 0 and hi / lo > 1e3:
+        plt.yscale("log")
+        plt.yticks(*log_ticks(lo, hi))
+        return
+    ticks, _ = linear_ticks(lo, hi, most=4)
+    plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
 
 
 class FitChart(Chart):
     """1-D presets: data, true function and the model's curve(s). Linear presets: learned against
     true weights. Others: prediction against target."""
 
-    def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
-        view, snap = data
-        runs = list(zip(snap.records, (RUN, BASELINE)))[::-1]  # the run is drawn last, on top
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
+        ready, snap = data
+        view = ready.data
+        names = [role(ready, i) for i in range(len(snap.records))]
+        runs = list(zip(snap.records, (RUN, BASELINE), names))[::-1]  # the run is drawn last, on top
         if view.fit == "curve":
             xs = [row[0] for row in view.x_train]
             plt.scatter(xs, view.y_train, marker="dot", color="gray", label=self.series_label("data"))
             gx, gy = downsample(view.grid_x, view.grid_y, points)
             plt.plot(gx, gy, color="green", marker="braille", label=self.series_label("true"))
-            for record, color in runs:
+            for record, color, name in runs:
                 if record.prediction is not None:
                     px, py = finite(*downsample(view.grid_x, record.prediction, points))
-                    plt.plot(px, py, color=color, marker="braille", label=self.series_label(_label(record)))
+                    plt.plot(px, py, color=color, marker="braille", label=self.series_label(name))
+            # the axis spans the data (a diverged prediction leaves the plot, not the data)
+            lo, hi = min(list(gy) + list(view.y_train)), max(list(gy) + list(view.y_train))
+            pad = 0.15 * (hi - lo) or 1.0
+            plt.ylim(lo - pad, hi + pad)
+            ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
+            plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
             plt.xlabel("x")
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
@@ -110,50 +138,62 @@ class FitChart(Chart):
             if view.ridge is not None and run is not None and run.lam > 0:  # where l2 training converges
                 plt.plot(index, view.ridge.weights(run.lam), color="magenta", marker="braille",
                          label=self.series_label(f"ridge λ={run.lam:g}"))
-            for record, color in runs:
+            for record, color, name in runs:
                 if record.weights is not None:
-                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(_label(record)))
+                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(name))
             plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if view.ridge else ""))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
-            for record, color in runs:
+            for record, color, name in runs:
                 if record.train_prediction is not None:
                     plt.scatter(*finite(view.y_train, record.train_prediction), marker="dot", color=color,
-                                label=self.series_label(_label(record) + " train"))
+                                label=self.series_label(name + " train"))
                     plt.scatter(*finite(view.y_test, record.test_prediction), marker="x", color=color,
                                 label=self.series_label("test"))
             plt.xlabel("target y → prediction ŷ")
 
 
 class HistoryChart(Chart):
-    """Series against epoch from the runs' histories, read up to the snapshot's lengths."""
+    """Series against epoch from the runs' histories, read up to the snapshot's lengths. A dotted
+    vertical line marks each epoch where the run's λ, lr or regularizer changed (the x label
+    names the latest changes): a curve is one history, not one setting."""
 
     keys: tuple[tuple[str, str], ...] = ()  # (history key, label)
     log = False
 
-    def draw(self, plt: Any, data: tuple[tuple[RunResult, ...], Snapshot], points: int) -> None:
-        results, snap = data
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
+        ready, snap = data
         markers = ("braille", "dot")
         shown_x: list[float] = []
         shown_y: list[float] = []
-        runs = list(zip(results, snap.records, snap.lengths, (RUN, BASELINE)))[::-1]  # the run on top
-        for result, record, n, color in runs:
+        names = [role(ready, i) for i in range(len(snap.lengths))]
+        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names))[::-1]  # the run on top
+        for result, n, color, name in runs:
             epochs = result.history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, result.history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if xs:
-                    name = f"{label} {_label(record)}" if label else _label(record)
-                    plt.plot(xs, ys, color=color, marker=marker, label=self.series_label(name))
+                    plt.plot(xs, ys, color=color, marker=marker,
+                             label=self.series_label(f"{label} {name}" if label else name))
                     shown_x += xs
                     shown_y += ys
+        marks = shown_marks(ready, snap)
         if shown_x:  # plotext cannot build an empty log axis, so only with data
+            for mark in marks:  # the boundary after the last epoch trained with the old setting
+                plt.vline(mark.epoch - 1, "gray")
             plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
-            if self.log:
-                plt.yscale("log")
-                plt.yticks(*log_ticks(min(shown_y), max(shown_y)))
-        plt.xlabel("epoch")
+            self.yaxis(plt, shown_y)
+        changes = "   ┆ " + "; ".join(f"{m.text} @{m.epoch - 1}" for m in marks[-2:]) if marks else ""
+        plt.xlabel("epoch" + changes)
+
+    def yaxis(self, plt: Any, values: list[float]) -> None:
+        if self.log:
+            plt.yscale("log")
+            plt.yticks(*log_ticks(min(values), max(values)))
+        else:
+            round_yticks(plt, values)
 
 
 class LossChart(HistoryChart):
@@ -170,8 +210,7 @@ class AccuracyChart(HistoryChart):
 
     keys = (("train_accuracy", "train"), ("test_accuracy", "test"))
 
-    def draw(self, plt: Any, data: tuple[tuple[RunResult, ...], Snapshot], points: int) -> None:
-        super().draw(plt, data, points)
+    def yaxis(self, plt: Any, values: list[float]) -> None:
         plt.ylim(0, 1)
         plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"])
 
@@ -180,15 +219,17 @@ class ClassChart(Chart):
     """Classification: test accuracy per class, a mark per class for each run (the axis spans
     the values shown, so a few points' difference between the runs can be seen)."""
 
-    def draw(self, plt: Any, data: tuple[DataView, Snapshot], points: int) -> None:
-        view, snap = data
-        runs = [(r, c) for r, c in zip(snap.records, (RUN, BASELINE)) if r.confusion is not None]
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
+        ready, snap = data
+        view = ready.data
+        runs = [(r, c, role(ready, i)) for i, (r, c) in enumerate(zip(snap.records, (RUN, BASELINE)))
+                if r.confusion is not None]
         if not runs or view.classes is None:
             return
         where = list(range(len(view.classes)))
         shown: list[float] = []
         marks = {RUN: "●", BASELINE: "x"}
-        for record, color in runs[::-1]:  # the run on top; no legend: it would hide class 0
+        for record, color, _ in runs[::-1]:  # the run on top; no legend: it would hide class 0
             xs, ys = finite(where, record.class_accuracy())
             plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color])
             shown += [100 * y for y in ys]
@@ -198,7 +239,7 @@ class ClassChart(Chart):
             plt.ylim(lo - 0.05 * (hi - lo) - 0.5, hi + 0.05 * (hi - lo) + 0.5)
             ticks, labels = linear_ticks(lo, hi, most=4)
             plt.yticks(ticks, [f"{t:g}%" for t in ticks])
-        plt.xlabel("class   " + "   ".join(f"{marks[c]} {_label(r)}" for r, c in runs))
+        plt.xlabel("class   " + "   ".join(f"{marks[c]} {name}" for _, c, name in runs))
 
 
 class HistogramChart(Chart):
@@ -214,7 +255,7 @@ class HistogramChart(Chart):
             return
         edges = histogram.edges
         centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
-        plt.bar(centers, histogram.counts, color=RUN, label=self.series_label(f"now ({_label(data.records[0])})"), width=0.8)
+        plt.bar(centers, histogram.counts, color=RUN, label=self.series_label("now (run)"), width=0.8)
         plt.plot(centers, histogram.initial, color="gray", marker="braille", label=self.series_label("initialization"))
         plt.xticks(*linear_ticks(edges[0], edges[-1]))
         plt.yticks(*integer_ticks(0, max(histogram.counts + histogram.initial), most=4))

@@ -1,14 +1,17 @@
-"""The sidebar: Dataset, Model and Regularization panels.
+"""The sidebar: Dataset, Model and Regularization panels. It shows only the values in use.
 
 Typed values are checked by the engine's own field parsers (as Textual validators): an invalid
-value is marked on its input with the reason under it, and only a valid value, committed with
-Enter or by leaving the field, is posted to the app as :class:`FieldCommitted`.
+value is marked on its input with the reason under it while it is typed, and only a valid value,
+committed with Enter or by leaving the field, is posted to the app as :class:`FieldCommitted`.
+Leaving a field with an invalid value puts the value in use back and says what was not applied.
+Enter hands the keys back to the app (space, ], q act again). Typed text is shown as text.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -51,9 +54,10 @@ class Field(Vertical):
     Field > Horizontal { height: 1; }
     Field Label { width: 12; color: $text-muted; }
     Field Input { width: 1fr; }
-    Field .error { color: $error; height: auto; display: none; }
+    Field .error { color: $error; height: auto; max-height: 4; display: none; }
     Field.-invalid .error { display: block; }
     """
+    SHOWN = 120  # characters of a typed value repeated in a message (a paste can be 100 KB)
 
     def __init__(self, field: str, label: str, value: str):
         super().__init__(id=f"field-{field}")
@@ -81,9 +85,12 @@ class Field(Vertical):
         self.show_error(None)
 
     def show_error(self, message: str | None) -> None:
+        """The reason under the input, as text (it may repeat what was typed: ``[/]`` is text)."""
+        if message is not None and len(message) > 2 * self.SHOWN:
+            message = message[: self.SHOWN] + " … " + message[-self.SHOWN // 2:]
         self.set_class(message is not None, "-invalid")
         self.input.set_class(message is not None, "-invalid")
-        self.query_one(".error", Static).update(message or "")
+        self.query_one(".error", Static).update(Text(message or ""))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -92,17 +99,34 @@ class Field(Vertical):
         self.show_error(None if result is None or result.is_valid else result.failure_descriptions[0])
 
     @on(Input.Submitted)
-    @on(Input.Blurred)
-    def _commit(self, event: Input.Submitted | Input.Blurred) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter: commit a valid value and give the keys back to the app; an invalid value keeps
+        the field (with its reason) so it can be corrected, or left with escape."""
         event.stop()
-        text = event.value.strip()
-        result = event.validation_result
+        if self._commit(event.value, event.validation_result):
+            self.app.set_focus(None)
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        """Leaving the field: a valid value is committed; an invalid one is not kept on screen —
+        the value in use comes back, marked with why the other was not applied."""
+        event.stop()
+        if not self._commit(event.value, event.validation_result):
+            refused = event.value.strip()
+            reason = event.validation_result.failure_descriptions[0]
+            self.set_value(self.committed)
+            self.show_error(f"{refused!r} not applied: {reason}")
+
+    def _commit(self, value: str, result) -> bool:
+        """Post a valid changed value; False when the value is invalid."""
+        text = value.strip()
         if result is not None and not result.is_valid:
             self.show_error(result.failure_descriptions[0])
-            return
+            return False
         if text != self.committed:
             self.committed = text
             self.post_message(FieldCommitted(self.field, parse_field(self.field, text)))
+        return True
 
 
 class Choice(Horizontal):
@@ -199,12 +223,12 @@ class Sidebar(VerticalScroll):
     Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
     """
 
-    def __init__(self, config, lam: float, compare: bool, compare_lam: float, devices: list[str]):
+    def __init__(self, config, lam: float, compare: bool, comparison: str, devices: list[str]):
         super().__init__(id="sidebar")
         self.config = config
         self.lam = lam
         self.compare = compare
-        self.compare_lam = compare_lam
+        self.comparison = comparison  # the comparison run's setting, e.g. "l2 λ=0.2"
         self.devices = devices
 
     def compose(self) -> ComposeResult:
@@ -232,9 +256,9 @@ class Sidebar(VerticalScroll):
             yield Label("Regularization", classes="panel-title")
             yield Choice("regularizer", "regularizer", REGULARIZERS, c.regularizer)
             yield Choice("decay_convention", "convention", DECAY_CONVENTIONS, c.decay_convention)
-            yield Field("lam", "λ", text(self.lam))
+            yield Field("lam", "λ", f"{self.lam:.4g}")
             yield Toggle("decay_all", "decay all parameters", c.decay_all)
-            yield Toggle("compare", f"compare with λ = {self.compare_lam:g}", self.compare)
+            yield Toggle("compare", f"compare: {self.comparison}", self.compare)
             yield Static("", id="rule")
             yield Static("", id="decay-summary")
 
@@ -243,10 +267,16 @@ class Sidebar(VerticalScroll):
         self.config = config
         for field in ("n_train", "noise", "seed", "width", "depth", "dropout", "lr", "batch_size", "epochs"):
             self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field), "all" if field == "n_train" else "full"))
-        self.query_one("#field-lam", Field).set_value(text(lam))
+        self.query_one("#field-lam", Field).set_value(f"{lam:.4g}")
         for field in ("preset", "model", "activation", "optimizer", "regularizer", "decay_convention"):
             self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
         self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
+
+    def show_comparison(self, on: bool, comparison: str) -> None:
+        self.comparison = comparison
+        toggle = self.query_one("#field-compare", Toggle)
+        toggle.query_one(Checkbox).label = f"compare: {comparison}"
+        toggle.set_value(on)
 
     def show_devices(self, devices: list[str], value: str) -> None:
         if devices != self.devices:

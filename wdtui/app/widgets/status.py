@@ -1,4 +1,10 @@
-"""The status line: epoch, λ, regularizer, device, speed, losses, ‖w‖ — and divergence, in red."""
+"""The status lines: the run's state and numbers on the first, its comparison's on the second.
+
+Everything shown comes from one snapshot (the records of the epoch on screen) and the session's
+names for its runs, the same names the legends use: the run's λ is the λ of the epoch shown, and
+a λ asked for but not yet trained with is shown as pending ("→ 0.0178 next epoch").
+When a line is wider than the screen it is told more briefly rather than cut before the numbers.
+"""
 
 from __future__ import annotations
 
@@ -7,56 +13,87 @@ import math
 from rich.text import Text
 from textual.widgets import Static
 
-from ..messages import Snapshot
+from ..messages import SessionReady, Snapshot
 
 
 def _num(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else str(value)
 
 
-def _accuracy(record) -> str:
+def _accuracy(record, brief: bool = False) -> str:
     """`` (91.2 %)`` after the test loss of a classifier; nothing for regression."""
     if record.test_accuracy is None or not math.isfinite(record.test_accuracy):
         return ""
-    return f" ({100 * record.test_accuracy:.1f} %)"
+    return f" ({100 * record.test_accuracy:.1f}{'' if brief else ' '}%)"
+
+
+def numbers(record, brief: bool = False) -> str:
+    return (f"train {_num(record.train_loss)} · test {_num(record.test_loss)}{_accuracy(record, brief)}"
+            f" · ‖w‖ {_num(record.weight_norm)}").replace(" · ", " " if brief else " · ")
 
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; background: $boost; padding: 0 1; }
+    StatusLine { height: 2; background: $boost; padding: 0 1; }
     """
     _shown = ""
 
-    def show(self, snapshot: Snapshot | None, lam: float, regularizer: str, device: str,
-             show_speed: bool, note: str = "") -> None:
-        line = Text()
-        if snapshot is None:
-            line.append(f"λ={lam:g} · {regularizer} · {device or '…'} · {note or 'building…'}")
-            self._shown = line.plain
-            self.update(line, layout=False)
+    def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
+             device: str, show_speed: bool, note: str = "", hint: str = "") -> None:
+        """``lam``/``regularizer``: the setting asked for (shown as pending where the epoch on
+        screen trained with another); ``hint``: what the second line says without a comparison."""
+        width = max(self.size.width - 2, 0) or 10**6
+        if snapshot is None or ready is None:
+            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {note or 'building…'}")
+            self._set(line)
             return
+        line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, brief=False)
+        if max(map(len, line.plain.split("\n"))) > width:
+            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, brief=True)
+        self._set(line)
+
+    def _set(self, line: Text) -> None:
+        if line.plain != self._shown:
+            self._shown = line.plain
+            self.update(line, layout=False)  # fixed rows: a layout pass would reflow the screen
+
+    def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
+               show_speed: bool, note: str, hint: str, brief: bool) -> Text:
         run = snapshot.records[0]
-        line.append(f"epoch {run.epoch}/{snapshot.epochs} ", style="bold")
-        diverged = [r for r in snapshot.records if r.diverged]
+        line = Text()
+        line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
+        diverged = [ready.labels[i] for i, r in enumerate(snapshot.records) if r.diverged]
         if diverged:
-            which = ", ".join(f"λ={r.lam:.4g}" for r in diverged)
-            line.append(f"DIVERGED ({which})", style="bold white on red")
+            line.append(f"DIVERGED ({', '.join(diverged)})", style="bold white on red")
         elif snapshot.finished:
             line.append("done", style="green")
         elif snapshot.running:
             line.append("training", style="green")
         else:
             line.append("paused" if run.epoch else "ready: space to start", style="yellow")
-        line.append(f" · λ={lam:.4g} · {regularizer} · {device}")
-        if show_speed:
-            line.append(f" · {run.epochs_per_s:.0f} epochs/s")
-        line.append(f" · train {_num(run.train_loss)} · test {_num(run.test_loss)}{_accuracy(run)} · ‖w‖ {_num(run.weight_norm)}")
+        # the run: its setting at the epoch shown, what is pending, its numbers
+        setting = f"λ={run.lam:.4g}" if brief else f"{run.regularizer} λ={run.lam:.4g}"
+        pending = []
+        if regularizer != run.regularizer:
+            pending.append(regularizer)
+        if lam != run.lam:
+            pending.append(f"λ={lam:.4g}")
+        line.append(f" · {ready.labels[0]} ")
+        line.append(setting, style="bold cyan")
+        if pending:
+            line.append(f" (→ {' '.join(pending)} next epoch)", style="yellow")
+        line.append(f": {numbers(run, brief)}")
+        if not brief or len(snapshot.records) > 1:
+            line.append(f" · {device}", style="dim")
+            if show_speed:
+                line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
+        line.append("\n")
         if len(snapshot.records) > 1:
             other = snapshot.records[1]
-            who = f"λ={other.lam:.4g}" + (f" p={other.dropout:g}" if other.dropout else "")
-            line.append(f" · {who}: test {_num(other.test_loss)}{_accuracy(other)} ‖w‖ {_num(other.weight_norm)}")
-        if note:
-            line.append(f" · {note}", style="dim")
-        if line.plain != self._shown:
-            self._shown = line.plain
-            self.update(line, layout=False)  # one fixed row: a layout pass would reflow the screen
+            line.append(f"{ready.labels[1]}", style="bold #ffa500")
+            line.append(f": {numbers(other, brief)}")
+            if note:
+                line.append(f" · {note}", style="dim")
+        else:
+            line.append(note or hint, style="dim")
+        return line

@@ -1,0 +1,169 @@
+"""The help screen (? or F1): the keys, what each regularizer does in words and as its update,
+the live numbers of the current run's decay, and the preset's guide when it has one.
+
+The numbers: a decay that multiplies a weight by (1 − η·λ) each step halves it, on its own (no
+gradient), after ln 2 / −ln(1 − η·λ) steps. That factor is exact for ``decoupled`` (any
+optimizer) and for ``l2``/``coupled`` with plain SGD; with momentum the decay builds up in the
+buffer, and with Adam coupled decay is divided by Adam's per-weight scale, so no single factor
+describes it. ``l1`` subtracts η·λ from each weight's size per step instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...engine.config import REGULARIZER_RULES, REGULARIZERS, Config
+from ...engine.presets import PRESETS, Run
+
+KEYS = (
+    ("space", "start / pause training (a finished run: raise epochs to continue it)"),
+    ("n", "train one epoch, then pause"),
+    ("r", "reset: the run again from epoch 0 (same seed)"),
+    ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
+    ("l", "go to the λ field; Enter applies it and gives the keys back"),
+    ("c", "compare on/off: the preset's other run beside the run"),
+    ("w / b", "λ sweep over the ladder / use its best λ"),
+    ("g", "(lr, λ) grid: coupled beside decoupled"),
+    ("1 2 3", "Charts, Weights, Sweep tab"),
+    ("z", "show one chart alone (again: the next one, then all)"),
+    ("ctrl+b", "hide / show the sidebar"),
+    ("e / s", "export the metrics as JSON / save an SVG screenshot"),
+    ("escape", "leave a field (its value in use stays); close this help"),
+    ("ctrl+p", "every command and preset"),
+    ("? / F1", "this help"),
+    ("q", "quit"),
+)
+
+WORDS = {
+    "none": "no decay: the weights follow the data gradient alone.",
+    "l2": "the textbook penalty: λ/2·‖w‖² is added to the loss, so its gradient λ·w joins the data "
+          "gradient and goes through the optimizer (momentum, Adam's scaling).",
+    "coupled": "the optimizers' own weight_decay (torch.optim.SGD/Adam): λ·w is added to the "
+               "gradient. The same update as l2; with Adam the decay is divided by √v̂ like the gradient.",
+    "decoupled": "AdamW / SGDW (Loshchilov & Hutter): every weight shrinks by the factor 1 − η·λ "
+                 "each step, outside the optimizer, whatever its gradient history.",
+    "l1": "lasso's proximal step: after the optimizer's step each weight moves η·λ toward 0 and "
+          "stops at exactly 0, so small weights become exact zeros.",
+}
+
+
+@dataclass(frozen=True)
+class Decay:
+    """The per-step decay numbers of a run: η·λ, the shrink factor 1 − η·λ, and the half-life in
+    steps ln 2 / −ln(1 − η·λ) (None where the factor does not halve: η·λ = 0 or ≥ 1)."""
+
+    product: float
+    factor: float
+    half_life: float | None
+
+    @classmethod
+    def of(cls, lr: float, lam: float) -> "Decay":
+        product = lr * lam
+        factor = 1 - product
+        half_life = math.log(2) / -math.log(factor) if 0 < product < 1 else None
+        return cls(product, factor, half_life)
+
+
+def steps_per_epoch(config: Config) -> int | None:
+    if config.n_train is None:
+        return None
+    batch = config.effective_batch_size or config.n_train
+    return max(1, math.ceil(config.n_train / batch))
+
+
+def live_numbers(config: Config) -> Text:
+    """What the current run's decay does per step, in numbers, with what they assume."""
+    reg, lr, lam = config.regularizer, config.lr, config.lam
+    decay = Decay.of(lr, lam)
+    out = Text()
+    out.append(f"the run: {reg}, {config.optimizer}, η (lr) = {lr:g}, λ = {lam:g}\n", style="bold")
+    if reg == "none" or lam == 0:
+        out.append("no decay: λ = 0 or regularizer none.\n")
+        return out
+    out.append(f"η·λ = {decay.product:.4g}\n")
+    if decay.product >= 1:
+        out.append(f"warning: η·λ = {decay.product:.3g} ≥ 1 — the factor 1 − η·λ = {decay.factor:.3g} is ≤ 0: "
+                   "each step flips or zeroes every decayed weight instead of shrinking it. "
+                   "Lower λ or lr.\n", style="bold red")
+    steps = steps_per_epoch(config)
+    if reg == "l1":
+        out.append(f"each step moves every decayed weight {decay.product:.3g} toward 0 (a weight of size 1 "
+                   f"reaches 0 after {1 / decay.product:,.0f} steps without gradient)\n")
+        return out
+    exact = reg == "decoupled" or config.optimizer == "sgd"
+    out.append(f"shrink factor per step 1 − η·λ = {decay.factor:.6g}\n")
+    if decay.half_life is not None:
+        line = f"decay half-life = ln 2 / −ln(1 − η·λ) = {decay.half_life:,.0f} steps"
+        if steps:
+            line += f" ({steps} per epoch: {decay.half_life / steps:,.1f} epochs)"
+        out.append(line + "\n")
+    if not exact:
+        out.append(f"with Adam, {reg} decay goes through Adam's scaling (divided by √v̂): the factor above "
+                   "is only what decoupled would do; weights with small gradients decay faster.\n",
+                   style="yellow")
+    elif config.optimizer == "sgd" and config.momentum > 0 and reg != "decoupled":
+        out.append(f"with momentum {config.momentum:g} the decay builds up in the buffer: the long-run "
+                   f"shrink is about η·λ/(1 − momentum) = {decay.product / (1 - config.momentum):.3g} per step.\n",
+                   style="yellow")
+    out.append("(alone, without the data gradient, which pulls the weights back)\n", style="dim")
+    return out
+
+
+def help_body(config: Config, comparison: Run | None) -> list:
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(style="bold cyan", no_wrap=True)
+    keys.add_column()
+    for key, what in KEYS:
+        keys.add_row(key, what)
+    regs = Table.grid(padding=(0, 2))
+    regs.add_column(style="bold", no_wrap=True)
+    regs.add_column()
+    for name in REGULARIZERS:
+        regs.add_row(Text(name, style="bold reverse" if name == config.regularizer else "bold"),
+                     Text(f"{WORDS[name]}\n{REGULARIZER_RULES[name]}"))
+    parts = [Text("keys", style="bold underline"), keys, Text(""),
+             Text("this run, now", style="bold underline"), live_numbers(config)]
+    if comparison is not None:
+        parts.append(Text(f"compared with: {comparison.regularizer} λ={comparison.lam:g}"
+                          + (f" dropout p={comparison.dropout:g}" if comparison.dropout else "")
+                          + " (same data, initialization, optimizer and lr)\n"))
+    parts += [Text("regularizers (w: a decayed weight, g: its data gradient, η: lr, opt: the "
+                   "optimizer's direction)", style="bold underline"), regs]
+    preset = PRESETS.get(config.preset)
+    guide = getattr(preset, "guide", "") if preset is not None else ""
+    if guide:
+        parts += [Text(""), Text(f"preset {config.preset}", style="bold underline"), Text(guide)]
+    return parts
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; border: round $accent;
+                                  background: $panel; padding: 0 1; }
+    HelpScreen .help-title { text-style: bold; color: $accent; }
+    """
+    BINDINGS = [Binding("escape,question_mark,f1", "close", "close help")]
+
+    def __init__(self, config: Config, comparison: Run | None):
+        super().__init__()
+        self.config = config
+        self.comparison = comparison
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static("wdtui help — escape closes it", classes="help-title")
+            for part in help_body(self.config, self.comparison):
+                yield Static(part)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
