@@ -45,7 +45,7 @@ from .session import TrainingSession, preset_comparison, setting_label
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart)
-from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, text
+from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
@@ -444,7 +444,8 @@ class WdtuiApp(App[int]):
             if isinstance(first, Field):
                 refused = first.input.value
                 self._show_field(which)
-                first.show_error(f"{refused!r} not applied: {error.message}" if which == field else error.message)
+                first.show_error(f"not applied: {shorten(refused)!r}: {error.message}"
+                                 if which == field else error.message)
             elif isinstance(first, Choice):
                 first.set_value(getattr(self.config, which))
         self.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")
