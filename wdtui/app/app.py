@@ -46,7 +46,7 @@ from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .sweep_view import grid_state, sweep_status
 from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
                              SweepLossChart, SweepNormChart, SweepPathChart)
-from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, text
+from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
@@ -469,7 +469,8 @@ class WdtuiApp(App[int]):
             if isinstance(first, Field):
                 refused = first.input.value
                 self._show_field(which)
-                first.show_error(f"{refused!r} not applied: {error.message}" if which == field else error.message)
+                first.show_error(f"not applied: {shorten(refused)!r}: {error.message}"
+                                 if which == field else error.message)
             elif isinstance(first, Choice):
                 first.set_value(getattr(self.config, which))
         self.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")

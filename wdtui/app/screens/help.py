@@ -158,11 +158,12 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.config = config
         self.comparison = comparison
+        self.parts = help_body(config, comparison)  # what it shows (Rich renderables)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static("wdtui help — escape closes it", classes="help-title")
-            for part in help_body(self.config, self.comparison):
+            for part in self.parts:
                 yield Static(part)
 
     def action_close(self) -> None:

@@ -174,9 +174,9 @@ class HistoryChart(Chart):
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, result.history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
-                if xs:
+                if xs:  # one legend entry per run; the title says which marker is which series
                     plt.plot(xs, ys, color=color, marker=marker,
-                             label=self.series_label(f"{label} {name}" if label else name))
+                             label=self.series_label(name) if marker == markers[0] else None)
                     shown_x += xs
                     shown_y += ys
         marks = shown_marks(ready, snap)
@@ -185,8 +185,14 @@ class HistoryChart(Chart):
                 plt.vline(mark.epoch - 1, "gray")
             plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
             self.yaxis(plt, shown_y)
-        changes = "   ┆ " + "; ".join(f"{m.text} @{m.epoch - 1}" for m in marks[-2:]) if marks else ""
-        plt.xlabel("epoch" + changes)
+        if len(self.keys) > 1:
+            plt.title(f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}")
+        label = "epoch"
+        if marks:  # the latest change, as long as the axis has room for it
+            label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
+            if len(label) > self.size.width - 8:
+                label = f"epoch  ┆ {len(marks)} setting change{'s' if len(marks) > 1 else ''}"
+        plt.xlabel(label)
 
     def yaxis(self, plt: Any, values: list[float]) -> None:
         if self.log:

@@ -24,6 +24,11 @@ from ...engine.config import (ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS
 from ...engine.presets import PRESETS
 
 
+def shorten(typed: str, most: int = 40) -> str:
+    """A typed value as far as a message repeats it (a paste can be 100 KB)."""
+    return typed if len(typed) <= most else typed[:most] + "…"
+
+
 class FieldValidator(Validator):
     def __init__(self, field: str):
         super().__init__()
@@ -115,7 +120,7 @@ class Field(Vertical):
             refused = event.value.strip()
             reason = event.validation_result.failure_descriptions[0]
             self.set_value(self.committed)
-            self.show_error(f"{refused!r} not applied: {reason}")
+            self.show_error(f"not applied: {shorten(refused)!r}: {reason}")
 
     def _commit(self, value: str, result) -> bool:
         """Post a valid changed value; False when the value is invalid."""

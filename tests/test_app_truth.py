@@ -1,0 +1,250 @@
+"""The app tells the truth at every moment and the keyboard never gets lost (issue 12), and typed
+text is text (issue 10). Pilot tests, asserting on messages, state and what shows."""
+
+import math
+import re
+
+import pytest
+import torch
+
+from wdtui.app.app import WdtuiApp
+from wdtui.app.messages import Progress
+from wdtui.app.screens.help import Decay, HelpScreen
+from wdtui.app.session import preset_comparison
+from wdtui.engine.config import make_config
+from wdtui.engine.presets import Run
+from wdtui.engine.regularizers import REGULARIZERS
+
+from test_app import app, epoch, wait_for
+
+
+def help_text(screen) -> str:
+    """What the help screen's parts say, as plain text (tables included)."""
+    from rich.console import Console
+
+    console = Console(width=110, record=True, file=open("/dev/null", "w"))
+    for part in screen.parts:
+        console.print(part)
+    return console.export_text()
+
+
+async def test_lambda_changes_are_marked_history_and_status_names_the_lambda_of_the_epoch_shown():
+    a = app(epochs=10**6, compare=True)
+    seen = []
+    async with a.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(a) > 50)
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: epoch(a) > 200)
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: a.snapshot.records[0].lam == pytest.approx(10 ** -1.5))
+        await wait_for(pilot, lambda: epoch(a) > 400)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not a.snapshot.running)
+        await pilot.pause(0.3)
+        n = a.snapshot.lengths[0]
+        history = a.ready.results[0].history["lambda"][:n]
+        changed = [i + 1 for i in range(1, n) if history[i] != history[i - 1]]  # epochs (1-based)
+        assert len(changed) == 2
+        assert [m.epoch for m in a.ready.marks[0]] == changed  # every change marked, at its epoch
+        assert a.ready.results[1].history["lambda"][:n] == [0.0] * n  # the comparison kept its λ
+        status = str(a.query_one("StatusLine").render())
+        assert f"λ={a.snapshot.records[0].lam:.4g}:" in status and "vs coupled λ=0:" in status
+        for chart in ("#loss", "#norm"):
+            drawn = str(a.query_one(chart).render())
+            assert "λ 0.0178→0.0316" in drawn  # the latest change named on the axis
+            assert "λ=0.0316" not in drawn  # the curves are never relabelled with the new λ
+    for message in seen:  # every state shown: the run's λ is the λ its epoch trained with
+        if isinstance(message, Progress):
+            record = message.snapshot.records[0]
+            assert record.lam in history[: max(record.epoch, 1)] or record.epoch == 0
+
+
+async def test_lambda_to_zero_does_not_make_both_runs_read_lambda_zero_by_name():
+    a = app(epochs=10**6, compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        for _ in range(20):
+            await pilot.press("left_square_bracket")
+        assert a.lam == 0.0
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        await pilot.pause(0.3)
+        assert a.ready.labels == ("run", "vs coupled λ=0")  # roles, not λ
+        status = str(a.query_one("StatusLine").render())
+        assert "run coupled λ=0:" in status and "vs coupled λ=0:" in status
+
+
+async def test_pending_lambda_while_paused_is_shown_as_pending():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        status = str(a.query_one("StatusLine").render())
+        assert "λ=0.01 (→ λ=0.01778 next epoch)" in status  # trained with 0.01; 0.0178 asked for
+
+
+async def test_enter_in_a_field_gives_the_keys_back_and_q_quits():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("l")
+        assert a.focused is a.query_one("#input-lam")
+        assert "leave field" in str(a.query_one("Footer").render()) or a.check_action("unfocus", ()) is True
+        await pilot.press(*"0.05", "enter")
+        assert a.focused is None and a.lam == 0.05
+        assert a.check_action("unfocus", ()) is False  # escape is offered only in a field
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not a.is_running, timeout=3)
+
+
+async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
+    a = app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        assert isinstance(a.screen, HelpScreen)
+        text = help_text(a.screen)
+        half = math.log(2) / -math.log(1 - 0.05 * 0.01)
+        assert "η·λ = 0.0005" in text and "1 − η·λ = 0.9995" in text
+        assert f"{half:,.0f} steps" in text and "decoupled" in text and "S(x, t)" in text
+        await pilot.press("escape")
+        assert not isinstance(a.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(a.screen, HelpScreen)
+
+
+def test_help_half_life_is_what_the_decoupled_update_does():
+    lr, lam = 0.1, 0.02
+    decay = Decay.of(lr, lam)
+    w = torch.ones(3, dtype=torch.float64)
+    for _ in range(round(decay.half_life)):
+        REGULARIZERS["decoupled"].before_step([w], lam, lr)
+    assert w[0].item() == pytest.approx(0.5, rel=2 * lr * lam)
+    assert Decay.of(1.0, 2.0).half_life is None  # η·λ ≥ 1: no half-life (the help warns)
+
+
+async def test_help_warns_when_eta_lambda_reaches_one():
+    a = app(optimizer="sgd", regularizer="decoupled", lr=0.5, lam=4.0)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        text = help_text(a.screen)
+        assert "warning: η·λ = 2 ≥ 1" in text
+
+
+MARKUP = ["[/]", "[bold]x[/bold", "[red]", "[x=].csv", "[@click=app.quit]q[/]"]
+
+
+async def test_markup_typed_into_every_field_is_text_and_not_kept():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        for box in a.query("Field"):
+            before = box.input.value
+            for typed in MARKUP + ["9" * 100_000]:
+                box.input.focus()
+                box.input.value = typed
+                await pilot.pause()
+                shown = str(box.query_one(".error").render())
+                assert typed[:50] in shown  # literally, brackets and all
+                await pilot.press("escape")  # leaving: the value in use comes back, marked
+                await pilot.pause()
+                assert box.input.value == before and "not applied" in str(box.query_one(".error").render())
+        assert a.is_running
+
+
+async def test_a_refused_value_does_not_stay_in_its_field():
+    a = app("d2l")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        box = a.query_one("#input-batch_size")
+        box.focus()
+        box.value = ""
+        await pilot.press(*"500", "enter")
+        await pilot.pause(0.1)
+        assert box.value == "5" and a.config.batch_size == 5
+        assert "not applied: '500'" in str(a.query_one("#field-batch_size .error").render())
+
+
+async def test_regularizer_none_can_be_chosen_and_lambda_returns_with_a_regularizer():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.apply_change("regularizer", "none")
+        assert a.config.regularizer == "none" and a.lam == 0.0
+        assert a.query_one("#input-lam").disabled
+        await pilot.press("right_square_bracket")
+        assert a.lam == 0.0
+        a.apply_change("regularizer", "l2")
+        assert a.config.regularizer == "l2" and a.lam == 0.01
+
+
+async def test_finished_run_is_not_restarted_by_space_and_raising_epochs_continues_it():
+    a = app(epochs=5)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert epoch(a) == 5 and a.snapshot.finished
+        assert any("raise epochs" in str(n.message) for n in a._notifications)
+        a.apply_change("epochs", 9)
+        await wait_for(pilot, lambda: a.snapshot.finished and epoch(a) == 9)
+        assert a.ready.results[0].history["epoch"] == list(range(1, 10))  # continued, not restarted
+
+
+@pytest.mark.parametrize("preset,run,other", [
+    ("sparse", ("l1", 0.2, 0.0), Run("l2", 0.2, 0.0)),
+    ("quadratic", ("coupled", 0.1, 0.0), Run("coupled", 0.01, 0.0)),
+    ("dropout", ("coupled", 0.01, 0.0), Run("none", 0.0, 0.5)),
+    ("sine", ("coupled", 0.01, 0.0), Run("coupled", 0.0, 0.0)),
+])
+def test_each_preset_opens_with_its_own_comparison(preset, run, other):
+    config, comparison = preset_comparison(make_config(preset))
+    assert (config.regularizer, config.lam, config.dropout) == run  # the sidebar: the run itself
+    assert comparison == other
+
+
+async def test_a_preset_loaded_in_the_app_compares_its_runs():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.load_preset("sparse")
+        await wait_for(pilot, lambda: a.ready is not None and a.config.preset == "sparse")
+        assert a.compare and [r.regularizer for r in a.ready.results] == ["l1", "l2"]
+        assert "compare: l2 λ=0.2" in str(a.query_one("#input-compare").render())
+
+
+async def test_ctrl_b_hides_the_sidebar_and_z_shows_one_chart():
+    a = app()
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("ctrl+b")
+        assert not a.query_one("#sidebar").display
+        await pilot.press("z")
+        await pilot.pause(0.1)
+        assert a.query_one("#fit").display and not a.query_one("#loss").display
+
+
+async def test_export_runs_off_the_ui_thread(tmp_path, monkeypatch):
+    import threading
+
+    import wdtui.app.app as module
+
+    monkeypatch.chdir(tmp_path)
+    threads = []
+    real = module.write_text
+    monkeypatch.setattr(module, "write_text",
+                        lambda path, text: (threads.append(threading.current_thread()), real(path, text)))
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("*.json")))
+    assert threads and threads[0] is not threading.main_thread()
