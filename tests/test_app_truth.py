@@ -48,7 +48,7 @@ async def test_lambda_changes_are_marked_history_and_status_names_the_lambda_of_
         changed = [i + 1 for i in range(1, n) if history[i] != history[i - 1]]  # epochs (1-based)
         assert len(changed) == 2
         assert [m.epoch for m in a.ready.marks[0]] == changed  # every change marked, at its epoch
-        assert a.ready.results[1].history["lambda"][:n] == [0.0] * n  # the comparison kept its λ
+        assert a.ready.results[1].history["lambda"][:n].tolist() == [0.0] * n  # the comparison kept its λ
         status = str(a.query_one("StatusLine").render())
         assert f"λ={a.snapshot.records[0].lam:.4g}:" in status and "vs coupled λ=0:" in status
         for chart in ("#loss", "#norm"):
@@ -196,7 +196,7 @@ async def test_finished_run_is_not_restarted_by_space_and_raising_epochs_continu
         assert any("raise epochs" in str(n.message) for n in a._notifications)
         a.apply_change("epochs", 9)
         await wait_for(pilot, lambda: a.snapshot.finished and epoch(a) == 9)
-        assert a.ready.results[0].history["epoch"] == list(range(1, 10))  # continued, not restarted
+        assert a.ready.results[0].history["epoch"].tolist() == list(range(1, 10))  # continued, not restarted
 
 
 @pytest.mark.parametrize("preset,run,other", [
@@ -248,3 +248,23 @@ async def test_export_runs_off_the_ui_thread(tmp_path, monkeypatch):
         await pilot.press("e")
         await wait_for(pilot, lambda: list(tmp_path.glob("*.json")))
     assert threads and threads[0] is not threading.main_thread()
+
+
+def test_help_numbers_follow_the_decay_convention_and_name_every_regularizer():
+    from wdtui.app.screens.help import help_body, live_numbers
+    from wdtui.engine.config import REGULARIZERS, make_config
+
+    torch_rule = str(live_numbers(make_config("sine", regularizer="decoupled", lam=0.1, lr=0.01)))
+    assert "η·λ = 0.001" in torch_rule and "1 − η·λ = 0.999" in torch_rule
+    paper = str(live_numbers(make_config("sine", regularizer="decoupled", lam=0.1, lr=0.01,
+                                         decay_convention="paper")))
+    assert "λ = 0.1 (paper convention" in paper and "1 − λ = 0.9\n" in paper  # η does not enter
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))
+    for part in help_body(make_config("sine"), None):
+        console.print(part)
+    shown = console.export_text()
+    for name in REGULARIZERS:  # each regularizer in words and as its update
+        assert re.search(rf"^{re.escape(name)}\s+\S", shown, re.M), name
+    assert "λ·sign(w)" in shown and "not the Lasso" in shown

@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...engine.config import REGULARIZER_RULES, REGULARIZERS, Config
+from ...engine.config import REGULARIZERS, Config, rule_text
 from ...engine.presets import PRESETS, Run
 
 KEYS = (
@@ -31,8 +31,9 @@ KEYS = (
     ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
     ("c", "compare on/off: the preset's other run beside the run"),
-    ("w / b", "λ sweep over the ladder / use its best λ"),
+    ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
+    ("x", "cancel the running sweep or grid"),
     ("1 2 3", "Charts, Weights, Sweep tab"),
     ("z", "show one chart alone (again: the next one, then all)"),
     ("ctrl+b", "hide / show the sidebar"),
@@ -52,7 +53,11 @@ WORDS = {
     "decoupled": "AdamW / SGDW (Loshchilov & Hutter): every weight shrinks by the factor 1 − η·λ "
                  "each step, outside the optimizer, whatever its gradient history.",
     "l1": "lasso's proximal step: after the optimizer's step each weight moves η·λ toward 0 and "
-          "stops at exactly 0, so small weights become exact zeros.",
+          "stops at exactly 0, so small weights become exact zeros (the Lasso with plain SGD; "
+          "with Adam it is not the Lasso).",
+    "l1-subgradient": "the L1 penalty as blog posts write it: λ·Σ|w| is added to the loss and autograd "
+                      "takes its subgradient λ·sign(w); weights shrink toward 0 but jitter around it "
+                      "instead of landing on exactly 0.",
 }
 
 
@@ -83,26 +88,35 @@ def steps_per_epoch(config: Config) -> int | None:
 def live_numbers(config: Config) -> Text:
     """What the current run's decay does per step, in numbers, with what they assume."""
     reg, lr, lam = config.regularizer, config.lr, config.lam
-    decay = Decay.of(lr, lam)
+    paper = reg == "decoupled" and config.decay_convention == "paper"
+    # the paper's convention shrinks by λ per step whatever η: the product is λ (η = 1 in the formula)
+    decay = Decay.of(1.0, lam) if paper else Decay.of(lr, lam)
+    rate = "λ" if paper else "η·λ"
     out = Text()
     out.append(f"the run: {reg}, {config.optimizer}, η (lr) = {lr:g}, λ = {lam:g}\n", style="bold")
     if reg == "none" or lam == 0:
         out.append("no decay: λ = 0 or regularizer none.\n")
         return out
-    out.append(f"η·λ = {decay.product:.4g}\n")
+    out.append(f"{rate} = {decay.product:.4g}" + (" (paper convention: the shrink per step does not "
+                                                 "depend on η)" if paper else "") + "\n")
     if decay.product >= 1:
-        out.append(f"warning: η·λ = {decay.product:.3g} ≥ 1 — the factor 1 − η·λ = {decay.factor:.3g} is ≤ 0: "
+        out.append(f"warning: {rate} = {decay.product:.3g} ≥ 1 — the factor 1 − {rate} = {decay.factor:.3g} is ≤ 0: "
                    "each step flips or zeroes every decayed weight instead of shrinking it. "
                    "Lower λ or lr.\n", style="bold red")
     steps = steps_per_epoch(config)
-    if reg == "l1":
+    if reg in ("l1", "l1-subgradient") and config.optimizer == "sgd":
         out.append(f"each step moves every decayed weight {decay.product:.3g} toward 0 (a weight of size 1 "
-                   f"reaches 0 after {1 / decay.product:,.0f} steps without gradient)\n")
+                   f"reaches 0 after {1 / decay.product:,.0f} steps without gradient"
+                   + (")\n" if reg == "l1" else "; the subgradient then jitters around 0 instead of stopping)\n"))
+        return out
+    if reg in ("l1", "l1-subgradient"):
+        out.append("with Adam the L1 step goes through Adam's scaling: no single per-step number describes "
+                   "it (a notice says what it does).\n", style="yellow")
         return out
     exact = reg == "decoupled" or config.optimizer == "sgd"
-    out.append(f"shrink factor per step 1 − η·λ = {decay.factor:.6g}\n")
+    out.append(f"shrink factor per step 1 − {rate} = {decay.factor:.6g}\n")
     if decay.half_life is not None:
-        line = f"decay half-life = ln 2 / −ln(1 − η·λ) = {decay.half_life:,.0f} steps"
+        line = f"decay half-life = ln 2 / −ln(1 − {rate}) = {decay.half_life:,.0f} steps"
         if steps:
             line += f" ({steps} per epoch: {decay.half_life / steps:,.1f} epochs)"
         out.append(line + "\n")
@@ -129,7 +143,7 @@ def help_body(config: Config, comparison: Run | None) -> list:
     regs.add_column()
     for name in REGULARIZERS:
         regs.add_row(Text(name, style="bold reverse" if name == config.regularizer else "bold"),
-                     Text(f"{WORDS[name]}\n{REGULARIZER_RULES[name]}"))
+                     Text(f"{WORDS[name]}\n{rule_text(name, config.optimizer, config.decay_convention)}"))
     parts = [Text("keys", style="bold underline"), keys, Text(""),
              Text("this run, now", style="bold underline"), live_numbers(config)]
     if comparison is not None:
