@@ -20,7 +20,8 @@ def build_parser() -> Parser:
         epilog="example: wdtui --preset d2l --lambda 3 --compare",
     )
     add_engine_options(parser, lam_option="lambda")
-    parser.add_argument("--compare", action="store_true", help="train a λ = 0 run beside it")
+    parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=None,
+                        help="train the preset's other run beside it (default: on; e.g. sparse: l2 beside l1)")
     return parser
 
 
