@@ -268,3 +268,50 @@ def test_help_numbers_follow_the_decay_convention_and_name_every_regularizer():
     for name in REGULARIZERS:  # each regularizer in words and as its update
         assert re.search(rf"^{re.escape(name)}\s+\S", shown, re.M), name
     assert "λ·sign(w)" in shown and "not the Lasso" in shown
+
+
+def test_sigterm_and_sighup_restore_the_terminal():
+    """The app in a real pty: SIGTERM/SIGHUP end it like q (alternate screen left, cursor shown,
+    mouse tracking off), with exit status 128 + the signal."""
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    procs = []
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "wdtui.cli.main", "--preset", "sine", "--epochs", "50"],
+                                stdin=follower, stdout=follower, stderr=follower, close_fds=True,
+                                env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"})
+        os.close(follower)
+        procs.append((number, proc, leader, bytearray()))
+
+    def read(leader, out, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    out += os.read(leader, 65536)
+                except OSError:
+                    return
+            elif b"run" in out and b"\x1b[?1049h" in out:
+                return
+
+    for number, proc, leader, out in procs:
+        read(leader, out, 30)
+        assert b"\x1b[?1049h" in out, "the app did not start"
+        time.sleep(0.5)
+        proc.send_signal(number)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            read(leader, out, 0.2)
+        read(leader, out, 0.3)
+        os.close(leader)
+        assert proc.wait(5) == 128 + number
+        tail = bytes(out[out.rindex(b"\x1b[?1049h"):])
+        assert b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail and b"\x1b[?1000l" in tail

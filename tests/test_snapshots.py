@@ -107,3 +107,37 @@ async def _gridded(pilot):
 
 def test_grid_view_small_shows_whole_numbers(snap_compare):
     assert snap_compare(snapshot_app(epochs=20), terminal_size=(80, 24), run_before=_gridded)
+
+
+async def _lambda_changed_twice(pilot):
+    """Two epochs, λ up, two epochs, λ up, two epochs: the marks and names after live changes."""
+    await _ready(pilot)
+    app = pilot.app
+    for target, key in ((2, "right_square_bracket"), (4, "right_square_bracket"), (6, None)):
+        while app.snapshot.records[0].epoch < target:
+            await pilot.press("n")
+            await _until(pilot, lambda: app.snapshot.records[0].epoch >= target or not app.snapshot.running)
+        if key:
+            await pilot.press(key)
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("preset,overrides", [
+    ("sparse", dict(epochs=12)),
+    ("dropout", dict(epochs=12, n_train=64, n_test=64, device="cpu")),
+], ids=["sparse", "dropout"])
+def test_after_two_live_lambda_changes_with_its_comparison(snap_compare, size, preset, overrides):
+    app = WdtuiApp(make_config(preset, dtype="float64", **overrides), deterministic=True)
+    assert snap_compare(app, terminal_size=size, run_before=_lambda_changed_twice)
+
+
+async def _help(pilot):
+    await _ready(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause(0.3)
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(snapshot_app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01, epochs=5),
+                        terminal_size=(120, 40), run_before=_help)

@@ -22,7 +22,8 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"wdtui {__version__}")
     add_engine_options(parser, lam_option="lambda")
-    parser.add_argument("--compare", action="store_true", help="train a λ = 0 run beside it")
+    parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=None,
+                        help="train the preset's other run beside it (default: on; e.g. sparse: l2 beside l1)")
     return parser
 
 

@@ -55,8 +55,9 @@ def main(argv: Sequence[str]) -> int:
     config = app_config(parser, args, lam, args.regularizer[0] if args.regularizer else None, "--lambdas")
     from ..app.app import WdtuiApp
 
-    compare = bool(args.lambdas and len(args.lambdas) == 2)
-    app = WdtuiApp(config, compare=compare, compare_lam=args.lambdas[1] if compare else 0.0,
+    # no λ: the preset's own comparison; one λ: that run alone; two: the second is the comparison
+    compare = None if not args.lambdas else len(args.lambdas) == 2
+    app = WdtuiApp(config, compare=compare, compare_lam=args.lambdas[1] if compare else None,
                    snapshot_path=args.out)
     app.run(headless=True, size=args.size)
     if app.failure is not None:

@@ -103,7 +103,16 @@ def round_yticks(plt: Any, values: list[float]) -> None:
         plt.yticks(*log_ticks(lo, hi))
         return
     ticks, _ = linear_ticks(lo, hi, most=4)
-    plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+    plt.yticks(ticks, distinct_labels(ticks))
+
+
+def distinct_labels(ticks: list[float]) -> list[str]:
+    """Short tick labels with as many digits as it takes to tell them apart (3 to 8)."""
+    for digits in range(3, 9):
+        labels = [f"{t:.{digits}g}" for t in ticks]
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
 
 
 class FitChart(Chart):
@@ -197,7 +206,12 @@ class HistoryChart(Chart):
     def yaxis(self, plt: Any, values: list[float]) -> None:
         if self.log:
             plt.yscale("log")
-            plt.yticks(*log_ticks(min(values), max(values)))
+            ticks, labels = log_ticks(min(values), max(values))
+            if len(ticks) < 2:  # a narrow range: round ticks inside it instead of one odd number
+                ticks, _ = linear_ticks(min(values), max(values), most=3)
+                ticks = [t for t in ticks if t > 0] or ticks
+                labels = distinct_labels(ticks)
+            plt.yticks(ticks, labels)
         else:
             round_yticks(plt, values)
 
