@@ -315,3 +315,21 @@ def test_sigterm_and_sighup_restore_the_terminal():
         assert proc.wait(5) == 128 + number
         tail = bytes(out[out.rindex(b"\x1b[?1049h"):])
         assert b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail and b"\x1b[?1000l" in tail
+
+
+@pytest.mark.parametrize("preset,regularizer,ridge", [("d2l", "l2", True), ("sparse", "l1", False)])
+async def test_ridge_reference_only_where_training_converges_to_it_and_convention_only_for_decoupled(
+        preset, regularizer, ridge):
+    a = WdtuiApp(make_config(preset, epochs=3, dtype="float64"), deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) >= 1)
+        await pilot.pause(0.3)
+        assert a.config.regularizer == regularizer
+        assert ("ridge λ=" in str(a.query_one("#fit").render())) is ridge
+        convention = a.query_one("#field-decay_convention")
+        assert not convention.display  # l1 / l2: the convention is not in use
+        a.apply_change("regularizer", "decoupled")
+        await pilot.pause(0.1)
+        assert convention.display

@@ -375,6 +375,8 @@ class WdtuiApp(App[int]):
         Adam), and once each, a notice for settings that do not mean what their name suggests."""
         c = self.config
         self.main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention)))
+        # the convention means something to decoupled only: a field shows only what is in use
+        self.main.query_one("#field-decay_convention").display = c.regularizer == "decoupled"
         current = set(notices(c))
         for notice in sorted(current - self._notices):
             self.notify(notice, severity="warning", timeout=10)

@@ -72,13 +72,115 @@ class Chart(PlotextPlot):
             if self.data is not None:
                 # about one point per two columns: plotext draws lines between points, and its
                 # cost grows with their number, not with what the eye can tell apart
-                self.draw(plt, self.data, max(16, self.size.width // 2))
+                axes = _Axes(plt)
+                self.draw(axes, self.data, max(16, self.size.width // 2))
+                axes.set_ticks(self.size.width, self.size.height)
             text = super().render()
         except Exception as error:  # a degenerate series must never take the app down
             text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
         self.built_at = time.perf_counter()
         self._cache = (key, text)
         return text
+
+
+TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
+FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
+FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
+
+
+class _Axes:
+    """What a chart's ``draw`` does with plotext, passed through, with the values, limits,
+    scales and ticks of both axes noted, so that :meth:`Chart.render` can set the ticks last,
+    spaced so that no two labels land on one row (y) or run into each other (x). (Colliding
+    labels: plotext keeps one, and which one depends on Python's per-process string hashing,
+    so screens differed between runs.)"""
+
+    def __init__(self, plt: Any):
+        self._plt = plt
+        self.ys: list[float] = []
+        self.xs: list[float] = []
+        self.limits: tuple[float, float] | None = None
+        self.x_limits: tuple[float, float] | None = None
+        self.log = False
+        self.x_log = False
+        self.ticks: tuple[list[float], list[str] | None] | None = None
+        self.x_ticks: tuple[list[float], list[str] | None] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._plt, name)
+
+    @staticmethod
+    def _numbers(values: Any) -> list[float]:
+        return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+
+    def _note(self, args: tuple, floor: list[float] = []) -> None:  # noqa: B006 (read only)
+        if len(args) >= 2:
+            self.xs += self._numbers(args[0])
+            self.ys += self._numbers([*floor, *args[1]])
+
+    def plot(self, *args: Any, **kwargs: Any) -> None:
+        self._note(args)
+        self._plt.plot(*args, **kwargs)
+
+    def scatter(self, *args: Any, **kwargs: Any) -> None:
+        self._note(args)
+        self._plt.scatter(*args, **kwargs)
+
+    def bar(self, *args: Any, **kwargs: Any) -> None:
+        self._note(args, [0.0])
+        self._plt.bar(*args, **kwargs)
+
+    def xlim(self, lo: float, hi: float) -> None:
+        self.x_limits = (lo, hi)
+        self._plt.xlim(lo, hi)
+
+    def xscale(self, scale: str) -> None:
+        self.x_log = scale == "log"
+        self._plt.xscale(scale)
+
+    def xticks(self, ticks: Any, labels: Any = None) -> None:
+        self.x_ticks = (list(ticks), None if labels is None else list(labels))
+
+    def ylim(self, lo: float, hi: float) -> None:
+        self.limits = (lo, hi)
+        self._plt.ylim(lo, hi)
+
+    def yscale(self, scale: str) -> None:
+        self.log = scale == "log"
+        self._plt.yscale(scale)
+
+    def yticks(self, ticks: Any, labels: Any = None) -> None:
+        self.ticks = (list(ticks), None if labels is None else list(labels))
+
+    def set_ticks(self, width: int, height: int) -> None:
+        """The noted ticks, each kept only if it is far enough from the last one kept: y labels
+        ``TICK_ROWS_APART`` rows apart, x labels a space apart (positions estimated from the
+        chart's size, on the safe side)."""
+        if self.ticks is not None:
+            rows = max(height - FRAME_ROWS, 2) - 1
+            kept = _spaced(*self.ticks, self.limits, self.ys, self.log, rows, lambda label: TICK_ROWS_APART)
+            self._plt.yticks(*kept)
+        if self.x_ticks is not None:
+            columns = max(width - FRAME_COLUMNS, 2) - 1
+            kept = _spaced(*self.x_ticks, self.x_limits, self.xs, self.x_log, columns, lambda label: len(label) + 1)
+            self._plt.xticks(*kept)
+
+
+def _spaced(ticks: list[float], labels: list[str] | None, limits: tuple[float, float] | None,
+            values: list[float], log: bool, cells: int, room: Any) -> tuple[list[float], list[str] | None]:
+    """The ticks (and labels) whose positions on an axis of ``cells`` cells, spanning ``limits``
+    or else the values drawn, are at least ``room(label)`` cells from the previous one kept."""
+    names = labels or [f"{t:g}" for t in ticks]
+    lo, hi = limits or ((min(values), max(values)) if values else (min(ticks), max(ticks)))
+    scale = (lambda v: math.log10(v) if v > 0 else -math.inf) if log else (lambda v: v)  # noqa: E731
+    span = scale(hi) - scale(lo)
+    kept, last, need = [], None, 0
+    for i, tick in enumerate(ticks):
+        where = (scale(tick) - scale(lo)) / span * cells if span > 0 and math.isfinite(scale(tick)) else 0.0
+        if last is None or abs(where - last) >= max(need, room(names[i])):
+            kept.append(i)
+            last, need = where, room(names[i])
+    return [ticks[i] for i in kept], None if labels is None else [labels[i] for i in kept]
 
 
 def role(ready: SessionReady, i: int) -> str:
@@ -144,13 +246,16 @@ class FitChart(Chart):
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
             run = snap.records[0] if snap.records else None
-            if view.ridge is not None and run is not None and run.lam > 0:  # where l2 training converges
+            # the ridge solution is where l2 (= coupled) training converges: shown for those only
+            if (view.ridge is not None and run is not None and run.lam > 0
+                    and run.regularizer in ("l2", "coupled")):
                 plt.plot(index, view.ridge.weights(run.lam), color="magenta", marker="braille",
-                         label=self.series_label(f"ridge λ={run.lam:g}"))
+                         label=self.series_label(f"ridge λ={run.lam:.4g}"))
             for record, color, name in runs:
                 if record.weights is not None:
                     plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(name))
-            plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if view.ridge else ""))
+            ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
+            plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else ""))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
