@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .experiment import Experiment
+from .ridge import ridge_solution
 from .trainer import LOSSES
 
 
@@ -24,26 +25,13 @@ def _linear_layer(experiment: Experiment) -> torch.nn.Linear:
 def ridge_weights(experiment: Experiment, lam: float) -> tuple[torch.Tensor, float]:
     """The minimiser (w, b) of  s·mean((x·w + b − y)²) + λ/2·‖w‖²  on the training set (s = 1 for
     mse, ½ for half_mse; b is penalised too when the config decays every parameter), in float64:
-
-        (X̃ᵀX̃ + α·D)·θ = X̃ᵀy,   X̃ = [X, 1],  θ = [w; b],  α = n·λ/(2s),  D = diag(1, …, 1, decay_all)
-
-    which is what l2/coupled (and, for plain SGD, decoupled) converge to. At λ = 0 with fewer
-    examples than inputs the minimiser is not unique: this returns the minimum-norm one (the
-    pseudo-inverse), the limit of gradient descent started from zero."""
+    :func:`.ridge.ridge_solution` (the minimum-norm one at λ = 0, the limit of gradient descent
+    started from zero), which is what l2/coupled (and, for plain SGD, decoupled) converge to."""
     _linear_layer(experiment)
-    cfg = experiment.config
-    x = experiment.data.x_train.detach().to("cpu", torch.float64).flatten(1)
-    y = experiment.data.y_train.detach().to("cpu", torch.float64).reshape(-1, 1)
-    n, p = x.shape
-    xt = torch.cat([x, torch.ones(n, 1, dtype=torch.float64)], dim=1)
-    if lam == 0:
-        theta = torch.linalg.pinv(xt) @ y
-    else:
-        alpha = n * lam / (2 * LOSSES[cfg.loss].scale)
-        d = torch.ones(p + 1, dtype=torch.float64)
-        d[-1] = 1.0 if cfg.decay_all else 0.0
-        theta = torch.linalg.solve(xt.T @ xt + alpha * torch.diag(d), xt.T @ y)
-    return theta[:p, 0], float(theta[p, 0])
+    x = experiment.data.x_train.detach().to("cpu", torch.float64).flatten(1).numpy()
+    y = experiment.data.y_train.detach().to("cpu", torch.float64).reshape(-1).numpy()
+    w, b = ridge_solution(x, y, lam, LOSSES[experiment.config.loss].scale, experiment.config.decay_all)
+    return torch.from_numpy(w), b
 
 
 def null_space_part(experiment: Experiment, w: torch.Tensor) -> torch.Tensor:
