@@ -177,18 +177,6 @@ async def test_invalid_value_is_shown_inline_and_never_reaches_the_trainer():
         await wait_for(pilot, lambda: a.snapshot.records[0].lr == 0.02)
 
 
-async def test_batch_size_larger_than_the_data_is_refused_on_its_field():
-    a = app("d2l")
-    async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        box = a.query_one("#input-batch_size")
-        box.focus()
-        box.value = ""
-        await pilot.press(*"50", "enter")
-        assert a.query_one("#field-batch_size").has_class("-invalid")
-        assert a.config.batch_size == 5
-
-
 async def test_q_during_training_exits_quickly_and_stops_the_worker():
     a = app(epochs=10**7)
     async with a.run_test(size=(120, 40)) as pilot:

@@ -171,6 +171,7 @@ async def test_a_refused_value_does_not_stay_in_its_field():
         await pilot.press(*"500", "enter")
         await pilot.pause(0.1)
         assert box.value == "5" and a.config.batch_size == 5
+        assert a.query_one("#field-batch_size").has_class("-invalid")
         assert "not applied: '500'" in str(a.query_one("#field-batch_size .error").render())
 
 
