@@ -113,7 +113,7 @@ class _Axes:
     def _numbers(values: Any) -> list[float]:
         return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
 
-    def _note(self, args: tuple, floor: list[float] = []) -> None:  # noqa: B006 (read only)
+    def _note(self, args: tuple, floor: tuple[float, ...] = ()) -> None:
         if len(args) >= 2:
             self.xs += self._numbers(args[0])
             self.ys += self._numbers([*floor, *args[1]])
@@ -127,7 +127,7 @@ class _Axes:
         self._plt.scatter(*args, **kwargs)
 
     def bar(self, *args: Any, **kwargs: Any) -> None:
-        self._note(args, [0.0])
+        self._note(args, (0.0,))
         self._plt.bar(*args, **kwargs)
 
     def xlim(self, lo: float, hi: float) -> None:
