@@ -18,12 +18,12 @@ from wdtui.engine.regularizers import REGULARIZERS
 from test_app import app, epoch, wait_for
 
 
-def help_text(screen) -> str:
+def help_text(parts) -> str:
     """What the help screen's parts say, as plain text (tables included)."""
     from rich.console import Console
 
     console = Console(width=110, record=True, file=open("/dev/null", "w"))
-    for part in screen.parts:
+    for part in parts:
         console.print(part)
     return console.export_text()
 
@@ -107,7 +107,7 @@ async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
         await pilot.press("question_mark")
         await pilot.pause(0.2)
         assert isinstance(a.screen, HelpScreen)
-        text = help_text(a.screen)
+        text = help_text(a.screen.parts)
         half = math.log(2) / -math.log(1 - 0.05 * 0.01)
         assert "η·λ = 0.0005" in text and "1 − η·λ = 0.9995" in text
         assert f"{half:,.0f} steps" in text and "decoupled" in text and "S(x, t)" in text
@@ -133,7 +133,7 @@ async def test_help_warns_when_eta_lambda_reaches_one():
         await wait_for(pilot, lambda: a.ready is not None)
         await pilot.press("f1")
         await pilot.pause(0.2)
-        text = help_text(a.screen)
+        text = help_text(a.screen.parts)
         assert "warning: η·λ = 2 ≥ 1" in text
 
 
@@ -263,12 +263,7 @@ def test_help_numbers_follow_the_decay_convention_and_name_every_regularizer():
     paper = str(live_numbers(make_config("sine", regularizer="decoupled", lam=0.1, lr=0.01,
                                          decay_convention="paper")))
     assert "λ = 0.1 (paper convention" in paper and "1 − λ = 0.9\n" in paper  # η does not enter
-    from rich.console import Console
-
-    console = Console(width=200, record=True, file=open("/dev/null", "w"))
-    for part in help_body(make_config("sine"), None):
-        console.print(part)
-    shown = console.export_text()
+    shown = help_text(help_body(make_config("sine"), None))
     for name in REGULARIZERS:  # each regularizer in words and as its update
         assert re.search(rf"^{re.escape(name)}\s+\S", shown, re.M), name
     assert "λ·sign(w)" in shown and "not the Lasso" in shown
