@@ -20,7 +20,7 @@ import torch
 
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import build_experiment, set_threads
-from wdtui.engine.trainer import Trainer
+from wdtui.engine.training.trainer import Trainer
 
 
 def sync(device: torch.device) -> None:

@@ -8,8 +8,8 @@ import sys
 
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.presets import PRESETS, preset_runs
-from wdtui.engine.trainer import Trainer
+from wdtui.engine.lessons.presets import preset_runs
+from wdtui.engine.training.trainer import Trainer
 
 
 def main() -> None:

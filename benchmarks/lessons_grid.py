@@ -10,11 +10,11 @@ seed and for the mean over seeds, the best λ per lr and the trend (engine/trend
 import argparse
 import time
 
-from wdtui.engine.batched import BatchedTrainer
 from wdtui.engine.config import make_config, parse_lambda_spec
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.sweep import GridResult
-from wdtui.engine.trends import best_lambda_trend, describe
+from wdtui.engine.lessons.trends import best_lambda_trend, describe
+from wdtui.engine.sweeps.sweep import GridResult
+from wdtui.engine.training.batched import BatchedTrainer
 
 
 def main() -> None:

@@ -17,13 +17,12 @@ import time
 
 import torch
 
-from wdtui.engine.batched import BatchedTrainer
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import build_experiment, set_threads
-from wdtui.engine.presets import PRESETS
-from wdtui.engine.sweep import measure_every
-from wdtui.engine.trainer import Trainer
-
+from wdtui.engine.lessons.presets import PRESETS
+from wdtui.engine.sweeps.sweep import measure_every
+from wdtui.engine.training.batched import BatchedTrainer
+from wdtui.engine.training.trainer import Trainer
 
 DEFAULT_EPOCHS = {name: preset.config["epochs"] for name, preset in PRESETS.items()}
 

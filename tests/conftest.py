@@ -11,7 +11,7 @@ import torch
 
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import Experiment, build_experiment
-from wdtui.engine.trainer import Trainer
+from wdtui.engine.training.trainer import Trainer
 
 
 def experiment(preset: str, **overrides) -> Experiment:

@@ -283,7 +283,7 @@ async def test_a_run_or_sweep_that_cannot_start_says_why():
 
 
 async def test_an_error_in_the_sweep_worker_is_reported(monkeypatch):
-    from wdtui.engine import batched
+    from wdtui.engine.training import batched
 
     def broken(self, measure=True, stop=None):
         raise RuntimeError("out of memory")

@@ -5,12 +5,12 @@ import json
 import math
 
 from rich.console import Console
-
 from test_app import app, wait_for
+
 from wdtui.app.messages import SweepProgress
 from wdtui.app.sweep_view import duration
 from wdtui.app.widgets.charts import BASELINE, RUN, SweepLossChart, SweepNormChart, SweepPathChart
-from wdtui.engine.sweep import GridResult
+from wdtui.engine.sweeps.sweep import GridResult
 from wdtui.tables import grid_tables, rank_scale
 
 
@@ -139,7 +139,7 @@ def test_grid_colour_is_by_rank_so_close_losses_differ():
 
 
 def _grid(regularizer, values):
-    from wdtui.engine.batched import SweepRecord
+    from wdtui.engine.training.batched import SweepRecord
 
     k = len(values)
     record = SweepRecord(epoch=5, train_loss=values, test_loss=values, weight_norm=[1.0] * k,

@@ -6,16 +6,15 @@ import re
 
 import pytest
 import torch
+from test_app import app, epoch, wait_for
 
 from wdtui.app.app import WdtuiApp
 from wdtui.app.messages import Progress
 from wdtui.app.screens.help import Decay, HelpScreen
 from wdtui.app.session import preset_comparison
 from wdtui.engine.config import make_config
-from wdtui.engine.presets import Run
-from wdtui.engine.regularizers import REGULARIZERS
-
-from test_app import app, epoch, wait_for
+from wdtui.engine.lessons.presets import Run
+from wdtui.engine.training.regularizers import REGULARIZERS
 
 
 def help_text(parts) -> str:

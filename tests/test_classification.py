@@ -6,10 +6,10 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-
 from conftest import experiment, trained
-from wdtui.engine.records import EpochRecord
-from wdtui.engine.trainer import Trainer
+
+from wdtui.engine.training.records import EpochRecord
+from wdtui.engine.training.trainer import Trainer
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_conv_weights_are_decayed_and_histogrammed():
 
 
 def test_chunked_evaluation_gives_the_same_numbers(monkeypatch):
-    from wdtui.engine import trainer as trainer_module
+    from wdtui.engine.training import trainer as trainer_module
 
     exp = experiment("digits", device="cpu", epochs=1, n_train=100, n_test=300)
     whole = Trainer(exp).measure(detail=True)

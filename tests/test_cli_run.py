@@ -2,7 +2,6 @@
 
 import csv
 import json
-import math
 import subprocess
 import sys
 
@@ -11,7 +10,6 @@ import pytest
 import torch
 
 from wdtui.cli.main import main
-from wdtui.engine.presets import PRESETS
 
 SHORT = ["--epochs", "3", "--quiet"]
 

@@ -7,9 +7,8 @@ Mapping λ to scikit-learn's α (n training points, intercept not penalized in b
 
 import numpy as np
 import pytest
-from sklearn.linear_model import Lasso, Ridge
-
 from conftest import experiment, trained
+from sklearn.linear_model import Lasso, Ridge
 
 LAM = 0.5
 

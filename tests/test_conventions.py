@@ -7,12 +7,12 @@ import math
 
 import pytest
 import torch
-
 from conftest import experiment, max_rel_diff, reference_run, trained
+
 from wdtui.cli.main import main
-from wdtui.engine.batched import BatchedTrainer
 from wdtui.engine.config import ConfigError, make_config, notices, rule_text
-from wdtui.engine.trends import best_lambda_trend, describe
+from wdtui.engine.lessons.trends import best_lambda_trend, describe
+from wdtui.engine.training.batched import BatchedTrainer
 
 LAM = 0.05
 
@@ -187,7 +187,7 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
 @pytest.mark.parametrize("decay_all", [False, True])
 @pytest.mark.parametrize("loss", ["mse", "half_mse"])
 def test_ridge_path_equals_the_closed_form_and_converged_training(decay_all, loss):
-    from wdtui.engine.closed_form import ridge_path, ridge_weights
+    from wdtui.engine.lessons.closed_form import ridge_path, ridge_weights
 
     exp = experiment("d2l", dtype="float64", decay_all=decay_all, loss=loss)
     path = ridge_path(exp)
@@ -203,7 +203,7 @@ def test_ridge_path_equals_the_closed_form_and_converged_training(decay_all, los
 
 def test_the_weights_view_gets_the_ridge_reference_for_linear_presets_only():
     from wdtui.app.session import data_view
-    from wdtui.engine.closed_form import ridge_weights
+    from wdtui.engine.lessons.closed_form import ridge_weights
 
     exp = experiment("d2l", dtype="float64")
     view = data_view(exp)

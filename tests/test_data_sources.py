@@ -5,13 +5,13 @@ import pickle
 import numpy as np
 import pytest
 import torch
-
 from cifar_files import CLASS_NAMES, malicious_batch, py2_dumps, write_cifar
+
 from wdtui.cli.main import main
-from wdtui.engine.cifar10 import RefusedPickle, load_plain
 from wdtui.engine.config import ConfigError, make_config
+from wdtui.engine.data.cifar10 import RefusedPickle, load_plain
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.trainer import Trainer
+from wdtui.engine.training.trainer import Trainer
 
 
 def one_line_error(capsys, *args) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from wdtui.cli.main import main
 from wdtui.cli.presets import markdown
-from wdtui.engine.presets import PRESETS
+from wdtui.engine.lessons.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import pickle
 import signal
 import struct
@@ -22,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from cifar_files import write_cifar
 
-from cifar_files import py2_dumps, write_cifar
 from wdtui.cli.main import main
-from wdtui.engine.cifar10 import RefusedPickle, load_plain
 from wdtui.engine.config import make_config
+from wdtui.engine.data.cifar10 import RefusedPickle, load_plain
 from wdtui.engine.experiment import build_experiment
 from wdtui.engine.export import csv_text, document, json_chunks
-from wdtui.engine.records import DIVERGENCE_GROWTH, RunResult, is_diverged
-from wdtui.engine.trainer import Trainer
+from wdtui.engine.training.records import DIVERGENCE_GROWTH, RunResult, is_diverged
+from wdtui.engine.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -412,7 +411,7 @@ def start(code: str) -> subprocess.Popen:
 def test_ctrl_c_during_training_is_one_line_and_130(command):
     process = start(f"""
         import sys
-        from wdtui.engine import trainer, batched
+        from wdtui.engine.training import batched, trainer
         original = trainer.Trainer.train_epoch
         first = [True]
         def train_epoch(self, *args, **kwargs):

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from wdtui.engine.optimizers import SGD, Adam
+from wdtui.engine.training.optimizers import SGD, Adam
 
 
 def _problem(seed: int = 0):

@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
-
 from cifar_files import write_cifar
 from conftest import experiment, trained
+
 from wdtui.engine.config import ConfigError, make_config
-from wdtui.engine.presets import PRESETS
+from wdtui.engine.lessons.presets import PRESETS
 
 
 def test_d2l_shows_the_books_picture():

@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-
 from conftest import experiment, max_rel_diff, reference_run, trained
-from wdtui.engine.models import build_model, split_decay
+
 from wdtui.engine.config import make_config
+from wdtui.engine.training.models import build_model, split_decay
 
 LAM = 0.05
 

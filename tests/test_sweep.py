@@ -5,16 +5,15 @@ import math
 
 import pytest
 import torch
+from conftest import experiment, trained
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import experiment, trained
-from wdtui.engine.config import make_config
-from wdtui.engine.experiment import build_experiment
 from wdtui.cli.main import main
-from wdtui.engine.batched import BatchedTrainer, check_batchable
-from wdtui.engine.config import ConfigError, parse_lambda_spec
-from wdtui.engine.sweep import SweepResult
+from wdtui.engine.config import ConfigError, make_config, parse_lambda_spec
+from wdtui.engine.experiment import build_experiment
+from wdtui.engine.sweeps.sweep import SweepResult
+from wdtui.engine.training.batched import BatchedTrainer, check_batchable
 
 LAMS = [0.0, 0.003, 0.03, 0.3]
 
@@ -204,9 +203,9 @@ def test_grid_refuses_a_non_positive_learning_rate(capsys):
 
 
 def test_models_that_do_not_batch_sweep_copy_by_copy_with_each_copy_its_own_run():
-    from wdtui.engine.batched import sweep_trainer
-    from wdtui.engine.looped import LoopedTrainer
-    from wdtui.engine.trainer import Trainer
+    from wdtui.engine.training.batched import sweep_trainer
+    from wdtui.engine.training.looped import LoopedTrainer
+    from wdtui.engine.training.trainer import Trainer
 
     exp = experiment("digits", device="cpu", epochs=2, n_train=64, n_test=64, batch_size=32)
     sweep = sweep_trainer([exp], [0.0, 0.1])

@@ -8,15 +8,15 @@ import statistics
 import numpy as np
 import pytest
 import torch
-
 from conftest import trained
+
 from wdtui.cli.main import main
-from wdtui.engine.batched import BatchedTrainer, SweepRecord, sweep_trainer
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.ridge import ridge_path, ridge_solution
-from wdtui.engine.sweep import SweepResult
-from wdtui.engine.validation import VAL_FRACTION, validation_seed
+from wdtui.engine.sweeps.ridge import ridge_path, ridge_solution
+from wdtui.engine.sweeps.sweep import SweepResult
+from wdtui.engine.sweeps.validation import VAL_FRACTION, validation_seed
+from wdtui.engine.training.batched import BatchedTrainer, SweepRecord, sweep_trainer
 
 
 def built(preset, validation=True, **overrides):

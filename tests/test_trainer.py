@@ -4,10 +4,10 @@ import math
 import threading
 
 import torch
-
 from conftest import experiment, trained
-from wdtui.engine.control import Control
-from wdtui.engine.trainer import Trainer, train_together
+
+from wdtui.engine.training.control import Control
+from wdtui.engine.training.trainer import Trainer, train_together
 
 
 def test_one_record_per_epoch_with_consistent_numbers():

@@ -26,26 +26,45 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..engine.config import Config, ConfigError, make_config, notices, rule_text
-from ..engine.control import Control
 from ..engine.export import document, write_text
-from ..engine.presets import PRESETS, Run
+from ..engine.lessons.presets import Run
+from ..engine.training.control import Control
 from ..tables import best_line, grid_tables
 from .commands import WdtuiCommands
-from .ladder import lambda_down, lambda_up
-from .ladder import LADDER
-from .messages import (ExportDone, GridProgress, GridSnapshot, Progress, SessionFailed, SessionReady,
-                       Snapshot, SweepProgress, SweepSnapshot)
+from .ladder import LADDER, lambda_down, lambda_up
+from .messages import (
+    ExportDone,
+    GridProgress,
+    GridSnapshot,
+    Progress,
+    SessionFailed,
+    SessionReady,
+    Snapshot,
+    SweepProgress,
+    SweepSnapshot,
+)
 from .screens.help import HelpScreen
 from .session import TrainingSession, preset_comparison, setting_label
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .sweep_view import grid_state, sweep_status
-from .widgets.charts import (AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart, SweepChart,
-                             SweepLossChart, SweepNormChart, SweepPathChart)
+from .widgets.charts import (
+    AccuracyChart,
+    Chart,
+    ClassChart,
+    FitChart,
+    HistogramChart,
+    LossChart,
+    NormChart,
+    SweepChart,
+    SweepLossChart,
+    SweepNormChart,
+    SweepPathChart,
+)
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
@@ -827,7 +846,7 @@ def grid_hint(grids, decay_convention: str) -> str:
     """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
     the best λ (by validation loss, as the grid chooses) moves with lr. With one seed, a flat
     minimum's best cell moves with noise: the hint says so."""
-    from ..engine.trends import best_lambda_trend, describe
+    from ..engine.lessons.trends import best_lambda_trend, describe
 
     lines = []
     for grid in grids:

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from ..engine.presets import PRESETS
+from ..engine.lessons.presets import PRESETS
 
 ACTIONS = (
     ("Start / pause training", "space", "toggle"),

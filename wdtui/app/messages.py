@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..engine.records import EpochRecord, RunResult
+from ..engine.training.records import EpochRecord, RunResult
 
 if TYPE_CHECKING:  # closed_form needs torch; the messages module must not load it
-    from ..engine.closed_form import RidgePath
+    from ..engine.lessons.closed_form import RidgePath
 
 
 @dataclass(frozen=True)

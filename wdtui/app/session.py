@@ -18,9 +18,9 @@ from typing import Callable
 from textual.message import Message
 
 from ..engine.config import Config, ConfigError
-from ..engine.control import Control
-from ..engine.presets import PRESETS, Run, preset_runs
-from ..engine.records import EpochRecord, RunResult
+from ..engine.lessons.presets import PRESETS, Run, preset_runs
+from ..engine.training.control import Control
+from ..engine.training.records import EpochRecord, RunResult
 from .messages import DataView, Progress, SessionFailed, SessionReady, Snapshot
 
 POST_INTERVAL = 0.25  # seconds: the app shows ~4 states per second while training
@@ -52,7 +52,7 @@ def _ridge(experiment):
     """The ridge path of a linear experiment (the weights view's reference), else None."""
     if experiment.fit != "weights":
         return None
-    from ..engine.closed_form import ridge_path
+    from ..engine.lessons.closed_form import ridge_path
 
     try:
         return ridge_path(experiment)
@@ -138,7 +138,7 @@ class TrainingSession:
         """The worker's body: build, then train until done, cancelled or diverged. A finished run
         waits (paused) until it is resumed with more epochs to train, or cancelled."""
         from ..engine.devices import available_devices
-        from ..engine.trainer import Trainer, apply_changes, train_together
+        from ..engine.training.trainer import Trainer, apply_changes, train_together
 
         cfg, other = self.config, self.comparison
         # dropout layers are built when either run uses them; each run sets its own p

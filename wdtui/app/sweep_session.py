@@ -11,10 +11,9 @@ from typing import Callable
 from textual.message import Message
 
 from ..engine.config import Config
-from ..engine.control import Control
+from ..engine.training.control import Control
 from .messages import GridProgress, GridSnapshot, SweepProgress, SweepSnapshot
 from .session import POST_INTERVAL, build_or_report
-
 
 SWEEP_SEEDS = 3  # seeds of the app's λ sweep where the model batches (else 1: K runs in turn)
 
@@ -39,8 +38,8 @@ class SweepSession:
         self.seeds = seeds
 
     def run(self) -> None:
-        from ..engine.batched import batchable, sweep_trainer
-        from ..engine.sweep import SweepResult, sweep_config, sweep_ridge
+        from ..engine.sweeps.sweep import SweepResult, sweep_config, sweep_ridge
+        from ..engine.training.batched import batchable, sweep_trainer
 
         first = build_or_report(self.number, self.config, self.post, validation=True)
         if first is None:
@@ -98,8 +97,8 @@ class GridSession:
         self.lrs, self.lambdas, self.regularizers = list(lrs), list(lambdas), list(regularizers)
 
     def run(self) -> None:
-        from ..engine.batched import sweep_trainer
-        from ..engine.sweep import GridResult, grid_document, sweep_config
+        from ..engine.sweeps.sweep import GridResult, grid_document, sweep_config
+        from ..engine.training.batched import sweep_trainer
 
         experiment = build_or_report(self.number, self.config, self.post, validation=True)
         if experiment is None:

@@ -11,9 +11,22 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
-from ..engine.config import (ACTIVATIONS, DECAY_CONVENTIONS, DEVICES_ALLOWED, DTYPES, INITS, LOSSES, MODELS,
-                             NORMS, OPTIMIZERS, REGULARIZERS, TASKS, ConfigError, parse_field)
-from ..engine.presets import PRESETS
+from ..engine.config import (
+    ACTIVATIONS,
+    DECAY_CONVENTIONS,
+    DEVICES_ALLOWED,
+    DTYPES,
+    INITS,
+    LOSSES,
+    MODELS,
+    NORMS,
+    OPTIMIZERS,
+    REGULARIZERS,
+    TASKS,
+    ConfigError,
+    parse_field,
+)
+from ..engine.lessons.presets import PRESETS
 
 
 class Parser(argparse.ArgumentParser):

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from ..engine.config import Config
 from ..engine.describe import data_text, model_text, runs_text, training_text
-from ..engine.presets import PRESETS
+from ..engine.lessons.presets import PRESETS
 from .options import Parser
 
 COLUMNS = ("preset", "experiment", "data", "model", "training", "compared")

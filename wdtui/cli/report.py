@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import math
 from typing import Sequence
 
@@ -16,7 +15,7 @@ from rich.table import Table
 
 from ..engine.experiment import Experiment
 from ..engine.export import Output, OutputError, csv_writer, document, json_writer, write_all
-from ..engine.records import RunResult
+from ..engine.training.records import RunResult
 from ..tables import best_line, grid_tables, number
 from .options import output_error
 

@@ -10,8 +10,8 @@ from typing import Sequence
 from ..engine.config import Config, ConfigError, make_config, notices
 from ..engine.describe import header
 from ..engine.export import check_output_path
+from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.limits import MAX_RUNS
-from ..engine.presets import PRESETS, Run, preset_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates
@@ -70,7 +70,10 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         config_error(parser.prog, error)
 
-    from ..engine.experiment import build_experiment, memory_estimate  # torch loads here, not for --help
+    from ..engine.experiment import (  # torch loads here, not for --help
+        build_experiment,
+        memory_estimate,
+    )
     from .report import print_summary, write_outputs
 
     try:
@@ -101,8 +104,8 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
     when its run ends, so runs cost memory one at a time."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..engine.records import RunResult
-    from ..engine.trainer import Trainer
+    from ..engine.training.records import RunResult
+    from ..engine.training.trainer import Trainer
 
     results, state_dicts = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

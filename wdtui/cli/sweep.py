@@ -9,8 +9,8 @@ from typing import Sequence
 
 from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
 from ..engine.describe import header
-from ..engine.limits import MAX_COPIES
 from ..engine.export import check_output_path
+from ..engine.limits import MAX_COPIES
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
@@ -77,8 +77,8 @@ def main(argv: Sequence[str]) -> int:
             field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
             raise ConfigError(field, f"λ values × learning rates × seeds must be at most {MAX_COPIES:,} "
                               f"copies (got {copies:,})")
-        from ..engine.batched import batchable
         from ..engine.experiment import build_experiment, memory_estimate
+        from ..engine.training.batched import batchable
 
         experiments = []
         for s in range(args.seeds):
@@ -98,8 +98,8 @@ def main(argv: Sequence[str]) -> int:
     if lrs:
         return _grid(parser, args, base, experiments, lambdas, lrs)
 
-    from ..engine.batched import BatchedTrainer, sweep_trainer
-    from ..engine.sweep import SweepResult
+    from ..engine.sweeps.sweep import SweepResult
+    from ..engine.training.batched import BatchedTrainer, sweep_trainer
     from .report import print_sweep
 
     trainer = sweep_trainer(experiments, lambdas)
@@ -112,7 +112,7 @@ def main(argv: Sequence[str]) -> int:
     _train(trainer, result, args.quiet)
     print_sweep(result)
     if args.out is not None:
-        from ..engine.sweep import sweep_config, sweep_ridge
+        from ..engine.sweeps.sweep import sweep_config, sweep_ridge
 
         config = sweep_config(base, experiments, args.seeds)
         _write(parser, args, result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas)))
@@ -120,7 +120,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _validation_line(base, experiment) -> str:
-    from ..engine.validation import VAL_FRACTION, validation_kind
+    from ..engine.sweeps.validation import VAL_FRACTION, validation_kind
 
     data = experiment.data
     if validation_kind(base) == "drawn":
@@ -145,8 +145,8 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..engine.batched import sweep_trainer
-    from ..engine.sweep import GridResult, grid_document
+    from ..engine.sweeps.sweep import GridResult, grid_document
+    from ..engine.training.batched import sweep_trainer
     from .report import print_grid
 
     regularizers = [args.regularizer] if args.regularizer else ["coupled", "decoupled"]
@@ -167,7 +167,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
     print_grid(grids)
-    from ..engine.trends import best_lambda_trend, describe
+    from ..engine.lessons.trends import best_lambda_trend, describe
 
     for grid in grids:  # what this grid shows, read from it (not from the paper)
         label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
@@ -175,7 +175,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     if args.seeds == 1:
         print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
     if args.out is not None:
-        from ..engine.sweep import sweep_config
+        from ..engine.sweeps.sweep import sweep_config
 
         _write(parser, args, grid_document(sweep_config(base, experiments, args.seeds), grids))
     return 0
@@ -184,9 +184,9 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
 def _train(trainer, result, quiet: bool) -> None:
     """Train to the end, measuring every copy every ``measure_every`` epochs and at the last."""
     from rich.console import Console
-
-    from ..engine.sweep import measure_every
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..engine.sweeps.sweep import measure_every
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())

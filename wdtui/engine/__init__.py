@@ -1,5 +1,5 @@
 """The engine: data, models, regularizers, trainers. Never imports textual or plotext.
 
-Import the submodules you need (``wdtui.engine.trainer``…); this package file stays empty so
-that ``wdtui.engine.config`` and ``wdtui.engine.presets`` load without torch.
+Import the submodules you need (``wdtui.engine.training.trainer``…); this package file stays empty so
+that ``wdtui.engine.config`` and ``wdtui.engine.lessons.presets`` load without torch.
 """

@@ -250,7 +250,7 @@ def _bool(field: str) -> Callable[[Any], bool]:
 
 
 def _preset(text: Any) -> str:
-    from .presets import PRESETS
+    from .lessons.presets import PRESETS
 
     value = str(text).strip().lower()
     if value not in PRESETS:
@@ -375,7 +375,7 @@ FILE_SOURCES = ("file", "digits", "cifar10")  # data read from disk, where sizes
 
 def check(config: Config) -> Config:
     """Checks that need more than one field. Returns the config unchanged when it is valid."""
-    from .presets import PRESETS
+    from .lessons.presets import PRESETS
 
     source = PRESETS[config.preset].data
     if config.data is None:
@@ -426,7 +426,7 @@ def loss_for(task: str, loss: str) -> str:
 
 def make_config(preset: str, **overrides: Any) -> Config:
     """The preset's config with ``overrides`` (field name -> value or text) applied and checked."""
-    from .presets import PRESETS
+    from .lessons.presets import PRESETS
 
     name = parse_field("preset", preset)
     base = dict(PRESETS[name].config)

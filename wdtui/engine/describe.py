@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .config import Config
-from .presets import PRESETS, Run
+from .lessons.presets import PRESETS, Run
 
 # Input shape of one example and number of classes, for the data read from disk
 IMAGE_SHAPES = {"digits": ((1, 8, 8), 10), "cifar10": ((3, 32, 32), 10)}

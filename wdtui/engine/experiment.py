@@ -12,12 +12,13 @@ import torch
 from torch import nn
 
 from .config import FILE_SOURCES, Config, ConfigError, check, loss_for
-from .data import Dataset, make_dataset
+from .data import make_dataset
+from .data.dataset import Dataset
 from .devices import resolve_device, resolve_dtype
+from .lessons.presets import PRESETS
 from .limits import MemoryEstimate
-from .models import build_model, split_decay
-from .presets import PRESETS
-from .records import HISTORY_KEYS
+from .training.models import build_model, split_decay
+from .training.records import HISTORY_KEYS
 
 # Below this many multiply-adds per step, extra CPU threads cost more than they save.
 SMALL_WORK = 1 << 22
@@ -153,7 +154,7 @@ def build_experiment(config: Config, check_memory: bool = True, validation: bool
             raise ConfigError("noise", f"the generated targets reach {largest:.3g}, beyond float32's ±3.4e38; "
                               "use a smaller noise or --dtype float64")
     if validation:
-        from .validation import with_validation
+        from .sweeps.validation import with_validation
 
         cpu_data = with_validation(config, cpu_data)
     config = resolve(config, cpu_data)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .config import Config, ConfigError
-from .records import HISTORY_KEYS, JsonColumn, RunResult
+from .training.records import HISTORY_KEYS, JsonColumn, RunResult
 
 TEMP_PREFIX, TEMP_SUFFIX = ".wdtui-", ".tmp"
 _SIGNALS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}

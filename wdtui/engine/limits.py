@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 
 from .config import MAX_EXAMPLES, MAX_SWEEP_VALUES, ConfigError  # noqa: F401 (documented here)
 
-
 MAX_RUNS = 1_000
 MAX_COPIES = 10_000
 DEFAULT_MEMORY_LIMIT = 4 << 30

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...engine.config import REGULARIZERS, Config, rule_text
-from ...engine.presets import PRESETS, Run
+from ...engine.lessons.presets import PRESETS, Run
 
 KEYS = (
     ("space", "start / pause training (a finished run: raise epochs to continue it)"),

@@ -19,9 +19,8 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...engine.config import (ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError,
-                              parse_field)
-from ...engine.presets import PRESETS
+from ...engine.config import ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
+from ...engine.lessons.presets import PRESETS
 
 
 def shorten(typed: str, most: int = 40) -> str:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import Config, ConfigError
-from .data import Dataset, classification, split
+from ..config import Config, ConfigError
+from .dataset import Dataset, classification, split
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

@@ -29,14 +29,15 @@ from typing import Callable, Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from .config import ConfigError
+from ..config import ConfigError
+from ..experiment import Experiment
 from .control import Control
-from .experiment import Experiment
 from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
 from .regularizers import make_regularizer
+
 
 @dataclass(frozen=True)
 class Loss:

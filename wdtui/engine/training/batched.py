@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import ConfigError
-from .experiment import Experiment, set_threads
+from ..config import ConfigError
+from ..experiment import Experiment, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .records import is_diverged

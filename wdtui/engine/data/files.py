@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import Config, ConfigError
-from .data import Dataset, classification, first_sizes, split
-from .limits import MemoryEstimate
+from ..config import Config, ConfigError
+from ..limits import MemoryEstimate
+from .dataset import Dataset, classification, first_sizes, split
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 MAX_CLASSES = 1000

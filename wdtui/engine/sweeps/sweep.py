@@ -21,8 +21,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from .batched import SweepRecord
-from .records import json_number
+from ..training.batched import SweepRecord
+from ..training.records import json_number
 
 SWEEP_KEYS = ("train_loss", "test_loss", "weight_norm")  # every sweep's history
 FINAL_KEYS = ("train_loss", "val_loss", "test_loss", "weight_norm", "zeros")

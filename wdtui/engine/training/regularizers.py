@@ -41,8 +41,8 @@ from typing import Sequence, Union
 
 import torch
 
-from .config import DECAY_CONVENTIONS
-from .config import REGULARIZERS as REGULARIZER_NAMES
+from ..config import DECAY_CONVENTIONS
+from ..config import REGULARIZERS as REGULARIZER_NAMES
 
 Lam = Union[float, Sequence[torch.Tensor]]
 

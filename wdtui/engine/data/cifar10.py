@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config, ConfigError
-from .data import Dataset, classification, first_sizes
+from ..config import Config, ConfigError
+from .dataset import Dataset, classification, first_sizes
 
 TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 FILES = (*TRAIN_FILES, "test_batch", "batches.meta")

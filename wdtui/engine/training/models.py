@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import Config, ConfigError
+from ..config import Config, ConfigError
 
 ACTIVATIONS: dict[str, type[nn.Module] | None] = {
     "tanh": nn.Tanh,

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 from torch import nn
 
-from .experiment import Experiment
-from .trainer import LOSSES
+from ..experiment import Experiment
+from ..training.trainer import LOSSES
 
 RIDGE_REGULARIZERS = ("l2", "coupled")
 

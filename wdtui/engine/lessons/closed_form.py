@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .experiment import Experiment
-from .ridge import ridge_solution
-from .trainer import LOSSES
+from ..experiment import Experiment
+from ..sweeps.ridge import ridge_solution
+from ..training.trainer import LOSSES
 
 
 def _linear_layer(experiment: Experiment) -> torch.nn.Linear:

@@ -22,9 +22,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from .config import Config, ConfigError
-from .data import VALIDATION_DRAWS, Dataset
-from .presets import PRESETS
+from ..config import Config, ConfigError
+from ..data.dataset import Dataset
+from ..data.generators import VALIDATION_DRAWS
+from ..lessons.presets import PRESETS
 
 VAL_FRACTION = 0.2  # of the training rows, for data read from disk
 VALIDATION_STREAM = 0x76616C  # "val": the validation generator's stream, apart from the seed's own

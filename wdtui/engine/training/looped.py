@@ -2,14 +2,14 @@
 one ordinary :class:`Trainer` per copy, each advanced one epoch in turn. It costs K runs, not
 about one, but every copy is exactly its own ``wdtui run`` (dropout aside: the copies draw their
 masks in turn from torch's one global generator, so they are seeded but not a lone run's masks).
-The interface is :class:`~wdtui.engine.batched.BatchedTrainer`'s."""
+The interface is :class:`~wdtui.engine.training.batched.BatchedTrainer`'s."""
 
 from __future__ import annotations
 
 from typing import Callable
 
+from ..experiment import Experiment
 from .batched import SweepEpochs, SweepRecord
-from .experiment import Experiment
 from .regularizers import make_regularizer
 from .trainer import Trainer
 

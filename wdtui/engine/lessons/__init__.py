@@ -1,0 +1,1 @@
+"""Lessons: the presets, their guides, and the closed forms and trends that check them."""

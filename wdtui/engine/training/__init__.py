@@ -1,0 +1,1 @@
+"""Training: models, optimizers, regularizers, the trainers and the records they yield."""
