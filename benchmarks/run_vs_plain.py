@@ -6,7 +6,9 @@ Each side runs in a fresh process (so thread settings cannot leak from one to th
 timed at two epoch counts; the difference divided by the extra epochs is the per-epoch cost,
 free of start-up (imports, data, model). ``wdtui run`` does more per epoch than the demo: it
 evaluates train and test loss after every epoch and records ‖w‖, layer norms and zeros.
-The printed ratio is wdtui / plain; ≤ 1.0 means wdtui is not slower.
+The printed ratio is wdtui / plain; ≤ 1.0 means wdtui is not slower. Wall time is what a user
+waits; CPU time (the process's, all threads) is printed beside it because on a shared machine it
+moves far less with the other processes' load (``uptime`` is printed with the figures).
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ import time
 SHORT, LONG = 200, 1200
 
 
-def plain(epochs: int, threads: int | None) -> float:
+def clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    now = clocks()
+    return now[0] - start[0], now[1] - start[1]
+
+
+def plain(epochs: int, threads: int | None) -> tuple[float, float]:
     """The demo: Adam(model.parameters(), lr=0.01, weight_decay=0.01), full batch, loss.item()."""
     import torch
     from torch import nn
@@ -36,35 +47,36 @@ def plain(epochs: int, threads: int | None) -> float:
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01)
     criterion = nn.MSELoss()
     losses = []
-    start = time.perf_counter()
+    start = clocks()
     for _ in range(epochs):
         optimizer.zero_grad()
         loss = criterion(model(x), y)
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    return time.perf_counter() - start
+    return since(start)
 
 
-def wdtui_run(epochs: int) -> float:
+def wdtui_run(epochs: int) -> tuple[float, float]:
     """``wdtui run --preset sine --lambdas 0.01 --epochs N --quiet`` in-process, end to end."""
     import contextlib
     import io
 
     from wdtui.cli.main import main
 
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
+    start = clocks()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["run", "--preset", "sine", "--lambdas", "0.01", "--epochs", str(epochs), "--quiet"])
-    return time.perf_counter() - start
+    return since(start)
 
 
 def child(kind: str) -> None:
     measure = {"plain": lambda e: plain(e, None), "plain-1-thread": lambda e: plain(e, 1),
                "wdtui": wdtui_run}[kind]
     measure(50)  # warm-up: first-call costs (allocations, lazy imports) are not per-epoch
-    per_epoch = (measure(LONG) - measure(SHORT)) / (LONG - SHORT)
-    print(json.dumps({"kind": kind, "us_per_epoch": per_epoch * 1e6}))
+    long, short = measure(LONG), measure(SHORT)
+    wall, cpu = ((long[i] - short[i]) / (LONG - SHORT) * 1e6 for i in range(2))
+    print(json.dumps({"kind": kind, "us_per_epoch": wall, "cpu_us_per_epoch": cpu}))
 
 
 def main() -> None:
@@ -76,21 +88,31 @@ def main() -> None:
         return child(args.child)
     kinds = ("plain", "plain-1-thread", "wdtui")
     times: dict[str, list[float]] = {k: [] for k in kinds}
+    cpu: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(args.rounds):
         for kind in kinds:
             out = subprocess.run([sys.executable, __file__, "--child", kind], capture_output=True,
                                  text=True, check=True).stdout
-            times[kind].append(json.loads(out.strip().splitlines()[-1])["us_per_epoch"])
+            result = json.loads(out.strip().splitlines()[-1])
+            times[kind].append(result["us_per_epoch"])
+            cpu[kind].append(result["cpu_us_per_epoch"])
     med = {k: statistics.median(v) for k, v in times.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    import os
+
     import torch
 
     print(f"sine preset, per epoch (median of {args.rounds}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} default threads)")
-    print(f"  plain PyTorch loop (the demo)       {med['plain']:8.0f} µs")
-    print(f"  plain loop, torch.set_num_threads(1) {med['plain-1-thread']:7.0f} µs")
-    print(f"  wdtui run (headless)                {med['wdtui']:8.0f} µs")
-    print(f"ratio wdtui run / plain loop: {med['wdtui'] / med['plain']:.2f}x "
-          f"(vs the 1-thread plain loop: {med['wdtui'] / med['plain-1-thread']:.2f}x)")
+          f"{torch.get_num_threads()} default threads; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs)")
+    print("                                        wall      CPU")
+    print(f"  plain PyTorch loop (the demo)       {med['plain']:6.0f} µs {med_cpu['plain']:6.0f} µs")
+    print(f"  plain loop, torch.set_num_threads(1) {med['plain-1-thread']:5.0f} µs "
+          f"{med_cpu['plain-1-thread']:6.0f} µs")
+    print(f"  wdtui run (headless)                {med['wdtui']:6.0f} µs {med_cpu['wdtui']:6.0f} µs")
+    for name, m in (("wall", med), ("CPU", med_cpu)):
+        print(f"ratio wdtui run / plain loop ({name}): {m['wdtui'] / m['plain']:.2f}x "
+              f"(vs the 1-thread plain loop: {m['wdtui'] / m['plain-1-thread']:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ def main(argv: Sequence[str]) -> int:
 
     from ..engine.experiment import (  # torch loads here, not for --help
         build_experiment,
+        freeze_startup_objects,
         memory_estimate,
     )
     from .report import print_summary, write_outputs
@@ -84,6 +85,7 @@ def main(argv: Sequence[str]) -> int:
                         saved_models=len(runs) if args.save_model is not None else 0).check()
     except ConfigError as error:
         config_error(parser.prog, error)
+    freeze_startup_objects()
     print(header(experiment.config, runs), file=sys.stderr)
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
     for regularizer in dict.fromkeys(run.regularizer for run in runs):

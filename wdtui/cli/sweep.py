@@ -77,7 +77,7 @@ def main(argv: Sequence[str]) -> int:
             field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
             raise ConfigError(field, f"λ values × learning rates × seeds must be at most {MAX_COPIES:,} "
                               f"copies (got {copies:,})")
-        from ..engine.experiment import build_experiment, memory_estimate
+        from ..engine.experiment import build_experiment, freeze_startup_objects, memory_estimate
         from ..engine.training.batched import batchable
 
         experiments = []
@@ -93,6 +93,7 @@ def main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         config_error(parser.prog, error)
 
+    freeze_startup_objects()
     for notice in notices(base):
         print(f"notice: {notice}", file=sys.stderr)
     if lrs:

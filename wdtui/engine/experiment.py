@@ -5,6 +5,7 @@ differ in (λ, the regularizer)."""
 from __future__ import annotations
 
 import copy
+import gc
 import math
 from dataclasses import dataclass, replace
 
@@ -167,6 +168,16 @@ def build_experiment(config: Config, check_memory: bool = True, validation: bool
     _set_threads(config, device, model)
     decayed, others = split_decay(model, config.decay_all)
     return Experiment(config, device, dtype, cpu_data.to(device, dtype), model, decayed, others)
+
+
+def freeze_startup_objects() -> None:
+    """Take every object alive now (torch's modules, the data, the models) out of the reach of
+    Python's cyclic garbage collector (``gc.freeze``). A full collection scans every tracked
+    object — with torch imported about 10⁶, ~100 ms — and one fell inside training every few
+    hundred epochs: in a timed run it cost 0.1–0.2 ms per epoch on average. Afterwards the
+    collector scans only what training creates. For commands that build their experiments once
+    (``wdtui run``, ``wdtui sweep``): objects frozen are never collected, even as cycles."""
+    gc.freeze()
 
 
 _TORCH_THREADS = torch.get_num_threads()  # torch's own choice, restored for larger models

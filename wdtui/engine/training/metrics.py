@@ -19,17 +19,20 @@ def weight_stats(params: list[torch.Tensor], with_l1: bool) -> list[torch.Tensor
     return stats + torch._foreach_norm(params, 1) if with_l1 else stats
 
 
-def unit_tensors(params: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Each tensor divided by its ‖·‖₂ (NaN for a tensor of zeros: its direction is undefined)."""
-    return torch._foreach_div(params, torch._foreach_norm(params))
+def unit_tensors(params: list[torch.Tensor], norms: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
+    """Each tensor divided by its ‖·‖₂ (NaN for a tensor of zeros: its direction is undefined);
+    ``norms``: those norms, already computed (e.g. by :func:`weight_stats`)."""
+    return torch._foreach_div(params, torch._foreach_norm(params) if norms is None else norms)
 
 
-def angle_stats(previous_units: list[torch.Tensor], params: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+def angle_stats(previous_units: list[torch.Tensor], params: list[torch.Tensor],
+                norms: list[torch.Tensor] | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """The angular update of each tensor since ``previous_units`` (its unit vectors then): returns
     the new unit vectors and, per tensor, ‖u_now − u_then‖ as 0-d tensors on the device;
     :func:`angle` turns that chord into the angle. Chords, not arccos of a dot product: an angle
-    of 1e-4 rad has cos = 1 − 5·10⁻⁹, below float32's resolution."""
-    units = unit_tensors(params)
+    of 1e-4 rad has cos = 1 − 5·10⁻⁹, below float32's resolution. ``norms``: the tensors' ‖·‖₂
+    when already computed."""
+    units = unit_tensors(params, norms)
     return units, torch._foreach_norm(torch._foreach_sub(units, previous_units))
 
 

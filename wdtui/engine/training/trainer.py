@@ -33,7 +33,7 @@ from ..config import ConfigError
 from ..experiment import Experiment
 from .control import Control
 from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
-from .models import set_dropout
+from .models import forward_function, set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
 from .regularizers import make_regularizer
@@ -103,6 +103,7 @@ class Trainer:
         if self.dropout > 0 and not has_dropout:
             raise ConfigError("dropout", f"this model has no dropout layers (dropout {cfg.dropout:g}); "
                               "give the config a dropout p > 0 to build them")
+        self._forward = forward_function(self.model)
         named = dict(self.model.named_parameters())
         self.decayed_names = list(experiment.decayed_names)
         self.decayed = [named[n] for n in self.decayed_names]
@@ -110,8 +111,14 @@ class Trainer:
         self.loss_fn = LOSSES[cfg.loss]
         self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
         self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
+        self._weight_list = list(self._weights.values())
+        # where each weight matrix is among the decayed tensors (split_decay decays every tensor
+        # of dim ≥ 2), so that its norm, measured for the record, also gives its direction
+        self._weight_index = [self.decayed_names.index(n) for n in self._weights if n in self.decayed_names]
+        if len(self._weight_index) != len(self._weights):
+            self._weight_index = None
         with torch.no_grad():  # directions of the weight matrices at the last measurement
-            self._units = unit_tensors(list(self._weights.values())) if self._weights else []
+            self._units = unit_tensors(self._weight_list) if self._weights else []
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -125,8 +132,10 @@ class Trainer:
             return [torch.cat(parts)] if sum(len(p) for p in parts) <= EVAL_CHUNK else parts
 
         sets = [data.x_train, data.x_test] + ([data.x_val] if self._n_val else [])
-        self._eval_x = together(sets)
-        self._eval_x_grid = self._eval_x if data.grid_x is None else together([*sets, data.grid_x])
+        eval_x = together(sets)
+        eval_x_grid = eval_x if data.grid_x is None else together([*sets, data.grid_x])
+        self._chunks = [c for x in eval_x for c in x.split(EVAL_CHUNK)]
+        self._chunks_grid = [c for x in eval_x_grid for c in x.split(EVAL_CHUNK)]
         self._eval_y = torch.cat([data.y_train, data.y_test] + ([data.y_val] if self._n_val else []))
         bounds = [0, self._n_train, self._n_train + self._n_test, self._n_train + self._n_test + self._n_val]
         self._n_eval = bounds[-1]
@@ -134,6 +143,7 @@ class Trainer:
         for row in range(len(average)):
             average[row, bounds[row]:bounds[row + 1]] = 1 / (bounds[row + 1] - bounds[row])
         self._average = average.to(experiment.device)
+        self._sets = len(average)  # train, test (and validation)
         self._classes = None if data.classes is None else len(data.classes)
         if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
             torch.manual_seed(cfg.seed)
@@ -171,7 +181,7 @@ class Trainer:
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
-        loss = self.loss_fn(self.model(x), y)
+        loss = self.loss_fn(self._forward(x), y)
         penalty = self.regularizer.loss_penalty(self.decayed, self.lam)
         if penalty is not None:
             loss = loss + penalty
@@ -215,8 +225,8 @@ class Trainer:
         """The record of the model as it is now (after ``self.epoch`` epochs), without training."""
         if self._dropout:
             self.model.eval()
-        chunks = [c for x in (self._eval_x_grid if detail else self._eval_x) for c in x.split(EVAL_CHUNK)]
-        out = self.model(chunks[0]) if len(chunks) == 1 else torch.cat([self.model(c) for c in chunks])
+        chunks = self._chunks_grid if detail else self._chunks
+        out = self._forward(chunks[0]) if len(chunks) == 1 else torch.cat([self._forward(c) for c in chunks])
         if self._dropout:
             self.model.train()
         n_tr, n_te, n_eval = self._n_train, self._n_train + self._n_test, self._n_eval
@@ -230,15 +240,16 @@ class Trainer:
             numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:n_te].sum()]).to(self._average.dtype))
         with_l1 = self.regularizer.uses_l1
         stats = weight_stats(self.decayed, with_l1)
+        if self._weights:
+            norms = None if self._weight_index is None else [stats[i] for i in self._weight_index]
+            self._units, chords = angle_stats(self._units, self._weight_list, norms)
+            stats += chords
         if stats:
             numbers.append(torch.stack(stats))
-        if self._weights:
-            self._units, chords = angle_stats(self._units, list(self._weights.values()))
-            numbers.append(torch.stack(chords))
         values = torch.cat(numbers).tolist()  # one sync
         chords = values[len(values) - len(self._weights):] if self._weights else []
         values = values[:len(values) - len(chords)]
-        sets = len(self._average)  # train, test (and validation)
+        sets = self._sets
         train, test = values[:2]
         val = values[2] if sets == 3 else None
         accuracy = ([values[sets] / self._n_train, values[sets + 1] / self._n_test] if self._classes is not None
