@@ -147,3 +147,13 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--lambdas" in proc.stderr and "≥ 0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_json_says_which_epochs_were_measured(tmp_path):
+    out = tmp_path / "digits.json"
+    assert run("--preset", "digits", "--lambdas", "0.01", "--n-train", "64", "--n-test", "200",
+               "--epochs", "12", "--out", str(out), "--quiet") == 0
+    entry = json.loads(out.read_text())["runs"][0]
+    assert entry["measured_epochs"] == {"every_epoch_to": 10, "then_every": 5}
+    assert entry["history"]["epoch"] == [*range(1, 11), 12] and entry["epochs"] == 12
+    assert len(entry["history"]["test_accuracy"]) == 11

@@ -115,8 +115,9 @@ async def _lambda_changed_twice(pilot):
     app = pilot.app
     for target, key in ((2, "right_square_bracket"), (4, "right_square_bracket"), (6, None)):
         while app.snapshot.records[0].epoch < target:
-            await pilot.press("n")
-            await _until(pilot, lambda: app.snapshot.records[0].epoch >= target or not app.snapshot.running)
+            before = app.snapshot.records[0].epoch
+            await pilot.press("n")  # one epoch: wait for it (a paused run is not "running")
+            await _until(pilot, lambda: app.snapshot.records[0].epoch > before)
         if key:
             await pilot.press(key)
     await pilot.pause(0.3)

@@ -7,7 +7,7 @@ import torch
 from conftest import experiment, trained
 
 from wdtui.engine.training.control import Control
-from wdtui.engine.training.trainer import Trainer, train_together
+from wdtui.engine.training.trainer import MeasureSchedule, Trainer, train_together
 
 
 def test_one_record_per_epoch_with_consistent_numbers():
@@ -162,3 +162,24 @@ def test_angular_update_of_all_zero_weights_is_nan_then_defined():
     records = list(Trainer(experiment("d2l", epochs=2, init="zero"), "l2", 0.0).records())
     assert math.isnan(records[0].angular_update["0.weight"])  # from zero: no direction to turn from
     assert math.isfinite(records[1].angular_update["0.weight"])
+
+
+def test_digits_is_measured_every_epoch_early_then_spaced_and_at_the_last():
+    """Measuring the digits CNN on N_eval = 64 + 200 images costs more than training on 64: every
+    epoch to 10, then every ⌈264/64⌉ = 5th, and the last. Measuring less changes no number."""
+    exp = experiment("digits", device="cpu", epochs=17, n_train=64, n_test=200, dtype="float64")
+    spaced = Trainer(exp, "coupled", 0.01)
+    assert spaced.schedule.to_dict() == {"every_epoch_to": 10, "then_every": 5}
+    records = list(spaced.records())
+    assert [r.epoch for r in records] == [*range(1, 11), 15, 17]
+    every = Trainer(exp, "coupled", 0.01)
+    every.schedule = MeasureSchedule(every=1)
+    by_epoch = {r.epoch: r for r in every.records()}
+    assert len(by_epoch) == 17
+    for r in records:
+        assert r.train_loss == by_epoch[r.epoch].train_loss and r.test_accuracy == by_epoch[r.epoch].test_accuracy
+
+
+def test_small_models_are_measured_every_epoch():
+    for preset in ("sine", "d2l", "quadratic", "sparse"):
+        assert Trainer(experiment(preset, epochs=3)).schedule == MeasureSchedule(every=1), preset

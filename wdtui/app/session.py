@@ -153,7 +153,8 @@ class TrainingSession:
         except ConfigError as error:
             self.post(SessionFailed(self.number, error.field, error.message))
             return
-        self.results = tuple(RunResult(t.regularizer.name, t.lam, dropout=t.dropout) for t in self._trainers)
+        self.results = tuple(RunResult(t.regularizer.name, t.lam, dropout=t.dropout,
+                                       measured_epochs=t.schedule.to_dict()) for t in self._trainers)
         self.marks = tuple([] for _ in self._trainers)
         labels = ("run",) + (() if other is None else (f"vs {setting_label(other)}",))
         view = data_view(experiment)
@@ -167,8 +168,12 @@ class TrainingSession:
         while True:
             for records in train_together(self._trainers, self.control, detail=self._detail_due,
                                           on_block=self._publish_now):
-                for i, (result, record) in enumerate(zip(self.results, records)):
-                    if record.epoch > result.epochs:  # a finished baseline repeats its last record
+                for i, (result, record, trainer) in enumerate(zip(self.results, records, self._trainers)):
+                    # the history keeps the epochs of the schedule (a shown epoch off it is not
+                    # kept: the history is the same however fast the screen is); a finished or
+                    # unmeasured baseline repeats its last record
+                    if record.epoch > result.epochs and (trainer.schedule.due(record.epoch, trainer.epochs)
+                                                         or trainer.done):
                         change = setting_changes(previous[i], record)
                         if change:
                             self.marks[i].append(Mark(record.epoch, change))
@@ -211,7 +216,7 @@ class TrainingSession:
     def _snapshot(self, records: tuple[EpochRecord, ...], finished: bool = False) -> Snapshot:
         done = all(t.done for t in self._trainers)
         return Snapshot(
-            session=self.number, records=tuple(records), lengths=tuple(r.epochs for r in self.results),
+            session=self.number, records=tuple(records), lengths=tuple(r.length for r in self.results),
             epochs=self._trainers[0].epochs, running=not (self.control.paused or finished or done),
             finished=finished or done,
         )

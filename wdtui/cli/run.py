@@ -79,20 +79,24 @@ def main(argv: Sequence[str]) -> int:
 
     try:
         experiment = build_experiment(config)
-        # one trainer alive at a time; every run's history is kept, and its weights for --save-model
+        # one trainer alive at a time, or all runs as one batched model; every run's history is
+        # kept, and its weights for --save-model
         shape, outputs = experiment.data.input_shape, experiment.data.n_outputs
-        memory_estimate(experiment.config, shape, outputs, live_runs=1, kept_runs=len(runs),
-                        saved_models=len(runs) if args.save_model is not None else 0).check()
+        together = batched_runs(experiment, runs)
+        memory_estimate(experiment.config, shape, outputs, live_runs=len(runs) if together else 1,
+                        kept_runs=len(runs), saved_models=len(runs) if args.save_model is not None else 0).check()
     except ConfigError as error:
         config_error(parser.prog, error)
     freeze_startup_objects()
     print(header(experiment.config, runs), file=sys.stderr)
-    print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}", file=sys.stderr)
+    batched = f"; {len(runs)} runs as one batched model" if together else ""
+    print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}{batched}", file=sys.stderr)
     for regularizer in dict.fromkeys(run.regularizer for run in runs):
         for notice in notices(config.with_changes(regularizer=regularizer)):
             print(f"notice: {notice}", file=sys.stderr)
     try:
-        results, state_dicts = train_runs(experiment, runs, quiet=args.quiet, keep_models=args.save_model is not None)
+        train = train_batched if together else train_runs
+        results, state_dicts = train(experiment, runs, quiet=args.quiet, keep_models=args.save_model is not None)
     except ConfigError as error:
         config_error(parser.prog, error)
     print_summary(results)
@@ -104,18 +108,15 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
     """Train each run to the end (or divergence) with a progress bar on stderr. Returns the
     results and (``keep_models``) each run's final state_dict on the CPU; a trainer is dropped
     when its run ends, so runs cost memory one at a time."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from ..engine.training.records import RunResult
     from ..engine.training.trainer import Trainer
 
     results, state_dicts = [], []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
-    with Progress(*columns, transient=False, disable=quiet, console=_stderr_console()) as progress:
+    with _progress(quiet) as progress:
         for run in runs:
             trainer = Trainer(experiment, run.regularizer, run.lam, run.dropout)
-            result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout)
+            result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout,
+                               measured_epochs=trainer.schedule.to_dict())
             task = progress.add_task(run.label(), total=trainer.epochs, rate=0.0)
             shown = time.perf_counter()
             for record in trainer.records():
@@ -131,6 +132,48 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
                 state_dicts.append({k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()})
             del trainer
     return results, state_dicts
+
+
+def batched_runs(experiment, runs) -> bool:
+    """Whether the runs train as one batched model: several of them, none with dropout, on a model
+    the batched trainer stacks (``batched.batchable``)."""
+    from ..engine.training.batched import batchable
+
+    return len(runs) > 1 and not any(run.dropout for run in runs) and batchable(experiment)
+
+
+def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = False):
+    """:func:`train_runs` for runs that batch (:func:`batched_runs`): all of them as the copies of
+    one model (``BatchedRuns``), each copy exactly its lone run; one progress bar."""
+    from ..engine.training.batched_runs import BatchedRuns
+    from ..engine.training.records import RunResult
+
+    together = BatchedRuns(experiment, [(run.regularizer, run.lam) for run in runs])
+    results = [RunResult(run.regularizer, run.lam, measured_epochs=together.schedule.to_dict()) for run in runs]
+    with _progress(quiet) as progress:
+        task = progress.add_task(f"{len(runs)} runs as one batched model", total=together.epochs, rate=0.0)
+        shown = time.perf_counter()
+        for records in together.records():
+            for result, record in zip(results, records):
+                if record is not None:
+                    result.add(record)
+            now = time.perf_counter()
+            if now - shown >= PROGRESS_INTERVAL or together.done:
+                progress.update(task, completed=together.epoch, rate=together.epochs_per_s)
+                shown = now
+        diverged = [run.label() for run, result in zip(runs, results) if result.diverged]
+        if diverged:
+            progress.update(task, description=f"{len(runs)} runs [red]({len(diverged)} diverged)[/]")
+    state_dicts = [together.state_dict(k) for k in range(len(runs))] if keep_models else []
+    return results, state_dicts
+
+
+def _progress(quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
+    return Progress(*columns, transient=False, disable=quiet, console=_stderr_console())
 
 
 def _stderr_console():

@@ -192,10 +192,10 @@ def _set_threads(config: Config, device: torch.device, model: nn.Module) -> None
     if config.threads is not None:
         set_threads(config.threads)
     elif device.type == "cpu":
-        set_threads(1 if _work(model, config.effective_batch_size) < SMALL_WORK else None)
+        set_threads(1 if work_per_step(model, config.effective_batch_size) < SMALL_WORK else None)
 
 
-def _work(model: nn.Module, batch: int) -> int:
+def work_per_step(model: nn.Module, batch: int) -> int:
     """Multiply-adds of one step, roughly: parameters × batch, and a conv's weights × its output
     positions (their count is not known before a forward pass, so the input's size stands in)."""
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]

@@ -230,6 +230,6 @@ def write_csv(handle: io.TextIOBase, results: Sequence[RunResult]) -> None:
     keys = results[0].keys if results else HISTORY_KEYS  # every run of a command has the same task
     writer.writerow(["regularizer", "run_lambda", "dropout", *keys, "diverged"])
     for result in results:
-        for i in range(result.epochs):
+        for i in range(result.length):
             row = [result.history[key][i] for key in keys]
             writer.writerow([result.regularizer, result.lam, result.dropout, *row, csv_bool(result.diverged)])

@@ -137,10 +137,15 @@ class SweepEpochs:
 
 class BatchedTrainer(SweepEpochs):
     """Copies k = (s·R + r)·L + l: seed s (one experiment each), learning rate η_r (R = 1 and
-    the config's lr unless ``lrs`` is given: an (lr, λ) grid), λ_l. Same config otherwise."""
+    the config's lr unless ``lrs`` is given: an (lr, λ) grid), λ_l. Same config otherwise.
+
+    ``regularizers`` (one name per λ_l; the runs of ``wdtui run``): copy k follows its own
+    regularizer. Each regularizer present acts on every copy, with λ_k on the copies that follow
+    it and λ = 0 on the others, where it changes nothing exactly (g + 0·w = g, w·(1 − η·0) = w,
+    the soft-threshold S(w, 0) = w, a penalty 0·‖w‖ adds a zero gradient)."""
 
     def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
-                 lrs: list[float] | None = None):
+                 lrs: list[float] | None = None, regularizers: list[str] | None = None):
         first = experiments[0]
         cfg = first.config
         check_batchable(first.base_model, cfg.preset)
@@ -150,6 +155,9 @@ class BatchedTrainer(SweepEpochs):
         self.lrs = [float(v) for v in lrs] if lrs else [cfg.lr]
         self.copies = self.seeds * len(self.lrs) * len(self.lambdas)
         self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
+        names = regularizers or [self.regularizer.name] * len(self.lambdas)
+        self.copy_regularizers = [make_regularizer(names[k % len(self.lambdas)], cfg.decay_convention)
+                                  for k in range(self.copies)]
         self.epochs = cfg.epochs
         self.loss_fn = LOSSES[cfg.loss]
         device, dtype = first.device, first.dtype
@@ -171,6 +179,12 @@ class BatchedTrainer(SweepEpochs):
         self.copy_lambdas = [self.lambdas[k % len(self.lambdas)] for k in range(self.copies)]
         self.copy_lrs = [self.lrs[(k // len(self.lambdas)) % len(self.lrs)] for k in range(self.copies)]
         self.lam_views = views(per_copy(self.copy_lambdas), self.decayed)
+        # (regularizer, its λ per copy: λ_k where copy k follows it, else 0)
+        self._rules = [(rule, self.lam_views) if len(set(self.copy_regularizers)) == 1 else
+                       (rule, views(per_copy([lam if own == rule else 0.0 for lam, own
+                                              in zip(self.copy_lambdas, self.copy_regularizers)]), self.decayed))
+                       for rule in dict.fromkeys(self.copy_regularizers)]
+        self._uses_l1 = any(rule.uses_l1 for rule, _ in self._rules)
         if lrs:  # one η per copy: the optimizer needs it for every parameter, decay for the decayed
             lr = per_copy(self.copy_lrs)
             self.lr, optimizer_lr = views(lr, self.decayed), views(lr, self.params.values())
@@ -215,13 +229,16 @@ class BatchedTrainer(SweepEpochs):
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
         loss = self._copy_losses(self.model(x), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
-        penalty = self.regularizer.loss_penalty(self.decayed, self.lam_views)
-        if penalty is not None:
-            loss = loss + penalty
+        for rule, lam in self._rules:
+            penalty = rule.loss_penalty(self.decayed, lam)
+            if penalty is not None:
+                loss = loss + penalty
         loss.backward()
-        self.regularizer.before_step(self.decayed, self.lam_views, self.lr)
+        for rule, lam in self._rules:
+            rule.before_step(self.decayed, lam, self.lr)
         self.optimizer.step()
-        self.regularizer.after_step(self.decayed, self.lam_views, self.lr)
+        for rule, lam in self._rules:
+            rule.after_step(self.decayed, lam, self.lr)
 
     def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
         """One pass for every copy, each seed's copies in that seed's own batch order (``stop``
@@ -250,20 +267,27 @@ class BatchedTrainer(SweepEpochs):
                 if stop is not None and stop():
                     return
 
-    @torch.no_grad()
-    def measure(self) -> SweepRecord:
-        """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
+    def measured_rows(self) -> tuple[list[torch.Tensor], int]:
+        """On the device, each of shape (K,): the mean loss on train, test (and validation), then
+        per decayed tensor Σw², its count of non-zero entries (and Σ|w| when a copy uses l1);
+        and how many sets. Call under ``torch.no_grad()``."""
         out = self.model(self._eval_x)
         per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
         losses = per @ self._average  # (K, 2): train, test; (K, 3) with validation
         sets = losses.shape[1]
-        with_l1 = self.regularizer.uses_l1
         rows = [losses[:, column] for column in range(sets)]
         for p in self.decayed:
             flat = p.flatten(1)
             rows += [flat.square().sum(1), (flat != 0).sum(1).to(flat.dtype)]
-            if with_l1:
+            if self._uses_l1:
                 rows.append(flat.abs().sum(1))
+        return rows, sets
+
+    @torch.no_grad()
+    def measure(self) -> SweepRecord:
+        """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
+        rows, sets = self.measured_rows()
+        with_l1 = self._uses_l1
         stats = len(rows)
         if self._path is not None:
             rows += list(self._path.flatten(1).T)
@@ -285,6 +309,6 @@ class BatchedTrainer(SweepEpochs):
                 self.diverged[k] = True
         return SweepRecord(
             epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,
-            penalty=[self.regularizer.penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
+            penalty=[self.copy_regularizers[k].penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
             zeros=zeros, diverged=list(self.diverged), val_loss=val, weights=weights,
         )

@@ -119,7 +119,8 @@ class RunResult:
 
     Each column is a compact ``array`` (8 bytes per epoch: doubles, or 64-bit integers for
     ``epoch`` and ``zeros``), not a list of Python floats (32 bytes each): a run of 10⁵ epochs
-    keeps about 10 MB of history."""
+    keeps about 10 MB of history. The history holds the measured epochs (``history["epoch"]``
+    says which; ``measured_epochs`` is the trainer's schedule, ``MeasureSchedule.to_dict``)."""
 
     regularizer: str
     lam: float
@@ -128,6 +129,7 @@ class RunResult:
     angular_update: dict[str, array] = field(default_factory=dict)
     diverged: bool = False
     dropout: float = 0.0
+    measured_epochs: dict[str, int] | None = None
 
     def add(self, record: EpochRecord) -> None:
         for key in HISTORY_KEYS:
@@ -143,14 +145,21 @@ class RunResult:
         self.diverged = self.diverged or record.diverged
 
     @property
-    def epochs(self) -> int:
+    def length(self) -> int:
+        """How many epochs the history holds (the measured ones)."""
         return len(self.history["epoch"])
 
+    @property
+    def epochs(self) -> int:
+        """The last epoch in the history (0 before the first): how far the run got."""
+        column = self.history["epoch"]
+        return column[-1] if column else 0
+
     def upto(self, n: int) -> "RunResult":
-        """A copy holding the first ``n`` epochs: a consistent view of a history that another
+        """A copy holding the first ``n`` entries: a consistent view of a history that another
         thread keeps appending to (each list is sliced whole, under the GIL)."""
-        copy = RunResult(self.regularizer, self.lam, diverged=self.diverged and n >= self.epochs,
-                         dropout=self.dropout)
+        copy = RunResult(self.regularizer, self.lam, diverged=self.diverged and n >= self.length,
+                         dropout=self.dropout, measured_epochs=self.measured_epochs)
         copy.history = {key: values[:n] for key, values in self.history.items()}
         copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
         copy.angular_update = {name: values[:n] for name, values in self.angular_update.items()}
@@ -164,7 +173,7 @@ class RunResult:
     def final(self) -> dict[str, float]:
         """The last epoch's numbers (NaN before the first epoch); accuracies for classification."""
         keys = FINAL_KEYS + tuple(k for k in ACCURACY_KEYS if k in self.history)
-        if not self.epochs:
+        if not self.length:
             return {key: math.nan for key in keys}
         return {key: self.history[key][-1] for key in keys}
 
@@ -182,6 +191,7 @@ class RunResult:
             "dropout": self.dropout,
             "diverged": self.diverged,
             "epochs": self.epochs,
+            **({"measured_epochs": self.measured_epochs} if self.measured_epochs is not None else {}),
             "history": history,
             "final": {key: json_number(v) for key, v in self.final().items()},
         }

@@ -1,0 +1,93 @@
+"""``wdtui run``'s runs as one batched model: each copy is exactly its lone run (float64, 1e-10),
+with its own regularizer and λ, its own history end when it diverges, its own saved weights."""
+
+import json
+
+import pytest
+import torch
+from conftest import experiment
+
+from wdtui.cli.main import main
+from wdtui.engine.training.batched_runs import BatchedRuns
+from wdtui.engine.training.trainer import Trainer
+
+
+def _rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def _close(a, b):
+    assert a.epoch == b.epoch and a.regularizer == b.regularizer and a.lam == b.lam and a.diverged == b.diverged
+    for key in ("train_loss", "test_loss", "weight_norm"):
+        assert _rel(getattr(a, key), getattr(b, key)) <= 1e-10, key
+    assert a.zeros == b.zeros
+    assert (a.penalty is None) == (b.penalty is None)
+    if b.penalty is not None:
+        assert _rel(a.penalty, b.penalty) <= 1e-10
+    assert a.layer_norms.keys() == b.layer_norms.keys() and a.angular_update.keys() == b.angular_update.keys()
+    for name in b.layer_norms:
+        assert _rel(a.layer_norms[name], b.layer_norms[name]) <= 1e-10
+    for name in b.angular_update:
+        assert abs(a.angular_update[name] - b.angular_update[name]) <= 1e-10 * max(b.angular_update[name], 1e-3)
+
+
+@pytest.mark.parametrize("preset,runs", [
+    ("sine", [("coupled", 0.1), ("coupled", 0.01), ("decoupled", 0.1), ("l2", 0.03), ("l1", 0.001),
+              ("l1-subgradient", 0.01), ("none", 0.0)]),
+    ("d2l", [("l2", 0.0), ("l2", 3.0), ("coupled", 1.0)]),  # mini-batches, SGD
+    ("quadratic", [("coupled", 0.01), ("decoupled", 0.1)]),  # LayerNorm
+    ("sparse", [("l1", 0.2), ("l2", 0.2)]),  # exact zeros
+])
+def test_each_batched_run_equals_its_lone_run(preset, runs):
+    exp = experiment(preset, epochs=12, dtype="float64")
+    together = BatchedRuns(exp, runs)
+    got = [[] for _ in runs]
+    for records in together.records():
+        for k, record in enumerate(records):
+            if record is not None:
+                got[k].append(record)
+    for k, (regularizer, lam) in enumerate(runs):
+        lone = list(Trainer(exp, regularizer, lam).records())
+        assert len(got[k]) == len(lone) == 12
+        for a, b in zip(got[k], lone):
+            _close(a, b)
+    assert len({round(r[-1].weight_norm, 9) for r in got}) == len(runs)  # the copies differ
+
+
+def test_a_diverging_batched_run_ends_where_its_lone_run_ends():
+    exp = experiment("sine", epochs=30, dtype="float64")
+    runs = [("coupled", 0.01), ("decoupled", 300.0)]  # w·(1 − 0.01·300) = −2w every step
+    together = BatchedRuns(exp, runs)
+    got = [[] for _ in runs]
+    for records in together.records():
+        for k, record in enumerate(records):
+            if record is not None:
+                got[k].append(record)
+    lone = [list(Trainer(exp, *run).records()) for run in runs]
+    assert lone[1][-1].diverged and len(lone[1]) < 30
+    assert [r.epoch for r in got[1]] == [r.epoch for r in lone[1]] and got[1][-1].diverged
+    assert len(got[0]) == 30 and not got[0][-1].diverged
+    _close(got[0][-1], lone[0][-1])
+
+
+def test_wdtui_run_batches_its_runs_and_writes_what_lone_runs_write(tmp_path, capsys):
+    both, models = tmp_path / "both.json", tmp_path / "both.pt"
+    args = ["--preset", "sine", "--epochs", "20", "--dtype", "float64", "--quiet"]
+    assert main(["run", *args, "--regularizer", "coupled", "decoupled", "--lambdas", "0.01",
+                 "--out", str(both), "--save-model", str(models)]) == 0
+    assert "2 runs as one batched model" in capsys.readouterr().err
+    runs = json.loads(both.read_text())["runs"]
+    saved = torch.load(models, weights_only=True)
+    for i, regularizer in enumerate(("coupled", "decoupled")):
+        alone, alone_model = tmp_path / f"{regularizer}.json", tmp_path / f"{regularizer}.pt"
+        assert main(["run", *args, "--regularizer", regularizer, "--lambdas", "0.01", "--out", str(alone),
+                     "--save-model", str(alone_model)]) == 0
+        lone = json.loads(alone.read_text())["runs"][0]
+        assert runs[i]["regularizer"] == regularizer and runs[i]["measured_epochs"] == lone["measured_epochs"]
+        assert runs[i]["history"]["epoch"] == lone["history"]["epoch"]
+        for key in ("train_loss", "test_loss", "weight_norm"):
+            assert all(_rel(a, b) <= 1e-10 for a, b in zip(runs[i]["history"][key], lone["history"][key]))
+        lone_state = torch.load(alone_model, weights_only=True)["state_dicts"][0]
+        assert saved["state_dicts"][i].keys() == lone_state.keys()
+        for name, value in lone_state.items():
+            assert torch.allclose(saved["state_dicts"][i][name], value, rtol=1e-10, atol=1e-12)

@@ -1,0 +1,116 @@
+"""The runs of one ``wdtui run`` (several λ, several regularizers) trained as one batched model.
+
+Where the model batches (:func:`~.batched.batchable`: Linear, LayerNorm and activation layers,
+regression), the runs are the copies of one :class:`~.batched.BatchedTrainer`: copy k makes exactly
+the updates of its lone :class:`~.trainer.Trainer` (its own regularizer and λ), so K runs cost about
+one. Each copy yields the lone run's records — losses, ‖w‖, layer norms, zeros, penalty, angular
+update — at the epochs of the same :class:`~.trainer.MeasureSchedule`, and its history ends where
+the lone run would stop: at the measured epoch where it diverged. The tests check every copy
+against its lone run to 1e-10 in float64.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable, Iterator, Sequence
+
+import torch
+
+from ..experiment import Experiment
+from .batched import BatchedTrainer
+from .metrics import angle
+from .records import EpochRecord, is_diverged
+from .trainer import measure_schedule, smoothed_rate
+
+
+class BatchedRuns:
+    """``runs``: (regularizer, λ) pairs (``presets.Run`` without dropout), trained together."""
+
+    def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]]):
+        self.batch = BatchedTrainer([experiment], [lam for _, lam in runs],
+                                    regularizers=[regularizer for regularizer, _ in runs])
+        self.copies = len(runs)
+        self.epochs = experiment.config.epochs
+        self.epoch = 0
+        self.epochs_per_s = 0.0
+        self.lr = experiment.config.lr
+        self.schedule = measure_schedule(experiment)
+        self.decayed_names = list(experiment.decayed_names)
+        params = dict(experiment.base_model.named_parameters())
+        self._weight_names = [n for n, p in params.items() if p.dim() >= 2]
+        self._weights = [self.batch.params[n] for n in self._weight_names]
+        with torch.no_grad():  # each copy's weight directions at the last measurement
+            self._units = [self._unit(w) for w in self._weights]
+        self.ended = [False] * self.copies  # diverged at a measurement: its history has ended
+
+    @staticmethod
+    def _unit(w: torch.Tensor) -> torch.Tensor:
+        flat = w.flatten(1)
+        return flat / torch.linalg.vector_norm(flat, dim=1, keepdim=True)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs or all(self.ended)
+
+    def run_epoch(self, stop: Callable[[], bool] | None = None) -> list[EpochRecord | None] | None:
+        """One epoch of every copy; its records when the schedule measures this epoch (None for a
+        copy whose history has ended), else None."""
+        started = time.perf_counter()
+        self.batch.train_epoch(stop)
+        self.epoch += 1
+        self.batch.epoch = self.epoch
+        overflowed = all(self.batch.diverged)  # a step PyTorch refused (η too large for the dtype)
+        records = self.measure() if self.schedule.due(self.epoch, self.epochs) or overflowed else None
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
+        for record in records or []:
+            if record is not None:
+                record.epochs_per_s = self.epochs_per_s
+        return records
+
+    def records(self, stop: Callable[[], bool] | None = None) -> Iterator[list[EpochRecord | None]]:
+        """The measured epochs until the epoch count or every copy's divergence."""
+        while not self.done:
+            records = self.run_epoch(stop)
+            if records is not None:
+                yield records
+
+    @torch.no_grad()
+    def measure(self) -> list[EpochRecord | None]:
+        """Every copy's record after ``self.epoch`` epochs, in one host transfer."""
+        batch = self.batch
+        rows, sets = batch.measured_rows()
+        stats = len(rows)
+        units = [self._unit(w) for w in self._weights]
+        rows += [torch.linalg.vector_norm(u - before, dim=1) for u, before in zip(units, self._units)]
+        self._units = units
+        values = torch.stack(rows).tolist()  # the one sync
+        width = 3 if batch._uses_l1 else 2
+        records: list[EpochRecord | None] = []
+        previous = list(batch.diverged)
+        for k in range(self.copies):
+            if self.ended[k]:
+                records.append(None)
+                continue
+            layer = [math.sqrt(values[sets + i * width][k]) for i in range(len(self.decayed_names))]
+            nonzero = sum(values[sets + i * width + 1][k] for i in range(len(self.decayed_names)))
+            l1 = sum(values[sets + i * width + 2][k] for i in range(len(self.decayed_names))) if width == 3 else 0.0
+            norm = math.sqrt(sum(v * v for v in layer))
+            train = values[0][k]
+            zeros = int(sum(batch._numel) - nonzero) if math.isfinite(nonzero) else 0
+            diverged = previous[k] or is_diverged(train, norm, batch.initial_loss[k])
+            regularizer = batch.copy_regularizers[k]
+            lam = batch.copy_lambdas[k]
+            records.append(EpochRecord(
+                epoch=self.epoch, lam=lam, lr=self.lr, train_loss=train, test_loss=values[1][k],
+                penalty=regularizer.penalty_value(lam, norm, l1), weight_norm=norm,
+                layer_norms=dict(zip(self.decayed_names, layer)), zeros=zeros, epochs_per_s=0.0,
+                diverged=diverged, dropout=0.0, regularizer=regularizer.name,
+                angular_update={n: angle(values[stats + j][k]) for j, n in enumerate(self._weight_names)},
+            ))
+            self.ended[k] = diverged
+        return records
+
+    def state_dict(self, k: int) -> dict[str, torch.Tensor]:
+        """Copy k's parameters as its lone run's model's state_dict, on the CPU."""
+        return {name: p[k].detach().cpu().clone() for name, p in self.batch.params.items()}
