@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import gc
 import math
+import os
+import time
 from dataclasses import dataclass, replace
 
 import torch
@@ -188,11 +190,53 @@ def set_threads(threads: int | None) -> None:
     torch.set_num_threads(_TORCH_THREADS if threads is None else threads)
 
 
+LOAD_SAMPLE_S = 0.1  # how long the idle cores are watched before a threaded run starts
+
+
+def idle_cores(seconds: float = LOAD_SAMPLE_S) -> float | None:
+    """How many cores other processes leave idle, watched for ``seconds`` (this process sleeps
+    meanwhile): the idle share of the CPU time in ``/proc/stat`` × the core count. None where
+    there is no ``/proc/stat`` (not Linux)."""
+    def times() -> list[int]:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:]]
+
+    try:
+        before = times()
+        time.sleep(seconds)
+        after = times()
+    except (OSError, ValueError):
+        return None
+    delta = [b - a for a, b in zip(before, after)]
+    total = sum(delta[:8])  # user nice system idle iowait irq softirq steal (guest is in user)
+    return (delta[3] + delta[4]) / total * (os.cpu_count() or 1) if total > 0 else None
+
+
+def auto_threads(work: int, small: int = SMALL_WORK) -> int | None:
+    """The automatic thread count for a step of ``work`` multiply-adds on the CPU (None: torch's
+    own choice, one per core).
+
+    - Below ``small`` (``SMALL_WORK``): 1 (thread hand-offs cost more than the arithmetic).
+    - Else at most one thread per core that is idle now (:func:`idle_cores`, rounded to the
+      nearest whole core), at least 1. Threads of one operation wait for each other at its end;
+      on a core that another process keeps busy a thread gets only slices of time, and every
+      operation waits for it: with two CPU-bound processes on 2 cores, 2 threads trained the
+      digits CNN 2.6 times slower than 1 (README, Benchmarks). On an idle machine this keeps
+      torch's threads. The load is read once, when the experiment is built.
+    """
+    if work < small:
+        return 1
+    idle = idle_cores()
+    if idle is None or idle >= _TORCH_THREADS - 0.5:
+        return None
+    return max(1, min(_TORCH_THREADS, int(idle + 0.5)))
+
+
 def _set_threads(config: Config, device: torch.device, model: nn.Module) -> None:
     if config.threads is not None:
         set_threads(config.threads)
     elif device.type == "cpu":
-        set_threads(1 if work_per_step(model, config.effective_batch_size) < SMALL_WORK else None)
+        set_threads(auto_threads(work_per_step(model, config.effective_batch_size)))
 
 
 def work_per_step(model: nn.Module, batch: int) -> int:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import ConfigError
-from ..experiment import Experiment, set_threads
+from ..experiment import Experiment, auto_threads, set_threads
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .records import is_diverged
@@ -163,7 +163,7 @@ class BatchedTrainer(SweepEpochs):
         device, dtype = first.device, first.dtype
         if cfg.threads is None and device.type == "cpu":  # K copies: K times the work per step
             work = sum(p.numel() for p in first.base_model.parameters()) * cfg.effective_batch_size
-            set_threads(1 if work * self.copies < THREADED_WORK else None)
+            set_threads(auto_threads(work * self.copies, THREADED_WORK))
         seed_of = torch.arange(self.copies, device=device) // (len(self.lrs) * len(self.lambdas))
         self._seed_of = seed_of
         named = [dict(e.base_model.named_parameters()) for e in experiments]
