@@ -1,0 +1,161 @@
+"""How to batch K copies of the digits CNN on the CPU: grouped convolutions against
+``torch.func.vmap`` over ``functional_call``, against K lone models in a loop.
+
+    python benchmarks/cnn_batching.py [--copies 16] [--rounds 5] [--threads 1]
+
+One training step of the digits preset's CNN (Conv 1→16 k3 → ReLU → MaxPool 2 → Conv 16→32 k3 →
+ReLU → MaxPool 2 → Flatten → Linear 128→64 → ReLU → Linear 64→10, cross-entropy, SGD) on a
+mini-batch of 64 images, for K copies with their own parameters:
+
+- loop: K lone ``nn.Sequential`` models, one after another (what sweeps of CNNs do today);
+- grouped: one model whose first conv has K·16 output channels (the input is shared), whose
+  second is a grouped conv (groups = K), and whose Linear layers are batched matmuls; per-copy
+  cross-entropy summed;
+- vmap: ``torch.func.vmap(functional_call(model, params_k, x))`` over the stacked parameters.
+
+Each step's time is the median over alternating rounds (CPU time of this process and wall time,
+with the load average), printed as a ratio to one lone step. The grouped and vmap copies are
+also checked against the lone models in float64 (largest relative difference of the logits and
+of the gradients).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, vmap
+
+
+def lone_model() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def stacked(models: list[nn.Sequential]) -> dict[str, torch.Tensor]:
+    names = [n for n, _ in models[0].named_parameters()]
+    return {n: torch.stack([dict(m.named_parameters())[n].detach() for m in models]).requires_grad_()
+            for n in names}
+
+
+def grouped_forward(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """(B, 1, 8, 8) shared images → (K, B, 10) logits."""
+    k = p["0.weight"].shape[0]
+    h = F.conv2d(x, p["0.weight"].flatten(0, 1), p["0.bias"].flatten(), padding=1)  # (B, K·16, 8, 8)
+    h = F.max_pool2d(F.relu(h), 2)
+    h = F.conv2d(h, p["3.weight"].flatten(0, 1), p["3.bias"].flatten(), padding=1, groups=k)  # (B, K·32, 4, 4)
+    h = F.max_pool2d(F.relu(h), 2)  # (B, K·32, 2, 2)
+    b = h.shape[0]
+    h = h.view(b, k, -1).transpose(0, 1)  # (K, B, 128): each copy's flattened features, in its order
+    h = F.relu(torch.baddbmm(p["7.bias"].unsqueeze(1), h, p["7.weight"].transpose(1, 2)))
+    return torch.baddbmm(p["9.bias"].unsqueeze(1), h, p["9.weight"].transpose(1, 2))
+
+
+def copy_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Σ_k mean_b CE(logits[k, b], y[b]): each copy's own mean loss, summed (no interaction)."""
+    k, b = logits.shape[:2]
+    return F.cross_entropy(logits.reshape(k * b, -1), y.repeat(k), reduction="none").view(k, b).mean(1).sum()
+
+
+def sgd_(params, lr: float = 0.01) -> None:
+    with torch.no_grad():
+        grads = [p.grad for p in params]
+        torch._foreach_add_(list(params), grads, alpha=-lr)
+        for p in params:
+            p.grad = None
+
+
+def check(copies: int) -> tuple[float, float]:
+    """Largest relative difference (logits, gradients) of grouped and vmap copies vs lone models, float64."""
+    torch.manual_seed(0)
+    models = [lone_model().double() for _ in range(copies)]
+    x, y = torch.randn(64, 1, 8, 8, dtype=torch.float64), torch.randint(0, 10, (64,))
+    lone_logits, lone_grads = [], []
+    for m in models:
+        out = m(x)
+        F.cross_entropy(out, y).backward()
+        lone_logits.append(out.detach())
+        lone_grads.append({n: p.grad.clone() for n, p in m.named_parameters()})
+    worst = []
+    base = lone_model().double()
+    for forward in ("grouped", "vmap"):
+        p = stacked(models)
+        if forward == "grouped":
+            logits = grouped_forward(p, x)
+        else:
+            logits = vmap(lambda params: functional_call(base, params, (x,)))(p)
+        copy_loss(logits, y).backward()
+        rel_out = max(((logits[k] - lone_logits[k]).abs().max() / lone_logits[k].abs().max()).item()
+                      for k in range(copies))
+        rel_grad = max(((p[n].grad[k] - g[n]).abs().max() / g[n].abs().max().clamp_min(1e-300)).item()
+                       for k, g in enumerate(lone_grads) for n in g)
+        worst.append(max(rel_out, rel_grad))
+    return worst[0], worst[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20, help="steps per timing")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    k = args.copies
+    torch.manual_seed(0)
+    models = [lone_model() for _ in range(k)]
+    x, y = torch.randn(64, 1, 8, 8), torch.randint(0, 10, (64,))
+    grouped_p, vmap_p = stacked(models), stacked(models)
+    base = lone_model()
+    batched_call = vmap(lambda params: functional_call(base, params, (x,)))
+
+    def lone_step(m=models[0]):
+        F.cross_entropy(m(x), y).backward()
+        sgd_(list(m.parameters()))
+
+    def loop_step():
+        for m in models:
+            lone_step(m)
+
+    def grouped_step():
+        copy_loss(grouped_forward(grouped_p, x), y).backward()
+        sgd_(list(grouped_p.values()))
+
+    def vmap_step():
+        copy_loss(batched_call(vmap_p), y).backward()
+        sgd_(list(vmap_p.values()))
+
+    steps = {"one lone model": lone_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
+             f"vmap, K = {k}": vmap_step}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
+    wall: dict[str, list[float]] = {name: [] for name in steps}
+    for step in steps.values():  # warm-up
+        for _ in range(3):
+            step()
+    for _ in range(args.rounds):
+        for name, step in steps.items():
+            c, w = time.process_time(), time.perf_counter()
+            for _ in range(args.steps):
+                step()
+            cpu[name].append((time.process_time() - c) / args.steps)
+            wall[name].append((time.perf_counter() - w) / args.steps)
+    one_cpu, one_wall = statistics.median(cpu["one lone model"]), statistics.median(wall["one lone model"])
+    print(f"digits CNN, one SGD step on 64 images ({args.threads} thread(s); median of {args.rounds} "
+          f"alternating rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    for name in steps:
+        c, w = statistics.median(cpu[name]), statistics.median(wall[name])
+        print(f"  {name:22s} CPU {c * 1e6:8.0f} µs ({c / one_cpu:5.2f}x one)   wall {w * 1e6:8.0f} µs "
+              f"({w / one_wall:5.2f}x one)")
+    grouped, vmapped = check(4)
+    print(f"float64, 4 copies against their lone models, largest relative difference of logits and "
+          f"gradients: grouped {grouped:.1e}, vmap {vmapped:.1e}")
+
+
+if __name__ == "__main__":
+    main()
