@@ -217,3 +217,11 @@ def test_models_that_do_not_batch_sweep_copy_by_copy_with_each_copy_its_own_run(
         assert record.test_loss[k] == alone.test_loss and record.test_accuracy[k] == alone.test_accuracy
         assert record.weight_norm[k] == alone.weight_norm
     assert record.weight_norm[1] < record.weight_norm[0]
+
+
+def test_a_digits_sweep_is_measured_as_sparsely_as_its_runs(tmp_path):
+    """Measuring 264 images costs more than training on about 52: every ⌈264/52⌉ = 6th epoch, and the last."""
+    out = tmp_path / "sweep.json"
+    assert main(["sweep", "--preset", "digits", "--lambdas", "0", "0.01", "--n-train", "64", "--n-test", "200",
+                 "--epochs", "14", "--quiet", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["history"]["epoch"] == [6, 12, 14]

@@ -110,7 +110,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     print(_validation_line(base, experiments[0]), file=sys.stderr)
-    _train(trainer, result, args.quiet)
+    _train(trainer, result, args.quiet, experiments[0])
     print_sweep(result)
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config, sweep_ridge
@@ -182,7 +182,7 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     return 0
 
 
-def _train(trainer, result, quiet: bool) -> None:
+def _train(trainer, result, quiet: bool, experiment=None) -> None:
     """Train to the end, measuring every copy every ``measure_every`` epochs and at the last."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -194,7 +194,7 @@ def _train(trainer, result, quiet: bool) -> None:
     with Progress(*columns, disable=quiet, console=Console(stderr=True)) as progress:
         task = progress.add_task(f"{trainer.copies} copies", total=trainer.epochs, rate=0.0)
         shown = time.perf_counter()
-        every = measure_every(trainer.epochs)
+        every = measure_every(trainer.epochs, experiment)
         while not trainer.done:
             record = trainer.run_epoch(measure=(trainer.epoch + 1) % every == 0)
             if record is not None:

@@ -58,10 +58,17 @@ def sweep_ridge(experiments, regularizer: str, lambdas: list[float]) -> list[lis
     return ridge_path(experiments[0], lambdas) if ridge_applies(experiments[0], regularizer) else None
 
 
-def measure_every(epochs: int) -> int:
+def measure_every(epochs: int, experiment=None) -> int:
     """Measure a sweep every this many epochs: measuring every copy costs about as much as a
-    training step, so every epoch would double a sweep's cost; the history needs no more."""
-    return max(1, epochs // HISTORY_POINTS)
+    training step, so every epoch would double a sweep's cost; the history needs no more. With
+    the ``experiment``, never more often than its runs' schedule spaces measurements where
+    measuring costs more than training (``trainer.measure_schedule``: every 6th epoch for digits)."""
+    every = max(1, epochs // HISTORY_POINTS)
+    if experiment is not None:
+        from ..training.trainer import measure_schedule
+
+        every = max(every, measure_schedule(experiment).every)
+    return every
 
 
 @dataclass(frozen=True)
