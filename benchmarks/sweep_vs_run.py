@@ -39,12 +39,12 @@ def per_epoch(step, epochs: int) -> float:
 def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5) -> dict[str, float]:
     """Alternating rounds (one run, then the sweep), so that the machine's drift hits both;
     the medians of each are returned."""
-    exp = build_experiment(make_config(preset, device=device, epochs=10**9))
+    exp = build_experiment(make_config(preset, device=device, epochs=10**9), check_memory=False)
     lambdas = [10 ** (-5 + 4 * i / (copies - 1)) for i in range(copies)]
     single_trainer = Trainer(exp, lam=lambdas[0])
     sweep_trainer = BatchedTrainer([exp], lambdas)
     sweep_threads = torch.get_num_threads()
-    every = measure_every(DEFAULT_EPOCHS[preset])  # as `wdtui sweep` measures
+    every = measure_every(DEFAULT_EPOCHS[preset], exp)  # as `wdtui sweep` measures
     times: dict[str, list[float]] = {"single": [], "sweep": []}
     for _ in range(rounds):
         set_threads(1)  # a single run's own setting

@@ -58,10 +58,33 @@ def test_a_diverging_copy_leaves_the_others_alone():
 
 
 def test_models_that_do_not_batch_are_refused_clearly():
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(8, 1))
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Dropout(0.5),
+                                torch.nn.Linear(8, 1))
     with pytest.raises(ConfigError) as err:
         check_batchable(model, "cnn")
-    assert err.value.field == "preset" and "Conv2d" in err.value.message
+    assert err.value.field == "preset" and "Dropout" in err.value.message
+
+
+@pytest.mark.parametrize("overrides,seeds", [({}, 1), ({}, 2), ({"model": "mlp"}, 2), ({"regularizer": "decoupled"}, 1)])
+def test_each_copy_of_a_batched_classifier_equals_its_single_run(overrides, seeds):
+    """The digits CNN as grouped convolutions (and the MLP on images), cross-entropy per copy,
+    mini-batches: each copy's losses and ‖w‖ to 1e-10, its accuracy and zeros exactly."""
+    from wdtui.engine.training.trainer import Trainer
+
+    exps = [experiment("digits", device="cpu", epochs=3, n_train=64, n_test=64, batch_size=32, dtype="float64",
+                       seed=s, **overrides) for s in range(seeds)]
+    lambdas = [0.0, 0.01, 0.1]
+    sweep = BatchedTrainer(exps, lambdas)
+    while not sweep.done:
+        record = sweep.run_epoch()
+    for s in range(seeds):
+        for i, lam in enumerate(lambdas):
+            k = s * len(lambdas) + i
+            alone = list(Trainer(exps[s], exps[s].config.regularizer, lam).records())[-1]
+            for key in ("train_loss", "test_loss", "weight_norm"):
+                assert _rel(getattr(record, key)[k], getattr(alone, key)) <= 1e-10, key
+            assert record.test_accuracy[k] == alone.test_accuracy and record.zeros[k] == alone.zeros
+    assert record.weight_norm[2] < record.weight_norm[0]
 
 
 @given(st.integers(-8, 2), st.integers(1, 6), st.integers(2, 40))
@@ -202,21 +225,22 @@ def test_grid_refuses_a_non_positive_learning_rate(capsys):
     assert len(err) == 1 and "--lrs" in err[0] and "> 0" in err[0]
 
 
-def test_models_that_do_not_batch_sweep_copy_by_copy_with_each_copy_its_own_run():
+def test_models_with_dropout_sweep_copy_by_copy():
+    """Dropout does not batch (the copies' masks come in turn from torch's one generator): the
+    sweep trains one ordinary trainer per copy, deterministically, each with its own λ."""
     from wdtui.engine.training.batched import sweep_trainer
     from wdtui.engine.training.looped import LoopedTrainer
-    from wdtui.engine.training.trainer import Trainer
 
-    exp = experiment("digits", device="cpu", epochs=2, n_train=64, n_test=64, batch_size=32)
-    sweep = sweep_trainer([exp], [0.0, 0.1])
-    assert isinstance(sweep, LoopedTrainer) and sweep.copies == 2
-    while not sweep.done:
-        record = sweep.run_epoch(measure=False)
-    for k, lam in enumerate([0.0, 0.1]):
-        alone = list(Trainer(exp, "coupled", lam).records())[-1]
-        assert record.test_loss[k] == alone.test_loss and record.test_accuracy[k] == alone.test_accuracy
-        assert record.weight_norm[k] == alone.weight_norm
-    assert record.weight_norm[1] < record.weight_norm[0]
+    exp = experiment("dropout", device="cpu", epochs=2, n_train=64, n_test=64, batch_size=32)
+    records = []
+    for _ in range(2):
+        sweep = sweep_trainer([exp], [0.0, 0.1])
+        assert isinstance(sweep, LoopedTrainer) and sweep.copies == 2
+        while not sweep.done:
+            record = sweep.run_epoch(measure=False)
+        records.append(record)
+    assert records[0].test_loss == records[1].test_loss and records[0].test_accuracy == records[1].test_accuracy
+    assert records[0].weight_norm[1] < records[0].weight_norm[0]
 
 
 def test_a_digits_sweep_is_measured_as_sparsely_as_its_runs(tmp_path):

@@ -15,7 +15,7 @@ from ..engine.training.control import Control
 from .messages import GridProgress, GridSnapshot, SweepProgress, SweepSnapshot
 from .session import POST_INTERVAL, build_or_report
 
-SWEEP_SEEDS = 3  # seeds of the app's λ sweep where the model batches (else 1: K runs in turn)
+SWEEP_SEEDS = 3  # seeds of the app's λ sweep where copies are cheap (batched MLPs; else 1)
 
 
 def eta(trainer, epochs_left: int) -> float | None:
@@ -25,7 +25,7 @@ def eta(trainer, epochs_left: int) -> float | None:
 
 class SweepSession:
     """The λ sweep: one copy per λ (λ = 0, the reference, first) and per seed — ``SWEEP_SEEDS``
-    seeds where the model batches, one where the copies train one after another. Each seed's
+    seeds where copies are cheap (``copies_are_cheap``: batched MLPs), else one. Each seed's
     experiment has its validation set; the best λ is chosen on it."""
 
     def __init__(self, number: int, config: Config, lambdas: list[float],
@@ -39,12 +39,12 @@ class SweepSession:
 
     def run(self) -> None:
         from ..engine.sweeps.sweep import SweepResult, sweep_config, sweep_ridge
-        from ..engine.training.batched import batchable, sweep_trainer
+        from ..engine.training.batched import copies_are_cheap, sweep_trainer
 
         first = build_or_report(self.number, self.config, self.post, validation=True)
         if first is None:
             return
-        seeds = self.seeds if batchable(first) else 1
+        seeds = self.seeds if copies_are_cheap(first) else 1
         experiments = [first]
         for s in range(1, seeds):
             experiment = build_or_report(self.number, self.config.with_changes(seed=self.config.seed + s),

@@ -135,11 +135,13 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
 
 
 def batched_runs(experiment, runs) -> bool:
-    """Whether the runs train as one batched model: several of them, none with dropout, on a model
-    the batched trainer stacks (``batched.batchable``)."""
+    """Whether the runs train as one batched model: several of them, none with dropout, on a
+    regression model the batched trainer stacks (``batched.batchable``; ``BatchedRuns`` records
+    no accuracies yet, so classification runs train one after another)."""
     from ..engine.training.batched import batchable
 
-    return len(runs) > 1 and not any(run.dropout for run in runs) and batchable(experiment)
+    return (len(runs) > 1 and not any(run.dropout for run in runs) and experiment.config.task == "regression"
+            and batchable(experiment))
 
 
 def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = False):

@@ -102,7 +102,8 @@ def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int
                     saved_models: int = 0, copies_field: str = "lambdas") -> MemoryEstimate:
     """The bytes ``config`` needs once its data is in memory (see ``limits.py``): ``live_runs``
     trainers at once, ``kept_runs`` histories of ``epochs`` epochs, ``copies`` sweep copies
-    (``batched``: evaluated all at once; ``seeds`` > 1: the data stacked per copy),
+    (``batched``: one model, evaluated ``EVAL_CHUNK`` examples at a time like the others;
+    ``seeds`` > 1: the data stacked per copy),
     ``saved_models`` parameter sets kept for ``--save-model``."""
     size = torch.empty(0, dtype=resolve_dtype(config.dtype, torch.device("cpu"))).element_size()
     params, per_example = footprint(config, input_shape, n_outputs)
@@ -119,7 +120,7 @@ def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int
     estimate.add("history", kept_runs * config.epochs * HISTORY_VALUES * 8)
     estimate.add("saved models", saved_models * params * size)
     if copies:
-        evaluated = n_eval if batched else min(n_eval, EVAL_CHUNK)
+        evaluated = min(n_eval, EVAL_CHUNK)
         estimate.add("copies", copies * (params * size * 5 + size * per_example * (3 * batch + evaluated)
                                          + (2 * values * size if seeds > 1 else 0)), copies_field)
     return estimate

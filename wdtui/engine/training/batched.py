@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import ConfigError
-from ..experiment import Experiment, auto_threads, set_threads
+from ..experiment import EVAL_CHUNK, SMALL_WORK, Experiment, auto_threads, set_threads, work_per_step
 from .models import ACTIVATIONS
 from .optimizers import make_optimizer
 from .records import is_diverged
@@ -34,15 +34,16 @@ THREADED_WORK = 1 << 18
 
 
 def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
-    """The batched trainer stacks Sequential regression models of Linear, LayerNorm and
-    activation layers; ConfigError names what else a model has."""
-    if task != "regression":
-        raise ConfigError("preset", f"the batched sweep is for regression; preset {preset} is {task}")
+    """The batched trainer stacks Sequential models (regression or classification) of Linear,
+    LayerNorm, Conv2d, MaxPool2d, Flatten and activation layers; ConfigError names what else a
+    model has (Dropout: a lone run draws its masks from torch's one global generator, which K
+    copies drawing at once cannot replay)."""
     layers = list(model.children()) if isinstance(model, nn.Sequential) else [model]
     for layer in layers:
-        if not isinstance(layer, (nn.Linear, nn.LayerNorm, *ELEMENTWISE)):
-            raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm and "
-                              f"activation layers; preset {preset} has {type(layer).__name__}")
+        if not isinstance(layer, (nn.Linear, nn.LayerNorm, nn.Conv2d, nn.MaxPool2d, nn.Flatten, *ELEMENTWISE)):
+            raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm, Conv2d, "
+                              f"MaxPool2d, Flatten and activation layers; preset {preset} has "
+                              f"{type(layer).__name__}")
 
 
 def batchable(experiment: Experiment) -> bool:
@@ -53,10 +54,19 @@ def batchable(experiment: Experiment) -> bool:
     return True
 
 
+def copies_are_cheap(experiment: Experiment) -> bool:
+    """Whether K batched copies cost about one run: the model batches and one step is below
+    ``SMALL_WORK`` multiply-adds, where per-operation overhead, not arithmetic, sets the time
+    (the MLP presets). A CNN's copies batch too, but each adds its arithmetic (16 digits CNNs
+    cost about 10 single runs per step as grouped convolutions, 16 in a loop)."""
+    cfg = experiment.config
+    return batchable(experiment) and work_per_step(experiment.base_model, cfg.effective_batch_size) < SMALL_WORK
+
+
 def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
                   lrs: list[float] | None = None):
     """The trainer of a sweep: every copy as one batched model where the model allows it, else
-    (convolutions, dropout, classification) one ordinary trainer per copy, in turn."""
+    (dropout) one ordinary trainer per copy, in turn."""
     if batchable(experiments[0]):
         return BatchedTrainer(experiments, lambdas, regularizer, lrs)
     from .looped import LoopedTrainer
@@ -66,16 +76,46 @@ def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regulariz
 
 class BatchedModel:
     """The layers of ``model`` applied to stacked parameters ``params[name]`` of shape (K, …).
-    Inputs are (N, in), shared by every copy, or (K, N, in); outputs are (K, N, out)."""
+    Inputs are (N, …) for one example's shape (…), shared by every copy, or (K, N, …); outputs
+    are (K, N, out).
 
-    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor]):
+    Images go through the convolutions as one image of K·C channels, copy k's channels
+    k·C … k·C + C − 1 (the grouped layout, (N, K·C, H, W)): a conv on the shared input is one
+    conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
+    (groups = K: copy k's filters see only copy k's channels); max-pooling and activations act
+    per channel. Flatten takes each copy's channels in the lone model's (C, H, W) order, to
+    (K, N, C·H·W). Each copy computes exactly its lone model's function."""
+
+    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor], shared: bool = True):
         self.layers = list(model.children())
         self.params = params
+        self.copies = next(iter(params.values())).shape[0]
+        self.shared = shared  # inputs (N, …) shared by every copy, else (K, N, …)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
+        h, k = x, self.copies
+        example = x.dim() - (1 if self.shared else 2)  # dimensions of one example
+        if example == 1:
+            layout = "flat"  # (N, in) shared or (K, N, in)
+        elif self.shared:
+            layout = "shared image"  # (N, C, H, W), or (N, H, W) before a Flatten
+        elif example == 3:  # (K, N, C, H, W): each copy its own images, to the grouped layout
+            h, layout = x.transpose(0, 1).flatten(1, 2), "grouped"
+        else:
+            layout = "copies image"  # (K, N, H, W) before a Flatten
         for i, layer in enumerate(self.layers):
-            if isinstance(layer, nn.Linear):
+            if isinstance(layer, nn.Conv2d):
+                weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
+                h = F.conv2d(h, weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                             layer.dilation, k if layout == "grouped" else 1)
+                layout = "grouped"
+            elif isinstance(layer, nn.Flatten):
+                if layout == "grouped":
+                    h = h.reshape(h.shape[0], k, -1).transpose(0, 1)  # (K, N, C·H·W)
+                elif layout != "flat":
+                    h = h.flatten(1) if layout == "shared image" else h.flatten(2)
+                layout = "flat"
+            elif isinstance(layer, nn.Linear):
                 weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
                 if h.dim() == 2:  # shared input: the same (N, in) for every copy (a view, no copy)
                     h = h.expand(weight.shape[0], *h.shape)
@@ -162,7 +202,7 @@ class BatchedTrainer(SweepEpochs):
         self.loss_fn = LOSSES[cfg.loss]
         device, dtype = first.device, first.dtype
         if cfg.threads is None and device.type == "cpu":  # K copies: K times the work per step
-            work = sum(p.numel() for p in first.base_model.parameters()) * cfg.effective_batch_size
+            work = work_per_step(first.base_model, cfg.effective_batch_size)
             set_threads(auto_threads(work * self.copies, THREADED_WORK))
         seed_of = torch.arange(self.copies, device=device) // (len(self.lrs) * len(self.lambdas))
         self._seed_of = seed_of
@@ -171,7 +211,7 @@ class BatchedTrainer(SweepEpochs):
             name: torch.stack([named[s][name].detach() for s in seed_of.tolist()]).clone().requires_grad_()
             for name in named[0]
         }
-        self.model = BatchedModel(first.base_model, self.params)
+        self.model = BatchedModel(first.base_model, self.params, shared=self.seeds == 1)
         self.decayed_names = list(first.decayed_names)
         self.decayed = [self.params[n] for n in self.decayed_names]
         per_copy = lambda values: torch.tensor(values, device=device, dtype=dtype)  # noqa: E731
@@ -200,8 +240,15 @@ class BatchedTrainer(SweepEpochs):
 
         self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
         sets = ["train", "test"] + (["val"] if first.data.x_val is not None else [])
-        self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=-2)
-        self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=-2)
+        self._examples = 0 if self.seeds == 1 else 1  # the examples' dimension (K first when stacked)
+        self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=self._examples)
+        self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=self._examples)
+        self._classes = None if first.data.classes is None else len(first.data.classes)
+        # examples per evaluation pass: EVAL_CHUNK images in all copies together (K copies' conv
+        # activations of a few thousand images no longer fit the caches: 16 digits CNNs measured
+        # 1,797 images 3 times slower at once than 256 at a time)
+        images = first.data.x_train.dim() > 2
+        self._eval_chunk = max(1, EVAL_CHUNK // self.copies) if images else EVAL_CHUNK
         sizes = [getattr(first.data, f"x_{name}").shape[0] for name in sets]
         self._n_train, self._n_test = sizes[0], sizes[1]
         # the path of a linear model (one Linear to one output): each copy's weights, measured
@@ -221,10 +268,17 @@ class BatchedTrainer(SweepEpochs):
         self.initial_loss = self.measure().train_loss
         self.diverged = [False] * self.copies
 
+    def _per_sample(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Each copy's per-example losses, (K, N), for predictions (K, N, out) and targets shared
+        ((N, 1), or (N,) class indices) or per copy ((K, N, 1), (K, N))."""
+        if self._classes is not None:
+            labels = target.expand(pred.shape[:2])  # shared targets: a view
+            return self.loss_fn.per_sample(pred.flatten(0, 1), labels.flatten()).view(pred.shape[:2])
+        return self.loss_fn.per_sample(pred, target.expand_as(pred)).flatten(-2)
+
     def _copy_losses(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Each copy's mean loss, shape (K,)."""
-        per = self.loss_fn.per_sample(pred, target.expand_as(pred))  # shared targets: a view
-        return per.flatten(1).mean(dim=1) * self.loss_fn.scale
+        return self._per_sample(pred, target).mean(dim=1) * self.loss_fn.scale
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
@@ -269,10 +323,13 @@ class BatchedTrainer(SweepEpochs):
 
     def measured_rows(self) -> tuple[list[torch.Tensor], int]:
         """On the device, each of shape (K,): the mean loss on train, test (and validation), then
-        per decayed tensor Σw², its count of non-zero entries (and Σ|w| when a copy uses l1);
-        and how many sets. Call under ``torch.no_grad()``."""
-        out = self.model(self._eval_x)
-        per = self.loss_fn.per_sample(out, self._eval_y.expand_as(out)).flatten(-2)  # (K, N)
+        per decayed tensor Σw², its count of non-zero entries (and Σ|w| when a copy uses l1),
+        then for classification the counts of right predictions on train and test; and how many
+        sets. The examples are evaluated ``EVAL_CHUNK`` at a time (each is on its own: the same
+        numbers). Call under ``torch.no_grad()``."""
+        chunks = self._eval_x.split(self._eval_chunk, dim=self._examples)
+        out = torch.cat([self.model(chunk) for chunk in chunks], dim=1) if len(chunks) > 1 else self.model(chunks[0])
+        per = self._per_sample(out, self._eval_y)  # (K, N)
         losses = per @ self._average  # (K, 2): train, test; (K, 3) with validation
         sets = losses.shape[1]
         rows = [losses[:, column] for column in range(sets)]
@@ -281,6 +338,10 @@ class BatchedTrainer(SweepEpochs):
             rows += [flat.square().sum(1), (flat != 0).sum(1).to(flat.dtype)]
             if self._uses_l1:
                 rows.append(flat.abs().sum(1))
+        if self._classes is not None:  # integer counts, exact, as the lone trainer counts them
+            hit = out.argmax(dim=-1) == self._eval_y
+            n_tr, n_te = self._n_train, self._n_train + self._n_test
+            rows += [hit[:, :n_tr].sum(1).to(per.dtype), hit[:, n_tr:n_te].sum(1).to(per.dtype)]
         return rows, sets
 
     @torch.no_grad()
@@ -289,6 +350,7 @@ class BatchedTrainer(SweepEpochs):
         rows, sets = self.measured_rows()
         with_l1 = self._uses_l1
         stats = len(rows)
+        counted = 2 if self._classes is not None else 0  # the accuracy counts, last of the rows
         if self._path is not None:
             rows += list(self._path.flatten(1).T)
         values = torch.stack(rows).tolist()  # the one sync
@@ -311,4 +373,5 @@ class BatchedTrainer(SweepEpochs):
             epoch=self.epoch, train_loss=train, test_loss=test, weight_norm=norms,
             penalty=[self.copy_regularizers[k].penalty_value(lams[k], norms[k], l1[k]) for k in range(self.copies)],
             zeros=zeros, diverged=list(self.diverged), val_loss=val, weights=weights,
+            test_accuracy=[v / self._n_test for v in values[stats - 1]] if counted else None,
         )
