@@ -16,6 +16,8 @@ ACTIONS = (
     ("λ up the ladder", "]", "lambda_up"),
     ("λ down the ladder", "[", "lambda_down"),
     ("Compare with λ = 0 on/off", "c", "compare"),
+    ("Pin the run as shown (a dimmed copy to compare with)", "p", "pin"),
+    ("Unpin the latest pinned run", "u", "unpin"),
     ("Sweep λ over the ladder (batched)", "w", "sweep"),
     ("Use the sweep's best λ", "b", "best"),
     ("(lr, λ) grid: coupled beside decoupled", "g", "grid"),

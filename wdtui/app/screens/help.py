@@ -31,6 +31,7 @@ KEYS = (
     ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
     ("c", "compare on/off: the preset's other run beside the run"),
+    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets) / unpin"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
     ("x", "cancel the running sweep or grid"),
