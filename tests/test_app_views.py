@@ -1,6 +1,8 @@
 """The app as views over one state (issue 12, "Shape"), and pinned runs (ghosts): message-level
 tests of the state, and pilot tests of what the views draw from it."""
 
+import re
+
 from test_app import app, epoch, wait_for
 
 from wdtui.app.messages import Progress, SessionReady, Snapshot
@@ -103,3 +105,108 @@ async def test_a_pinned_run_stays_through_a_reset_beside_the_new_run_until_unpin
         assert not a.state.ghosts
         assert "pin 1" not in str(a.query_one("#loss").render())
         assert "pinned" not in str(a.query_one("StatusLine").render())
+
+
+async def test_the_comparison_can_differ_in_optimizer_dropout_and_lambda_and_says_so():
+    """The sidebar's Comparison panel: any regularizer, λ, dropout p and optimizer. The runs
+    restart together; the comparison trains exactly as a Trainer with that setting would."""
+    import pytest
+
+    from wdtui.engine.experiment import build_experiment
+    from wdtui.engine.training.trainer import Trainer
+
+    a = app(compare=True, epochs=3, dtype="float64")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        first = a.session_number
+        a.query_one("#input-compare_optimizer").value = "sgd"  # as the Select does when chosen
+        await wait_for(pilot, lambda: a.ready is not None and a.session_number > first)
+        a.query_one("#input-compare_lam").focus()
+        await pilot.press("ctrl+a", *"0.1", "enter")
+        await wait_for(pilot, lambda: a.comparison.lam == 0.1 and a.ready is not None)
+        regularizer = a.config.regularizer
+        assert (a.comparison.regularizer, a.comparison.lam, a.comparison.optimizer) == (regularizer, 0.1, "sgd")
+        assert a.ready.labels == ("run", f"vs {regularizer} λ=0.1 sgd")
+        assert "compare: " + f"{regularizer} λ=0.1 sgd" in str(a.query_one("#input-compare").render())
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        status = str(a.query_one("StatusLine").render())
+        assert f"vs {regularizer} λ=0.1 sgd" in status
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        from test_app_truth import help_text
+
+        assert f"compared with: {regularizer} λ=0.1 optimizer sgd" in help_text(a.screen.parts)
+        shown = list(a.ready.results[1].history["test_loss"])
+    reference = Trainer(build_experiment(a.config), regularizer, 0.1, None, "sgd")
+    expected = [record.test_loss for record in reference.records()]
+    assert shown == pytest.approx(expected, rel=1e-9)
+    adam = Trainer(build_experiment(a.config), regularizer, 0.1)
+    assert [r.test_loss for r in adam.records()] != pytest.approx(expected, rel=1e-3)  # the optimizer mattered
+
+
+async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_where_it_was():
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("r")  # nothing trained: nothing kept
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("ctrl+z")
+        assert "nothing to undo" in str(list(a._notifications)[-1].message)
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        width = a.config.width
+        a.apply_change("width", width + 8)  # a model change restarts the run
+        await wait_for(pilot, lambda: a.ready is not None and a.config.width == width + 8)
+        assert "epoch 3 run kept: ctrl+z brings it back" in a.note
+        assert "epoch 3 run kept" in str(a.query_one("StatusLine").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: a.config.width == width)
+        assert epoch(a) == 3 and a.query_one("#input-width").value == str(width)
+        await pilot.press("n")  # the run goes on from where it was: not a new one
+        await wait_for(pilot, lambda: epoch(a) == 4)
+        assert a.ready.results[0].history["epoch"].tolist() == [1, 2, 3, 4]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        assert "epoch 4 run kept" in a.note
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: epoch(a) == 4)
+
+
+async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_second(monkeypatch):
+    """An epoch stretched to seconds (each mini-batch step takes 20 ms more): the status shows
+    how far the epoch is, and q ends the app and its training thread within a second."""
+    import time
+
+    from wdtui.app.session import TrainingSession
+    from wdtui.engine.training.trainer import Trainer
+
+    step = Trainer._step
+
+    def slow_step(self, x, y):
+        time.sleep(0.02)
+        step(self, x, y)
+
+    ended = []
+    run = TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(Trainer, "_step", slow_step)
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    a = app("digits", compare=True, epochs=5, batch_size=4)  # 75 steps per run: ≥ 3 s per epoch
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None, timeout=60)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.state.epoch_share() is not None and a.state.epoch_share()[1] > 0.1)
+        assert epoch(a) == 0 and a.state.epoch_share()[0] == 1
+        await pilot.pause(0.3)
+        assert re.search(r"training \d+% of 1", str(a.query_one("StatusLine").render()))
+        sent = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: ended, timeout=10)
+    assert ended[0] - sent < 1.0

@@ -40,6 +40,7 @@ from ..engine.training.control import Control
 from .commands import WdtuiCommands
 from .ladder import LADDER, lambda_down, lambda_up
 from .messages import (
+    EpochProgress,
     ExportDone,
     GridProgress,
     GridSnapshot,
@@ -48,8 +49,8 @@ from .messages import (
     SessionReady,
     SweepProgress,
 )
-from .screens.help import HelpScreen
 from .run_view import RunView, WeightsView
+from .screens.help import HelpScreen
 from .session import TrainingSession, preset_comparison, setting_label
 from .state import AppState
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
@@ -101,6 +102,7 @@ class WdtuiApp(App[int]):
         Binding("3", "show_tab('sweep')", "sweep", show=False),
         Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
         Binding("z", "zoom", "zoom chart", show=False),
+        Binding("ctrl+z", "undo", "undo restart", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f1", "help", "help", show=False),
         Binding("q", "quit", "quit"),
@@ -132,6 +134,8 @@ class WdtuiApp(App[int]):
         self._charts: list[Chart] = []  # every chart, found once per session (a DOM query is slow)
         self.sweep_control: Control | None = None
         self._sweep_worker: Worker | None = None
+        # the run a restart replaced, paused: (state.keep(), control, session, worker); ctrl+z
+        self._undo: tuple | None = None
 
     config = _state_field("config", "The run's setting (λ is ``config.lam``).")
     comparison = _state_field("comparison", "The comparison run's setting.")
@@ -159,7 +163,8 @@ class WdtuiApp(App[int]):
     def compose(self) -> ComposeResult:
         devices = ["auto", "cpu"] + ([self.config.device] if self.config.device not in ("auto", "cpu") else [])
         with Horizontal(id="body"):
-            yield Sidebar(self.config, self.lam, self.compare, setting_label(self.comparison), devices)
+            yield Sidebar(self.config, self.lam, self.compare, setting_label(self.comparison), devices,
+                          run=self.comparison)
             with TabbedContent(id="tabs", initial="charts"):
                 with TabPane("Charts", id="charts"):
                     yield RunView(id="run-view")
@@ -221,16 +226,14 @@ class WdtuiApp(App[int]):
                 pass
 
     def _exit_on_signal(self, number: int) -> None:
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         self.exit(128 + number, return_code=128 + number)
 
     def on_unmount(self) -> None:
         # However the app ends (quit, error, ctrl+c), no training thread may outlive it.
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         try:
             loop = asyncio.get_running_loop()
             for number in EXIT_SIGNALS:
@@ -263,10 +266,18 @@ class WdtuiApp(App[int]):
     def session_config(self) -> Config:
         return self.config
 
-    def start_session(self, autostart: bool, note: str = "") -> None:
-        """A new run from epoch 0 (same seed: same data and initialization)."""
+    def start_session(self, autostart: bool, note: str = "", kept: dict | None = None) -> None:
+        """A new run from epoch 0 (same seed: same data and initialization). ``kept``: the state
+        of the run this one replaces, as it was before the change (``state.keep()``); if it had
+        trained, it is paused and kept, and ctrl+z brings it back (one level); the note says so."""
         if self.control is not None:
-            self.control.cancel()
+            if kept is not None and AppState.trained(kept) > 0:
+                self._drop_undo()
+                self.control.pause()
+                self._undo = (kept, self.control, self.session, self._worker)
+                note += f" · epoch {AppState.trained(kept)} run kept: ctrl+z brings it back"
+            else:
+                self.control.cancel()
         self.state.new_session(self._new_session_number(), note)
         self.control = Control(paused=not autostart)
         self.session = TrainingSession(self.session_number, self.config,
@@ -281,7 +292,45 @@ class WdtuiApp(App[int]):
         self._sessions += 1
         return self._sessions
 
-    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def _controls(self) -> list[Control]:
+        """Every training thread's control: the run, the run kept for undo, the sweep."""
+        kept = self._undo[1] if self._undo is not None else None
+        return [c for c in (self.control, kept, self.sweep_control) if c is not None]
+
+    def _drop_undo(self) -> None:
+        if self._undo is not None:
+            self._undo[1].cancel()
+            self._undo = None
+
+    def action_undo(self) -> None:
+        """Bring back the run the last restart replaced (paused where it was), with its settings;
+        the run started by that restart is dropped."""
+        if self._undo is None:
+            self.notify("nothing to undo: ctrl+z brings back a run that a reset or a restart replaced",
+                        severity="warning")
+            return
+        (kept, control, session, worker), self._undo = self._undo, None
+        if self.control is not None:
+            self.control.cancel()
+        self.state.restore(kept)
+        self.state.note = f"undone: back to epoch {AppState.trained(kept)} (space goes on)"
+        self.control, self.session, self._worker = control, session, worker
+        if self.snapshot is not None:
+            self.snapshot = dataclasses.replace(self.snapshot, running=False)
+        sidebar = self.main.query_one(Sidebar)
+        sidebar.show_config(self.config, self.lam)
+        sidebar.show_comparison(self.compare, setting_label(self.comparison), self.comparison)
+        self._show_rule()
+        self._show_field("lam")
+        if self.ready is not None:
+            self.run_view.ready(self.state)
+            histograms = self.weights_view.ready(self.state)
+            self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms]
+            self._show_run()
+        self.notify(self.note)
+        self.redraw(force=True)
+
+    @work(thread=True, group="training", exit_on_error=False)
     def _train(self, session: TrainingSession) -> None:
         session.run()
 
@@ -318,6 +367,10 @@ class WdtuiApp(App[int]):
             if self.snapshot_path:
                 self.call_after_refresh(self._save_snapshot_and_exit)
 
+    def on_epoch_progress(self, message: EpochProgress) -> None:
+        if self.live and self.state.accept(message):
+            self.redraw()  # the status line only: charts change with epochs
+
     def on_session_failed(self, message: SessionFailed) -> None:
         if message.session not in (self.session_number, self.sweep_number) or not self.live:
             return
@@ -345,7 +398,7 @@ class WdtuiApp(App[int]):
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
         self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
                          device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
-                         pinned=len(self.state.ghosts))
+                         pinned=len(self.state.ghosts), within=self.state.epoch_share())
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeping
         now, cpu = time.perf_counter(), time.thread_time()
         (then, cpu_then), self._clock = self._clock, (now, cpu)
@@ -394,9 +447,14 @@ class WdtuiApp(App[int]):
         if field == "preset":
             self.load_preset(value)
             return
+        kept = self.state.keep()  # before the change: what ctrl+z brings back if it restarts
         if field == "compare":
             self.compare = value
-            self._restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0")
+            self.main.query_one(Sidebar).show_comparison(value, setting_label(self.comparison))
+            self._restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0", kept)
+            return
+        if field.startswith("compare_"):
+            self._change_comparison(field.removeprefix("compare_"), value, kept)
             return
         if field == "lam" and self.config.regularizer == "none":
             self._show_field("lam")
@@ -431,9 +489,28 @@ class WdtuiApp(App[int]):
                 self.control.set_epochs(value)
                 self._continue_if_more(finished)
         else:
-            self._restart(f"{field} changed: run restarted from epoch 0")
+            self._restart(f"{field} changed: run restarted from epoch 0", kept)
             return
         self.redraw()
+
+    def _change_comparison(self, key: str, value, kept: dict) -> None:
+        """One setting of the comparison run (regularizer, lam, dropout, optimizer) changed: both
+        runs start again from epoch 0, as they must share their first epoch. An optimizer equal
+        to the run's is stored as None (it follows the run's); λ is 0 with regularizer none."""
+        if key == "optimizer" and value == self.config.optimizer:
+            value = None
+        run = self.comparison._replace(**{key: value})
+        if run.regularizer == "none":
+            run = run._replace(lam=0.0)
+        if run == self.comparison:
+            return
+        self.comparison = run
+        self.main.query_one(Sidebar).show_comparison(self.compare, setting_label(run), run)
+        if self.compare:
+            self._restart(f"comparison now {setting_label(run)}: both runs restarted from epoch 0", kept)
+        else:
+            self.notify(f"comparison now {setting_label(run)} (c shows it)")
+            self.redraw()
 
     def _continue_if_more(self, finished: bool) -> None:
         """Epochs raised after the run finished: it goes on from where it stopped."""
@@ -470,10 +547,10 @@ class WdtuiApp(App[int]):
                 first.set_value(getattr(self.config, which))
         self.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")
 
-    def _restart(self, note: str) -> None:
+    def _restart(self, note: str, kept: dict | None = None) -> None:
         running = self.snapshot is not None and self.snapshot.running
-        self.start_session(autostart=running, note=note)
-        self.notify(note)
+        self.start_session(autostart=running, note=note, kept=kept)
+        self.notify(self.note)
 
     def load_preset(self, name: str) -> None:
         """All of the preset's settings (device kept, and the data paths given at start-up: the
@@ -486,15 +563,16 @@ class WdtuiApp(App[int]):
             self.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
                         severity="error", timeout=10)
             return
+        kept = self.state.keep()
         self.config, self.comparison = preset_comparison(config)
         self.state.lam_kept = self.config.lam
         self.compare = True
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_config(self.config, self.lam)
-        sidebar.show_comparison(True, setting_label(self.comparison))
+        sidebar.show_comparison(True, setting_label(self.comparison), self.comparison)
         self._show_rule()
         self._show_field("lam")
-        self.start_session(autostart=False, note=f"preset {name}")
+        self.start_session(autostart=False, note=f"preset {name}", kept=kept)
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -527,7 +605,8 @@ class WdtuiApp(App[int]):
             self.control.step(1)
 
     def action_reset(self) -> None:
-        self.start_session(autostart=False, note=f"reset (seed {self.config.seed})")
+        self.start_session(autostart=False, note=f"reset (seed {self.config.seed})", kept=self.state.keep())
+        self.notify(self.note)
 
     def action_lambda_up(self) -> None:
         self.apply_change("lam", lambda_up(self.lam))
@@ -658,9 +737,8 @@ class WdtuiApp(App[int]):
         self.notify(f"saved {path}{partial}", title="export")
 
     async def action_quit(self) -> None:
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         self.exit(0)
 
     # --- the λ sweep -------------------------------------------------------------------------------

@@ -11,10 +11,20 @@ from an older session (a run restarted, a sweep replaced) is refused by :meth:`A
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..engine.config import Config
 from ..engine.lessons.presets import Run
-from .messages import GridProgress, GridSnapshot, Progress, SessionReady, Snapshot, SweepProgress, SweepSnapshot
+from .messages import (
+    EpochProgress,
+    GridProgress,
+    GridSnapshot,
+    Progress,
+    SessionReady,
+    Snapshot,
+    SweepProgress,
+    SweepSnapshot,
+)
 
 GHOST_KEYS = ("train_loss", "test_loss", "weight_norm", "train_accuracy", "test_accuracy")
 MAX_GHOSTS = 4  # pinned runs kept at once (the oldest goes first); more would be unreadable
@@ -58,6 +68,7 @@ class AppState:
     snapshot: Snapshot | None = None
     device: str = ""
     note: str = ""
+    within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
     ghosts: list[Ghost] = field(default_factory=list)
     pins: int = 0  # runs pinned so far (numbers the ghosts)
     sweep_number: int = 0
@@ -84,6 +95,11 @@ class AppState:
                 return False
             self.snapshot = message.snapshot
             return True
+        if isinstance(message, EpochProgress):
+            if message.session != self.session_number or self.ready is None:
+                return False
+            self.within = message
+            return True
         if isinstance(message, SweepProgress):
             if message.snapshot.session != self.sweep_number:
                 return False
@@ -99,12 +115,20 @@ class AppState:
     def new_session(self, number: int, note: str = "") -> None:
         """A new training session: nothing of the old one is shown (ghosts stay)."""
         self.session_number = number
-        self.ready = self.snapshot = None
+        self.ready = self.snapshot = self.within = None
         self.note = note
 
     def new_sweep(self, number: int) -> None:
         self.sweep_number = number
         self.sweep_snapshot = self.grid_snapshot = None
+
+    def epoch_share(self) -> tuple[int, float] | None:
+        """(epoch, share done) of the epoch being trained, when it is past the epoch shown and
+        the run is training; else None."""
+        w, snap = self.within, self.snapshot
+        if w is None or snap is None or not snap.running or w.epoch <= snap.records[0].epoch:
+            return None
+        return w.epoch, w.share
 
     def current_sweep(self) -> SweepSnapshot | GridSnapshot | None:
         """The latest sweep's snapshot (λ sweep or grid), if it has posted one."""
@@ -112,6 +136,25 @@ class AppState:
             if snap is not None and snap.session == self.sweep_number:
                 return snap
         return None
+
+    # --- a run kept for undo ----------------------------------------------------------------------
+
+    RUN_FIELDS: ClassVar[tuple[str, ...]] = (
+        "config", "comparison", "compare", "lam_kept", "session_number", "ready", "snapshot", "device", "note")
+
+    def keep(self) -> dict:
+        """The run's part of the state (settings, session, what it shows), to bring back later."""
+        return {name: getattr(self, name) for name in self.RUN_FIELDS}
+
+    def restore(self, kept: dict) -> None:
+        for name, value in kept.items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def trained(kept: dict) -> int:
+        """Epochs the kept run had trained (0: nothing would be lost)."""
+        snapshot = kept["snapshot"]
+        return snapshot.records[0].epoch if snapshot is not None else 0
 
     # --- pinned runs ---------------------------------------------------------------------------
 

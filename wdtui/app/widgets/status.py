@@ -37,12 +37,16 @@ class StatusLine(Static):
     StatusLine { height: 2; background: $boost; padding: 0 1; }
     """
     _shown = ""
+    _within: tuple[int, float] | None = None
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
-             device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0) -> None:
+             device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
+             within: tuple[int, float] | None = None) -> None:
         """``lam``/``regularizer``: the setting asked for (shown as pending where the epoch on
         screen trained with another); ``hint``: what the second line says without a comparison;
-        ``pinned``: how many pinned runs the charts show beside the live ones."""
+        ``pinned``: how many pinned runs the charts show beside the live ones; ``within``: (epoch,
+        share done) of a long epoch being trained."""
+        self._within = within
         width = max(self.size.width - 2, 0) or 10**6
         if snapshot is None or ready is None:
             line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {note or 'building…'}")
@@ -70,6 +74,9 @@ class StatusLine(Static):
             line.append("done", style="green")
         elif snapshot.running:
             line.append("training", style="green")
+            if self._within is not None:  # a long epoch: how far it is
+                where = "" if brief else f" of {self._within[0]}"
+                line.append(f" {100 * self._within[1]:.0f}%{where}", style="green")
         else:
             line.append("paused" if run.epoch else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
@@ -84,7 +91,7 @@ class StatusLine(Static):
         if pending:
             line.append(f" (→ {' '.join(pending)} next epoch)", style="yellow")
         line.append(f": {numbers(run, brief)}")
-        if not brief or len(snapshot.records) > 1:
+        if not brief:  # brief: the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
             if show_speed:
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
