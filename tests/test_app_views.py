@@ -13,7 +13,8 @@ from wdtui.engine.training.records import EpochRecord, RunResult
 
 
 def record(epoch: int, lam: float = 0.01) -> EpochRecord:
-    return EpochRecord(epoch=epoch, lam=lam, lr=0.05, regularizer="l2", train_loss=1.0 / (epoch + 1), test_loss=2.0 / (epoch + 1),
+    return EpochRecord(epoch=epoch, lam=lam, lr=0.05, regularizer="l2",
+                       train_loss=1.0 / (epoch + 1), test_loss=2.0 / (epoch + 1),
                        penalty=0.0, weight_norm=3.0, layer_norms={}, zeros=0, epochs_per_s=1.0)
 
 
@@ -210,3 +211,17 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
         await pilot.press("q")
         await wait_for(pilot, lambda: ended, timeout=10)
     assert ended[0] - sent < 1.0
+
+
+async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discarded(monkeypatch):
+    import wdtui.app.app as app_module
+
+    monkeypatch.setattr(app_module, "UNDO_MOST_NUMBERS", 0)
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        assert "epoch 2 run discarded" in a.note and a._undo is None

@@ -63,6 +63,7 @@ REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
 BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
+UNDO_MOST_NUMBERS = 20_000_000  # a replaced run is kept for ctrl+z only if its data holds at most this many
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
@@ -271,13 +272,16 @@ class WdtuiApp(App[int]):
         of the run this one replaces, as it was before the change (``state.keep()``); if it had
         trained, it is paused and kept, and ctrl+z brings it back (one level); the note says so."""
         if self.control is not None:
-            if kept is not None and AppState.trained(kept) > 0:
-                self._drop_undo()
+            trained = AppState.trained(kept) if kept is not None else 0
+            self._drop_undo()
+            if trained and self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
                 self.control.pause()
                 self._undo = (kept, self.control, self.session, self._worker)
-                note += f" · epoch {AppState.trained(kept)} run kept: ctrl+z brings it back"
+                note += f" · epoch {trained} run kept: ctrl+z brings it back"
             else:
                 self.control.cancel()
+                if trained:
+                    note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
         self.state.new_session(self._new_session_number(), note)
         self.control = Control(paused=not autostart)
         self.session = TrainingSession(self.session_number, self.config,

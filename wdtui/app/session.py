@@ -196,6 +196,13 @@ class TrainingSession:
                     self._post(tuple(t.last_record or t.measure(detail=True) for t in self._trainers),
                                finished=True)
 
+    def data_size(self) -> int:
+        """Numbers its data holds (0 before it is built): what keeping this session costs."""
+        if not self._trainers:
+            return 0
+        data = self._trainers[0].experiment.data
+        return sum(t.numel() for t in (data.x_train, data.y_train, data.x_test, data.y_test) if t is not None)
+
     def _within_epoch(self, epoch: int, share: float) -> None:
         """A long epoch's progress, posted at most every ``POST_INTERVAL`` (never in a short one)."""
         now = time.perf_counter()
