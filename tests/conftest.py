@@ -18,8 +18,9 @@ def experiment(preset: str, **overrides) -> Experiment:
     return build_experiment(make_config(preset, **overrides))
 
 
-def trained(exp: Experiment, regularizer: str, lam: float, dropout: float | None = None) -> Trainer:
-    trainer = Trainer(exp, regularizer, lam, dropout)
+def trained(exp: Experiment, regularizer: str, lam: float, dropout: float | None = None,
+            optimizer: str | None = None) -> Trainer:
+    trainer = Trainer(exp, regularizer, lam, dropout, optimizer)
     for _ in trainer.records():
         pass
     return trainer

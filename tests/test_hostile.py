@@ -58,7 +58,7 @@ def run_json(tmp_path, capsys, *argv: str) -> dict:
 
 
 def test_snapshot_ends_with_one_line_when_training_fails(tmp_path, capsys, monkeypatch):
-    def broken(self, stop=None):
+    def broken(self, *args, **kwargs):
         raise RuntimeError("a failure that is not a config error")
 
     monkeypatch.setattr(Trainer, "train_epoch", broken)

@@ -115,9 +115,11 @@ async def _lambda_changed_twice(pilot):
     app = pilot.app
     for target, key in ((2, "right_square_bracket"), (4, "right_square_bracket"), (6, None)):
         while app.snapshot.records[0].epoch < target:
-            before = app.snapshot.records[0].epoch
-            await pilot.press("n")  # one epoch: wait for it (a paused run is not "running")
-            await _until(pilot, lambda: app.snapshot.records[0].epoch > before)
+            # one step at a time, each awaited: a paused snapshot read right after n (before the
+            # worker stepped) let two steps pass before a λ change, which then marked one change
+            start = app.snapshot.records[0].epoch
+            await pilot.press("n")
+            await _until(pilot, lambda: app.snapshot.records[0].epoch > start and not app.snapshot.running)
         if key:
             await pilot.press(key)
     await pilot.pause(0.3)

@@ -7,9 +7,13 @@ time (measured with ``time.thread_time``, so building, compositing and message h
 count). The status lines are updated every tick; a chart (the one shown longest) is rebuilt only
 when the budget allows. When training is paused or done, everything is drawn at once.
 
-One state, one truth: the run's setting is ``config`` (λ is ``config.lam``), the comparison's is
-``comparison``; what the screen says about training comes from the latest snapshot, and every
-legend and the status name the runs by the session's labels ("run", "vs l2 λ=0.2").
+One state, one truth: this module is the composition root. It composes the views — the run's
+charts (:class:`.run_view.RunView`), the weights (:class:`.run_view.WeightsView`), the sweep
+(:class:`.sweep_view.SweepView`), the status lines and the help screen — over one
+:class:`.state.AppState`, which the worker's messages and the user's changes update; each view
+draws from that state only. The run's setting is ``state.config`` (λ is ``config.lam``), the
+comparison's ``state.comparison``; every legend and the status name the runs by the session's
+labels ("run", "vs l2 λ=0.2").
 """
 
 from __future__ import annotations
@@ -21,12 +25,11 @@ import signal
 import time
 from pathlib import Path
 
-from rich.console import Group
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -34,37 +37,25 @@ from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.export import document, write_text
 from ..engine.lessons.presets import Run
 from ..engine.training.control import Control
-from ..tables import best_line, grid_tables
 from .commands import WdtuiCommands
 from .ladder import LADDER, lambda_down, lambda_up
 from .messages import (
+    EpochProgress,
     ExportDone,
     GridProgress,
     GridSnapshot,
     Progress,
     SessionFailed,
     SessionReady,
-    Snapshot,
     SweepProgress,
-    SweepSnapshot,
 )
+from .run_view import RunView, WeightsView
 from .screens.help import HelpScreen
 from .session import TrainingSession, preset_comparison, setting_label
+from .state import AppState
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
-from .sweep_view import grid_state, sweep_status
-from .widgets.charts import (
-    AccuracyChart,
-    Chart,
-    ClassChart,
-    FitChart,
-    HistogramChart,
-    LossChart,
-    NormChart,
-    SweepChart,
-    SweepLossChart,
-    SweepNormChart,
-    SweepPathChart,
-)
+from .sweep_view import SweepView
+from .widgets.charts import Chart
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
@@ -72,11 +63,17 @@ REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
 BUDGET_CAP = 0.05  # seconds of CPU the budget may save up (bounds a burst of redraws)
 MIN_SIZE = (60, 20)
+UNDO_MOST_NUMBERS = 20_000_000  # a replaced run is kept for ctrl+z only if its data holds at most this many
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
 TABS = ("charts", "weights", "sweep")
-ZOOMABLE = ("#fit", "#accuracy", "#per-class", "#loss", "#norm")
+
+
+def _state_field(name: str, doc: str = "") -> property:
+    """An attribute of the app that is the state's (``app.snapshot`` is ``app.state.snapshot``)."""
+    return property(lambda self: getattr(self.state, name), lambda self, value: setattr(self.state, name, value),
+                    doc=doc or f"``state.{name}``")
 
 
 class WdtuiApp(App[int]):
@@ -93,6 +90,8 @@ class WdtuiApp(App[int]):
         Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
         Binding("l", "focus_lambda", "λ field", show=False),
         Binding("c", "compare", "compare"),
+        Binding("p", "pin", "pin run", show=False),
+        Binding("u", "unpin", "unpin", show=False),
         Binding("w", "sweep", "λ sweep", show=False),
         Binding("b", "best", "best λ", show=False),
         Binding("g", "grid", "lr×λ grid", show=False),
@@ -104,6 +103,7 @@ class WdtuiApp(App[int]):
         Binding("3", "show_tab('sweep')", "sweep", show=False),
         Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
         Binding("z", "zoom", "zoom chart", show=False),
+        Binding("ctrl+z", "undo", "undo restart", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f1", "help", "help", show=False),
         Binding("q", "quit", "quit"),
@@ -116,36 +116,39 @@ class WdtuiApp(App[int]):
         run (:func:`.session.preset_comparison`), or with ``compare_lam`` the run at that λ."""
         super().__init__()
         if compare_lam is None:
-            config, self.comparison = preset_comparison(config)
+            config, comparison = preset_comparison(config)
         else:
-            self.comparison = Run(config.regularizer, compare_lam, config.dropout)
-        self.config = config
-        self._lam_kept = config.lam  # λ to return to when a regularizer follows `none`
-        self.compare = True if compare is None else compare
+            comparison = Run(config.regularizer, compare_lam, config.dropout)
+        self.state = AppState(config, comparison, compare=True if compare is None else compare, lam_kept=config.lam)
         self.autostart = autostart or snapshot_path is not None
         self.snapshot_path = snapshot_path
         self.failure: tuple[str, str] | None = None  # snapshot: (config field or "", why) it failed
         self.deterministic = deterministic or snapshot_path is not None
         self.control: Control | None = None
-        self.session_number = 0
         self._sessions = 0
         self._notices: set[str] = set()  # the notices about the current settings already shown
         self.session: TrainingSession | None = None
-        self.ready: SessionReady | None = None
-        self.snapshot: Snapshot | None = None
-        self.device = ""
-        self.note = ""
         self._budget = 0.0  # seconds of main-thread CPU the charts may still use
         self._clock = (time.perf_counter(), time.thread_time())
         self._worker: Worker | None = None
         self._status: StatusLine | None = None
         self._charts: list[Chart] = []  # every chart, found once per session (a DOM query is slow)
-        self._zoomed = ""  # the chart shown alone (z), or ""
         self.sweep_control: Control | None = None
-        self.sweep_number = 0
-        self.sweep_snapshot: SweepSnapshot | None = None
         self._sweep_worker: Worker | None = None
-        self.grid_snapshot: GridSnapshot | None = None
+        # the run a restart replaced, paused: (state.keep(), control, session, worker); ctrl+z
+        self._undo: tuple | None = None
+
+    config = _state_field("config", "The run's setting (λ is ``config.lam``).")
+    comparison = _state_field("comparison", "The comparison run's setting.")
+    compare = _state_field("compare", "Whether the comparison trains beside the run.")
+    ready = _state_field("ready")
+    snapshot = _state_field("snapshot")
+    device = _state_field("device")
+    note = _state_field("note")
+    session_number = _state_field("session_number")
+    sweep_number = _state_field("sweep_number")
+    sweep_snapshot = _state_field("sweep_snapshot")
+    grid_snapshot = _state_field("grid_snapshot")
 
     @property
     def lam(self) -> float:
@@ -161,32 +164,30 @@ class WdtuiApp(App[int]):
     def compose(self) -> ComposeResult:
         devices = ["auto", "cpu"] + ([self.config.device] if self.config.device not in ("auto", "cpu") else [])
         with Horizontal(id="body"):
-            yield Sidebar(self.config, self.lam, self.compare, setting_label(self.comparison), devices)
+            yield Sidebar(self.config, self.lam, self.compare, setting_label(self.comparison), devices,
+                          run=self.comparison)
             with TabbedContent(id="tabs", initial="charts"):
                 with TabPane("Charts", id="charts"):
-                    with Horizontal(id="upper"):
-                        yield FitChart("fit", id="fit")
-                        yield AccuracyChart("accuracy", id="accuracy")
-                        yield ClassChart("per-class test accuracy", id="per-class")
-                    with Horizontal(id="lower"):
-                        yield LossChart("loss (log)", id="loss")
-                        yield NormChart("‖w‖₂", id="norm")
+                    yield RunView(id="run-view")
                 with TabPane("Weights", id="weights"):
-                    yield VerticalScroll(id="histograms")
+                    yield WeightsView(id="histograms")
                 with TabPane("Sweep", id="sweep"):
-                    yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, "
-                                 "over 3 seeds, as one batched model (one seed, one copy after another, for "
-                                 "models that do not batch); λ is chosen on a validation set; b then loads the "
-                                 "best λ.", id="sweep-status")
-                    yield SweepLossChart("loss against λ (log)", id="sweep-loss")
-                    with Horizontal(id="sweep-lower"):
-                        yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
-                        yield SweepPathChart("weights against λ", id="sweep-path")
-                    with VerticalScroll(id="grid"):
-                        yield Static("", id="grid-tables")
+                    yield SweepView(id="sweep-view")
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
         yield Footer(compact=True)
+
+    @property
+    def run_view(self) -> RunView:
+        return self.main.query_one(RunView)
+
+    @property
+    def weights_view(self) -> WeightsView:
+        return self.main.query_one(WeightsView)
+
+    @property
+    def sweep_view(self) -> SweepView:
+        return self.main.query_one(SweepView)
 
     @property
     def main(self):
@@ -226,16 +227,14 @@ class WdtuiApp(App[int]):
                 pass
 
     def _exit_on_signal(self, number: int) -> None:
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         self.exit(128 + number, return_code=128 + number)
 
     def on_unmount(self) -> None:
         # However the app ends (quit, error, ctrl+c), no training thread may outlive it.
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         try:
             loop = asyncio.get_running_loop()
             for number in EXIT_SIGNALS:
@@ -268,15 +267,23 @@ class WdtuiApp(App[int]):
     def session_config(self) -> Config:
         return self.config
 
-    def start_session(self, autostart: bool, note: str = "") -> None:
-        """A new run from epoch 0 (same seed: same data and initialization)."""
+    def start_session(self, autostart: bool, note: str = "", kept: dict | None = None) -> None:
+        """A new run from epoch 0 (same seed: same data and initialization). ``kept``: the state
+        of the run this one replaces, as it was before the change (``state.keep()``); if it had
+        trained, it is paused and kept, and ctrl+z brings it back (one level); the note says so."""
         if self.control is not None:
-            self.control.cancel()
-        self.session_number = self._new_session_number()
+            trained = AppState.trained(kept) if kept is not None else 0
+            self._drop_undo()
+            if trained and self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
+                self.control.pause()
+                self._undo = (kept, self.control, self.session, self._worker)
+                note += f" · epoch {trained} run kept: ctrl+z brings it back"
+            else:
+                self.control.cancel()
+                if trained:
+                    note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
+        self.state.new_session(self._new_session_number(), note)
         self.control = Control(paused=not autostart)
-        self.ready = None
-        self.snapshot = None
-        self.note = note
         self.session = TrainingSession(self.session_number, self.config,
                                        self.comparison if self.compare else None,
                                        self.post_message, self.control)
@@ -289,7 +296,45 @@ class WdtuiApp(App[int]):
         self._sessions += 1
         return self._sessions
 
-    @work(thread=True, exclusive=True, group="training", exit_on_error=False)
+    def _controls(self) -> list[Control]:
+        """Every training thread's control: the run, the run kept for undo, the sweep."""
+        kept = self._undo[1] if self._undo is not None else None
+        return [c for c in (self.control, kept, self.sweep_control) if c is not None]
+
+    def _drop_undo(self) -> None:
+        if self._undo is not None:
+            self._undo[1].cancel()
+            self._undo = None
+
+    def action_undo(self) -> None:
+        """Bring back the run the last restart replaced (paused where it was), with its settings;
+        the run started by that restart is dropped."""
+        if self._undo is None:
+            self.notify("nothing to undo: ctrl+z brings back a run that a reset or a restart replaced",
+                        severity="warning")
+            return
+        (kept, control, session, worker), self._undo = self._undo, None
+        if self.control is not None:
+            self.control.cancel()
+        self.state.restore(kept)
+        self.state.note = f"undone: back to epoch {AppState.trained(kept)} (space goes on)"
+        self.control, self.session, self._worker = control, session, worker
+        if self.snapshot is not None:
+            self.snapshot = dataclasses.replace(self.snapshot, running=False)
+        sidebar = self.main.query_one(Sidebar)
+        sidebar.show_config(self.config, self.lam)
+        sidebar.show_comparison(self.compare, setting_label(self.comparison), self.comparison)
+        self._show_rule()
+        self._show_field("lam")
+        if self.ready is not None:
+            self.run_view.ready(self.state)
+            histograms = self.weights_view.ready(self.state)
+            self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms]
+            self._show_run()
+        self.notify(self.note)
+        self.redraw(force=True)
+
+    @work(thread=True, group="training", exit_on_error=False)
     def _train(self, session: TrainingSession) -> None:
         session.run()
 
@@ -306,28 +351,29 @@ class WdtuiApp(App[int]):
             self.redraw()
 
     def on_session_ready(self, message: SessionReady) -> None:
-        if message.session != self.session_number or not self.live:
+        if not self.live or not self.state.accept(message):
             return
-        self.ready = message
-        self.snapshot = message.snapshot
-        self.device = message.device
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
         sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
-        self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
-        self._mount_histograms(message.snapshot)
-        self._feed_charts()
+        self.run_view.ready(self.state)
+        histograms = self.weights_view.ready(self.state)
+        self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms]
+        self._show_run()
         self.redraw(force=True)
 
     def on_progress(self, message: Progress) -> None:
-        if message.snapshot.session != self.session_number or self.ready is None or not self.live:
+        if not self.live or not self.state.accept(message):
             return
-        self.snapshot = message.snapshot
-        self._feed_charts()
+        self._show_run()
         if message.snapshot.finished:
             self.redraw(force=True)
             if self.snapshot_path:
                 self.call_after_refresh(self._save_snapshot_and_exit)
+
+    def on_epoch_progress(self, message: EpochProgress) -> None:
+        if self.live and self.state.accept(message):
+            self.redraw()  # the status line only: charts change with epochs
 
     def on_session_failed(self, message: SessionFailed) -> None:
         if message.session not in (self.session_number, self.sweep_number) or not self.live:
@@ -342,28 +388,12 @@ class WdtuiApp(App[int]):
 
     # --- charts and status ---------------------------------------------------------------------
 
-    def _mount_histograms(self, snapshot: Snapshot) -> None:
-        box = self.main.query_one("#histograms", VerticalScroll)
-        box.remove_children()
-        layers = list((snapshot.records[0].histograms or {}).keys())
-        histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
-        box.mount_all(histograms)
-        self._charts = [self.main.query_one(FitChart), self.main.query_one(AccuracyChart),
-                        self.main.query_one(ClassChart), self.main.query_one(LossChart),
-                        self.main.query_one(NormChart), *self.main.query(SweepChart),
-                        self.main.query_one(SweepPathChart), *histograms]
-
-    def _feed_charts(self) -> None:
-        """Hand the latest state to every chart (cheap); building happens at redraw. Every chart
-        gets the same (session, snapshot) pair: the same names, the same epoch."""
-        snap, ready = self.snapshot, self.ready
-        for chart in self._charts:
-            if isinstance(chart, (SweepChart, SweepPathChart)):
-                continue  # fed by the sweep (_feed_sweep), not by the run
-            if isinstance(chart, HistogramChart):
-                chart.update(snap)
-            elif not isinstance(chart, SweepChart):
-                chart.update((ready, snap))
+    def _show_run(self) -> None:
+        """Hand the state to the run's views (cheap); building happens at redraw."""
+        if self.state.ready is None:
+            return
+        self.run_view.show(self.state)
+        self.weights_view.show(self.state)
 
     def redraw(self, force: bool = False) -> None:
         """Status every tick; charts within the budget (all of them when not training)."""
@@ -371,7 +401,8 @@ class WdtuiApp(App[int]):
             return
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
         self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
-                         device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint)
+                         device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
+                         pinned=len(self.state.ghosts), within=self.state.epoch_share())
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeping
         now, cpu = time.perf_counter(), time.thread_time()
         (then, cpu_then), self._clock = self._clock, (now, cpu)
@@ -420,9 +451,14 @@ class WdtuiApp(App[int]):
         if field == "preset":
             self.load_preset(value)
             return
+        kept = self.state.keep()  # before the change: what ctrl+z brings back if it restarts
         if field == "compare":
             self.compare = value
-            self._restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0")
+            self.main.query_one(Sidebar).show_comparison(value, setting_label(self.comparison))
+            self._restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0", kept)
+            return
+        if field.startswith("compare_"):
+            self._change_comparison(field.removeprefix("compare_"), value, kept)
             return
         if field == "lam" and self.config.regularizer == "none":
             self._show_field("lam")
@@ -431,8 +467,8 @@ class WdtuiApp(App[int]):
         changes = {field: value}
         if field == "regularizer":  # λ means nothing to none; it comes back with a regularizer
             if value == "none":
-                self._lam_kept = self.config.lam
-            changes["lam"] = 0.0 if value == "none" else self._lam_kept
+                self.state.lam_kept = self.config.lam
+            changes["lam"] = 0.0 if value == "none" else self.state.lam_kept
         try:
             config = self.config.with_changes(**changes)
         except ConfigError as error:
@@ -441,10 +477,10 @@ class WdtuiApp(App[int]):
         finished = self.snapshot is not None and self.snapshot.finished
         self.config = config
         if field == "lam":
-            self._lam_kept = value
+            self.state.lam_kept = value
             self._show_field("lam")
             self.control.set_lambda(self.lam)
-            self._feed_sweep()  # the run's λ is marked on the sweep's charts
+            self._show_sweep()  # the run's λ is marked on the sweep's charts
         elif field in LIVE_FIELDS:
             if field == "regularizer":
                 self._show_rule()
@@ -457,9 +493,28 @@ class WdtuiApp(App[int]):
                 self.control.set_epochs(value)
                 self._continue_if_more(finished)
         else:
-            self._restart(f"{field} changed: run restarted from epoch 0")
+            self._restart(f"{field} changed: run restarted from epoch 0", kept)
             return
         self.redraw()
+
+    def _change_comparison(self, key: str, value, kept: dict) -> None:
+        """One setting of the comparison run (regularizer, lam, dropout, optimizer) changed: both
+        runs start again from epoch 0, as they must share their first epoch. An optimizer equal
+        to the run's is stored as None (it follows the run's); λ is 0 with regularizer none."""
+        if key == "optimizer" and value == self.config.optimizer:
+            value = None
+        run = self.comparison._replace(**{key: value})
+        if run.regularizer == "none":
+            run = run._replace(lam=0.0)
+        if run == self.comparison:
+            return
+        self.comparison = run
+        self.main.query_one(Sidebar).show_comparison(self.compare, setting_label(run), run)
+        if self.compare:
+            self._restart(f"comparison now {setting_label(run)}: both runs restarted from epoch 0", kept)
+        else:
+            self.notify(f"comparison now {setting_label(run)} (c shows it)")
+            self.redraw()
 
     def _continue_if_more(self, finished: bool) -> None:
         """Epochs raised after the run finished: it goes on from where it stopped."""
@@ -496,10 +551,10 @@ class WdtuiApp(App[int]):
                 first.set_value(getattr(self.config, which))
         self.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")
 
-    def _restart(self, note: str) -> None:
+    def _restart(self, note: str, kept: dict | None = None) -> None:
         running = self.snapshot is not None and self.snapshot.running
-        self.start_session(autostart=running, note=note)
-        self.notify(note)
+        self.start_session(autostart=running, note=note, kept=kept)
+        self.notify(self.note)
 
     def load_preset(self, name: str) -> None:
         """All of the preset's settings (device kept, and the data paths given at start-up: the
@@ -512,15 +567,16 @@ class WdtuiApp(App[int]):
             self.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
                         severity="error", timeout=10)
             return
+        kept = self.state.keep()
         self.config, self.comparison = preset_comparison(config)
-        self._lam_kept = self.config.lam
+        self.state.lam_kept = self.config.lam
         self.compare = True
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_config(self.config, self.lam)
-        sidebar.show_comparison(True, setting_label(self.comparison))
+        sidebar.show_comparison(True, setting_label(self.comparison), self.comparison)
         self._show_rule()
         self._show_field("lam")
-        self.start_session(autostart=False, note=f"preset {name}")
+        self.start_session(autostart=False, note=f"preset {name}", kept=kept)
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -553,7 +609,8 @@ class WdtuiApp(App[int]):
             self.control.step(1)
 
     def action_reset(self) -> None:
-        self.start_session(autostart=False, note=f"reset (seed {self.config.seed})")
+        self.start_session(autostart=False, note=f"reset (seed {self.config.seed})", kept=self.state.keep())
+        self.notify(self.note)
 
     def action_lambda_up(self) -> None:
         self.apply_change("lam", lambda_up(self.lam))
@@ -575,6 +632,26 @@ class WdtuiApp(App[int]):
         self.main.query_one("#field-compare", Toggle).set_value(not self.compare)
         self.apply_change("compare", not self.compare)
 
+    def action_pin(self) -> None:
+        """Pin the run as shown now: a dimmed copy on the time charts that stays through resets,
+        λ and preset changes, to compare three or more runs."""
+        ghost = self.state.pin()
+        if ghost is None:
+            self.notify("nothing to pin yet: train a few epochs first", severity="warning")
+            return
+        self.notify(f"pinned {ghost.name} (epoch {ghost.epochs}); u unpins the latest")
+        self._show_run()
+        self.redraw(force=True)
+
+    def action_unpin(self) -> None:
+        ghost = self.state.unpin()
+        if ghost is None:
+            self.notify("no pinned run: p pins the run as shown", severity="warning")
+            return
+        self.notify(f"unpinned {ghost.name}")
+        self._show_run()
+        self.redraw(force=True)
+
     def action_unfocus(self) -> None:
         self.set_focus(None)
 
@@ -590,22 +667,8 @@ class WdtuiApp(App[int]):
     def action_zoom(self) -> None:
         """Show one chart of the Charts tab alone; each press the next one, then all again."""
         self.action_show_tab("charts")
-        shown = [c for c in ZOOMABLE if self._is_shown_chart(c)]
-        order = [*shown, ""]
-        self._zoomed = order[(order.index(self._zoomed) + 1) % len(order)] if self._zoomed in order else order[0]
-        charts = self.main.query_one("#charts")
-        charts.set_class(bool(self._zoomed), "zoomed")
-        for chart in ZOOMABLE:
-            self.main.query_one(chart).set_class(chart == self._zoomed, "zoom")
-        for row in ("#upper", "#lower"):
-            box = self.main.query_one(row)
-            box.set_class(self._zoomed != "" and not any(c.id and f"#{c.id}" == self._zoomed for c in box.children),
-                          "unzoomed")
+        self.run_view.zoom()
         self.redraw(force=True)
-
-    def _is_shown_chart(self, selector: str) -> bool:
-        classes = self.main.query_one("#upper").has_class("classes")
-        return selector in (("#accuracy", "#per-class") if classes else ("#fit",)) + ("#loss", "#norm")
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -664,7 +727,7 @@ class WdtuiApp(App[int]):
             self.notify(f"saved {message.path}", title="export")
 
     def _export_sweep(self) -> None:
-        snap = self._current_sweep()
+        snap = self.state.current_sweep()
         if snap is None or snap.document is None:
             self.notify("no sweep result yet: w runs a λ sweep, g a grid", severity="warning")
             return
@@ -678,9 +741,8 @@ class WdtuiApp(App[int]):
         self.notify(f"saved {path}{partial}", title="export")
 
     async def action_quit(self) -> None:
-        for control in (self.control, self.sweep_control):
-            if control is not None:
-                control.cancel()
+        for control in self._controls():
+            control.cancel()
         self.exit(0)
 
     # --- the λ sweep -------------------------------------------------------------------------------
@@ -699,12 +761,10 @@ class WdtuiApp(App[int]):
             self.sweep_control.cancel()
         if self.control is not None:
             self.control.pause()
-        self.sweep_number = self._new_session_number()
+        self.state.new_sweep(self._new_session_number())
         self.sweep_control = Control()
-        self.sweep_snapshot = self.grid_snapshot = None
-        self._show_grid(grid)
         self._sweep_worker = self._run_sweep(make_session(self.sweep_number, self.sweep_control))
-        self.main.query_one("#sweep-status", Static).update(status)
+        self.sweep_view.starting(status, grid)
         self.action_show_tab("sweep")
 
     def action_sweep(self) -> None:
@@ -721,45 +781,19 @@ class WdtuiApp(App[int]):
     def _run_sweep(self, session: SweepSession) -> None:
         session.run()
 
-    def _current_sweep(self) -> SweepSnapshot | GridSnapshot | None:
-        """The latest sweep's snapshot (λ sweep or grid), if it has posted one."""
-        for snap in (self.sweep_snapshot, self.grid_snapshot):
-            if snap is not None and snap.session == self.sweep_number:
-                return snap
-        return None
-
-    def _feed_sweep(self) -> None:
-        snap = self.sweep_snapshot
-        if snap is None:
-            return
-        for chart in (*self.main.query(SweepChart), self.main.query_one(SweepPathChart)):
-            chart.update((snap, self.session_config.lam))
+    def _show_sweep(self) -> None:
+        self.sweep_view.show(self.state, self._sweep_cancelled, show_eta=not self.deterministic)
 
     @property
     def _sweep_cancelled(self) -> bool:
         return self.sweep_control is not None and self.sweep_control.cancelled
 
     def on_sweep_progress(self, message: SweepProgress) -> None:
-        snap = message.snapshot
-        if snap.session != self.sweep_number or not self.live:
+        if not self.live or not self.state.accept(message):
             return
-        self.sweep_snapshot = snap
-        self.main.query_one("#sweep-path").display = snap.weights is not None
-        self._feed_sweep()
-        self._show_sweep_status()
-        if snap.finished:
+        self._show_sweep()
+        if message.snapshot.finished:
             self.redraw(force=True)
-
-    def _show_sweep_status(self) -> None:
-        snap = self._current_sweep()
-        if isinstance(snap, SweepSnapshot):
-            text = sweep_status(snap, self._sweep_cancelled, show_eta=not self.deterministic)
-        elif isinstance(snap, GridSnapshot):
-            text = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, self._sweep_cancelled, not self.deterministic)}"
-                    "\nb: use the best (lr, λ) · e: export the grid (JSON)")
-        else:
-            return
-        self.main.query_one("#sweep-status", Static).update(text, layout=False)
 
     def action_cancel_sweep(self) -> None:
         """Stop the sweep (λ or grid) within a step; its numbers so far stay shown."""
@@ -767,7 +801,7 @@ class WdtuiApp(App[int]):
             self.notify("no sweep is running", severity="warning")
             return
         self.sweep_control.cancel()
-        self._show_sweep_status()
+        self._show_sweep()
         self.notify("sweep cancelled")
         self.redraw(force=True)
 
@@ -779,26 +813,15 @@ class WdtuiApp(App[int]):
             f"(lr, λ) grid: {len(GRID_LRS)} × {len(GRID_LAMBDAS)} copies of {config.preset}, "
             f"{config.optimizer}, coupled then decoupled · starting…", grid=True)
 
-    def _show_grid(self, grid: bool) -> None:
-        self.main.query_one("#grid").display = grid
-        for name in ("#sweep-loss", "#sweep-lower"):
-            self.main.query_one(name).display = not grid
-
     def on_grid_progress(self, message: GridProgress) -> None:
-        snap = message.snapshot
-        if snap.session != self.sweep_number or not self.live:
+        if not self.live or not self.state.accept(message):
             return
-        self.grid_snapshot = snap
-        parts = [grid_hint(snap.grids, self.config.decay_convention), ""]
-        for grid, table in zip(snap.grids, grid_tables(snap.grids)):
-            parts += [table, best_line(grid), ""]
-        self.main.query_one("#grid-tables", Static).update(Group(*parts))
-        self._show_sweep_status()
+        self._show_sweep()
 
     def action_best(self) -> None:
         """The best λ of the latest λ sweep, or the best (lr, λ) of the latest grid (in the
         current regularizer's grid if it has one, else the best of all, with its regularizer)."""
-        snap = self._current_sweep()
+        snap = self.state.current_sweep()
         if isinstance(snap, GridSnapshot):
             self._load_grid_best(snap)
             return
@@ -841,17 +864,3 @@ class WdtuiApp(App[int]):
             return
         self.exit(0)
 
-
-def grid_hint(grids, decay_convention: str) -> str:
-    """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
-    the best λ (by validation loss, as the grid chooses) moves with lr. With one seed, a flat
-    minimum's best cell moves with noise: the hint says so."""
-    from ..engine.lessons.trends import best_lambda_trend, describe
-
-    lines = []
-    for grid in grids:
-        label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
-    if grids and grids[0].seeds == 1:
-        lines.append("one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)")
-    return " · ".join(lines)

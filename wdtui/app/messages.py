@@ -79,6 +79,20 @@ class Progress(Message):
         return isinstance(message, Progress) and message.snapshot.session == self.snapshot.session
 
 
+class EpochProgress(Message):
+    """How far the epoch being trained is (``share`` 0 to 1 of its mini-batches, the comparison's
+    counted too): shown while an epoch takes long (CIFAR, digits). Latest state wins."""
+
+    def __init__(self, session: int, epoch: int, share: float):
+        super().__init__()
+        self.session = session
+        self.epoch = epoch
+        self.share = share
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, EpochProgress) and message.session == self.session
+
+
 class SessionFailed(Message):
     """The experiment could not be built (e.g. the device is not available)."""
 

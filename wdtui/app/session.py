@@ -21,7 +21,7 @@ from ..engine.config import Config, ConfigError
 from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.training.control import Control
 from ..engine.training.records import EpochRecord, RunResult
-from .messages import DataView, Progress, SessionFailed, SessionReady, Snapshot
+from .messages import DataView, EpochProgress, Progress, SessionFailed, SessionReady, Snapshot
 
 POST_INTERVAL = 0.25  # seconds: the app shows ~4 states per second while training
 
@@ -93,8 +93,10 @@ def preset_comparison(config: Config) -> tuple[Config, Run]:
 
 
 def setting_label(run: Run) -> str:
-    """A comparison run named by its setting: ``l2 λ=0.2``, ``none λ=0 p=0.5``."""
-    return f"{run.regularizer} λ={run.lam:g}" + (f" p={run.dropout:g}" if run.dropout else "")
+    """A comparison run named by its setting: ``l2 λ=0.2``, ``none λ=0 p=0.5``, ``l2 λ=0.01 adam``
+    (the optimizer only where it is not the run's)."""
+    return (f"{run.regularizer} λ={run.lam:g}" + (f" p={run.dropout:g}" if run.dropout else "")
+            + (f" {run.optimizer}" if run.optimizer else ""))
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def setting_changes(before: EpochRecord, after: EpochRecord) -> str:
 
 class TrainingSession:
     """The run (``config``) and, unless ``comparison`` is None, its comparison: the same data,
-    initialization and optimizer with the comparison's regularizer, λ and dropout p."""
+    initialization and lr with the comparison's regularizer, λ, dropout p and optimizer."""
 
     def __init__(self, number: int, config: Config, comparison: Run | None,
                  post: Callable[[Message], object], control: Control):
@@ -130,6 +132,7 @@ class TrainingSession:
         self.control = control
         self.results: tuple[RunResult, ...] = ()
         self._last_post = 0.0
+        self._last_within = 0.0
         self._posted: tuple[int, bool] = (-1, False)  # (epoch, finished) of the last post
         self._trainers: list = []
         self.marks: tuple[list[Mark], ...] = ()  # per run, append-only (read while it grows)
@@ -167,7 +170,7 @@ class TrainingSession:
 
         while True:
             for records in train_together(self._trainers, self.control, detail=self._detail_due,
-                                          on_block=self._publish_now):
+                                          on_block=self._publish_now, progress=self._within_epoch):
                 for i, (result, record, trainer) in enumerate(zip(self.results, records, self._trainers)):
                     # the history keeps the epochs of the schedule (a shown epoch off it is not
                     # kept: the history is the same however fast the screen is); a finished or
@@ -198,8 +201,25 @@ class TrainingSession:
                     self._post(tuple(t.last_record or t.measure(detail=True) for t in self._trainers),
                                finished=True)
 
+    def data_size(self) -> int:
+        """Numbers its data holds (0 before it is built): what keeping this session costs."""
+        if not self._trainers:
+            return 0
+        data = self._trainers[0].experiment.data
+        return sum(t.numel() for t in (data.x_train, data.y_train, data.x_test, data.y_test) if t is not None)
+
+    def _within_epoch(self, epoch: int, share: float) -> None:
+        """A long epoch's progress, posted at most every ``POST_INTERVAL`` (never in a short one)."""
+        now = time.perf_counter()
+        if now - self._last_within >= POST_INTERVAL and now - self._last_post >= POST_INTERVAL:
+            self._last_within = now
+            self.post(EpochProgress(self.number, epoch, share))
+
     def _detail_due(self, epoch: int) -> bool:
-        return (time.perf_counter() - self._last_post >= POST_INTERVAL
+        """Whether the coming epoch is shown: every epoch when they take longer than
+        ``POST_INTERVAL`` (else the screen would lag an epoch behind a long epoch's progress)."""
+        slow = self._trainers[0].epochs_per_s < 1 / POST_INTERVAL
+        return (slow or time.perf_counter() - self._last_post >= POST_INTERVAL
                 or epoch >= self._trainers[0].epochs or self.control.paused)
 
     def _publish_now(self) -> None:

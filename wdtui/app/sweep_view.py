@@ -1,11 +1,25 @@
-"""What the Sweep tab says in words: the sweep's state (epoch, ETA, how to cancel) and its
-verdict, the same lines ``wdtui sweep`` prints. Plain functions of a snapshot: no widgets."""
+"""The Sweep tab: the λ sweep's charts (loss, ‖w‖ and, for linear models, the weights against λ)
+or the (lr, λ) grid's tables, and what it says in words — the sweep's state (epoch, ETA, how to
+cancel) and its verdict, the same lines ``wdtui sweep`` prints. :class:`SweepView` draws from the
+app's state (:mod:`.state`); the text is plain functions of a snapshot."""
 
 from __future__ import annotations
 
 import math
 
+from rich.console import Group
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Static
+
+from ..tables import best_line, grid_tables
 from .messages import GridSnapshot, SweepSnapshot
+from .state import AppState
+from .widgets.charts import Chart, SweepChart, SweepLossChart, SweepNormChart, SweepPathChart
+
+INTRO = ("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, over 3 seeds, as one "
+         "batched model (one seed, one copy after another, for models that do not batch); λ is chosen on a "
+         "validation set; b then loads the best λ.")
 
 
 def duration(seconds: float | None) -> str:
@@ -46,3 +60,61 @@ def grid_state(snap: GridSnapshot, cancelled: bool = False, show_eta: bool = Tru
     eta = duration(snap.eta_s) if show_eta else ""
     return " · ".join(part for part in (f"training {snap.training}: epoch {snap.epoch}/{snap.epochs}", eta,
                                          "x cancels") if part)
+
+
+class SweepView(Vertical):
+    """The Sweep tab's widgets, drawn from the app's state: the λ sweep's charts, or the grid."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(INTRO, id="sweep-status")
+        yield SweepLossChart("loss against λ (log)", id="sweep-loss")
+        with Horizontal(id="sweep-lower"):
+            yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
+            yield SweepPathChart("weights against λ", id="sweep-path")
+        with VerticalScroll(id="grid"):
+            yield Static("", id="grid-tables")
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [*self.query(SweepChart), self.query_one(SweepPathChart)]
+
+    def starting(self, text: str, grid: bool) -> None:
+        """A new sweep: the grid's tables or the λ sweep's charts, and what is starting."""
+        self.query_one("#grid").display = grid
+        for name in ("#sweep-loss", "#sweep-lower"):
+            self.query_one(name).display = not grid
+        self.query_one("#sweep-status", Static).update(text)
+
+    def show(self, state: AppState, cancelled: bool, show_eta: bool) -> None:
+        """The latest sweep as the state holds it; the run's λ marked on the λ charts."""
+        snap = state.current_sweep()
+        if isinstance(snap, SweepSnapshot):
+            self.query_one("#sweep-path").display = snap.weights is not None
+            for chart in self.charts:
+                chart.update((snap, state.lam))
+            text = sweep_status(snap, cancelled, show_eta)
+        elif isinstance(snap, GridSnapshot):
+            parts = [grid_hint(snap.grids, state.config.decay_convention), ""]
+            for grid, table in zip(snap.grids, grid_tables(snap.grids)):
+                parts += [table, best_line(grid), ""]
+            self.query_one("#grid-tables", Static).update(Group(*parts))
+            text = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}"
+                    "\nb: use the best (lr, λ) · e: export the grid (JSON)")
+        else:
+            return
+        self.query_one("#sweep-status", Static).update(text, layout=False)
+
+
+def grid_hint(grids, decay_convention: str) -> str:
+    """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
+    the best λ (by validation loss, as the grid chooses) moves with lr. With one seed, a flat
+    minimum's best cell moves with noise: the hint says so."""
+    from ..engine.lessons.trends import best_lambda_trend, describe
+
+    lines = []
+    for grid in grids:
+        label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
+        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
+    if grids and grids[0].seeds == 1:
+        lines.append("one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)")
+    return " · ".join(lines)

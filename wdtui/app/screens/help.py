@@ -28,9 +28,11 @@ KEYS = (
     ("space", "start / pause training (a finished run: raise epochs to continue it)"),
     ("n", "train one epoch, then pause"),
     ("r", "reset: the run again from epoch 0 (same seed)"),
+    ("ctrl+z", "undo a reset or a restart (model, data, compare): the run replaced comes back"),
     ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
-    ("c", "compare on/off: the preset's other run beside the run"),
+    ("c", "compare on/off: the preset's other run (or any setting: sidebar, Comparison)"),
+    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets) / unpin"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
     ("x", "cancel the running sweep or grid"),
@@ -147,9 +149,11 @@ def help_body(config: Config, comparison: Run | None) -> list:
     parts = [Text("keys", style="bold underline"), keys, Text(""),
              Text("this run, now", style="bold underline"), live_numbers(config)]
     if comparison is not None:
+        same = "data, initialization and lr" if comparison.optimizer else "data, initialization, optimizer and lr"
         parts.append(Text(f"compared with: {comparison.regularizer} λ={comparison.lam:g}"
                           + (f" dropout p={comparison.dropout:g}" if comparison.dropout else "")
-                          + " (same data, initialization, optimizer and lr)\n"))
+                          + (f" optimizer {comparison.optimizer}" if comparison.optimizer else "")
+                          + f" (same {same}; set it in the sidebar's Comparison panel)\n"))
     parts += [Text("regularizers (w: a decayed weight, g: its data gradient, η: lr, opt: the "
                    "optimizer's direction)", style="bold underline"), regs]
     preset = PRESETS.get(config.preset)

@@ -20,6 +20,8 @@ from ..messages import SessionReady, Snapshot, SweepSnapshot
 from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks, loggable
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
+# pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
+GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
 LEGEND_MIN_HEIGHT = 12  # rows; smaller charts show no legend (the status line names the runs)
 
 
@@ -27,6 +29,7 @@ class Chart(PlotextPlot):
     DEFAULT_CSS = """
     Chart { height: 1fr; min-height: 5; }
     """
+    ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
 
     def __init__(self, title: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -57,8 +60,12 @@ class Chart(PlotextPlot):
         return max(2, (self.size.height - 6) // 2)
 
     def series_label(self, label: str) -> str | None:
-        """A series' legend entry, or none on charts too small for a legend."""
-        return label if self.legend else None
+        """A series' legend entry, or none on charts too small for a legend. A label longer than
+        the plot is wide is cut (with …): plotext drops the whole legend when one entry does not fit."""
+        if not self.legend:
+            return None
+        most = max(self.size.width - LEGEND_FRAME - LEGEND_COLUMNS, 8)
+        return label if len(label) <= most else label[: most - 1] + "…"
 
     def render(self) -> Text:
         key = (self.version, self.size, self.app.theme)
@@ -86,6 +93,8 @@ class Chart(PlotextPlot):
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
+LEGEND_COLUMNS = 7  # columns of a legend entry beside its label: side symbol, marker, spaces
+LEGEND_FRAME = 10  # columns beside the plot where a legend goes: frame and y tick labels of ≤ 7 characters
 
 
 class _Axes:
@@ -269,9 +278,10 @@ class FitChart(Chart):
 
 
 class HistoryChart(Chart):
-    """Series against epoch from the runs' histories, read up to the snapshot's lengths. A dotted
-    vertical line marks each epoch where the run's λ, lr or regularizer changed (the x label
-    names the latest changes): a curve is one history, not one setting."""
+    """Series against epoch from the runs' histories, read up to the snapshot's lengths, beneath
+    them the pinned runs (ghosts) dimmed. A dotted vertical line marks each epoch where the run's
+    λ, lr or regularizer changed (the x label names the latest changes): a curve is one history,
+    not one setting."""
 
     keys: tuple[tuple[str, str], ...] = ()  # (history key, label)
     log = False
@@ -283,10 +293,12 @@ class HistoryChart(Chart):
         shown_y: list[float] = []
         names = [role(ready, i) for i in range(len(snap.lengths))]
         runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names))[::-1]  # the run on top
-        for result, n, color, name in runs:
-            epochs = result.history["epoch"][:n]
+        # pinned runs first, beneath the live ones: dimmed, each named by its settings
+        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], g.name) for g in self.ghosts]
+        for history, n, color, name in [*ghosts, *((r.history, n, c, m) for r, n, c, m in runs)]:
+            epochs = history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
-                xs, ys = downsample(epochs, result.history.get(key, [])[:n], points)
+                xs, ys = downsample(epochs, history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if xs:  # one legend entry per run; the title says which marker is which series
                     plt.plot(xs, ys, color=color, marker=marker,

@@ -20,7 +20,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...engine.config import ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
-from ...engine.lessons.presets import PRESETS
+from ...engine.lessons.presets import PRESETS, Run
 
 
 def shorten(typed: str, most: int = 40) -> str:
@@ -63,9 +63,12 @@ class Field(Vertical):
     """
     SHOWN = 120  # characters of a typed value repeated in a message (a paste can be 100 KB)
 
-    def __init__(self, field: str, label: str, value: str):
+    def __init__(self, field: str, label: str, value: str, parse_as: str | None = None):
+        """``parse_as``: the config field whose parser checks the value (the comparison's
+        ``compare_lam`` is a λ), ``field`` by default."""
         super().__init__(id=f"field-{field}")
         self.field = field
+        self.parse_as = parse_as or field
         self.label = label
         self.initial = value
         self.committed = value
@@ -74,7 +77,7 @@ class Field(Vertical):
         with Horizontal():
             yield Label(self.label)
             yield Input(self.initial, id=f"input-{self.field}", compact=True,
-                        validators=[FieldValidator(self.field)], validate_on=["changed", "submitted", "blur"])
+                        validators=[FieldValidator(self.parse_as)], validate_on=["changed", "submitted", "blur"])
         yield Static("", classes="error")
 
     @property
@@ -129,7 +132,7 @@ class Field(Vertical):
             return False
         if text != self.committed:
             self.committed = text
-            self.post_message(FieldCommitted(self.field, parse_field(self.field, text)))
+            self.post_message(FieldCommitted(self.field, parse_field(self.parse_as, text)))
         return True
 
 
@@ -223,16 +226,18 @@ class Sidebar(VerticalScroll):
     Sidebar .panel { height: auto; border-top: solid $primary; padding-bottom: 1; }
     Sidebar .panel-title { text-style: bold; color: $accent; }
     Sidebar #rule { color: $text-muted; height: auto; }
-    Sidebar #decay-summary { color: $text-muted; height: auto; }
+    Sidebar #decay-summary { color: $text-muted; height: 4; }  /* fixed: it arrives after the first layout */
     Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
     """
 
-    def __init__(self, config, lam: float, compare: bool, comparison: str, devices: list[str]):
+    def __init__(self, config, lam: float, compare: bool, comparison: str, devices: list[str],
+                 run: Run | None = None):
         super().__init__(id="sidebar")
         self.config = config
         self.lam = lam
         self.compare = compare
         self.comparison = comparison  # the comparison run's setting, e.g. "l2 λ=0.2"
+        self.run = run or Run(config.regularizer, 0.0)  # the comparison run itself
         self.devices = devices
 
     def compose(self) -> ComposeResult:
@@ -262,9 +267,24 @@ class Sidebar(VerticalScroll):
             yield Choice("decay_convention", "convention", DECAY_CONVENTIONS, c.decay_convention)
             yield Field("lam", "λ", f"{self.lam:.4g}")
             yield Toggle("decay_all", "decay all parameters", c.decay_all)
-            yield Toggle("compare", f"compare: {self.comparison}", self.compare)
             yield Static("", id="rule")
             yield Static("", id="decay-summary")
+        with Vertical(classes="panel"):
+            # the comparison: any setting of regularizer, λ, dropout p and optimizer (same data,
+            # initialization and lr as the run); its fields show only while it is on
+            yield Label("Comparison", classes="panel-title")
+            yield Toggle("compare", f"compare: {self.comparison}", self.compare)
+            with Vertical(id="comparison-fields"):
+                yield Choice("compare_regularizer", "regularizer", REGULARIZERS, self.run.regularizer)
+                yield Field("compare_lam", "λ", f"{self.run.lam:.4g}", parse_as="lam")
+                yield Field("compare_dropout", "dropout p", text(self._p(self.run)), parse_as="dropout")
+                yield Choice("compare_optimizer", "optimizer", OPTIMIZERS, self.run.optimizer or c.optimizer)
+
+    def on_mount(self) -> None:
+        self.query_one("#comparison-fields").display = self.compare
+
+    def _p(self, run: Run) -> float:
+        return self.config.dropout if run.dropout is None else run.dropout
 
     def show_config(self, config, lam: float) -> None:
         """Put every value of ``config`` in its widget (after a preset change)."""
@@ -276,11 +296,19 @@ class Sidebar(VerticalScroll):
             self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
         self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
 
-    def show_comparison(self, on: bool, comparison: str) -> None:
+    def show_comparison(self, on: bool, comparison: str, run: Run | None = None) -> None:
+        """The comparison's name on its toggle, and (``run``) its setting in its fields."""
         self.comparison = comparison
         toggle = self.query_one("#field-compare", Toggle)
         toggle.query_one(Checkbox).label = f"compare: {comparison}"
         toggle.set_value(on)
+        self.query_one("#comparison-fields").display = on
+        if run is not None:
+            self.run = run
+            self.query_one("#field-compare_regularizer", Choice).set_value(run.regularizer)
+            self.query_one("#field-compare_lam", Field).set_value(f"{run.lam:.4g}")
+            self.query_one("#field-compare_dropout", Field).set_value(text(self._p(run)))
+            self.query_one("#field-compare_optimizer", Choice).set_value(run.optimizer or self.config.optimizer)
 
     def show_devices(self, devices: list[str], value: str) -> None:
         if devices != self.devices:

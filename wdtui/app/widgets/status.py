@@ -37,19 +37,24 @@ class StatusLine(Static):
     StatusLine { height: 2; background: $boost; padding: 0 1; }
     """
     _shown = ""
+    _within: tuple[int, float] | None = None
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
-             device: str, show_speed: bool, note: str = "", hint: str = "") -> None:
+             device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
+             within: tuple[int, float] | None = None) -> None:
         """``lam``/``regularizer``: the setting asked for (shown as pending where the epoch on
-        screen trained with another); ``hint``: what the second line says without a comparison."""
+        screen trained with another); ``hint``: what the second line says without a comparison;
+        ``pinned``: how many pinned runs the charts show beside the live ones; ``within``: (epoch,
+        share done) of a long epoch being trained."""
+        self._within = within
         width = max(self.size.width - 2, 0) or 10**6
         if snapshot is None or ready is None:
             line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {note or 'building…'}")
             self._set(line)
             return
-        line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, brief=False)
+        line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned, brief=False)
         if max(map(len, line.plain.split("\n"))) > width:
-            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, brief=True)
+            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned, brief=True)
         self._set(line)
 
     def _set(self, line: Text) -> None:
@@ -58,7 +63,7 @@ class StatusLine(Static):
             self.update(line, layout=False)  # fixed rows: a layout pass would reflow the screen
 
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
-               show_speed: bool, note: str, hint: str, brief: bool) -> Text:
+               show_speed: bool, note: str, hint: str, pinned: int, brief: bool) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -69,6 +74,9 @@ class StatusLine(Static):
             line.append("done", style="green")
         elif snapshot.running:
             line.append("training", style="green")
+            if self._within is not None:  # a long epoch: how far it is
+                where = "" if brief else f" of {self._within[0]}"
+                line.append(f" {100 * self._within[1]:.0f}%{where}", style="green")
         else:
             line.append("paused" if run.epoch else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
@@ -83,17 +91,20 @@ class StatusLine(Static):
         if pending:
             line.append(f" (→ {' '.join(pending)} next epoch)", style="yellow")
         line.append(f": {numbers(run, brief)}")
-        if not brief or len(snapshot.records) > 1:
+        if not brief:  # brief: the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
             if show_speed:
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
         line.append("\n")
-        if len(snapshot.records) > 1:
-            other = snapshot.records[1]
+        # the second line: the comparison's numbers, the pinned runs, the note (or a hint)
+        compared = len(snapshot.records) > 1
+        if compared:
             line.append(f"{ready.labels[1]}", style="bold #ffa500")
-            line.append(f": {numbers(other, brief)}")
-            if note:
-                line.append(f" · {note}", style="dim")
-        else:
-            line.append(note or hint, style="dim")
+            line.append(f": {numbers(snapshot.records[1], brief)}")
+        if pinned:  # the ghosts' names are in the legends; here how many, and how to drop them
+            line.append(" · " if compared else "")
+            line.append(f"{pinned} pinned" + ("" if brief else " (u unpins)"), style="bold #969696")
+        words = note if compared else note or hint
+        if words:
+            line.append(f" · {words}" if compared or pinned else words, style="dim")
         return line

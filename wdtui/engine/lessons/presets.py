@@ -16,15 +16,18 @@ FitKind = Literal["curve", "weights", "target", "classes"]
 
 
 class Run(NamedTuple):
-    """One run of a comparison. ``dropout`` None: the config's dropout p."""
+    """One run of a comparison. ``dropout`` None: the config's dropout p; ``optimizer`` None: the
+    config's optimizer (same lr either way)."""
 
     regularizer: str
     lam: float
     dropout: float | None = None
+    optimizer: str | None = None
 
     def label(self) -> str:
         text = f"{self.regularizer} λ={self.lam:g}"
-        return text if self.dropout is None else f"{text} dropout={self.dropout:g}"
+        text = text if self.dropout is None else f"{text} dropout={self.dropout:g}"
+        return text if self.optimizer is None else f"{text} {self.optimizer}"
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,11 @@ def smoothed_rate(previous: float, seconds: float, first: bool) -> float:
 
 class Trainer:
     """One run. ``dropout`` sets the model's dropout p for this run (None: the config's; a model
-    built without dropout layers accepts only None or 0)."""
+    built without dropout layers accepts only None or 0); ``optimizer`` its optimizer (None: the
+    config's; same lr and momentum)."""
 
     def __init__(self, experiment: Experiment, regularizer: str | None = None, lam: float | None = None,
-                 dropout: float | None = None):
+                 dropout: float | None = None, optimizer: str | None = None):
         cfg = experiment.config
         self.experiment = experiment
         self.regularizer = make_regularizer(regularizer or cfg.regularizer, cfg.decay_convention)
@@ -147,7 +148,8 @@ class Trainer:
         named = dict(self.model.named_parameters())
         self.decayed_names = list(experiment.decayed_names)
         self.decayed = [named[n] for n in self.decayed_names]
-        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr, cfg.momentum)
+        self.optimizer_name = optimizer or cfg.optimizer
+        self.optimizer = make_optimizer(self.optimizer_name, self.model.parameters(), cfg.lr, cfg.momentum)
         self.loss_fn = LOSSES[cfg.loss]
         self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
         self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
@@ -231,35 +233,48 @@ class Trainer:
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam, self.lr)
 
-    def train_epoch(self, stop: Callable[[], bool] | None = None) -> None:
+    def train_epoch(self, stop: Callable[[], bool] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> bool:
         """One pass over the training set, without measuring. Mini-batches are slices of a
-        shuffled index tensor made on the device: no DataLoader, no host sync per batch."""
+        shuffled index tensor made on the device: no DataLoader, no host sync per batch.
+        ``progress(done, batches)`` is called after each mini-batch (a long epoch's progress).
+        True when ``stop`` ended it early."""
+        stopped = False
         data = self.experiment.data
         try:
             if self._batch >= self._n_train:
                 self._step(data.x_train, data.y_train)
             else:
                 order = torch.randperm(self._n_train, generator=self._shuffle, device=self.experiment.device)
-                for index in order.split(self._batch):
+                batches = order.split(self._batch)
+                for done, index in enumerate(batches, 1):
                     self._step(data.x_train[index], data.y_train[index])
+                    if progress is not None:
+                        progress(done, len(batches))
                     if stop is not None and stop():
+                        stopped = True
                         break
         except RuntimeError as error:
             if not is_overflow(error):
                 raise
             self.overflowed = True
         self.epoch += 1
+        return stopped
 
     def measure_due(self) -> bool:
         """Whether the epoch just trained is one the schedule measures (or the step was refused)."""
         return self.schedule.due(self.epoch, self.epochs) or self.overflowed
 
-    def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
+    def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> EpochRecord | None:
         """Train one epoch and measure it if the schedule says so or ``detail`` is asked (None
         when not measured). ``stop`` is polled between mini-batches (cancellation in long
-        epochs); ``detail`` adds predictions, learned weights and histograms."""
+        epochs): once it says stop, nothing is measured (an evaluation of a large set takes
+        seconds) and None is returned. ``detail`` adds predictions, learned weights and
+        histograms. ``progress``: see :meth:`train_epoch`."""
         started = time.perf_counter()
-        self.train_epoch(stop)
+        if self.train_epoch(stop, progress):
+            return None
         record = self.measure(detail) if detail or self.measure_due() else None
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         if record is not None:
@@ -344,7 +359,8 @@ def apply_changes(trainers: Sequence[Trainer], changes: dict) -> None:
 
 def train_together(trainers: Sequence[Trainer], control: Control | None = None,
                    detail: Callable[[int], bool] | None = None,
-                   on_block: Callable[[], None] | None = None) -> Iterator[list[EpochRecord]]:
+                   on_block: Callable[[], None] | None = None,
+                   progress: Callable[[int, float], None] | None = None) -> Iterator[list[EpochRecord]]:
     """Advance several trainers in lockstep, one epoch each per iteration, until all are done.
 
     With a ``control``: waits while paused (calling ``on_block`` first), stops when cancelled (also
@@ -353,7 +369,9 @@ def train_together(trainers: Sequence[Trainer], control: Control | None = None,
     each epoch in which some trainer was measured (its schedule, or detail): every trainer's
     latest record. A trainer that is done (finished or diverged), or not measured this epoch,
     repeats its last record while the others go on. Called again after all were done (e.g. once
-    the epoch count was raised), it goes on from where they stopped.
+    the epoch count was raised), it goes on from where they stopped. ``progress(epoch, share)`` is
+    called after each mini-batch with the epoch being trained and the share of this round done
+    (0 to 1, the trainers' mini-batches counted alike).
     """
     stop = (lambda: control.cancelled) if control is not None else None
     last: list[EpochRecord | None] = [t.last_record for t in trainers]
@@ -365,10 +383,13 @@ def train_together(trainers: Sequence[Trainer], control: Control | None = None,
         measured = False
         for i, trainer in enumerate(trainers):
             if not trainer.done:
-                record = trainer.run_epoch(detail=bool(detail and detail(trainer.epoch + 1)), stop=stop)
+                within = None if progress is None else (
+                    lambda done, batches, i=i, e=trainer.epoch + 1: progress(e, (i + done / batches) / len(trainers)))
+                record = trainer.run_epoch(detail=bool(detail and detail(trainer.epoch + 1)), stop=stop,
+                                           progress=within)
                 if record is not None:
                     last[i], measured = record, True
-        if control is not None and control.cancelled:
-            return
+                if control is not None and control.cancelled:  # the next trainer's epoch too
+                    return
         if measured:
             yield list(last)  # type: ignore[arg-type]

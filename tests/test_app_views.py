@@ -1,0 +1,227 @@
+"""The app as views over one state (issue 12, "Shape"), and pinned runs (ghosts): message-level
+tests of the state, and pilot tests of what the views draw from it."""
+
+import re
+
+from test_app import app, epoch, wait_for
+
+from wdtui.app.messages import Progress, SessionReady, Snapshot
+from wdtui.app.state import MAX_GHOSTS, AppState
+from wdtui.engine.config import make_config
+from wdtui.engine.lessons.presets import Run
+from wdtui.engine.training.records import EpochRecord, RunResult
+
+
+def record(epoch: int, lam: float = 0.01) -> EpochRecord:
+    return EpochRecord(epoch=epoch, lam=lam, lr=0.05, regularizer="l2",
+                       train_loss=1.0 / (epoch + 1), test_loss=2.0 / (epoch + 1),
+                       penalty=0.0, weight_norm=3.0, layer_norms={}, zeros=0, epochs_per_s=1.0)
+
+
+def snapshot(session: int, n: int, lam: float = 0.01) -> Snapshot:
+    return Snapshot(session=session, records=(record(n, lam),), lengths=(n,), epochs=100, running=True,
+                    finished=False)
+
+
+def ready(session: int, result: RunResult, marks=()) -> SessionReady:
+    return SessionReady(session, None, (result,), "cpu", ["cpu"], "", snapshot(session, 0),
+                        labels=("run",), marks=marks)
+
+
+def test_state_takes_only_the_current_sessions_messages():
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(2)
+    result = RunResult("l2", 0.01)
+    assert not state.accept(Progress(snapshot(2, 3)))  # before its SessionReady: dropped
+    assert not state.accept(ready(1, result))  # an older session's
+    assert state.ready is None
+    assert state.accept(ready(2, result)) and state.snapshot.lengths == (0,)
+    assert not state.accept(Progress(snapshot(1, 9))) and state.snapshot.lengths == (0,)
+    assert state.accept(Progress(snapshot(2, 3))) and state.snapshot.lengths == (3,)
+    state.new_session(3, note="reset")
+    assert state.ready is None and state.snapshot is None and state.note == "reset"
+
+
+def test_pin_copies_the_history_shown_and_names_the_setting_it_trained_with():
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(1)
+    result = RunResult("l2", 0.01)
+    for e in range(1, 6):
+        result.add(record(e, lam=0.01 if e < 4 else 0.1))
+    from wdtui.app.session import Mark
+
+    assert state.pin() is None  # nothing trained yet
+    state.accept(ready(1, result, marks=([Mark(4, "λ 0.01→0.1")],)))
+    state.accept(Progress(snapshot(1, 3)))
+    ghost = state.pin()
+    assert list(ghost.history["epoch"]) == [1, 2, 3]  # as long as shown, not as long as trained
+    assert ghost.name == f"pin 1: l2 λ=0.01 lr=0.05 {state.config.optimizer}"  # no change within 3 epochs
+    result.add(record(6, lam=0.1))
+    assert list(ghost.history["epoch"]) == [1, 2, 3]  # a copy: the run's growth does not reach it
+    state.accept(Progress(snapshot(1, 6, lam=0.1)))
+    assert state.pin().name.endswith(f"λ=0.1 lr=0.05 {state.config.optimizer} (changed)")
+    for _ in range(MAX_GHOSTS):
+        state.pin()
+    assert len(state.ghosts) == MAX_GHOSTS and state.ghosts[0].number == 3  # the oldest went first
+    assert state.unpin().number == MAX_GHOSTS + 2 and len(state.ghosts) == MAX_GHOSTS - 1
+
+
+async def test_every_run_view_draws_the_states_session_and_snapshot():
+    a = app(compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.pause(0.2)
+        for chart in a.run_view.charts:
+            assert chart.data[0] is a.state.ready and chart.data[1] is a.state.snapshot
+        for chart in a.weights_view.charts:
+            assert chart.data is a.state.snapshot
+        assert a.snapshot is a.state.snapshot and a.config is a.state.config
+
+
+async def test_a_pinned_run_stays_through_a_reset_beside_the_new_run_until_unpinned():
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("p")  # nothing trained: nothing pinned
+        assert not a.state.ghosts
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        await pilot.press("p")
+        assert [g.epochs for g in a.state.ghosts] == [3]
+        name = a.state.ghosts[0].name
+        assert name.startswith(f"pin 1: {a.config.regularizer} λ={a.lam:.3g}")
+        await pilot.press("right_square_bracket", "r")  # another λ, from epoch 0
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.pause(0.3)
+        for chart in ("#loss", "#norm"):  # the legends name it by its setting (cut to fit, not dropped)
+            shown = str(a.query_one(chart).render())
+            assert name[:24] in shown and "run" in shown
+        assert "1 pinned" in str(a.query_one("StatusLine").render())
+        await pilot.press("u")
+        await pilot.pause(0.3)
+        assert not a.state.ghosts
+        assert "pin 1" not in str(a.query_one("#loss").render())
+        assert "pinned" not in str(a.query_one("StatusLine").render())
+
+
+async def test_the_comparison_can_differ_in_optimizer_dropout_and_lambda_and_says_so():
+    """The sidebar's Comparison panel: any regularizer, λ, dropout p and optimizer. The runs
+    restart together; the comparison trains exactly as a Trainer with that setting would."""
+    import pytest
+
+    from wdtui.engine.experiment import build_experiment
+    from wdtui.engine.training.trainer import Trainer
+
+    a = app(compare=True, epochs=3, dtype="float64")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        first = a.session_number
+        a.query_one("#input-compare_optimizer").value = "sgd"  # as the Select does when chosen
+        await wait_for(pilot, lambda: a.ready is not None and a.session_number > first)
+        a.query_one("#input-compare_lam").focus()
+        await pilot.press("ctrl+a", *"0.1", "enter")
+        await wait_for(pilot, lambda: a.comparison.lam == 0.1 and a.ready is not None)
+        regularizer = a.config.regularizer
+        assert (a.comparison.regularizer, a.comparison.lam, a.comparison.optimizer) == (regularizer, 0.1, "sgd")
+        assert a.ready.labels == ("run", f"vs {regularizer} λ=0.1 sgd")
+        assert "compare: " + f"{regularizer} λ=0.1 sgd" in str(a.query_one("#input-compare").render())
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        status = str(a.query_one("StatusLine").render())
+        assert f"vs {regularizer} λ=0.1 sgd" in status
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        from test_app_truth import help_text
+
+        assert f"compared with: {regularizer} λ=0.1 optimizer sgd" in help_text(a.screen.parts)
+        shown = list(a.ready.results[1].history["test_loss"])
+    reference = Trainer(build_experiment(a.config), regularizer, 0.1, None, "sgd")
+    expected = [record.test_loss for record in reference.records()]
+    assert shown == pytest.approx(expected, rel=1e-9)
+    adam = Trainer(build_experiment(a.config), regularizer, 0.1)
+    assert [r.test_loss for r in adam.records()] != pytest.approx(expected, rel=1e-3)  # the optimizer mattered
+
+
+async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_where_it_was():
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("r")  # nothing trained: nothing kept
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("ctrl+z")
+        assert "nothing to undo" in str(list(a._notifications)[-1].message)
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        width = a.config.width
+        a.apply_change("width", width + 8)  # a model change restarts the run
+        await wait_for(pilot, lambda: a.ready is not None and a.config.width == width + 8)
+        assert "epoch 3 run kept: ctrl+z brings it back" in a.note
+        assert "epoch 3 run kept" in str(a.query_one("StatusLine").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: a.config.width == width)
+        assert epoch(a) == 3 and a.query_one("#input-width").value == str(width)
+        await pilot.press("n")  # the run goes on from where it was: not a new one
+        await wait_for(pilot, lambda: epoch(a) == 4)
+        assert a.ready.results[0].history["epoch"].tolist() == [1, 2, 3, 4]
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        assert "epoch 4 run kept" in a.note
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: epoch(a) == 4)
+
+
+async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_second(monkeypatch):
+    """An epoch stretched to seconds (each mini-batch step takes 20 ms more): the status shows
+    how far the epoch is, and q ends the app and its training thread within a second."""
+    import time
+
+    from wdtui.app.session import TrainingSession
+    from wdtui.engine.training.trainer import Trainer
+
+    step = Trainer._step
+
+    def slow_step(self, x, y):
+        time.sleep(0.02)
+        step(self, x, y)
+
+    ended = []
+    run = TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(Trainer, "_step", slow_step)
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    a = app("digits", compare=True, epochs=5, batch_size=4)  # 75 steps per run: ≥ 3 s per epoch
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None, timeout=60)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.state.epoch_share() is not None and a.state.epoch_share()[1] > 0.1)
+        assert epoch(a) == 0 and a.state.epoch_share()[0] == 1
+        await pilot.pause(0.3)
+        assert re.search(r"training \d+% of 1", str(a.query_one("StatusLine").render()))
+        sent = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: ended, timeout=10)
+    assert ended[0] - sent < 1.0
+
+
+async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discarded(monkeypatch):
+    import wdtui.app.app as app_module
+
+    monkeypatch.setattr(app_module, "UNDO_MOST_NUMBERS", 0)
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        assert "epoch 2 run discarded" in a.note and a._undo is None

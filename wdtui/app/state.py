@@ -1,0 +1,182 @@
+"""The app's one state. The worker's messages and the user's changes update it; every view (the
+run's charts, the weights, the sweep, the status lines, the help screen) draws from it, so what
+the screen says comes from one place by construction. No widgets here.
+
+What it holds: the run's setting (``config``; λ is ``config.lam``) and its comparison's
+(``comparison``, shown when ``compare``), the latest messages of the current training session
+(``ready``, ``snapshot``), the pinned runs (``ghosts``), and the latest sweep's snapshot. A message
+from an older session (a run restarted, a sweep replaced) is refused by :meth:`AppState.accept`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..engine.config import Config
+from ..engine.lessons.presets import Run
+from .messages import (
+    EpochProgress,
+    GridProgress,
+    GridSnapshot,
+    Progress,
+    SessionReady,
+    Snapshot,
+    SweepProgress,
+    SweepSnapshot,
+)
+
+GHOST_KEYS = ("train_loss", "test_loss", "weight_norm", "train_accuracy", "test_accuracy")
+MAX_GHOSTS = 4  # pinned runs kept at once (the oldest goes first); more would be unreadable
+
+
+@dataclass(frozen=True)
+class Ghost:
+    """A pinned run: a copy of its histories up to the epoch shown when it was pinned, named by
+    its settings, drawn dimmed on the time charts beside the live runs."""
+
+    number: int  # 1 for the first pinned in this app, then 2, …: its name stays when others go
+    label: str  # e.g. "l2 λ=0.01 lr=0.05 sgd": its setting when pinned, "(changed)" if it changed
+    history: dict  # "epoch" and GHOST_KEYS (compact arrays), as long as the run was then
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history.get("epoch", []))
+
+    @property
+    def name(self) -> str:
+        """Its name in legends and the status: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
+        return f"pin {self.number}: {self.label}"
+
+
+def pin_label(record, optimizer: str, dropout: float) -> str:
+    """A pinned run named by what it trained with at its last epoch:
+    ``l2 λ=0.01 lr=0.05 sgd``, ``none λ=0 p=0.5 lr=0.001 adam`` (what is cut first when a legend
+    is narrow comes last)."""
+    p = f" p={dropout:g}" if dropout else ""
+    return f"{record.regularizer} λ={record.lam:.3g}{p} lr={record.lr:.3g} {optimizer}"
+
+
+@dataclass
+class AppState:
+    config: Config
+    comparison: Run
+    compare: bool = True
+    lam_kept: float = 0.0  # λ to return to when a regularizer follows `none`
+    session_number: int = 0
+    ready: SessionReady | None = None
+    snapshot: Snapshot | None = None
+    device: str = ""
+    note: str = ""
+    within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
+    ghosts: list[Ghost] = field(default_factory=list)
+    pins: int = 0  # runs pinned so far (numbers the ghosts)
+    sweep_number: int = 0
+    sweep_snapshot: SweepSnapshot | None = None
+    grid_snapshot: GridSnapshot | None = None
+
+    @property
+    def lam(self) -> float:
+        """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
+        return self.config.lam
+
+    # --- the worker's messages -----------------------------------------------------------------
+
+    def accept(self, message) -> bool:
+        """Take a worker's message into the state; False if it belongs to an older session (or
+        a Progress arrives before its session's SessionReady) and was dropped."""
+        if isinstance(message, SessionReady):
+            if message.session != self.session_number:
+                return False
+            self.ready, self.snapshot, self.device = message, message.snapshot, message.device
+            return True
+        if isinstance(message, Progress):
+            if message.snapshot.session != self.session_number or self.ready is None:
+                return False
+            self.snapshot = message.snapshot
+            return True
+        if isinstance(message, EpochProgress):
+            if message.session != self.session_number or self.ready is None:
+                return False
+            self.within = message
+            return True
+        if isinstance(message, SweepProgress):
+            if message.snapshot.session != self.sweep_number:
+                return False
+            self.sweep_snapshot = message.snapshot
+            return True
+        if isinstance(message, GridProgress):
+            if message.snapshot.session != self.sweep_number:
+                return False
+            self.grid_snapshot = message.snapshot
+            return True
+        raise TypeError(f"not a worker message: {type(message).__name__}")
+
+    def new_session(self, number: int, note: str = "") -> None:
+        """A new training session: nothing of the old one is shown (ghosts stay)."""
+        self.session_number = number
+        self.ready = self.snapshot = self.within = None
+        self.note = note
+
+    def new_sweep(self, number: int) -> None:
+        self.sweep_number = number
+        self.sweep_snapshot = self.grid_snapshot = None
+
+    def epoch_share(self) -> tuple[int, float] | None:
+        """(epoch, share done) of the epoch being trained, when it is past the epoch shown and
+        the run is training; else None."""
+        w, snap = self.within, self.snapshot
+        if w is None or snap is None or not snap.running or w.epoch <= snap.records[0].epoch:
+            return None
+        return w.epoch, w.share
+
+    def current_sweep(self) -> SweepSnapshot | GridSnapshot | None:
+        """The latest sweep's snapshot (λ sweep or grid), if it has posted one."""
+        for snap in (self.sweep_snapshot, self.grid_snapshot):
+            if snap is not None and snap.session == self.sweep_number:
+                return snap
+        return None
+
+    # --- a run kept for undo ----------------------------------------------------------------------
+
+    RUN_FIELDS: ClassVar[tuple[str, ...]] = (
+        "config", "comparison", "compare", "lam_kept", "session_number", "ready", "snapshot", "device", "note")
+
+    def keep(self) -> dict:
+        """The run's part of the state (settings, session, what it shows), to bring back later."""
+        return {name: getattr(self, name) for name in self.RUN_FIELDS}
+
+    def restore(self, kept: dict) -> None:
+        for name, value in kept.items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def trained(kept: dict) -> int:
+        """Epochs the kept run had trained (0: nothing would be lost)."""
+        snapshot = kept["snapshot"]
+        return snapshot.records[0].epoch if snapshot is not None else 0
+
+    # --- pinned runs ---------------------------------------------------------------------------
+
+    def pin(self) -> Ghost | None:
+        """Pin the run as shown now (its histories up to the snapshot's length) as a ghost; None
+        when there is nothing trained to pin. Beyond ``MAX_GHOSTS`` the oldest is dropped."""
+        if self.ready is None or self.snapshot is None or not self.snapshot.lengths or not self.snapshot.lengths[0]:
+            return None
+        n = self.snapshot.lengths[0]
+        result = self.ready.results[0]
+        record = self.snapshot.records[0]
+        label = pin_label(record, self.config.optimizer, result.dropout)
+        marks = self.ready.marks[0] if self.ready.marks else []
+        if any(m.epoch <= n for m in list(marks)):  # trained with other settings before: say so
+            label += " (changed)"
+        history = {key: result.history[key][:n] for key in ("epoch", *GHOST_KEYS) if key in result.history}
+        self.pins += 1
+        ghost = Ghost(self.pins, label, history)
+        self.ghosts.append(ghost)
+        del self.ghosts[:-MAX_GHOSTS]
+        return ghost
+
+    def unpin(self) -> Ghost | None:
+        """Drop the latest pinned run; None when none is pinned."""
+        return self.ghosts.pop() if self.ghosts else None
