@@ -13,11 +13,15 @@ No torch here: ``--config`` is read before anything is trained.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as the package tomli
+    import tomli as tomllib
 
 from .config import Config, ConfigError
 
