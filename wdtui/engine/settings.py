@@ -23,8 +23,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser as the package tomli
     import tomli as tomllib
 
-from .config import Config, ConfigError
+from .config import CONFIG_FIELDS, Config, ConfigError
 
+# The config fields that are flags of every training command (preset, regularizer and λ are
+# each command's own; n_inputs comes with the preset).
+FLAG_FIELDS = tuple(f for f in CONFIG_FIELDS if f not in ("preset", "n_inputs", "regularizer", "lam"))
 # Config fields whose None is a word on the command line (and so in a file).
 NONE_WORDS = {"batch_size": "full", "n_train": "all", "n_test": "all", "threads": "auto"}
 
@@ -41,6 +44,13 @@ def config_settings(config: Config, keys: tuple[str, ...]) -> dict[str, Any]:
             continue
         out[key] = list(value) if isinstance(value, tuple) else value
     return out
+
+
+def app_settings(config: Config, compare: bool) -> dict[str, Any]:
+    """The app's settings (what ``wdtui --config FILE`` opens with): its flags ``--lambda``,
+    ``--regularizer``, ``--compare`` beside the config's."""
+    return {"command": "", "preset": config.preset, **config_settings(config, FLAG_FIELDS),
+            "regularizer": config.regularizer, "lambda": config.lam, "compare": compare}
 
 
 def settings_text(settings: dict[str, Any]) -> str:
