@@ -31,7 +31,7 @@ def refused(argv: list[str], capsys) -> str:
 def test_run_replayed_from_its_settings_file_gives_the_same_numbers(tmp_path, capsys):
     saved, first, second = tmp_path / "run.toml", tmp_path / "a.json", tmp_path / "b.json"
     assert main(["run", "--preset", "dropout", "--epochs", "3", "--seed", "4", "--width", "16", "--dropout", "0.3",
-                 "--n-train", "100", "--n-test", "50", "--batch-size", "20",
+                 "--n-train", "100", "--n-test", "50", "--batch-size", "20", "--model", "mlp",
                  "--save-config", str(saved), "--out", str(first), *QUIET]) == 0
     settings = tomllib.loads(saved.read_text())
     assert settings["preset"] == "dropout" and settings["seed"] == 4 and settings["epochs"] == 3

@@ -83,7 +83,7 @@ def test_run_writes_one_folder_per_run_with_scalars_per_epoch_and_histograms(tmp
 
 def test_penalty_and_accuracy_where_the_run_has_them(tmp_path, capsys):
     tb = tmp_path / "tb"
-    assert main(["run", "--preset", "digits", "--epochs", "2", "--n-train", "200", "--n-test", "100",
+    assert main(["run", "--preset", "digits", "--model", "mlp", "--epochs", "2", "--n-train", "200", "--n-test", "100",
                  "--lambdas", "0.001", "--regularizer", "l2", "--quiet", "--tensorboard", str(tb)]) == 0
     (folder,) = tb.iterdir()
     assert folder.name == "l2-lambda0.001-seed0"
@@ -103,15 +103,19 @@ def test_a_second_command_writes_beside_the_first_never_into_it(tmp_path, capsys
     assert all(len(list((tb / n).iterdir())) == 1 for n in names)
 
 
-def test_sweep_writes_one_folder_per_copy(tmp_path, capsys):
+def test_sweep_writes_one_folder_per_copy_with_weight_and_gradient_histograms(tmp_path, capsys):
     tb = tmp_path / "tb"
     assert main(["sweep", "--preset", "sine", "--epochs", "4", "--lambdas", "0.01", "0.1", "--seeds", "2",
                  "--quiet", "--tensorboard", str(tb)]) == 0
     names = sorted(p.name for p in tb.iterdir())
     assert names == sorted(f"coupled-lambda{lam:g}-seed{s}" for lam in (0, 0.01, 0.1) for s in (0, 1))
-    scalars, _ = board(tb / "coupled-lambda0.1-seed1")
+    scalars, histograms = board(tb / "coupled-lambda0.1-seed1")
     assert {"train_loss", "val_loss", "test_loss", "weight_norm", "penalty", "lambda", "lr"} == set(scalars)
     assert sorted(scalars["val_loss"]) == [1, 2, 3, 4]
+    assert set(histograms) == {f"{kind}/{n}.weight" for kind in ("weights", "gradients") for n in (0, 2)}
+    for tag, steps in histograms.items():
+        assert sorted(steps) == [1, 2, 3, 4], tag
+        assert sum(steps[4].bucket) == 64, tag
     assert list(scalars["lambda"].values()) == pytest.approx([0.1] * 4, rel=1e-7)
 
 

@@ -121,7 +121,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     print(_validation_line(base, experiments[0]), file=sys.stderr)
-    measured = _train(trainer, result, args.quiet, keep=args.tensorboard is not None)
+    measured, hists = _train(trainer, result, args.quiet, keep=args.tensorboard is not None)
     print_sweep(result)
     doc = None
     if args.out is not None:
@@ -131,7 +131,7 @@ def main(argv: Sequence[str]) -> int:
         doc = result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas))
     _write(parser, args, doc, _settings(parser, base, lambdas, None, args.seeds, base.regularizer))
     if args.tensorboard is not None:
-        _boards(parser.prog, args.tensorboard, base, trainer, measured)
+        _boards(parser.prog, args.tensorboard, base, trainer, measured, hists)
     return 0
 
 
@@ -143,7 +143,7 @@ def _settings(parser: Parser, base, lambdas: list[float], lrs: list[float] | Non
     return settings_of(parser, base, regularizer=regularizer, lambdas=lambdas, lrs=lrs, seeds=seeds)
 
 
-def _boards(prog: str, root: str, base, trainer, records, grid: bool = False) -> None:
+def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: bool = False) -> None:
     """One TensorBoard event folder per copy k = (s·R + r)·L + l."""
     from ..engine.tensorboard import run_name, write_sweep
 
@@ -151,7 +151,7 @@ def _boards(prog: str, root: str, base, trainer, records, grid: bool = False) ->
     names = [run_name(trainer.regularizer.name, trainer.copy_lambdas[k], base.seed + k // per_seed,
                       lr=trainer.copy_lrs[k] if grid else None) for k in range(trainer.copies)]
     try:
-        for folder in write_sweep(root, names, trainer.copy_lambdas, trainer.copy_lrs, records):
+        for folder in write_sweep(root, names, trainer.copy_lambdas, trainer.copy_lrs, records, histograms):
             print(f"tensorboard: {folder}", file=sys.stderr)
     except OSError as error:
         error.field = "tensorboard"
@@ -232,13 +232,16 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
     return 0
 
 
-def _train(trainer, result, quiet: bool, keep: bool = False) -> list:
-    """Train to the end, measuring every copy every ``measure_every`` epochs and at the last;
-    returns the measured records (``keep``; else an empty list)."""
+def _train(trainer, result, quiet: bool, keep: bool = False) -> tuple[list, list]:
+    """Train to the end, measuring every copy every ``measure_every`` epochs and at the last.
+    ``keep`` (TensorBoard): returns the measured records, and every copy's weight and gradient
+    histograms at the epochs ``tensorboard.histogram_due`` picks (up to
+    ``SWEEP_HISTOGRAM_COPIES`` copies); else two empty lists."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.sweeps.sweep import measure_every
+    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES, histogram_due, sweep_histograms
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
@@ -247,14 +250,18 @@ def _train(trainer, result, quiet: bool, keep: bool = False) -> list:
         shown = time.perf_counter()
         every = measure_every(trainer.epochs)
         measured: list = []
+        hists: list = []
+        due = histogram_due(trainer.epochs) if keep and trainer.copies <= SWEEP_HISTOGRAM_COPIES else None
         while not trainer.done:
             record = trainer.run_epoch(measure=(trainer.epoch + 1) % every == 0)
             if record is not None:
                 result.add(record)
                 if keep:
                     measured.append(record)
+            if due is not None and due(trainer.epoch) and not all(trainer.diverged):
+                hists.append((trainer.epoch, sweep_histograms(trainer)))
             now = time.perf_counter()
             if now - shown >= PROGRESS_INTERVAL or trainer.done:
                 progress.update(task, completed=trainer.epoch, rate=trainer.epochs_per_s)
                 shown = now
-    return measured
+    return measured, hists

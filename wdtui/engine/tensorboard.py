@@ -11,7 +11,8 @@ One event folder per run under the folder given (``--tensorboard DIR``), named b
 - histograms of each weight matrix and conv kernel (``weights/<name>``) and of its gradient at
   the epoch's last step (``gradients/<name>``), at most ``HISTOGRAM_POINTS`` + 1 times per run
   (every ⌈epochs / HISTOGRAM_POINTS⌉ epochs and at the last), from the records' own 30-bin
-  histograms (``metrics.histograms``): a few kB per run, whatever its length.
+  histograms (``metrics.histograms``), whatever the run's length. A sweep writes them for each
+  copy up to ``SWEEP_HISTOGRAM_COPIES`` copies (they are kept until the end), scalars beyond.
 
 TensorBoard draws a histogram from its buckets; the sum and sum of squares it also stores are
 computed here from the bucket centres (the records keep counts, not values).
@@ -139,12 +140,33 @@ def _finite_or_none(key: str, value: float) -> float | None:
     return None if key == "penalty" and value != value else value
 
 
+SWEEP_HISTOGRAM_COPIES = 64  # a sweep of more copies writes scalars only (histograms kept in memory)
+
+
+def sweep_histograms(trainer) -> list[tuple[dict, dict]]:
+    """Every copy's weight and gradient histograms now (``metrics.histograms``, 30 bins over each
+    tensor's own range), from the sweep trainer's ``copy_weights``."""
+    from .training.metrics import histograms
+
+    def finite(named: dict) -> dict:  # a diverged copy's NaN/inf tensors have no histogram
+        named = {name: t for name, t in named.items() if bool(t.isfinite().all())}
+        return histograms(named, named)
+
+    out = []
+    for k in range(trainer.copies):
+        weights, gradients = trainer.copy_weights(k)
+        out.append((finite(weights), finite(gradients)))
+    return out
+
+
 def write_sweep(root: str | os.PathLike, names: list[str], lambdas: list[float], lrs: list[float],
-                records: Iterable[Any]) -> list[Path]:
+                records: Iterable[Any], histograms: Iterable[tuple[int, list[tuple[dict, dict]]]] = ()
+                ) -> list[Path]:
     """A sweep's event folders, one per copy k (``names[k]``, λ_k, η_k), from its measured
-    :class:`SweepRecord` s. Written copy by copy at the end: a sweep of many copies never holds
-    a writer (and its thread) per copy."""
-    records = list(records)
+    :class:`SweepRecord` s and the ``(epoch, per-copy (weights, gradients))`` histograms kept.
+    Written copy by copy at the end: a sweep of many copies never holds a writer (and its
+    thread) per copy."""
+    records, histograms = list(records), list(histograms)
     folders = []
     for k, name in enumerate(names):
         board = RunBoard(root, name)
@@ -156,6 +178,8 @@ def write_sweep(root: str | os.PathLike, names: list[str], lambdas: list[float],
                           "test_accuracy": None if record.test_accuracy is None else record.test_accuracy[k],
                           "lambda": lambdas[k], "lr": lrs[k]}
                 board.scalars(record.epoch, values)
+            for epoch, copies in histograms:
+                board.histograms(epoch, *copies[k])
         finally:
             board.close()
         folders.append(board.folder)

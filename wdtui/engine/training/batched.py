@@ -250,6 +250,13 @@ class BatchedTrainer(SweepEpochs):
                 if stop is not None and stop():
                     return
 
+    def copy_weights(self, k: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Copy k's weight matrices (dim ≥ 2 in the model) and their gradients at the last step
+        (slice k of the stacked gradient: the copies' losses are summed, so it is copy k's own)."""
+        weights = {name: p for name, p in self.params.items() if p.dim() >= 3}
+        return ({name: p[k].detach() for name, p in weights.items()},
+                {name: p.grad[k].detach() for name, p in weights.items() if p.grad is not None})
+
     @torch.no_grad()
     def measure(self) -> SweepRecord:
         """Every copy's numbers after ``self.epoch`` epochs, in one host transfer."""
