@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -74,40 +75,47 @@ async def _draw_and_download(url: str) -> tuple[str, str, str, bytes]:
         drawn = b""
         async with session.ws_connect(ws_url) as ws:
             deadline = time.monotonic() + STARTUP
-            while not all(p in screen_text(drawn) for p in PANELS):
+            # the panels, and the status of a built session (before it, e has nothing to export)
+            while not all(p in screen_text(drawn) for p in (*PANELS, "ready")):
                 assert time.monotonic() < deadline, screen_text(drawn)[-2000:]
                 message = await ws.receive(timeout=STARTUP)
                 if message.type == aiohttp.WSMsgType.BINARY:
                     drawn += message.data
                 assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
-            await ws.send_json(["stdin", "s"])  # the screenshot key: delivered to the browser
-            key = None
-            while key is None:
-                assert time.monotonic() < deadline
-                message = await ws.receive(timeout=STARTUP)
-                if message.type == aiohttp.WSMsgType.TEXT:
-                    kind, data = json.loads(message.data)
-                    if kind == "deliver_file_start":
-                        key = data
-            async with session.get(f"{url}/download/{key}") as response:
-                assert response.status == 200
-                disposition = response.headers["Content-Disposition"]
-                body = await response.read()
+            # s, then e: the screenshot, then the metrics and the settings, each delivered to the
+            # browser; each is fetched as it is announced (the app's output waits for the download)
+            files = {}
+            for key, count in (("s", 1), ("e", 2)):
+                await ws.send_json(["stdin", key])
+                for _ in range(count):
+                    while True:
+                        assert time.monotonic() < deadline
+                        message = await ws.receive(timeout=STARTUP)
+                        if message.type == aiohttp.WSMsgType.TEXT and json.loads(message.data)[0] == "deliver_file_start":
+                            break
+                    async with session.get(f"{url}/download/{json.loads(message.data)[1]}") as response:
+                        assert response.status == 200
+                        disposition = response.headers["Content-Disposition"]
+                        assert disposition.startswith("attachment; filename=wdtui-sine-"), disposition
+                        files[disposition.rsplit(".", 1)[1]] = await response.read()
             await ws.send_json(["stdin", "q"])
-    return page, screen_text(drawn), disposition, body
+    return page, screen_text(drawn), files
 
 
 def test_server_serves_the_page_and_draws_the_app_through_its_websocket(server):
-    page, drawn, disposition, svg = asyncio.run(_draw_and_download(server))
+    page, drawn, files = asyncio.run(_draw_and_download(server))
     assert "<title>" not in page or "wdtui" in page
     assert f'data-session-websocket-url="{server.replace("http", "ws")}/ws"' in page
     assert ">wdtui<" in page.replace(" ", "").replace("\n", "")  # the title on the loading screen
     for panel in PANELS:
         assert panel in drawn
     assert "preset" in drawn and "sine" in drawn
-    # s in the browser: the screenshot downloads (an attachment named as on disk), nothing on the server
-    assert disposition.startswith("attachment; filename=wdtui-sine-") and disposition.endswith(".svg")
-    assert svg.startswith(b"<svg") and b"Regularization" in svg
+    # in the browser, s and e download their files (attachments named as on disk)
+    assert sorted(files) == ["json", "svg", "toml"]
+    assert files["svg"].startswith(b"<svg") and b"Regularization" in files["svg"]
+    assert json.loads(files["json"])["preset"] == "sine"
+    settings = tomllib.loads(files["toml"].decode())
+    assert settings["preset"] == "sine" and settings["epochs"] == 3
 
 
 def test_serve_refuses_a_bad_app_option_and_a_bad_port(capsys):

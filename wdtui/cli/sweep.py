@@ -147,6 +147,11 @@ def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: b
     """One TensorBoard event folder per copy k = (s·R + r)·L + l."""
     from ..engine.tensorboard import run_name, write_sweep
 
+    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES
+
+    if not grid and trainer.copies > SWEEP_HISTOGRAM_COPIES:
+        print(f"tensorboard: {trainer.copies} copies: scalars only (histograms up to {SWEEP_HISTOGRAM_COPIES} "
+              "copies)", file=sys.stderr)
     per_seed = trainer.copies // trainer.seeds
     names = [run_name(trainer.regularizer.name, trainer.copy_lambdas[k], base.seed + k // per_seed,
                       lr=trainer.copy_lrs[k] if grid else None) for k in range(trainer.copies)]
