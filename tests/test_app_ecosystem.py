@@ -23,8 +23,8 @@ async def test_t_writes_event_files_of_both_runs_every_epoch(tmp_path, monkeypat
     for name in folders:
         scalars, histograms = board(tmp_path / "runs" / name)
         assert sorted(scalars["train_loss"]) == [1, 2, 3, 4, 5, 6]
-        assert histograms["weights/0.weight"]  # at least the last epoch, which the app draws
-        assert 6 in histograms["weights/0.weight"]
+        for tag in ("weights/0.weight", "gradients/0.weight"):  # at least the last epoch, which the app draws
+            assert 6 in histograms[tag], tag
 
 
 async def test_t_again_stops_writing(tmp_path, monkeypatch):

@@ -68,17 +68,18 @@ def test_run_writes_one_folder_per_run_with_scalars_per_epoch_and_histograms(tmp
         # the sine MLP's two weight matrices (biases are not histogrammed), and their gradients
         weights = {"weights/0.weight", "weights/2.weight"}
         grads = {"gradients/0.weight", "gradients/2.weight"}
-        assert weights <= set(histograms)
-        for tag in weights:
+        assert set(histograms) == weights | grads
+        for tag in weights | grads:
             assert sorted(histograms[tag]) == due, tag
             last = histograms[tag][epochs]
-            assert sum(last.bucket) == 64  # 1×64 and 64×1: every weight counted once
+            assert sum(last.bucket) == 64  # 1×64 and 64×1: every weight (gradient) counted once
             assert len(last.bucket_limit) == len(last.bucket) == 30
             assert last.min < last.bucket_limit[0] and last.bucket_limit[-1] == pytest.approx(last.max)
-        if set(histograms) != weights:  # gradients, once the records carry them
-            assert set(histograms) == weights | grads
-            for tag in grads:
-                assert sorted(histograms[tag]) == due, tag
+        # the gradients' own ranges (an all-zero gradient would span the widened [-0.5, 0.5]), not the weights'
+        for step in due:
+            gradient, weight = histograms["gradients/2.weight"][step], histograms["weights/2.weight"][step]
+            assert gradient.max > gradient.min and (gradient.min, gradient.max) != (-0.5, 0.5)
+            assert (gradient.min, gradient.max) != (weight.min, weight.max)
 
 
 def test_penalty_and_accuracy_where_the_run_has_them(tmp_path, capsys):

@@ -157,7 +157,7 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
             for record in trainer.records(detail=histogram_due(trainer.epochs) if histograms else None):
                 result.add(record)
                 if record.histograms is not None:
-                    hists.append((record.epoch, record.histograms, getattr(record, "grad_histograms", None)))
+                    hists.append((record.epoch, record.histograms, record.grad_histograms))
                 now = time.perf_counter()
                 if now - shown >= PROGRESS_INTERVAL or trainer.done:
                     progress.update(task, completed=record.epoch, rate=record.epochs_per_s)

@@ -8,10 +8,11 @@ One event folder per run under the folder given (``--tensorboard DIR``), named b
   writes them: ``train_loss``, ``test_loss``, ``weight_norm`` (‖w‖₂), ``penalty`` (absent for
   decoupled, which minimises no penalty), ``train_accuracy``/``test_accuracy`` (classification),
   ``lambda``, ``lr``; a sweep's copies also ``val_loss``.
-- histograms of each weight matrix and conv kernel (``weights/<name>``) and of its gradient at
-  the epoch's last step (``gradients/<name>``), at most ``HISTOGRAM_POINTS`` + 1 times per run
+- histograms of each weight matrix and conv kernel (``weights/<name>``) and of its gradient as
+  the optimizer received it at the epoch's last step (``gradients/<name>``), at most ``HISTOGRAM_POINTS`` + 1 times per run
   (every ⌈epochs / HISTOGRAM_POINTS⌉ epochs and at the last), from the records' own 30-bin
-  histograms (``metrics.histograms``), whatever the run's length. A sweep writes them for each
+  ``histograms`` and ``grad_histograms``, whatever the run's length (the app: at the epochs it
+  draws). A sweep writes them for each
   copy up to ``SWEEP_HISTOGRAM_COPIES`` copies (they are kept until the end), scalars beyond.
 
 TensorBoard draws a histogram from its buckets; the sum and sum of squares it also stores are
@@ -102,7 +103,7 @@ class RunBoard:
         self.scalars(record.epoch, {key: record.value(key) if key != "lambda" else record.lam
                                     for key in SCALAR_KEYS if key != "val_loss"})
         if record.histograms is not None:
-            self.histograms(record.epoch, record.histograms, getattr(record, "grad_histograms", None))
+            self.histograms(record.epoch, record.histograms, record.grad_histograms)
 
     def close(self) -> None:
         self.writer.close()
@@ -144,18 +145,14 @@ SWEEP_HISTOGRAM_COPIES = 64  # a sweep of more copies writes scalars only (histo
 
 
 def sweep_histograms(trainer) -> list[tuple[dict, dict]]:
-    """Every copy's weight and gradient histograms now (``metrics.histograms``, 30 bins over each
-    tensor's own range), from the sweep trainer's ``copy_weights``."""
+    """Every copy's weight and gradient histograms now (``metrics.histograms``: 30 bins over each
+    tensor's finite range), from the sweep trainer's ``copy_weights``."""
     from .training.metrics import histograms
 
-    def finite(named: dict) -> dict:  # a diverged copy's NaN/inf tensors have no histogram
-        named = {name: t for name, t in named.items() if bool(t.isfinite().all())}
-        return histograms(named, named)
-
     out = []
-    for k in range(trainer.copies):
+    for k in range(trainer.copies):  # each over its own range (the "initial" counts go unused)
         weights, gradients = trainer.copy_weights(k)
-        out.append((finite(weights), finite(gradients)))
+        out.append((histograms(weights, weights), histograms(gradients, gradients)))
     return out
 
 
