@@ -119,12 +119,15 @@ def test_server_serves_the_page_and_draws_the_app_through_its_websocket(server):
 
 
 def test_serve_refuses_a_bad_app_option_and_a_bad_port(capsys):
-    for argv, flag in ((["serve", "--port", "0"], "--port"), (["serve", "--epochs", "0"], "--epochs")):
+    taken = socket.create_server(("127.0.0.1", 0))
+    busy = ["serve", "--host", "127.0.0.1", "--port", str(taken.getsockname()[1])]
+    for argv, flag in ((["serve", "--port", "0"], "--port"), (["serve", "--epochs", "0"], "--epochs"), (busy, "--port")):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and flag in err
+    taken.close()
 
 
 def _chromium() -> str | None:

@@ -32,12 +32,12 @@ from textual.worker import Worker, WorkerState
 
 from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.export import document, write_text
-from .board import DEFAULT_ROOT
-from .delivery import deliver_files, export_files, save_text
 from ..engine.lessons.presets import Run
 from ..engine.training.control import Control
 from ..tables import best_line, grid_tables
+from .board import DEFAULT_ROOT
 from .commands import WdtuiCommands
+from .delivery import deliver_files, export_files, save_text
 from .ladder import LADDER, lambda_down, lambda_up
 from .messages import (
     ExportDone,

@@ -10,9 +10,9 @@ from typing import Sequence
 from ..engine.config import Config, ConfigError, make_config, notices
 from ..engine.describe import header
 from ..engine.export import check_output_path
-from ..engine.tensorboard import check_board_folder
 from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.limits import MAX_RUNS
+from ..engine.tensorboard import check_board_folder
 from .config_file import add_config_options, parse_args, parse_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import socket
 import sys
 from typing import Sequence
 
@@ -61,13 +62,19 @@ def main(argv: Sequence[str]) -> int:
     from .app_command import checked_config
 
     checked_config(app_parser(), app_argv, prog=parser.prog)
+    try:  # the port taken, or an address not this machine's: said before the server starts
+        socket.create_server((args.host, args.port)).close()
+    except OSError as error:
+        fail(f"{parser.prog}: error: argument --port: cannot listen on {args.host}:{args.port}: "
+             f"{error.strerror or error}")
     from textual_serve.server import Server
 
     public = args.public_url or (f"http://[{args.host}]:{args.port}" if ":" in args.host
                                  else f"http://{args.host}:{args.port}")
     if args.host not in LOOPBACK:
+        hint = "" if args.public_url else "; browsers elsewhere need --public-url (the address they reach)"
         print(f"wdtui serve: listening on {args.host}: anyone who can reach port {args.port} can run "
-              "training on this machine", file=sys.stderr)
+              f"training on this machine{hint}", file=sys.stderr)
     server = Server(app_command(app_argv), host=args.host, port=args.port, title="wdtui", public_url=public)
     try:
         server.serve()
