@@ -37,7 +37,9 @@ from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.export import document, write_text
 from ..engine.lessons.presets import Run
 from ..engine.training.control import Control
+from .board import DEFAULT_ROOT
 from .commands import WdtuiCommands
+from .delivery import deliver_files, export_files, save_text
 from .ladder import LADDER, lambda_down, lambda_up
 from .messages import (
     EpochProgress,
@@ -97,6 +99,7 @@ class WdtuiApp(App[int]):
         Binding("g", "grid", "lr×λ grid", show=False),
         Binding("s", "screenshot", "svg", show=False),
         Binding("e", "export", "export", show=False),
+        Binding("t", "tensorboard", "tensorboard", show=False),
         Binding("x", "cancel_sweep", "cancel sweep", show=False),
         Binding("1", "show_tab('charts')", "charts", show=False),
         Binding("2", "show_tab('weights')", "weights", show=False),
@@ -137,6 +140,8 @@ class WdtuiApp(App[int]):
         self._sweep_worker: Worker | None = None
         # the run a restart replaced, paused: (state.keep(), control, session, worker); ctrl+z
         self._undo: tuple | None = None
+        self.board_root: str | None = None  # TensorBoard event files of the runs (t), or None
+        self._board_dir: str | None = None  # where t writes them
 
     config = _state_field("config", "The run's setting (λ is ``config.lam``).")
     comparison = _state_field("comparison", "The comparison run's setting.")
@@ -287,6 +292,7 @@ class WdtuiApp(App[int]):
         self.session = TrainingSession(self.session_number, self.config,
                                        self.comparison if self.compare else None,
                                        self.post_message, self.control)
+        self.session.boards.root = self.board_root
         self._show_rule()  # the optimizer or the convention may have changed
         self._worker = self._train(self.session)
         self.redraw()
@@ -688,11 +694,20 @@ class WdtuiApp(App[int]):
     def action_screenshot(self) -> None:
         path = self._output_path(".svg")
         try:
-            write_text(path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
+            done = save_text(self, path, self.export_screenshot(title=f"wdtui {self.config.preset}"))
         except OSError as error:
             self.notify(f"cannot save the screenshot: {error}", severity="error")
             return
-        self.notify(f"saved {path}", title="screenshot")
+        self.notify(done, title="screenshot")
+
+    def action_tensorboard(self) -> None:
+        """TensorBoard event files of the runs on/off (see ``board.SessionBoards``)."""
+        self._board_dir = self.board_root or self._board_dir or DEFAULT_ROOT
+        self.board_root = None if self.board_root else self._board_dir
+        if self.session is not None:
+            self.session.boards.root = self.board_root
+        self.notify(f"writing event files under {self.board_root}/ (tensorboard --logdir {self.board_root})"
+                    if self.board_root else "stopped writing event files", title="tensorboard")
 
     def action_export(self) -> None:
         """The run's metrics (the ``wdtui run`` JSON); on the Sweep tab, the sweep's results (the
@@ -714,7 +729,12 @@ class WdtuiApp(App[int]):
     def _export(self, config: Config, device: str, results: list, path: Path) -> None:
         try:
             doc = document(config, device, results)
-            write_text(path, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, self.compare)
+            if self.is_web:
+                self.call_from_thread(deliver_files, self, files)
+            else:
+                for target, text in files:
+                    write_text(target, text)
         except (OSError, ValueError) as error:
             self.post_message(ExportDone(path, f"{error}"))
             return
@@ -724,7 +744,8 @@ class WdtuiApp(App[int]):
         if message.error is not None:
             self.notify(f"cannot export: {message.error}", severity="error")
         else:
-            self.notify(f"saved {message.path}", title="export")
+            where = "sent to the browser" if self.is_web else f"saved {message.path}"
+            self.notify(f"{where}, with its settings ({message.path.with_suffix('.toml').name})", title="export")
 
     def _export_sweep(self) -> None:
         snap = self.state.current_sweep()
@@ -733,12 +754,12 @@ class WdtuiApp(App[int]):
             return
         path = self._output_path("-grid.json" if isinstance(snap, GridSnapshot) else "-sweep.json")
         try:
-            write_text(path, json.dumps(snap.document, indent=1, allow_nan=False) + "\n")
+            done = save_text(self, path, json.dumps(snap.document, indent=1, allow_nan=False) + "\n")
         except OSError as error:
             self.notify(f"cannot export: {error}", severity="error")
             return
         partial = "" if snap.finished else f" (epoch {snap.epoch} of {snap.epochs}: not finished)"
-        self.notify(f"saved {path}{partial}", title="export")
+        self.notify(f"{done}{partial}", title="export")
 
     async def action_quit(self) -> None:
         for control in self._controls():

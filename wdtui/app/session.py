@@ -21,6 +21,7 @@ from ..engine.config import Config, ConfigError
 from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.training.control import Control
 from ..engine.training.records import EpochRecord, RunResult
+from .board import SessionBoards
 from .messages import DataView, EpochProgress, Progress, SessionFailed, SessionReady, Snapshot
 
 POST_INTERVAL = 0.25  # seconds: the app shows ~4 states per second while training
@@ -136,10 +137,17 @@ class TrainingSession:
         self._posted: tuple[int, bool] = (-1, False)  # (epoch, finished) of the last post
         self._trainers: list = []
         self.marks: tuple[list[Mark], ...] = ()  # per run, append-only (read while it grows)
+        self.boards = SessionBoards(config.seed)  # TensorBoard, while the app switches it on
 
     def run(self) -> None:
         """The worker's body: build, then train until done, cancelled or diverged. A finished run
         waits (paused) until it is resumed with more epochs to train, or cancelled."""
+        try:
+            self._run()
+        finally:
+            self.boards.close()
+
+    def _run(self) -> None:
         from ..engine.devices import available_devices
         from ..engine.training.trainer import Trainer, apply_changes, train_together
 
@@ -182,6 +190,7 @@ class TrainingSession:
                             self.marks[i].append(Mark(record.epoch, change))
                         previous[i] = record
                         result.add(record)
+                        self.boards.add(i, record, self.results)
                 if records[0].histograms is not None:  # detail was due: this epoch is shown
                     self._post(records)
             if self.control.cancelled:

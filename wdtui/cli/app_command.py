@@ -7,7 +7,10 @@ from typing import Sequence
 
 from .. import __version__
 from ..engine.config import Config, ConfigError, make_config
+from ..engine.export import check_output_path
+from ..engine.tensorboard import check_board_folder
 from .main import COMMANDS
+from .config_file import add_config_options, parse_args
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 
@@ -24,6 +27,10 @@ def build_parser() -> Parser:
     add_engine_options(parser, lam_option="lambda")
     parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=None,
                         help="train the preset's other run beside it (default: on; e.g. sparse: l2 beside l1)")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help="write TensorBoard event files of the runs under DIR from the start "
+                        "(t toggles it; default folder: runs)")
+    add_config_options(parser)
     return parser
 
 
@@ -48,12 +55,40 @@ def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
     return config
 
 
+def checked_config(parser: Parser, argv: Sequence[str], prog: str | None = None) -> tuple[argparse.Namespace, Config]:
+    """The app's options (with ``--config``'s settings) and their validated config; a refused
+    option is one line on stderr, exit 2, before any screen opens."""
+    if prog is not None:
+        parser.prog = prog
+    args = parse_args(parser, argv)
+    config = app_config(parser, args, args.lam, args.regularizer)
+    try:
+        if args.save_config is not None:
+            check_output_path("save_config", args.save_config)
+        if args.tensorboard is not None:
+            check_board_folder(args.tensorboard)
+    except ConfigError as error:
+        config_error(parser.prog, error)
+    return args, config
+
+
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    config = app_config(parser, args, args.lam, args.regularizer)
+    args, config = checked_config(parser, argv)
+    if args.save_config is not None:
+        from ..engine.export import write_text
+        from ..engine.settings import app_settings, settings_text
+        from .options import output_error
+
+        try:
+            write_text(args.save_config, settings_text(app_settings(config, args.compare is not False)),
+                       "save_config")
+        except OSError as error:
+            output_error(parser.prog, error)
     from ..app.app import WdtuiApp
 
     app = WdtuiApp(config, compare=args.compare)
+    if args.tensorboard is not None:
+        app.board_root = args.tensorboard
     app.run()
     return app.return_code or 0

@@ -16,6 +16,7 @@ COMMANDS = {
     "presets": ("wdtui.cli.presets", "list the presets and the experiment each comes from"),
     "sweep": ("wdtui.cli.sweep", "train one copy per λ as one batched model: the test-loss U-curve"),
     "snapshot": ("wdtui.cli.snapshot", "train in the app without a screen, save the final screen as SVG"),
+    "serve": ("wdtui.cli.serve", "the app in a web browser (textual-serve); localhost unless --host"),
 }
 
 

@@ -58,8 +58,9 @@ def _saved(state: dict) -> bytes:
 
 
 def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Sequence[RunResult],
-                  state_dicts: Sequence[dict] | None) -> None:
-    """``--out``, ``--save-model``, ``--save-data``: all of them or none (see ``export.write_all``)."""
+                  state_dicts: Sequence[dict] | None, settings: dict | None = None) -> None:
+    """``--out``, ``--save-model``, ``--save-data``, ``--save-config`` (``settings``): all of them
+    or none (see ``export.write_all``)."""
     outputs = []
     if args.out is not None:
         if args.out.lower().endswith(".csv"):
@@ -74,10 +75,20 @@ def write_outputs(args: argparse.Namespace, experiment: Experiment, results: Seq
     if args.save_data is not None:
         arrays = experiment.data.arrays()
         outputs.append(Output("save_data", args.save_data, lambda f: np.savez(f, **arrays)))
+    if settings is not None:
+        outputs.append(settings_output(args.save_config, settings))
     try:
         write_all(outputs)
     except OutputError as error:
         output_error("wdtui run", error)
+
+
+def settings_output(path: str, settings: dict) -> Output:
+    """``--save-config``: the settings as TOML."""
+    from ..engine.settings import settings_text
+
+    text = settings_text(settings).encode("utf-8")
+    return Output("save_config", path, lambda f: f.write(text))
 
 
 def print_sweep(result) -> None:

@@ -12,6 +12,8 @@ from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.limits import MAX_RUNS
+from ..engine.tensorboard import check_board_folder
+from .config_file import add_config_options, parse_args, parse_runs
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress-bar updates
@@ -25,10 +27,13 @@ def build_parser() -> Parser:
         epilog="example: wdtui run --preset d2l --lambdas 0 3 --seed 1 --out runs.json",
     )
     add_engine_options(parser)
+    add_config_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--out", metavar="FILE.json|FILE.csv", help="metrics: JSON document or CSV (one row per λ per epoch)")
     out.add_argument("--save-model", metavar="FILE.pt", help='{"lambdas", "regularizers", "state_dicts"}, loadable with torch.load(weights_only=True)')
     out.add_argument("--save-data", metavar="FILE.npz", help="x_train, y_train, x_test, y_test")
+    out.add_argument("--tensorboard", metavar="DIR",
+                     help="TensorBoard event files: one folder per run (regularizer, λ, seed) under DIR")
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -52,6 +57,10 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
             raise ConfigError("lambdas", f"at most {MAX_RUNS:,} runs (regularizers × λ values; got {count:,}); "
                               "wdtui sweep trains many λ as one batched model")
         runs = [Run(r, lam) for r in regularizers for lam in lambdas]
+    elif getattr(args, "runs", None):
+        if len(args.runs) > MAX_RUNS:
+            raise ConfigError("runs", f"at most {MAX_RUNS:,} runs (got {len(args.runs):,})")
+        runs = list(args.runs)
     else:
         runs = preset_runs(preset.name, base.dropout)
     for run in runs:  # each run's config must be valid on its own
@@ -61,12 +70,14 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
 
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv, extra={"runs": parse_runs})
     try:
         config, runs = plan_runs(args)
-        for field in ("out", "save_model", "save_data"):
+        for field in ("out", "save_model", "save_data", "save_config"):
             if getattr(args, field) is not None:
                 check_output_path(field, getattr(args, field))
+        if args.tensorboard is not None:
+            check_board_folder(args.tensorboard)
     except ConfigError as error:
         config_error(parser.prog, error)
 
@@ -82,7 +93,8 @@ def main(argv: Sequence[str]) -> int:
         # one trainer alive at a time, or all runs as one batched model; every run's history is
         # kept, and its weights for --save-model
         shape, outputs = experiment.data.input_shape, experiment.data.n_outputs
-        together = batched_runs(experiment, runs)
+        # lone trainers when event files are asked for: their histograms come from the trainer
+        together = args.tensorboard is None and batched_runs(experiment, runs)
         memory_estimate(experiment.config, shape, outputs, live_runs=len(runs) if together else 1,
                         kept_runs=len(runs), saved_models=len(runs) if args.save_model is not None else 0).check()
     except ConfigError as error:
@@ -95,23 +107,53 @@ def main(argv: Sequence[str]) -> int:
         for notice in notices(config.with_changes(regularizer=regularizer)):
             print(f"notice: {notice}", file=sys.stderr)
     try:
-        train = train_batched if together else train_runs
-        results, state_dicts = train(experiment, runs, quiet=args.quiet, keep_models=args.save_model is not None)
+        if together:
+            results, state_dicts = train_batched(experiment, runs, quiet=args.quiet,
+                                                 keep_models=args.save_model is not None)
+            kept = [[] for _ in results]
+        else:
+            results, state_dicts, kept = train_runs(experiment, runs, quiet=args.quiet,
+                                                    keep_models=args.save_model is not None,
+                                                    histograms=args.tensorboard is not None)
     except ConfigError as error:
         config_error(parser.prog, error)
     print_summary(results)
-    write_outputs(args, experiment, results, state_dicts)
+    settings = None
+    if args.save_config is not None:
+        from .config_file import run_settings, settings_of
+
+        settings = settings_of(parser, config, runs=run_settings(runs))
+    write_outputs(args, experiment, results, state_dicts, settings)
+    if args.tensorboard is not None:
+        write_boards(parser.prog, args.tensorboard, experiment.config.seed, results, kept)
     return 0
 
 
-def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False):
+def write_boards(prog: str, root: str, seed: int, results, kept) -> None:
+    """One TensorBoard event folder per run; the folders written are listed on stderr."""
+    from ..engine.tensorboard import run_name, write_run
+    from .options import output_error
+
+    try:
+        for result, histograms in zip(results, kept):
+            folder = write_run(root, run_name(result.regularizer, result.lam, seed, result.dropout), result, histograms)
+            print(f"tensorboard: {folder}", file=sys.stderr)
+    except OSError as error:
+        error.field = "tensorboard"
+        output_error(prog, error)
+
+
+def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False, histograms: bool = False):
     """Train each run to the end (or divergence) with a progress bar on stderr. Returns the
-    results and (``keep_models``) each run's final state_dict on the CPU; a trainer is dropped
+    results, (``keep_models``) each run's final state_dict on the CPU, and (``histograms``) each
+    run's weight and gradient histograms at the epochs ``tensorboard.histogram_due`` picks, as
+    ``(epoch, weights, gradients)``; without it the trainer computes none. A trainer is dropped
     when its run ends, so runs cost memory one at a time."""
+    from ..engine.tensorboard import histogram_due
     from ..engine.training.records import RunResult
     from ..engine.training.trainer import Trainer
 
-    results, state_dicts = [], []
+    results, state_dicts, kept = [], [], []
     with _progress(quiet) as progress:
         for run in runs:
             trainer = Trainer(experiment, run.regularizer, run.lam, run.dropout)
@@ -119,8 +161,11 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
                                measured_epochs=trainer.schedule.to_dict())
             task = progress.add_task(run.label(), total=trainer.epochs, rate=0.0)
             shown = time.perf_counter()
-            for record in trainer.records():
+            hists: list = []
+            for record in trainer.records(detail=histogram_due(trainer.epochs) if histograms else None):
                 result.add(record)
+                if record.histograms is not None:
+                    hists.append((record.epoch, record.histograms, record.grad_histograms))
                 now = time.perf_counter()
                 if now - shown >= PROGRESS_INTERVAL or trainer.done:
                     progress.update(task, completed=record.epoch, rate=record.epochs_per_s)
@@ -128,10 +173,11 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
             if result.diverged:
                 progress.update(task, description=f"{run.label()} [red]diverged at epoch {result.epochs}[/]")
             results.append(result)
+            kept.append(hists)
             if keep_models:
                 state_dicts.append({k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()})
             del trainer
-    return results, state_dicts
+    return results, state_dicts, kept
 
 
 def batched_runs(experiment, runs) -> bool:

@@ -11,6 +11,8 @@ from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
 from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.limits import MAX_COPIES
+from ..engine.tensorboard import check_board_folder
+from .config_file import add_config_options, parse_args
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
@@ -25,8 +27,9 @@ def build_parser() -> Parser:
         epilog="example: wdtui sweep --preset sine-overfit --lambdas 1e-5:1e-1:16 --seeds 3 --out sweep.json",
     )
     add_engine_options(parser, lam_option=None)
+    add_config_options(parser)
     sweep = parser.add_argument_group("sweep")
-    sweep.add_argument("--lambdas", nargs="+", default=["1e-5:1e-1:16"], metavar="SPEC",
+    sweep.add_argument("--lambdas", nargs="+", metavar="SPEC",
                        help="start:stop:count (log-spaced, both ends included) or a list of values "
                        "(0 allowed); default 1e-5:1e-1:16; the λ sweep adds λ = 0, the reference, "
                        "if it is not listed")
@@ -34,10 +37,13 @@ def build_parser() -> Parser:
                        help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
                        "trains coupled and decoupled decay (or the --regularizer given) over the "
                        "(lr, λ) grid and shows test loss as a heatmap")
-    sweep.add_argument("--seeds", type=_seeds, default=1, metavar="N",
+    sweep.add_argument("--seeds", type=_seeds, metavar="N",
                        help="seeds per λ (seed, seed+1, …): means, standard errors, the range of λ "
                        "within one standard error of the best, and the paired comparison with λ = 0")
     sweep.add_argument("--out", metavar="FILE.json", help="the sweep as JSON")
+    sweep.add_argument("--tensorboard", metavar="DIR",
+                       help="TensorBoard event files: one folder per copy (regularizer, λ, seed) under DIR, "
+                       "a point per measured epoch")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -56,7 +62,9 @@ def _seeds(text: str) -> int:
 
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
+    args.lambdas = args.lambdas or ["1e-5:1e-1:16"]
+    args.seeds = args.seeds or 1
     try:
         lambdas = parse_lambda_spec(args.lambdas)
         lrs = parse_lambda_spec(args.lrs, "lrs") if args.lrs else None
@@ -70,6 +78,10 @@ def main(argv: Sequence[str]) -> int:
             check_output_path("out", args.out)
             if not args.out.lower().endswith(".json"):
                 raise ConfigError("out", f"unknown format {args.out!r}; allowed: FILE.json")
+        if args.save_config is not None:
+            check_output_path("save_config", args.save_config)
+        if args.tensorboard is not None:
+            check_board_folder(args.tensorboard)
         if not lrs and 0.0 not in lambdas:
             lambdas = [0.0, *lambdas]  # the reference every λ is compared with
         copies = len(lambdas) * len(lrs or [None]) * args.seeds
@@ -110,14 +122,46 @@ def main(argv: Sequence[str]) -> int:
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     print(_validation_line(base, experiments[0]), file=sys.stderr)
-    _train(trainer, result, args.quiet, experiments[0])
+    measured, hists = _train(trainer, result, args.quiet, experiments[0], keep=args.tensorboard is not None)
     print_sweep(result)
+    doc = None
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config, sweep_ridge
 
         config = sweep_config(base, experiments, args.seeds)
-        _write(parser, args, result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas)))
+        doc = result.to_dict(config, sweep_ridge(experiments, base.regularizer, lambdas))
+    _write(parser, args, doc, _settings(parser, base, lambdas, None, args.seeds, base.regularizer))
+    if args.tensorboard is not None:
+        _boards(parser.prog, args.tensorboard, base, trainer, measured, hists)
     return 0
+
+
+def _settings(parser: Parser, base, lambdas: list[float], lrs: list[float] | None, seeds: int,
+              regularizer: str | None) -> dict:
+    """The sweep's settings file: λ values as swept (λ = 0 included), learning rates, seeds."""
+    from .config_file import settings_of
+
+    return settings_of(parser, base, regularizer=regularizer, lambdas=lambdas, lrs=lrs, seeds=seeds)
+
+
+def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: bool = False) -> None:
+    """One TensorBoard event folder per copy k = (s·R + r)·L + l."""
+    from ..engine.tensorboard import run_name, write_sweep
+
+    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES
+
+    if not grid and trainer.copies > SWEEP_HISTOGRAM_COPIES:
+        print(f"tensorboard: {trainer.copies} copies: scalars only (histograms up to {SWEEP_HISTOGRAM_COPIES} "
+              "copies)", file=sys.stderr)
+    per_seed = trainer.copies // trainer.seeds
+    names = [run_name(trainer.regularizer.name, trainer.copy_lambdas[k], base.seed + k // per_seed,
+                      lr=trainer.copy_lrs[k] if grid else None) for k in range(trainer.copies)]
+    try:
+        for folder in write_sweep(root, names, trainer.copy_lambdas, trainer.copy_lrs, records, histograms):
+            print(f"tensorboard: {folder}", file=sys.stderr)
+    except OSError as error:
+        error.field = "tensorboard"
+        output_error(prog, error)
 
 
 def _validation_line(base, experiment) -> str:
@@ -132,11 +176,19 @@ def _validation_line(base, experiment) -> str:
     return f"validation set: {how}; the best is chosen on it, the test set only reports"
 
 
-def _write(parser: Parser, args, doc: dict) -> None:
-    from ..engine.export import write_text
+def _write(parser: Parser, args, doc: dict | None, settings: dict) -> None:
+    """``--out`` (``doc``) and ``--save-config`` (``settings``): both or neither."""
+    from ..engine.export import Output, write_all
+    from .report import settings_output
 
+    outputs = []
+    if args.out is not None:
+        text = (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode("utf-8")
+        outputs.append(Output("out", args.out, lambda f: f.write(text)))
+    if args.save_config is not None:
+        outputs.append(settings_output(args.save_config, settings))
     try:
-        write_text(args.out, json.dumps(doc, indent=1, allow_nan=False) + "\n")
+        write_all(outputs)
     except OSError as error:
         output_error(parser.prog, error)
 
@@ -167,6 +219,8 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
             if record is None:  # all copies diverged before the end: measure where they stopped
                 record = trainer.measure()
             grids.append(GridResult(regularizer, lrs, lambdas, args.seeds, record))
+            if args.tensorboard is not None:  # the grid measures its last epoch only: one point each
+                _boards(parser.prog, args.tensorboard, base, trainer, [record], grid=True)
     print_grid(grids)
     from ..engine.lessons.trends import best_lambda_trend, describe
 
@@ -175,19 +229,25 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
         print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
     if args.seeds == 1:
         print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
+    doc = None
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config
 
-        _write(parser, args, grid_document(sweep_config(base, experiments, args.seeds), grids))
+        doc = grid_document(sweep_config(base, experiments, args.seeds), grids)
+    _write(parser, args, doc, _settings(parser, base, lambdas, lrs, args.seeds, args.regularizer))
     return 0
 
 
-def _train(trainer, result, quiet: bool, experiment=None) -> None:
-    """Train to the end, measuring every copy every ``measure_every`` epochs and at the last."""
+def _train(trainer, result, quiet: bool, experiment=None, keep: bool = False) -> tuple[list, list]:
+    """Train to the end, measuring every copy every ``measure_every`` epochs and at the last.
+    ``keep`` (TensorBoard): returns the measured records, and every copy's weight and gradient
+    histograms at the epochs ``tensorboard.histogram_due`` picks (up to
+    ``SWEEP_HISTOGRAM_COPIES`` copies); else two empty lists."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.sweeps.sweep import measure_every
+    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES, histogram_due, sweep_histograms
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
@@ -195,11 +255,19 @@ def _train(trainer, result, quiet: bool, experiment=None) -> None:
         task = progress.add_task(f"{trainer.copies} copies", total=trainer.epochs, rate=0.0)
         shown = time.perf_counter()
         every = measure_every(trainer.epochs, experiment)
+        measured: list = []
+        hists: list = []
+        due = histogram_due(trainer.epochs) if keep and trainer.copies <= SWEEP_HISTOGRAM_COPIES else None
         while not trainer.done:
             record = trainer.run_epoch(measure=(trainer.epoch + 1) % every == 0)
             if record is not None:
                 result.add(record)
+                if keep:
+                    measured.append(record)
+            if due is not None and due(trainer.epoch) and not all(trainer.diverged):
+                hists.append((trainer.epoch, sweep_histograms(trainer)))
             now = time.perf_counter()
             if now - shown >= PROGRESS_INTERVAL or trainer.done:
                 progress.update(task, completed=trainer.epoch, rate=trainer.epochs_per_s)
                 shown = now
+    return measured, hists

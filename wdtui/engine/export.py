@@ -35,7 +35,7 @@ def _umask() -> int:
 
 FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp's 0600 would hide results
 OUTPUT_FORMATS = {"out": (".json", ".csv"), "save_model": (".pt",), "save_data": (".npz",),
-                  "snapshot": (".svg",)}
+                  "snapshot": (".svg",), "save_config": (".toml",)}
 
 
 class OutputError(OSError):

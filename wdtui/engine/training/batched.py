@@ -321,6 +321,13 @@ class BatchedTrainer(SweepEpochs):
                 if stop is not None and stop():
                     return
 
+    def copy_weights(self, k: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Copy k's weight matrices (dim ≥ 2 in the model) and their gradients at the last step
+        (slice k of the stacked gradient: the copies' losses are summed, so it is copy k's own)."""
+        weights = {name: p for name, p in self.params.items() if p.dim() >= 3}
+        return ({name: p[k].detach() for name, p in weights.items()},
+                {name: p.grad[k].detach() for name, p in weights.items() if p.grad is not None})
+
     def measured_rows(self) -> tuple[list[torch.Tensor], int]:
         """On the device, each of shape (K,): the mean loss on train, test (and validation), then
         per decayed tensor Σw², its count of non-zero entries (and Σ|w| when a copy uses l1),

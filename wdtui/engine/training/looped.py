@@ -48,6 +48,12 @@ class LoopedTrainer(SweepEpochs):
             if not trainer.diverged:
                 trainer.train_epoch(stop)
 
+    def copy_weights(self, k: int) -> tuple[dict, dict]:
+        """Copy k's weight matrices and kernels (dim ≥ 2) and their gradients at the last step."""
+        weights = self.trainers[k]._weights
+        return ({name: p.detach() for name, p in weights.items()},
+                {name: p.grad.detach() for name, p in weights.items() if p.grad is not None})
+
     def measure(self) -> SweepRecord:
         """Every copy's numbers (one host transfer per copy)."""
         records = [t.measure() for t in self.trainers]

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from ..config import ConfigError
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
-from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
+from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
 from .models import forward_function, set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
@@ -271,7 +271,7 @@ class Trainer:
         when not measured). ``stop`` is polled between mini-batches (cancellation in long
         epochs): once it says stop, nothing is measured (an evaluation of a large set takes
         seconds) and None is returned. ``detail`` adds predictions, learned weights and
-        histograms. ``progress``: see :meth:`train_epoch`."""
+        weight and gradient histograms. ``progress``: see :meth:`train_epoch`."""
         started = time.perf_counter()
         if self.train_epoch(stop, progress):
             return None
@@ -339,6 +339,7 @@ class Trainer:
                 if len(self._weights) == 1:
                     record.weights = next(iter(self._weights.values())).reshape(-1).tolist()
             record.histograms = histograms(self._weights, self._initial)
+            record.grad_histograms = grad_histograms(self._weights)
         return record
 
     def records(self, control: Control | None = None,

@@ -1,0 +1,107 @@
+"""Settings as a TOML file: ``--save-config`` writes what ``--config`` replays to the same numbers;
+a broken file, an invalid value or an unknown key is one line naming it, exit status 2."""
+
+import json
+import tomllib
+
+import pytest
+
+from wdtui.cli.main import main
+
+QUIET = ["--quiet"]
+
+
+def history_without_timing(doc: dict) -> list[dict]:
+    runs = []
+    for run in doc["runs"]:
+        history = {k: v for k, v in run["history"].items() if k != "epochs_per_s"}
+        runs.append({**run, "history": history})
+    return runs
+
+
+def refused(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_run_replayed_from_its_settings_file_gives_the_same_numbers(tmp_path, capsys):
+    saved, first, second = tmp_path / "run.toml", tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["run", "--preset", "dropout", "--epochs", "3", "--seed", "4", "--width", "16", "--dropout", "0.3",
+                 "--n-train", "100", "--n-test", "50", "--batch-size", "20", "--model", "mlp",
+                 "--save-config", str(saved), "--out", str(first), *QUIET]) == 0
+    settings = tomllib.loads(saved.read_text())
+    assert settings["preset"] == "dropout" and settings["seed"] == 4 and settings["epochs"] == 3
+    assert settings["dropout"] == 0.3 and settings["batch_size"] == 20 and settings["threads"] == "auto"
+    # the preset's comparison as runs, each with its own dropout where it has one
+    a = json.loads(first.read_text())
+    assert [(r["regularizer"], r["lambda"]) for r in settings["runs"]] == [(r["regularizer"], r["lambda"])
+                                                                            for r in a["runs"]]
+    assert main(["run", "--config", str(saved), "--out", str(second), *QUIET]) == 0
+    b = json.loads(second.read_text())
+    assert a["config"] == b["config"]
+    assert history_without_timing(a) == history_without_timing(b)
+    assert [r["final"] for r in a["runs"]] == [r["final"] for r in b["runs"]]
+
+
+def test_sweep_replayed_from_its_settings_file_gives_the_same_numbers(tmp_path, capsys):
+    saved, first, second = tmp_path / "sweep.toml", tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["sweep", "--preset", "sine", "--epochs", "5", "--lambdas", "1e-3:1e-1:3", "--seeds", "2",
+                 "--seed", "7", "--save-config", str(saved), "--out", str(first), *QUIET]) == 0
+    settings = tomllib.loads(saved.read_text())
+    assert settings["lambdas"] == [0.0, 1e-3, 1e-2, 1e-1] and settings["seeds"] == 2 and settings["seed"] == 7
+    assert main(["sweep", "--config", str(saved), "--out", str(second), *QUIET]) == 0
+    a, b = json.loads(first.read_text()), json.loads(second.read_text())
+    assert a["lambdas"] == b["lambdas"] and a["config"] == b["config"]
+    assert a["final"] == b["final"]
+
+
+def test_a_flag_beside_the_file_wins(tmp_path, capsys):
+    saved, out = tmp_path / "run.toml", tmp_path / "a.json"
+    saved.write_text('preset = "sine"\nepochs = 5\nseed = 2\nruns = [{regularizer = "l2", lambda = 0.5}]\n')
+    assert main(["run", "--config", str(saved), "--epochs", "3", "--out", str(out), *QUIET]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["config"]["epochs"] == 3 and doc["config"]["seed"] == 2
+    assert [(r["regularizer"], r["lambda"], r["epochs"]) for r in doc["runs"]] == [("l2", 0.5, 3)]
+
+
+def test_broken_toml_is_one_line_with_where(tmp_path, capsys):
+    saved = tmp_path / "bad.toml"
+    saved.write_text('preset = "sine"\nepochs = \n')
+    err = refused(["run", "--config", str(saved), *QUIET], capsys)
+    assert "--config" in err and "not valid TOML" in err and "line 2" in err
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ("batch_size = 0", "batch_size", "an integer ≥ 1 or full"),
+    ('optimizer = "rmsprop"', "optimizer", "sgd, adam"),
+    ("decay_all = 1", "decay_all", "true or false"),
+    ('runs = [{regularizer = "l2"}]', "runs", "must have regularizer and lambda"),
+])
+def test_invalid_value_names_the_key_and_what_is_allowed(tmp_path, capsys, text, key, allowed):
+    saved, out = tmp_path / "bad.toml", tmp_path / "a.json"
+    saved.write_text(text + "\n")
+    err = refused(["run", "--config", str(saved), "--out", str(out), *QUIET], capsys)
+    assert f"key {key}:" in err and allowed in err
+    assert not out.exists()
+
+
+def test_unknown_key_is_refused_with_the_known_keys_named(tmp_path, capsys):
+    saved = tmp_path / "bad.toml"
+    saved.write_text("learning_rate = 0.1\n")
+    err = refused(["sweep", "--config", str(saved), *QUIET], capsys)
+    assert "unknown key 'learning_rate'" in err
+    known = err.split("known keys: ")[1]
+    for key in ("lr", "batch_size", "lambdas", "seeds", "preset"):
+        assert key in known.replace(",", " ").split()
+    assert "out" not in known.replace(",", " ").split()  # outputs are not settings
+
+
+def test_missing_file_and_wrong_suffix(tmp_path, capsys):
+    err = refused(["run", "--config", str(tmp_path / "none.toml")], capsys)
+    assert "--config" in err and "cannot read" in err
+    err = refused(["run", "--save-config", str(tmp_path / "a.json")], capsys)
+    assert "--save-config" in err and "FILE.toml" in err

@@ -1,0 +1,75 @@
+"""Settings as a TOML file: what ``--save-config`` writes and ``--config`` reads.
+
+A settings file is one flat table whose keys are the command's flags in snake_case
+(``--batch-size`` → ``batch_size``, ``--lambda`` → ``lambda``), plus ``runs`` for ``wdtui run``:
+an array of tables ``{regularizer, lambda, dropout}``, one per run. Values are TOML's own types;
+the settings that mean "decided later" are written as the words the flags take (``batch_size =
+"full"``, ``n_train = "all"``, ``threads = "auto"``), and a path that is not set is left out.
+Read with :mod:`tomllib`, written with ``tomli_w`` (floats as Python's ``repr``: a value read back
+is the same double, so a replay trains the same numbers).
+
+No torch here: ``--config`` is read before anything is trained.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as the package tomli
+    import tomli as tomllib
+
+from .config import CONFIG_FIELDS, Config, ConfigError
+
+# The config fields that are flags of every training command (preset, regularizer and λ are
+# each command's own; n_inputs comes with the preset).
+FLAG_FIELDS = tuple(f for f in CONFIG_FIELDS if f not in ("preset", "n_inputs", "regularizer", "lam"))
+# Config fields whose None is a word on the command line (and so in a file).
+NONE_WORDS = {"batch_size": "full", "n_train": "all", "n_test": "all", "threads": "auto"}
+
+
+def config_settings(config: Config, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``config``'s values for ``keys`` (config field names) as TOML values: tuples as arrays,
+    None as its flag's word, and an unset path (``data``, ``data_dir``) left out."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        value = getattr(config, key)
+        if value is None:
+            if key in NONE_WORDS:
+                out[key] = NONE_WORDS[key]
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def app_settings(config: Config, compare: bool) -> dict[str, Any]:
+    """The app's settings (what ``wdtui --config FILE`` opens with): its flags ``--lambda``,
+    ``--regularizer``, ``--compare`` beside the config's."""
+    return {"command": "", "preset": config.preset, **config_settings(config, FLAG_FIELDS),
+            "regularizer": config.regularizer, "lambda": config.lam, "compare": compare}
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """The TOML text of ``settings`` (a header comment says what wrote it and how to replay it)."""
+    command = settings.get("command", "")
+    replay = f"wdtui {command} --config FILE.toml".replace("  ", " ")
+    return f"# wdtui settings; replay with: {replay}\n" + tomli_w.dumps(
+        {k: v for k, v in settings.items() if k != "command"})
+
+
+def read_settings(path: str | Path) -> dict[str, Any]:
+    """The table in the TOML file at ``path``; ConfigError (field ``config``) says why it cannot
+    be read: missing, unreadable, not UTF-8, or not TOML (with tomllib's line and column)."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError("config", f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("config", f"{str(path)!r} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError("config", f"{str(path)!r} is not valid TOML: not UTF-8 text") from None
