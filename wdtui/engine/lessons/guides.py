@@ -83,4 +83,7 @@ GUIDES: dict[str, str] = {
         "in advance: run a sweep with several seeds and compare the best λ with λ = 0 before "
         "believing that decay helps."
     ),
+    # --- grokking and equilibrium (issue 13) ---
+    "grokking": "TODO",
+    "equilibrium": "TODO",
 }
