@@ -65,6 +65,7 @@ from .widgets.charts import (
     SweepNormChart,
     SweepPathChart,
 )
+from .widgets.layers import AngleChart, LayerNormChart, LayersView
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
@@ -75,7 +76,7 @@ MIN_SIZE = (60, 20)
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
-TABS = ("charts", "weights", "sweep")
+TABS = ("charts", "weights", "sweep", "layers")
 ZOOMABLE = ("#fit", "#accuracy", "#per-class", "#loss", "#norm")
 
 
@@ -102,6 +103,7 @@ class WdtuiApp(App[int]):
         Binding("1", "show_tab('charts')", "charts", show=False),
         Binding("2", "show_tab('weights')", "weights", show=False),
         Binding("3", "show_tab('sweep')", "sweep", show=False),
+        Binding("4", "show_tab('layers')", "layers", show=False),
         Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
         Binding("z", "zoom", "zoom chart", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -184,6 +186,8 @@ class WdtuiApp(App[int]):
                         yield SweepPathChart("weights against λ", id="sweep-path")
                     with VerticalScroll(id="grid"):
                         yield Static("", id="grid-tables")
+                with TabPane("Layers", id="layers"):
+                    yield LayersView()
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
         yield Footer(compact=True)
@@ -316,6 +320,7 @@ class WdtuiApp(App[int]):
         sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
         self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
         self._mount_histograms(message.snapshot)
+        self.main.query_one(LayersView).show(message)
         self._feed_charts()
         self.redraw(force=True)
 
@@ -351,7 +356,8 @@ class WdtuiApp(App[int]):
         self._charts = [self.main.query_one(FitChart), self.main.query_one(AccuracyChart),
                         self.main.query_one(ClassChart), self.main.query_one(LossChart),
                         self.main.query_one(NormChart), *self.main.query(SweepChart),
-                        self.main.query_one(SweepPathChart), *histograms]
+                        self.main.query_one(SweepPathChart), *histograms,
+                        self.main.query_one(LayerNormChart), self.main.query_one(AngleChart)]
 
     def _feed_charts(self) -> None:
         """Hand the latest state to every chart (cheap); building happens at redraw. Every chart
