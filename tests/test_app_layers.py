@@ -44,3 +44,21 @@ async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, in
             assert f"{predicted:.3g}" in angles
         else:  # quadratic is Adam with coupled decay: no prediction is claimed
             assert predicted is None and "no prediction" in angles
+
+
+async def test_grokking_draws_accuracy_against_log_epochs_without_images():
+    """Modular addition is classification with no images: accuracy and per-class charts, epochs on
+    a log axis (memorizing at ~10² steps, generalizing at ~10³)."""
+    from wdtui.app.widgets.charts import AccuracyChart, ClassChart, FitChart
+
+    config = make_config("grokking", modulus=7, n_train=30, n_test=19, epochs=40)
+    app = WdtuiApp(config, compare=True, deterministic=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: app.ready is not None)
+        await pilot.press("space")
+        await _until(pilot, lambda: app.snapshot and app.snapshot.finished)
+        assert app.ready.data.classes == tuple(str(c) for c in range(7))
+        accuracy = app.query_one(AccuracyChart)
+        assert accuracy.x_log and accuracy.display and not app.query_one(FitChart).display
+        assert "epoch (log)" in str(accuracy.render())
+        assert "cannot draw" not in str(app.query_one(ClassChart).render())

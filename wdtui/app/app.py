@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from ..engine.config import Config, ConfigError, make_config, notices, rule_text
 from ..engine.export import document, write_text
-from ..engine.lessons.presets import Run
+from ..engine.lessons.presets import PRESETS, Run
 from ..engine.training.control import Control
 from ..tables import best_line, grid_tables
 from .commands import WdtuiCommands
@@ -321,6 +321,9 @@ class WdtuiApp(App[int]):
         self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
         self._mount_histograms(message.snapshot)
         self.main.query_one(LayersView).show(message)
+        log_epochs = PRESETS[self.config.preset].epochs_axis == "log"
+        for chart in (AccuracyChart, LossChart, NormChart):
+            self.main.query_one(chart).x_log = log_epochs
         self._feed_charts()
         self.redraw(force=True)
 

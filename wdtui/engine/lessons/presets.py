@@ -38,6 +38,7 @@ class Preset:
     config: dict[str, Any]
     runs: tuple[Run, ...]  # what the experiment compared
     guide: str = ""  # what to look for and what the numbers show (guides.py, measured over seeds)
+    epochs_axis: Literal["linear", "log"] = "linear"  # the app's history charts (grokking: log)
 
 
 _SINE = dict(
@@ -196,6 +197,7 @@ PRESETS: dict[str, Preset] = {
             fit="classes",
             config=GROKKING,
             runs=(Run("decoupled", 0.0), Run("decoupled", 1.0)),
+            epochs_axis="log",  # memorizing (~10² steps) and generalizing (~10³) on one axis
         ),
         Preset(
             name="equilibrium",
