@@ -90,7 +90,7 @@ GUIDES: dict[str, str] = {
         "(a + b) mod 67 with half of the 4,489 pairs for training, full-batch AdamW; watch the "
         "accuracy chart (log epochs). Over seeds 0–2 at λ = 1: the training pairs are memorized "
         "first (train ≥ 99 % at step 246–254, test still near 0), test accuracy passes 50 % at "
-        "1,414–1,538 and 90 % at 2,480–2,862 — ten times later — and ends at 94.6–97.0 % after "
+        "1,414–1,538 and 90 % at 2,480–2,862 — about ten times later — and ends at 94.6–97.0 % after "
         "4,000 steps. At λ = 0 the net memorizes as fast (196–199 steps) and never generalizes "
         "(test ≤ 0.9 %, below the 1.5 % of guessing). ‖w‖ starts at 8.1 and grows in both runs: "
         "to 188–190 without decay, to a peak of about 109 with it, then falls only slightly (to "
