@@ -62,7 +62,7 @@ def equilibrium(seeds: int) -> None:
             acc = result.history["test_accuracy"]
             print(f"seed {seed} λ={lam:g} lr={lr or base.lr:g}: predicted {predicted:.4f} rad; measured/predicted "
                   + ", ".join(f"{n} {r:.3f}" for n, r in ratios.items())
-                  + f"; ‖W‖ last half " + ", ".join(f"{n} {settled(result.layer_norms[n]):.2f}" for n in ratios)
+                  + "; ‖W‖ last half " + ", ".join(f"{n} {settled(result.layer_norms[n]):.2f}" for n in ratios)
                   + f"; test accuracy last half {100 * settled(acc):.1f} % (final {100 * acc[-1]:.1f} %); {seconds:.1f} s",
                   flush=True)
 

@@ -12,7 +12,6 @@ epoch is one step.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from rich.text import Text
@@ -24,7 +23,7 @@ from ...engine.config import Config
 from ...engine.lessons.equilibrium import angular_update, steps_per_epoch
 from ..messages import SessionReady, Snapshot
 from ..series import downsample, integer_ticks, log_ticks, loggable
-from .charts import RUN, Chart, distinct_labels, round_yticks
+from .charts import Chart, round_yticks
 
 # one color per layer (the run only: a second run's layers would double the lines)
 LAYER_COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "white")
