@@ -181,3 +181,23 @@ def test_sparse_guide_adam_l1_at_lambda_2_zeroes_everything_whatever_the_data(ov
     settings = {"optimizer": "adam", "lr": 0.01, "epochs": 300, **overrides}
     rows, _, _ = _train("sparse", [2.0], "l1", range(3), **settings)
     assert [row[0][2] for row in rows] == [50, 50, 50]
+
+
+def test_equilibrium_guide_angle_per_step_is_the_prediction_at_the_full_preset():
+    """The guide's 0.97–0.99 (seeds 0–2, benchmarks/lessons_nn.py), on seed 0 with a margin for
+    other CPUs' rounding; the reduced-size derivation checks are in test_lessons_nn.py."""
+    from wdtui.engine.lessons.equilibrium import angular_update
+    from wdtui.engine.training.trainer import Trainer
+
+    exp = experiment("equilibrium")
+    trainer = Trainer(exp)
+    angles: dict[str, list[float]] = {}
+    for record in trainer.records():
+        if record.epoch > 50:
+            for name, value in record.step_angular_update.items():
+                angles.setdefault(name, []).append(value)
+    predicted = angular_update(exp.config)
+    assert predicted == pytest.approx(0.100, abs=5e-4)  # "0.100 rad"
+    assert sorted(angles) == ["1.weight", "4.weight"]
+    for name, values in angles.items():
+        assert 0.93 <= statistics.fmean(values) / predicted <= 1.03, name

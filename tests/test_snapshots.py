@@ -144,3 +144,14 @@ async def _help(pilot):
 def test_help_screen(snap_compare):
     assert snap_compare(snapshot_app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01, epochs=5),
                         terminal_size=(120, 40), run_before=_help)
+
+
+def test_layers_tab_marks_scale_invariant_layers_with_the_predicted_angle(snap_compare):
+    """equilibrium, shortened: per-layer ‖w‖, the RMS angle per step and the prediction line."""
+    async def layers(pilot):
+        await _finished(pilot)
+        await pilot.press("4")
+        await pilot.pause(0.5)
+
+    app = snapshot_app("equilibrium", n_train=200, epochs=15)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=layers)

@@ -58,6 +58,7 @@ from .state import AppState
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
 from .sweep_view import SweepView
 from .widgets.charts import Chart
+from .widgets.layers import LayersView
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
 
@@ -69,7 +70,7 @@ UNDO_MOST_NUMBERS = 20_000_000  # a replaced run is kept for ctrl+z only if its 
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
-TABS = ("charts", "weights", "sweep")
+TABS = ("charts", "weights", "sweep", "layers")
 
 
 def _state_field(name: str, doc: str = "") -> property:
@@ -104,6 +105,7 @@ class WdtuiApp(App[int]):
         Binding("1", "show_tab('charts')", "charts", show=False),
         Binding("2", "show_tab('weights')", "weights", show=False),
         Binding("3", "show_tab('sweep')", "sweep", show=False),
+        Binding("4", "show_tab('layers')", "layers", show=False),
         Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
         Binding("z", "zoom", "zoom chart", show=False),
         Binding("ctrl+z", "undo", "undo restart", show=False),
@@ -178,6 +180,8 @@ class WdtuiApp(App[int]):
                     yield WeightsView(id="histograms")
                 with TabPane("Sweep", id="sweep"):
                     yield SweepView(id="sweep-view")
+                with TabPane("Layers", id="layers"):
+                    yield LayersView()
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
         yield Footer(compact=True)
@@ -193,6 +197,10 @@ class WdtuiApp(App[int]):
     @property
     def sweep_view(self) -> SweepView:
         return self.main.query_one(SweepView)
+
+    @property
+    def layers_view(self) -> LayersView:
+        return self.main.query_one(LayersView)
 
     @property
     def main(self):
@@ -333,10 +341,7 @@ class WdtuiApp(App[int]):
         self._show_rule()
         self._show_field("lam")
         if self.ready is not None:
-            self.run_view.ready(self.state)
-            histograms = self.weights_view.ready(self.state)
-            self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms]
-            self._show_run()
+            self._views_ready()
         self.notify(self.note)
         self.redraw(force=True)
 
@@ -362,10 +367,7 @@ class WdtuiApp(App[int]):
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
         sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
-        self.run_view.ready(self.state)
-        histograms = self.weights_view.ready(self.state)
-        self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms]
-        self._show_run()
+        self._views_ready()
         self.redraw(force=True)
 
     def on_progress(self, message: Progress) -> None:
@@ -394,12 +396,21 @@ class WdtuiApp(App[int]):
 
     # --- charts and status ---------------------------------------------------------------------
 
+    def _views_ready(self) -> None:
+        """A session was built (or brought back): each view sets itself up for its model."""
+        self.run_view.ready(self.state)
+        self.layers_view.ready(self.state)
+        histograms = self.weights_view.ready(self.state)
+        self._charts = [*self.run_view.charts, *self.sweep_view.charts, *histograms, *self.layers_view.charts]
+        self._show_run()
+
     def _show_run(self) -> None:
         """Hand the state to the run's views (cheap); building happens at redraw."""
         if self.state.ready is None:
             return
         self.run_view.show(self.state)
         self.weights_view.show(self.state)
+        self.layers_view.show(self.state)
 
     def redraw(self, force: bool = False) -> None:
         """Status every tick; charts within the budget (all of them when not training)."""

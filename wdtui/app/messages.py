@@ -27,6 +27,7 @@ class DataView:
     true_weights: list[float] | None
     classes: tuple[str, ...] | None = None  # classification: the class names (no x, y lists)
     ridge: RidgePath | None = None  # linear presets: the converged ridge solution at any λ > 0
+    scale_invariant: tuple[str, ...] = ()  # weights whose scale the model ignores (models.scale_invariant)
 
 
 @dataclass(frozen=True)

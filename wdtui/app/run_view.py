@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 
+from ..engine.lessons.presets import PRESETS
 from .state import AppState
 from .widgets.charts import AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart
 
@@ -39,6 +40,9 @@ class RunView(Vertical):
     def ready(self, state: AppState) -> None:
         """A session was built: classification shows accuracy charts where the fit would be."""
         self.query_one("#upper").set_class(state.ready.data.fit == "classes", "classes")
+        log_epochs = PRESETS[state.config.preset].epochs_axis == "log"  # e.g. grokking: late generalization
+        for chart in (self.query_one(AccuracyChart), self.query_one(LossChart), self.query_one(NormChart)):
+            chart.x_log = log_epochs
 
     def show(self, state: AppState) -> None:
         data = (state.ready, state.snapshot)

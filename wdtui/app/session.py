@@ -33,11 +33,16 @@ def _column(t) -> list[float]:
 
 def data_view(experiment) -> DataView:
     """What the Fit chart draws from the data. Classification sends no examples (a CIFAR-10
-    training set as lists would be 150 million numbers): its charts need only the class names."""
+    training set as lists would be 150 million numbers): its charts need only the class names.
+    The Layers tab gets the names of the scale-invariant weights."""
+    from ..engine.training.models import scale_invariant
+
     data = experiment.data
+    invariant = tuple(scale_invariant(experiment.base_model))
     if data.classes is not None:
         return DataView(fit=experiment.fit, x_train=[], y_train=[], x_test=[], y_test=[],
-                        grid_x=None, grid_y=None, true_weights=None, classes=data.classes)
+                        grid_x=None, grid_y=None, true_weights=None, classes=data.classes,
+                        scale_invariant=invariant)
     return DataView(
         fit=experiment.fit,
         x_train=data.x_train.tolist(), y_train=_column(data.y_train),
@@ -46,6 +51,7 @@ def data_view(experiment) -> DataView:
         grid_y=None if data.grid_y is None else _column(data.grid_y),
         true_weights=None if data.true_weights is None else _column(data.true_weights),
         ridge=_ridge(experiment),
+        scale_invariant=invariant,
     )
 
 

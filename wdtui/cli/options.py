@@ -101,6 +101,8 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                       help="with --data FILE.csv: share of rows held out for testing (default 0.2)")
     data.add_argument("--n-train", type=field_type("n_train"), metavar="N|all", help="training set size")
     data.add_argument("--n-test", type=field_type("n_test"), metavar="N|all", help="test set size")
+    data.add_argument("--modulus", type=field_type("modulus"), metavar="P",
+                      help="grokking: p of (a + b) mod p (n-train + n-test ≤ p²)")
     data.add_argument("--noise", type=field_type("noise"), metavar="SIGMA", help="target noise standard deviation")
     data.add_argument("--seed", type=field_type("seed"), metavar="N", help="seed for data, initialization and batch order (default 0)")
 
@@ -124,6 +126,8 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
     train.add_argument("--lr", type=field_type("lr"), metavar="ETA", help="learning rate (> 0)")
     train.add_argument("--momentum", type=field_type("momentum"), metavar="M", help="SGD momentum in [0, 1)")
+    train.add_argument("--betas", type=field_type("betas"), metavar="B1,B2",
+                       help="Adam's β₁,β₂ in [0, 1) (default 0.9,0.999; grokking 0.9,0.98)")
     train.add_argument("--epochs", type=field_type("epochs"), metavar="N", help="passes over the training set")
     train.add_argument("--batch-size", type=field_type("batch_size"), metavar="N|full",
                        help="mini-batch size (1 … training set size) or full")
@@ -154,7 +158,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
 
 OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
                    "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
-                   "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
+                   "optimizer", "lr", "momentum", "betas", "modulus", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
                    "device", "dtype", "threads")
 
 

@@ -83,6 +83,7 @@ DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICES_ALLOWED = "auto, cpu, cuda, cuda:N or mps"
 MAX_EXAMPLES = 10_000_000  # per set (n_train, n_test); see limits.py
 MAX_SWEEP_VALUES = 10_000  # values of one --lambdas/--lrs spec; see limits.py
+MAX_MODULUS = 1000  # (a + b) mod p: p² ≤ 10⁶ pairs
 
 
 class ConfigError(ValueError):
@@ -194,6 +195,24 @@ def _channels(text: Any) -> tuple[int, ...]:
     return values
 
 
+def _betas(text: Any) -> tuple[float, float]:
+    """Adam's β₁,β₂: two numbers in [0, 1), e.g. ``0.9,0.98``."""
+    allowed = "two comma-separated numbers in [0, 1), e.g. 0.9,0.98"
+    parts = list(text) if isinstance(text, (list, tuple)) else str(text).replace(" ", "").split(",")
+    if len(parts) != 2:
+        raise ConfigError("betas", f"must be {allowed} (got {text!r})")
+    try:
+        values = tuple(_bounded_float("betas", allowed, lambda v: 0 <= v < 1)(p) for p in parts)
+    except ConfigError:
+        raise ConfigError("betas", f"must be {allowed} (got {text!r})") from None
+    return values[0], values[1]
+
+
+def _modulus(text: Any) -> int | None:
+    """The modulus p of the grokking preset's (a + b) mod p; None for every other preset."""
+    return None if text is None else _integer("modulus", 2, MAX_MODULUS)(text)
+
+
 def _kernel(text: Any) -> int:
     value = _integer("kernel", 1, 15)(text)
     if value % 2 == 0:
@@ -272,6 +291,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "optimizer": _choice("optimizer", OPTIMIZERS),
     "lr": _bounded_float("lr", "a finite number > 0", lambda v: v > 0),
     "momentum": _bounded_float("momentum", "a number in [0, 1)", lambda v: 0 <= v < 1),
+    "betas": _betas,
     "epochs": _integer("epochs", 1),
     "batch_size": _batch_size,
     "regularizer": _choice("regularizer", REGULARIZERS),
@@ -291,6 +311,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "data": _path("data", DATA_SUFFIXES),
     "data_dir": _path("data_dir"),
     "test_fraction": _bounded_float("test_fraction", "a number in (0, 1)", lambda v: 0 < v < 1),
+    "modulus": _modulus,
 }
 
 
@@ -312,6 +333,8 @@ class Config:
     means: from the targets' type. Both are resolved when the data is read (see
     ``experiment.build_experiment``), so an experiment's config always holds the real values.
     ``decay_convention`` (decoupled only): ``torch`` shrinks by η·λ per step, ``paper`` by λ.
+    ``betas`` (Adam only): β₁, β₂ of the moment averages. ``modulus`` (grokking only): p of
+    (a + b) mod p; ``n_train``/``n_test`` then count pairs (at most p² together).
     ``model`` cnn: ``channels`` conv blocks (Conv k×k → activation → MaxPool 2), then
     Linear(·, ``width``) → activation → Linear(``width``, classes); ``dropout`` p before each
     hidden-to-output Linear (and after each hidden block of the MLP).
@@ -349,6 +372,8 @@ class Config:
     data_dir: str | None = None
     test_fraction: float = 0.2
     decay_convention: str = "torch"
+    betas: tuple[float, float] = (0.9, 0.999)
+    modulus: int | None = None
 
     def with_changes(self, **changes: Any) -> "Config":
         """A new validated config with some fields replaced (values are parsed and checked)."""
@@ -361,6 +386,7 @@ class Config:
         data["lambda"] = data.pop("lam")
         data["batch_size"] = self.effective_batch_size
         data["channels"] = list(self.channels)
+        data["betas"] = list(self.betas)
         return data
 
     @property
@@ -394,6 +420,9 @@ def check(config: Config) -> Config:
         if config.task != own:
             raise ConfigError("task", f"preset {config.preset} is {own}; another task needs your own "
                               "data (a data file)")
+    if (source == "modular") != (config.modulus is not None) and config.data is None:
+        raise ConfigError("modulus", "is the p of (a + b) mod p, for preset grokking only"
+                          if config.modulus is not None else f"preset {config.preset} needs a modulus p ≥ 2")
     if config.task == "classification" and config.loss != "cross_entropy":
         raise ConfigError("loss", f"classification uses cross_entropy (got {config.loss})")
     if config.task == "regression" and config.loss == "cross_entropy":

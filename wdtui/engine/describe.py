@@ -44,6 +44,10 @@ def data_text(cfg: Config) -> str:
     if source == "digits":
         rest = f"the other {DIGITS - cfg.n_train:,}" if cfg.n_test is None else f"{cfg.n_test:,}"
         return f"8×8 digits (1,797 images): {cfg.n_train:,} train, {rest} test"
+    if source == "modular":
+        p = cfg.modulus
+        return (f"(a + b) mod {p}, a and b one-hot: {cfg.n_train:,} of the {p * p:,} pairs train, "
+                f"{cfg.n_test:,} test")
     if source == "cifar10":
         return f"--data-dir: {_size(cfg.n_train)} train, {_size(cfg.n_test)} test"
     return "--data FILE.npz|FILE.csv"
@@ -53,6 +57,8 @@ def model_text(cfg: Config) -> str:
     """The layers, e.g. ``1-64-1 MLP, tanh`` or the CNN's blocks."""
     source = PRESETS[cfg.preset].data
     shape, classes = IMAGE_SHAPES.get(source, ((cfg.n_inputs,), None))
+    if source == "modular" and cfg.data is None:
+        shape, classes = (2 * cfg.modulus,), cfg.modulus
     outputs = "C" if cfg.task == "auto" else str(classes or 1)
     dropout = f", dropout {cfg.dropout:g}" if cfg.dropout else ""
     activation = "" if cfg.activation == "identity" else cfg.activation
@@ -83,6 +89,8 @@ def model_text(cfg: Config) -> str:
 def training_text(cfg: Config) -> str:
     """Optimizer, learning rate, batch, epochs, loss, and which parameters decay acts on."""
     momentum = f", momentum {cfg.momentum:g}" if cfg.optimizer == "sgd" and cfg.momentum else ""
+    if cfg.optimizer == "adam" and cfg.betas != (0.9, 0.999):
+        momentum = f", betas {cfg.betas[0]:g},{cfg.betas[1]:g}"
     batch = "full batch" if cfg.batch_size is None else f"batch {cfg.batch_size}"
     decay = "decay on all parameters" if cfg.decay_all else "decay on weights only"
     return (f"{OPTIMIZER_NAMES[cfg.optimizer]} lr {cfg.lr:g}{momentum}, {batch}, {cfg.epochs} epochs, "

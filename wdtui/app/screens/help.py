@@ -36,7 +36,7 @@ KEYS = (
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
     ("x", "cancel the running sweep or grid"),
-    ("1 2 3", "Charts, Weights, Sweep tab"),
+    ("1 2 3 4", "Charts, Weights, Sweep, Layers tab"),
     ("z", "show one chart alone (again: the next one, then all)"),
     ("ctrl+b", "hide / show the sidebar"),
     ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),

@@ -285,6 +285,7 @@ class HistoryChart(Chart):
 
     keys: tuple[tuple[str, str], ...] = ()  # (history key, label)
     log = False
+    x_log = False  # epochs on a log axis (set by the app from the preset's epochs_axis)
 
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
@@ -300,6 +301,8 @@ class HistoryChart(Chart):
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
+                if self.x_log:  # epoch 0 has no place on a log axis
+                    xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
                 if xs:  # one legend entry per run; the title says which marker is which series
                     plt.plot(xs, ys, color=color, marker=marker,
                              label=self.series_label(name) if marker == markers[0] else None)
@@ -308,12 +311,17 @@ class HistoryChart(Chart):
         marks = shown_marks(ready, snap)
         if shown_x:  # plotext cannot build an empty log axis, so only with data
             for mark in marks:  # the boundary after the last epoch trained with the old setting
-                plt.vline(mark.epoch - 1, "gray")
-            plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
+                if mark.epoch > 1 or not self.x_log:
+                    plt.vline(mark.epoch - 1, "gray")
+            if self.x_log:
+                plt.xscale("log")
+                plt.xticks(*log_ticks(min(shown_x), max(shown_x)))
+            else:
+                plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
             self.yaxis(plt, shown_y)
         if len(self.keys) > 1:
             plt.title(f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}")
-        label = "epoch"
+        label = "epoch (log)" if self.x_log else "epoch"
         if marks:  # the latest change, as long as the axis has room for it
             label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
             if len(label) > self.size.width - 8:

@@ -29,5 +29,9 @@ def make_dataset(cfg: Config) -> Dataset:
         from .cifar10 import load_cifar10
 
         return load_cifar10(cfg)
+    if source == "modular":
+        from .modular import modular_addition
+
+        return modular_addition(cfg)
     g = torch.Generator().manual_seed(cfg.seed)
     return GENERATORS[source](cfg, g)

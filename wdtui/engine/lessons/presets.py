@@ -41,6 +41,7 @@ class Preset:
     config: dict[str, Any]
     runs: tuple[Run, ...]  # what the experiment compared
     guide: str = ""  # what to look for and what the numbers show (guides.py, measured over seeds)
+    epochs_axis: Literal["linear", "log"] = "linear"  # the app's history charts (grokking: log)
 
 
 _SINE = dict(
@@ -61,6 +62,32 @@ _DIGITS = dict(
     regularizer="coupled", lam=0.01, decay_all=True, loss="cross_entropy",
     task="classification", model="cnn", channels=(16, 32), kernel=3, dropout=0.0,
 )
+
+# grokking: every pair of residues mod p is an example, n_train + n_test = p² = 4489; one step per
+# epoch (full batch). β₂ = 0.98 and λ = 1 as Power et al.; decay on every parameter, as
+# AdamW(model.parameters(), weight_decay=1). One CPU thread: the automatic choice (two, for a
+# 2244-row batch) ran 30× slower on a shared 2-core machine.
+GROKKING = dict(
+    n_train=2244, n_test=2245, n_inputs=134, noise=0.0,
+    width=128, depth=1, activation="relu", norm="none", init="default",
+    optimizer="adam", lr=3e-3, momentum=0.0, epochs=4000, batch_size=None,
+    regularizer="decoupled", lam=1.0, decay_all=True, loss="cross_entropy",
+    task="classification", model="mlp", betas=(0.9, 0.98), modulus=67, threads=1,
+)
+
+# equilibrium: each hidden Linear feeds a LayerNorm (scale-invariant: see models.scale_invariant).
+# Mini-batches of 50 (20 steps per epoch): their noise keeps the gradients from vanishing once the
+# digits are fit, so the norm can settle. Decay on every parameter: a Linear's weight and bias
+# shrink together, as the pair whose scale LayerNorm ignores, and LayerNorm's gain and the output
+# layer, which set the logits' scale, cannot grow to push the loss to zero.
+EQUILIBRIUM = dict(
+    n_train=1000, n_test=None, n_inputs=64, noise=0.0,
+    width=64, depth=2, activation="relu", norm="layernorm", init="default",
+    optimizer="sgd", lr=0.1, momentum=0.0, epochs=100, batch_size=50,
+    regularizer="coupled", lam=0.05, decay_all=True, loss="cross_entropy",
+    task="classification", model="mlp",
+)
+
 
 def preset_runs(preset: str, dropout: float) -> list[Run]:
     """The preset's comparison with the config's dropout p in the runs that use dropout
@@ -163,6 +190,26 @@ PRESETS: dict[str, Preset] = {
                 task="classification", model="cnn", channels=(32, 32, 64), kernel=5, dropout=0.0,
             ),
             runs=(Run("coupled", 0.0), Run("coupled", 0.01)),
+        ),
+        # --- grokking and equilibrium (issue 13) ---
+        Preset(
+            name="grokking",
+            title="(a + b) mod 67, half the pairs, 1-hidden-layer MLP, full-batch AdamW λ 0 vs 1",
+            source="Power et al. 2022 (grokking); Liu et al. 2022 (Omnigrok); Nanda et al. 2023",
+            data="modular",
+            fit="classes",
+            config=GROKKING,
+            runs=(Run("decoupled", 0.0), Run("decoupled", 1.0)),
+            epochs_axis="log",  # memorizing (~10² steps) and generalizing (~10³) on one axis
+        ),
+        Preset(
+            name="equilibrium",
+            title="LayerNorm MLP on digits, SGD lr 0.1, λ 0.02 vs 0.05: rotational equilibrium",
+            source="van Laarhoven 2017; Kosson et al. 2023, \"Rotational equilibrium\"",
+            data="digits",
+            fit="classes",
+            config=EQUILIBRIUM,
+            runs=(Run("coupled", 0.02), Run("coupled", 0.05)),
         ),
         Preset(
             name="custom",

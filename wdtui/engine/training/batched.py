@@ -230,7 +230,7 @@ class BatchedTrainer(SweepEpochs):
             self.lr, optimizer_lr = views(lr, self.decayed), views(lr, self.params.values())
         else:
             self.lr = optimizer_lr = cfg.lr
-        self.optimizer = make_optimizer(cfg.optimizer, self.params.values(), optimizer_lr, cfg.momentum)
+        self.optimizer = make_optimizer(cfg.optimizer, self.params.values(), optimizer_lr, cfg.momentum, cfg.betas)
         self.diverged = [False] * self.copies
 
         def stacked(attr: str) -> torch.Tensor:

@@ -107,5 +107,7 @@ class Adam(Optimizer):
             add_scaled_(params, torch._foreach_div(self.m, denom), step)
 
 
-def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: Lr, momentum: float) -> Optimizer:
-    return SGD(params, lr, momentum) if name == "sgd" else Adam(params, lr)
+def make_optimizer(name: str, params: Iterable[torch.Tensor], lr: Lr, momentum: float,
+                   betas: tuple[float, float] = (0.9, 0.999)) -> Optimizer:
+    """``sgd`` with ``momentum``, or ``adam`` with ``betas`` (each ignores the other's setting)."""
+    return SGD(params, lr, momentum) if name == "sgd" else Adam(params, lr, betas)

@@ -52,6 +52,11 @@ class EpochRecord:
     its weights now and at the previous measurement (the previous epoch for a run): how far the
     layer turned, the step that matters for a scale-invariant layer (see
     ``models.scale_invariant``); NaN where the weights were all zero.
+    ``step_angular_update``: per scale-invariant layer trained in mini-batches (several steps per
+    epoch; named by its weight, measured on its weight and bias as one vector, the pair whose
+    scale the model ignores), the root-mean-square over the epoch's steps of its angle per step, √(mean θ²)
+    (radians; what the equilibrium predicts, see ``lessons.equilibrium``); empty otherwise
+    (with one step per epoch ``angular_update`` is the angle per step).
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
     weights of a linear model, ``histograms`` per weight matrix and conv kernel (values now and at
@@ -86,6 +91,7 @@ class EpochRecord:
     confusion: list[list[int]] | None = None
     dropout: float = 0.0  # the run's dropout p
     angular_update: dict[str, float] = field(default_factory=dict)
+    step_angular_update: dict[str, float] = field(default_factory=dict)
     val_loss: float | None = None  # a sweep's copies only: the loss on the validation set
     regularizer: str = ""  # the regularizer this epoch trained with (it can change between epochs)
 
@@ -132,6 +138,7 @@ class RunResult:
     history: dict[str, array] = field(default_factory=lambda: {key: _column(key) for key in HISTORY_KEYS})
     layer_norms: dict[str, array] = field(default_factory=dict)
     angular_update: dict[str, array] = field(default_factory=dict)
+    step_angular_update: dict[str, array] = field(default_factory=dict)
     diverged: bool = False
     dropout: float = 0.0
     measured_epochs: dict[str, int] | None = None
@@ -147,6 +154,8 @@ class RunResult:
             self.layer_norms.setdefault(name, array("d")).append(norm)
         for name, turned in record.angular_update.items():
             self.angular_update.setdefault(name, array("d")).append(turned)
+        for name, turned in record.step_angular_update.items():
+            self.step_angular_update.setdefault(name, array("d")).append(turned)
         self.diverged = self.diverged or record.diverged
 
     @property
@@ -168,6 +177,7 @@ class RunResult:
         copy.history = {key: values[:n] for key, values in self.history.items()}
         copy.layer_norms = {name: values[:n] for name, values in self.layer_norms.items()}
         copy.angular_update = {name: values[:n] for name, values in self.angular_update.items()}
+        copy.step_angular_update = {name: values[:n] for name, values in self.step_angular_update.items()}
         return copy
 
     @property
@@ -190,6 +200,9 @@ class RunResult:
         history: dict[str, Any] = {key: column(values) for key, values in self.history.items()}
         history["layer_norms"] = {name: column(values) for name, values in self.layer_norms.items()}
         history["angular_update"] = {name: column(values) for name, values in self.angular_update.items()}
+        if self.step_angular_update:
+            history["step_angular_update"] = {name: column(values)
+                                              for name, values in self.step_angular_update.items()}
         return {
             "regularizer": self.regularizer,
             "lambda": self.lam,

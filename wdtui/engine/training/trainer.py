@@ -34,7 +34,7 @@ from ..config import ConfigError
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
 from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
-from .models import forward_function, set_dropout
+from .models import forward_function, scale_invariant, set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
 from .regularizers import make_regularizer
@@ -149,7 +149,8 @@ class Trainer:
         self.decayed_names = list(experiment.decayed_names)
         self.decayed = [named[n] for n in self.decayed_names]
         self.optimizer_name = optimizer or cfg.optimizer
-        self.optimizer = make_optimizer(self.optimizer_name, self.model.parameters(), cfg.lr, cfg.momentum)
+        self.optimizer = make_optimizer(self.optimizer_name, self.model.parameters(), cfg.lr, cfg.momentum,
+                                        cfg.betas)
         self.loss_fn = LOSSES[cfg.loss]
         self._weights = {n: p for n, p in named.items() if p.dim() >= 2}
         self._initial = {n: p.detach().clone() for n, p in self._weights.items()}
@@ -161,6 +162,18 @@ class Trainer:
             self._weight_index = None
         with torch.no_grad():  # directions of the weight matrices at the last measurement
             self._units = unit_tensors(self._weight_list) if self._weights else []
+        # Scale-invariant layers trained in mini-batches: their angle per step, root-mean-square
+        # over the epoch (the equilibrium's prediction is per step and for E[θ²]; see
+        # lessons/equilibrium.py; the epoch's angle is not k times it)
+        # (the layer's weight and bias together: LN(c·(W·x + b)) = LN(W·x + b) for the pair, not for W alone)
+        self._invariant = [n for n in scale_invariant(self.model) if n in self._weights]
+        self._invariant_pairs = [[named[n]] + ([named[n[:-len("weight")] + "bias"]]
+                                                if n[:-len("weight")] + "bias" in named else [])
+                                 for n in self._invariant]
+        with torch.no_grad():
+            self._step_units = unit_tensors(self._invariant_vectors()) if self._invariant else []
+        self._step_angles = torch.zeros(len(self._invariant), dtype=experiment.dtype, device=experiment.device)
+        self._steps = 0  # steps whose angles _step_angles holds (since the last measurement)
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -232,6 +245,19 @@ class Trainer:
         self.regularizer.before_step(self.decayed, self.lam, self.lr)
         self.optimizer.step()
         self.regularizer.after_step(self.decayed, self.lam, self.lr)
+        if self._invariant and self._batch < self._n_train:
+            self._measure_step_angles()
+
+    def _invariant_vectors(self) -> list[torch.Tensor]:
+        """Each scale-invariant layer's weight and bias as one flat vector."""
+        return [torch.cat([p.detach().reshape(-1) for p in pair]) for pair in self._invariant_pairs]
+
+    @torch.no_grad()
+    def _measure_step_angles(self) -> None:
+        """Add each scale-invariant weight's squared angle since the previous step, on the device."""
+        self._step_units, chords = angle_stats(self._step_units, self._invariant_vectors())
+        self._step_angles += (2 * torch.asin((torch.stack(chords) / 2).clamp(max=1.0))) ** 2
+        self._steps += 1
 
     def train_epoch(self, stop: Callable[[], bool] | None = None,
                     progress: Callable[[int, int], None] | None = None) -> bool:
@@ -308,7 +334,14 @@ class Trainer:
             stats += chords
         if stats:
             numbers.append(torch.stack(stats))
+        steps = self._steps
+        if steps:
+            numbers.append((self._step_angles / steps).sqrt())
+            self._step_angles = torch.zeros_like(self._step_angles)
+            self._steps = 0
         values = torch.cat(numbers).tolist()  # one sync
+        step_angles = values[len(values) - len(self._invariant):] if steps else []
+        values = values[:len(values) - len(step_angles)]
         chords = values[len(values) - len(self._weights):] if self._weights else []
         values = values[:len(values) - len(chords)]
         sets = self._sets
@@ -326,6 +359,7 @@ class Trainer:
             zeros=w.zeros, epochs_per_s=0.0, diverged=diverged,
             train_accuracy=accuracy[0], test_accuracy=accuracy[1], dropout=self.dropout, val_loss=val,
             angular_update={n: angle(c) for n, c in zip(self._weights, chords)},
+            step_angular_update=dict(zip(self._invariant, step_angles)),
             regularizer=self.regularizer.name,
         )
         if detail:

@@ -1,0 +1,64 @@
+"""The Layers tab (issue 11 item 3, issue 13): per-layer norms, the scale-invariant layers marked,
+the angular update with the equilibrium prediction."""
+
+import time
+
+import pytest
+
+from wdtui.app.app import WdtuiApp
+from wdtui.app.widgets.layers import AngleChart, LayerNormChart, LayersView, angle_series
+from wdtui.engine.config import make_config
+from wdtui.engine.lessons.equilibrium import angular_update
+
+
+async def _until(pilot, condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("preset,overrides,invariant,kind", [
+    ("quadratic", dict(epochs=20), ["0.weight", "2.weight", "4.weight", "6.weight"], "angle per epoch"),
+    ("equilibrium", dict(n_train=200, epochs=5), ["1.weight", "4.weight"], "RMS angle per step"),
+])
+async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, invariant, kind):
+    app = WdtuiApp(make_config(preset, dtype="float64", **overrides), compare=False, deterministic=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: app.ready is not None)
+        await pilot.press("space")
+        await _until(pilot, lambda: app.snapshot and app.snapshot.finished)
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        assert list(app.ready.data.scale_invariant) == invariant
+        note = str(app.query_one(LayersView).query_one("#layers-note").render())
+        assert all(name in note for name in invariant) and "scale-invariant" in note
+        series, what = angle_series(app.ready, app.snapshot.lengths[0])
+        assert what == kind
+        norms = str(app.query_one(LayerNormChart).render())
+        angles = str(app.query_one(AngleChart).render())
+        assert f"{invariant[0]} ⟂" in norms
+        predicted = angular_update(app.config)
+        if preset == "equilibrium":  # SGD, coupled: a prediction, drawn and named
+            assert f"{predicted:.3g}" in angles
+        else:  # quadratic is Adam with coupled decay: no prediction is claimed
+            assert predicted is None and "no prediction" in angles
+
+
+async def test_grokking_draws_accuracy_against_log_epochs_without_images():
+    """Modular addition is classification with no images: accuracy and per-class charts, epochs on
+    a log axis (memorizing at ~10² steps, generalizing at ~10³)."""
+    from wdtui.app.widgets.charts import AccuracyChart, ClassChart, FitChart
+
+    config = make_config("grokking", modulus=7, n_train=30, n_test=19, epochs=40)
+    app = WdtuiApp(config, compare=True, deterministic=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: app.ready is not None)
+        await pilot.press("space")
+        await _until(pilot, lambda: app.snapshot and app.snapshot.finished)
+        assert app.ready.data.classes == tuple(str(c) for c in range(7))
+        accuracy = app.query_one(AccuracyChart)
+        assert accuracy.x_log and accuracy.display and not app.query_one(FitChart).display
+        assert "epoch (log)" in str(accuracy.render())
+        assert "cannot draw" not in str(app.query_one(ClassChart).render())

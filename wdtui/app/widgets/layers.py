@@ -1,0 +1,143 @@
+"""The Layers tab: each weight matrix's ‖w‖ and angular update against epoch, the scale-invariant
+layers marked, and the rotational-equilibrium prediction where one holds.
+
+A layer is marked scale-invariant (``⟂``) by the engine's rule (``models.scale_invariant``): a
+Linear (or Conv2d) directly followed by a LayerNorm, with no path around the normalization, so
+the model computes the same function for c·(W, b), c > 0. For such a layer decay does not make
+the function simpler; it sets how far each step turns it (van Laarhoven 2017; Kosson et al.
+2023). The prediction (``lessons.equilibrium``) is per optimizer step, so it is drawn beside the
+angle per step: the records' per-step RMS angle in mini-batch runs, their angle per epoch when an
+epoch is one step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from ...engine.config import Config
+from ...engine.lessons.equilibrium import angular_update, steps_per_epoch
+from ..messages import SessionReady, Snapshot
+from ..series import downsample, integer_ticks, log_ticks, loggable
+from ..state import AppState
+from .charts import Chart, round_yticks
+
+# one color per layer (the run only: a second run's layers would double the lines)
+LAYER_COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "white")
+INVARIANT_MARK = "⟂"
+
+
+def layer_label(name: str, invariant: tuple[str, ...]) -> str:
+    """``1.weight ⟂`` for a scale-invariant layer, else the tensor's name."""
+    return f"{name} {INVARIANT_MARK}" if name in invariant else name
+
+
+def angle_series(ready: SessionReady, n: int) -> tuple[dict[str, Any], str]:
+    """The run's angles to draw and what they are: the RMS angle per step of its scale-invariant
+    layers when it trains in mini-batches (other layers are not measured per step), else the
+    angle between consecutive epochs of every weight matrix (per step when an epoch is one step)."""
+    result = ready.results[0]
+    if result.step_angular_update:
+        return {k: v[:n] for k, v in result.step_angular_update.items()}, "RMS angle per step"
+    return {k: v[:n] for k, v in result.angular_update.items()}, "angle per epoch"
+
+
+class LayerNormChart(Chart):
+    """‖w‖₂ of each weight matrix of the run, against epoch (log y: the layers differ by decades)."""
+
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
+        ready, snap = data
+        result, n = ready.results[0], snap.lengths[0]
+        invariant = ready.data.scale_invariant
+        epochs = result.history["epoch"][:n]
+        names = [name for name in result.layer_norms if name in result.angular_update]  # matrices
+        shown: list[float] = []
+        for name, color in zip(names, LAYER_COLORS):
+            xs, ys = loggable(*downsample(epochs, result.layer_norms[name][:n], points))
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(layer_label(name, invariant)))
+                shown += ys
+        if shown:
+            plt.xticks(*integer_ticks(min(epochs), max(epochs)))
+            plt.yscale("log")
+            plt.yticks(*log_ticks(min(shown), max(shown)))
+        plt.xlabel(f"epoch   {INVARIANT_MARK} scale-invariant: Linear → LayerNorm")
+
+
+class AngleChart(Chart):
+    """The run's angular update per layer, with the equilibrium prediction arccos(1 − η·λ) ≈
+    √(2ηλ) as a gray line where it holds (see ``lessons.equilibrium``)."""
+
+    def update(self, data: Any) -> None:
+        ready, snap = data
+        super().update((ready, snap, self.app.config))  # the prediction needs the optimizer's setting
+
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot, Config], points: int) -> None:
+        ready, snap, config = data
+        n = snap.lengths[0]
+        result = ready.results[0]
+        invariant = ready.data.scale_invariant
+        epochs = result.history["epoch"][:n]
+        series, what = angle_series(ready, n)
+        shown: list[float] = []
+        for (name, values), color in zip(series.items(), LAYER_COLORS):
+            xs, ys = loggable(*downsample(epochs, values, points))
+            if xs:
+                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(layer_label(name, invariant)))
+                shown += ys
+        record = snap.records[0]
+        per_step = bool(result.step_angular_update) or steps_per_epoch(config) == 1
+        predicted = angular_update(config, record.lam, record.lr) if per_step and invariant else None
+        note = "no prediction for this optimizer/regularizer" if per_step else "prediction is per step"
+        if predicted is not None and shown:
+            plt.hline(predicted, "gray")
+            shown.append(predicted)
+            note = f"── predicted arccos(1−s) = {predicted:.3g} rad"
+        if shown:
+            plt.xticks(*integer_ticks(min(epochs), max(epochs)))
+            lo, hi = min(shown), max(shown)
+            if hi / lo > 10:
+                plt.yscale("log")
+                plt.yticks(*log_ticks(lo, hi))
+            else:
+                round_yticks(plt, shown)
+        plt.title(f"{self.chart_title}: {what}")
+        plt.xlabel(f"epoch   {note}")
+
+
+class LayersView(Vertical):
+    """The tab's content: a line saying what is marked and why, then the two charts."""
+
+    DEFAULT_CSS = """
+    LayersView { height: 1fr; }
+    LayersView > #layers-note { height: auto; padding: 0 1; color: $text-muted; }
+    LayersView > Chart { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="layers-note")
+        yield LayerNormChart("‖w‖₂ per layer (log)", id="layer-norms")
+        yield AngleChart("angular update (rad)", id="layer-angles")
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [self.query_one(LayerNormChart), self.query_one(AngleChart)]
+
+    def ready(self, state: AppState) -> None:
+        """The note for this session's model: which layers are scale-invariant."""
+        invariant = state.ready.data.scale_invariant
+        if invariant:
+            text = (f"{INVARIANT_MARK} {', '.join(invariant)}: scale-invariant (a Linear straight into a "
+                    "LayerNorm: c·(W, b) computes the same function), so λ sets how far each step turns "
+                    "them, not how simple they are.")
+        else:
+            text = "No scale-invariant layer in this model (no Linear straight into a LayerNorm)."
+        self.query_one("#layers-note", Static).update(Text(text))
+
+    def show(self, state: AppState) -> None:
+        for chart in self.charts:
+            chart.update((state.ready, state.snapshot))
