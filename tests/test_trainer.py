@@ -50,6 +50,53 @@ def test_detail_has_grid_prediction_weights_and_histograms():
     assert len(lin.weights) == 200 and lin.prediction is None
 
 
+def test_gradient_histograms_count_the_last_steps_gradient_of_each_weight_matrix():
+    exp = experiment("sine", epochs=1, dtype="float64")  # full batch: the step's gradient is the whole set's
+    assert exp.config.effective_batch_size == len(exp.data.x_train)
+    trainer = Trainer(exp, "none", 0.0)
+    assert trainer.measure(detail=True).grad_histograms == {}  # no step yet, no gradient
+    start = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    record = trainer.run_epoch(detail=True)
+    assert set(record.grad_histograms) == set(record.histograms) == {"0.weight", "2.weight"}
+    # the same gradient computed independently: the loss at the weights before the step
+    model = exp.new_model()
+    model.load_state_dict(start)
+    torch.nn.functional.mse_loss(model(exp.data.x_train), exp.data.y_train).backward()
+    for name, histogram in record.grad_histograms.items():
+        grad = dict(model.named_parameters())[name].grad
+        assert histogram.initial is None and len(histogram.edges) == len(histogram.counts) + 1
+        low, high = float(grad.float().min()), float(grad.float().max())  # counted in float32
+        assert math.isclose(histogram.edges[0], low, rel_tol=1e-6) and math.isclose(histogram.edges[-1], high, rel_tol=1e-6)
+        expected = torch.histc(grad.float(), len(histogram.counts), low, high).long().tolist()
+        assert histogram.counts == expected and sum(histogram.counts) == grad.numel()
+    assert Trainer(exp).run_epoch().grad_histograms is None  # only with detail
+
+
+def test_gradient_histograms_hold_the_decay_term_where_the_gradient_does():
+    """l2 and coupled put λ·w into the gradient (the same gradient); decoupled shrinks w outside
+    it, so its first step's gradient is the undecayed run's."""
+    def first_edges(regularizer):
+        record = Trainer(experiment("sine", epochs=1, dtype="float64"), regularizer, 5.0).run_epoch(detail=True)
+        return {name: (h.edges[0], h.edges[-1]) for name, h in record.grad_histograms.items()}
+
+    plain, l2, coupled, decoupled = (first_edges(r) for r in ("none", "l2", "coupled", "decoupled"))
+    for name in plain:
+        assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(l2[name], coupled[name]))  # float32 edges
+        assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(decoupled[name], plain[name]))
+        assert abs(l2[name][1] - plain[name][1]) > 1e-3  # λ = 5 moves the gradient's range
+
+
+def test_histograms_leave_out_non_finite_values():
+    from wdtui.engine.training.metrics import grad_histograms, histograms
+
+    weight = torch.tensor([[1.0, 2.0, float("nan"), float("inf")]], requires_grad=True)
+    weight.grad = torch.tensor([[float("nan")] * 4])
+    h = histograms({"w": weight}, {"w": torch.zeros(1, 4)}, bins=4)["w"]
+    assert (h.edges[0], h.edges[-1]) == (0.0, 2.0) and sum(h.counts) == 2 and sum(h.initial) == 4
+    g = grad_histograms({"w": weight}, bins=4)["w"]
+    assert sum(g.counts) == 0 and all(math.isfinite(e) for e in g.edges)
+
+
 def test_same_seed_gives_identical_numbers_and_another_seed_does_not():
     def numbers(seed):
         t = trained(experiment("d2l", epochs=10, seed=seed), "l2", 3.0)

@@ -59,27 +59,55 @@ def summarize(values: list[float], params: list[torch.Tensor], with_l1: bool) ->
 
 @dataclass(frozen=True)
 class Histogram:
-    """Counts of one layer's weights now and at initialization, over the same bin edges."""
+    """Counts of one tensor's values in ``len(counts)`` equal bins between ``edges[0]`` and
+    ``edges[-1]``; ``initial``: the same tensor's values at initialization counted over the same
+    edges (weights), or None where there is no such reference (gradients). Only finite values are
+    counted: a diverged tensor's NaN/inf entries are left out (``sum(counts)`` < its size)."""
 
     edges: list[float]
     counts: list[int]
-    initial: list[int]
+    initial: list[int] | None = None
+
+
+def _host(t: torch.Tensor) -> torch.Tensor:
+    """The float32 CPU copy that is counted: its range and its counts come from the same values,
+    so the smallest and the largest always fall inside the bins."""
+    return t.detach().float().cpu()
+
+
+def _finite_range(tensors: list[torch.Tensor]) -> tuple[float, float]:
+    """[min, max] over the finite entries of ``tensors``, widened to [v − ½, v + ½] when it is a
+    single value v (or [−½, ½] when nothing is finite): histc needs lo < hi, both finite."""
+    finite = [t[torch.isfinite(t)] for t in tensors]
+    finite = [t for t in finite if t.numel()]
+    if not finite:
+        return -0.5, 0.5
+    lo = min(float(t.min()) for t in finite)
+    hi = max(float(t.max()) for t in finite)
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def _histogram(t: torch.Tensor, initial: torch.Tensor | None, bins: int) -> Histogram:
+    """``bins`` equal bins over the finite range of ``t`` (and ``initial``), and the counts of the
+    finite entries of each (histc itself would refuse a NaN range)."""
+    tensors = [_host(t)] + ([] if initial is None else [_host(initial)])
+    lo, hi = _finite_range(tensors)
+    counts = [torch.histc(v[torch.isfinite(v)], bins, lo, hi).long().tolist() for v in tensors]
+    return Histogram(torch.linspace(lo, hi, bins + 1).tolist(), counts[0], counts[1] if initial is not None else None)
 
 
 def histograms(named: dict[str, torch.Tensor], initial: dict[str, torch.Tensor],
                bins: int = HISTOGRAM_BINS) -> dict[str, Histogram]:
-    """Per weight matrix (dim ≥ 2): a histogram of its values now and at initialization."""
-    out = {}
-    for name, now in named.items():
-        start = initial[name]
-        lo = float(torch.minimum(now.min(), start.min()))
-        hi = float(torch.maximum(now.max(), start.max()))
-        if not (hi > lo):
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = torch.linspace(lo, hi, bins + 1).tolist()
-        count = lambda t: torch.histc(t.detach().float().cpu(), bins, lo, hi).long().tolist()  # noqa: E731
-        out[name] = Histogram(edges, count(now), count(start))
-    return out
+    """Per weight matrix (dim ≥ 2): a histogram of its values now and at initialization, over
+    bins spanning both."""
+    return {name: _histogram(now, initial[name], bins) for name, now in named.items()}
+
+
+def grad_histograms(named: dict[str, torch.Tensor], bins: int = HISTOGRAM_BINS) -> dict[str, Histogram]:
+    """Per weight matrix (dim ≥ 2): a histogram of its ``.grad``, the gradient the optimizer
+    received at the last step (``initial`` None). A tensor without a gradient (no step yet) has
+    no entry."""
+    return {name: _histogram(weight.grad, None, bins) for name, weight in named.items() if weight.grad is not None}
 
 
 def confusion(target: torch.Tensor, predicted: torch.Tensor, classes: int) -> list[list[int]]:

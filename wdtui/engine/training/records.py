@@ -54,7 +54,11 @@ class EpochRecord:
     ``models.scale_invariant``); NaN where the weights were all zero.
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
     (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
-    weights of a linear model, ``histograms`` per weight matrix and conv kernel, ``confusion``
+    weights of a linear model, ``histograms`` per weight matrix and conv kernel (values now and at
+    initialization), ``grad_histograms`` with the same keys: each one's gradient as the optimizer
+    received it at the epoch's last step (that step's mini-batch; the data gradient, plus λ·w for
+    ``l2`` and ``coupled``, plus λ·sign(w) for ``l1-subgradient``; decoupled decay and the l1
+    threshold act outside the gradient), empty before the first step; ``confusion``
     the test set's confusion matrix (classification; rows the true class, columns the predicted).
     ``train_accuracy``/``test_accuracy`` (classification only, else None): the share of examples
     whose largest logit is their class.
@@ -76,6 +80,7 @@ class EpochRecord:
     test_prediction: list[float] | None = None
     weights: list[float] | None = None
     histograms: dict[str, Histogram] | None = None
+    grad_histograms: dict[str, Histogram] | None = None
     train_accuracy: float | None = None
     test_accuracy: float | None = None
     confusion: list[list[int]] | None = None

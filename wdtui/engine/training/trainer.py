@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from ..config import ConfigError
 from ..experiment import Experiment
 from .control import Control
-from .metrics import angle, angle_stats, confusion, histograms, summarize, unit_tensors, weight_stats
+from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
 from .models import set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
@@ -201,7 +201,8 @@ class Trainer:
 
     def run_epoch(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
         """Train one epoch and measure it. ``stop`` is polled between mini-batches (cancellation
-        in long epochs); ``detail`` adds predictions, learned weights and histograms."""
+        in long epochs); ``detail`` adds predictions, learned weights and weight and gradient
+        histograms."""
         started = time.perf_counter()
         self.train_epoch(stop)
         record = self.measure(detail)
@@ -266,6 +267,7 @@ class Trainer:
                 if len(self._weights) == 1:
                     record.weights = next(iter(self._weights.values())).reshape(-1).tolist()
             record.histograms = histograms(self._weights, self._initial)
+            record.grad_histograms = grad_histograms(self._weights)
         return record
 
     def records(self, control: Control | None = None,
