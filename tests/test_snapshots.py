@@ -141,3 +141,13 @@ async def _help(pilot):
 def test_help_screen(snap_compare):
     assert snap_compare(snapshot_app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01, epochs=5),
                         terminal_size=(120, 40), run_before=_help)
+
+
+async def _finished_on_weights_tab(pilot):
+    await _finished(pilot)
+    await pilot.press("2")
+    await pilot.pause(0.3)
+
+
+def test_weights_tab_with_its_comparison(snap_compare):
+    assert snap_compare(snapshot_app(epochs=30), terminal_size=(120, 40), run_before=_finished_on_weights_tab)

@@ -57,7 +57,6 @@ from .widgets.charts import (
     Chart,
     ClassChart,
     FitChart,
-    HistogramChart,
     LossChart,
     NormChart,
     SweepChart,
@@ -67,6 +66,7 @@ from .widgets.charts import (
 )
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
+from .widgets.weights import WeightsView
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time
@@ -172,7 +172,7 @@ class WdtuiApp(App[int]):
                         yield LossChart("loss (log)", id="loss")
                         yield NormChart("‖w‖₂", id="norm")
                 with TabPane("Weights", id="weights"):
-                    yield VerticalScroll(id="histograms")
+                    yield WeightsView(id="histograms")
                 with TabPane("Sweep", id="sweep"):
                     yield Static("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, "
                                  "over 3 seeds, as one batched model (one seed, one copy after another, for "
@@ -315,7 +315,7 @@ class WdtuiApp(App[int]):
         sidebar.show_devices(["auto"] + message.devices, self.config.device)
         sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
         self.main.query_one("#upper").set_class(message.data.fit == "classes", "classes")
-        self._mount_histograms(message.snapshot)
+        self._mount_histograms(message)
         self._feed_charts()
         self.redraw(force=True)
 
@@ -342,12 +342,8 @@ class WdtuiApp(App[int]):
 
     # --- charts and status ---------------------------------------------------------------------
 
-    def _mount_histograms(self, snapshot: Snapshot) -> None:
-        box = self.main.query_one("#histograms", VerticalScroll)
-        box.remove_children()
-        layers = list((snapshot.records[0].histograms or {}).keys())
-        histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
-        box.mount_all(histograms)
+    def _mount_histograms(self, ready: SessionReady) -> None:
+        histograms = self.main.query_one(WeightsView).show(ready)
         self._charts = [self.main.query_one(FitChart), self.main.query_one(AccuracyChart),
                         self.main.query_one(ClassChart), self.main.query_one(LossChart),
                         self.main.query_one(NormChart), *self.main.query(SweepChart),
@@ -360,9 +356,7 @@ class WdtuiApp(App[int]):
         for chart in self._charts:
             if isinstance(chart, (SweepChart, SweepPathChart)):
                 continue  # fed by the sweep (_feed_sweep), not by the run
-            if isinstance(chart, HistogramChart):
-                chart.update(snap)
-            elif not isinstance(chart, SweepChart):
+            if not isinstance(chart, SweepChart):
                 chart.update((ready, snap))
 
     def redraw(self, force: bool = False) -> None:

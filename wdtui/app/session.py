@@ -60,6 +60,16 @@ def _ridge(experiment):
         return None
 
 
+def layer_labels(model) -> dict[str, str]:
+    """Each weight matrix's name on the Weights tab: its layer, and whether a LayerNorm follows it
+    (then its scale does not change what the model computes)."""
+    from ..engine.training.models import layer_names, scale_invariant
+
+    invariant = set(scale_invariant(model))
+    return {name: label + (" · scale-invariant: a LayerNorm follows" if name in invariant else "")
+            for name, label in layer_names(model).items()}
+
+
 def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False):
     """The experiment for ``config`` (``validation``: with a sweep's validation set), or None
     after posting why it cannot be built."""
@@ -161,7 +171,7 @@ class TrainingSession:
         previous = list(first)
         self.post(SessionReady(self.number, view, self.results, str(experiment.device),
                                available_devices(), experiment.decay_summary(), self._snapshot(first),
-                               labels=labels, marks=self.marks))
+                               labels=labels, marks=self.marks, layers=layer_labels(experiment.base_model)))
         self._last_post = time.perf_counter()
 
         while True:

@@ -367,26 +367,6 @@ class ClassChart(Chart):
         plt.xlabel("class   " + "   ".join(f"{marks[c]} {name}" for _, c, name in runs))
 
 
-class HistogramChart(Chart):
-    """One weight matrix: the histogram of its values now, against at initialization."""
-
-    def __init__(self, layer: str, **kwargs: Any):
-        super().__init__(f"weights {layer}", **kwargs)
-        self.weight_name = layer
-
-    def draw(self, plt: Any, data: Snapshot, points: int) -> None:
-        histogram = (data.records[0].histograms or {}).get(self.weight_name)
-        if histogram is None:
-            return
-        edges = histogram.edges
-        centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
-        plt.bar(centers, histogram.counts, color=RUN, label=self.series_label("now (run)"), width=0.8)
-        plt.plot(centers, histogram.initial, color="gray", marker="braille", label=self.series_label("initialization"))
-        plt.xticks(*linear_ticks(edges[0], edges[-1]))
-        plt.yticks(*integer_ticks(0, max(histogram.counts + histogram.initial), most=4))
-        plt.xlabel("weight value")
-
-
 # The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and
 # "blue" come out as orange-green and purple in some themes).
 SETS = {"train": (100, 140, 255), "val": (225, 80, 225), "test": (230, 210, 60)}
