@@ -86,3 +86,66 @@ def test_bars_are_drawn_as_coloured_cells():
     text.append("███", style="cyan")
     solid = solid_blocks(text)
     assert solid.plain == "ab   " and any(str(span.style) == "on cyan" for span in solid.spans)
+
+
+# --- charts a reader can read: legends outside the plot, large sets sampled -----------------------
+
+def _legend_rows(chart) -> tuple[list[str], int]:
+    lines = str(chart.render()).splitlines()
+    frame = next(i for i, line in enumerate(lines) if "┌" in line)
+    return lines, frame
+
+
+async def test_legends_sit_above_the_plot_never_on_it():
+    for size in ((120, 40), (80, 24)):
+        a = app("sine", compare=True, epochs=3)
+        async with a.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: a.ready is not None)
+            await pilot.press("space")
+            await wait_for(pilot, lambda: a.snapshot.finished)
+            await pilot.pause(0.3)
+            for selector, names in (("#fit", ("data", "true", "run", "vs coupled")), ("#loss", ("run", "vs coupled")),
+                                    ("#norm", ("run", "vs coupled"))):
+                lines, frame = _legend_rows(a.main.query_one(selector))
+                for name in names:  # named above the frame, and nowhere inside it
+                    assert any(name in line for line in lines[:frame]), (size, selector, name)
+                    assert not any(name in line for line in lines[frame:]), (size, selector, name)
+
+
+def test_shown_rows_are_a_seeded_sorted_sample_of_large_sets_only():
+    from wdtui.engine.data.dataset import SHOWN_MOST, shown_rows
+
+    assert shown_rows(SHOWN_MOST, seed=0) is None
+    rows = shown_rows(10 * SHOWN_MOST, seed=0)
+    assert len(rows) == SHOWN_MOST == len(set(rows.tolist())) and rows.tolist() == sorted(rows.tolist())
+    assert 0 <= int(rows[0]) and int(rows[-1]) < 10 * SHOWN_MOST
+    assert rows.tolist() == shown_rows(10 * SHOWN_MOST, seed=0).tolist()
+    assert rows.tolist() != shown_rows(10 * SHOWN_MOST, seed=1).tolist()
+
+
+def test_detail_predictions_of_a_large_set_are_those_of_the_sampled_rows():
+    import torch
+    from conftest import experiment
+
+    from wdtui.engine.data.dataset import SHOWN_MOST, shown_rows
+    from wdtui.engine.training.trainer import Trainer
+
+    exp = experiment("sine", n_train=SHOWN_MOST + 500, epochs=1, dtype="float64")
+    trainer = Trainer(exp)
+    record = trainer.run_epoch(detail=True)
+    rows = shown_rows(SHOWN_MOST + 500, exp.config.seed)
+    with torch.no_grad():
+        expected = trainer.model(exp.data.x_train[rows]).reshape(-1)
+    assert len(record.train_prediction) == SHOWN_MOST
+    assert torch.allclose(torch.tensor(record.train_prediction, dtype=torch.float64), expected, rtol=1e-12)
+    assert len(record.test_prediction) == len(exp.data.x_test)  # small sets whole
+
+
+async def test_fit_chart_of_a_large_training_set_says_how_many_points_it_shows():
+    a = app("sine", compare=False, epochs=1, n_train=5000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        view = a.ready.data
+        assert (len(view.x_train), len(view.y_train), view.n_train) == (2000, 2000, 5000)
+        await pilot.pause(0.3)
+        assert "x · showing 2,000 of 5,000 train points" in str(a.main.query_one("#fit").render())

@@ -27,6 +27,17 @@ class DataView:
     true_weights: list[float] | None
     classes: tuple[str, ...] | None = None  # classification: the class names (no x, y lists)
     ridge: RidgePath | None = None  # linear presets: the converged ridge solution at any λ > 0
+    # the sets' sizes: x/y above hold at most dataset.SHOWN_MOST of them (a seeded sample, the
+    # rows whose predictions the records carry); 0 = all of them are above
+    n_train: int = 0
+    n_test: int = 0
+
+    def shown_text(self, test: bool = False) -> str:
+        """"showing 2,000 of 1,000,000 train points" when a scatter shows a sample of the train
+        (and with ``test``, of the test) set, else ""."""
+        sets = [("train", len(self.y_train), self.n_train)] + ([("test", len(self.y_test), self.n_test)] if test else [])
+        parts = [f"{shown:,} of {total:,} {name}" for name, shown, total in sets if total > shown]
+        return f"showing {' and '.join(parts)} points" if parts else ""
 
 
 @dataclass(frozen=True)

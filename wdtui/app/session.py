@@ -33,14 +33,23 @@ def _column(t) -> list[float]:
 def data_view(experiment) -> DataView:
     """What the Fit chart draws from the data. Classification sends no examples (a CIFAR-10
     training set as lists would be 150 million numbers): its charts need only the class names."""
+    from ..engine.data.dataset import shown_rows
+
     data = experiment.data
     if data.classes is not None:
         return DataView(fit=experiment.fit, x_train=[], y_train=[], x_test=[], y_test=[],
                         grid_x=None, grid_y=None, true_weights=None, classes=data.classes)
+    seed = experiment.config.seed  # the rows the trainer's records carry predictions for
+
+    def rows(t, seed):
+        shown = shown_rows(len(t), seed)
+        return t if shown is None else t[shown.to(t.device)]
+
     return DataView(
         fit=experiment.fit,
-        x_train=data.x_train.tolist(), y_train=_column(data.y_train),
-        x_test=data.x_test.tolist(), y_test=_column(data.y_test),
+        x_train=rows(data.x_train, seed).tolist(), y_train=_column(rows(data.y_train, seed)),
+        x_test=rows(data.x_test, seed + 1).tolist(), y_test=_column(rows(data.y_test, seed + 1)),
+        n_train=len(data.x_train), n_test=len(data.x_test),
         grid_x=None if data.grid_x is None else _column(data.grid_x),
         grid_y=None if data.grid_y is None else _column(data.grid_y),
         true_weights=None if data.true_weights is None else _column(data.true_weights),

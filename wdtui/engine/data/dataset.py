@@ -11,6 +11,16 @@ import torch
 from ..config import Config
 
 GRID_POINTS = 200
+SHOWN_MOST = 2000  # examples of a set drawn point by point (the app's scatter); more are sampled
+
+
+def shown_rows(n: int, seed: int, most: int = SHOWN_MOST) -> torch.Tensor | None:
+    """The rows of a set of ``n`` examples that a scatter shows: all of them (None) when
+    n ≤ ``most``, else ``most`` rows drawn without replacement by a generator seeded with
+    ``seed``, in increasing order (the same rows for the same seed, on any machine)."""
+    if n <= most:
+        return None
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:most].sort().values
 
 
 TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights", "x_val", "y_val")
