@@ -83,7 +83,7 @@ class Chart(PlotextPlot):
                 axes.set_ticks(self.size.width, self.size.height - own_row)
             text = self._build(self.size.height - own_row) if own_row else super().render()
             if legend is not None:
-                text = with_legend(text, legend, own_row)
+                text = with_legend(text, legend, own_row, axes.title_text)
         except Exception as error:  # a degenerate series must never take the app down
             text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
         self.built_at = time.perf_counter()
@@ -233,6 +233,8 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> t
             out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
         return out
 
+    # the run before its comparison, though the comparison is drawn first (beneath the run)
+    entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
     for candidate, own_row in ((line(title, None), False), (line(title, 12), False),
                                (line("", None), True), (line("", 12), True)):
         if candidate.cell_len <= width:
@@ -241,23 +243,30 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> t
     return candidate, True
 
 
-def with_legend(text: Text, legend: Text, own_row: bool) -> Text:
+def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Text:
     """``text`` (a built chart) with ``legend`` centred in its title row (the first), or in a row
-    of its own inserted below it."""
+    of its own inserted below the title (then the title row is written here too: plotext leaves
+    out a title it finds too long, even one that fits)."""
     rows = text.split("\n", allow_blank=True)
     title_row = rows[0]
     width = title_row.cell_len
     lit = [span for span in title_row.spans if title_row.plain[span.start:span.end].strip()]
     base = (lit or title_row.spans or [None])[0]
     base_style = Style() if base is None else (Style.parse(base.style) if isinstance(base.style, str) else base.style)
-    legend = legend.copy()
-    legend.stylize_before(base_style)  # the theme's text and background colours beneath
-    # the padding in a style of its own (the background only), as plotext's own title row has
-    # it: an SVG screenshot then places the text exactly (rsvg misplaces leading spaces)
-    left = (width - legend.cell_len) // 2
     pad = Style(bgcolor=base_style.bgcolor)
-    row = Text(" " * left, style=pad) + legend + Text(" " * (width - left - legend.cell_len), style=pad)
-    return Text("\n").join([title_row, row, *rows[1:]] if own_row else [row, *rows[1:]])
+
+    def centred(content: Text) -> Text:
+        content = content.copy()
+        content.truncate(width)
+        content.stylize_before(base_style)  # the theme's text and background colours beneath
+        # the padding in a style of its own (the background only), as plotext's own title row
+        # has it: an SVG screenshot then places the text exactly (rsvg misplaces leading spaces)
+        left = (width - content.cell_len) // 2
+        return Text(" " * left, style=pad) + content + Text(" " * (width - left - content.cell_len), style=pad)
+
+    if own_row:
+        return Text("\n").join([centred(Text(title)), centred(legend), *rows[1:]])
+    return Text("\n").join([centred(legend), *rows[1:]])
 
 
 def role(ready: SessionReady, i: int) -> str:
@@ -377,7 +386,10 @@ class HistoryChart(Chart):
             plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
             self.yaxis(plt, shown_y)
         if len(self.keys) > 1:
-            plt.title(f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}")
+            title = f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}"
+            if len(title) > self.size.width:  # narrow: the same words, closer
+                title = f"{self.chart_title} ⠿{self.keys[0][1]} •{self.keys[1][1]}"
+            plt.title(title)
         label = "epoch"
         if marks:  # the latest change, as long as the axis has room for it
             label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
