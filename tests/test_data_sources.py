@@ -240,10 +240,10 @@ def test_asking_for_more_than_a_split_set_holds_is_refused(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("n_train,n_test,field,says", [
-    (5000, None, "n_train", "n_train must be 2 to 1,796 (the rest is the test set); asked for 5,000"),
-    (None, 1797, "n_test", "n_test must be 1 to 1,795 (the rest is the training set); asked for 1,797"),
-    (300, 5000, "n_test", "n_train + n_test ≤ 1,797; asked for 300 + 5,000"),
-    (1000, 900, "n_train", "n_train + n_test ≤ 1,797; asked for 1,000 + 900"),
+    (5000, None, "n_train", "n_train must be 2 to 1796 (the rest is the test set); asked for 5000"),
+    (None, 1797, "n_test", "n_test must be 1 to 1795 (the rest is the training set); asked for 1797"),
+    (300, 5000, "n_test", "n_train + n_test ≤ 1797; asked for 300 + 5000"),
+    (1000, 900, "n_train", "n_train + n_test ≤ 1797; asked for 1000 + 900"),
 ])
 def test_a_split_too_large_says_what_was_asked_and_what_is_allowed(n_train, n_test, field, says):
     from wdtui.engine.config import ConfigError

@@ -97,16 +97,16 @@ def split(n: int, n_train: int | None, n_test: int | None, seed: int, source: st
     if train < 2 or test < 1 or train + test > n:
         # name what was asked and what is allowed; a size left to default is "the rest"
         if n_test is None:
-            raise ConfigError("n_train", f"{source} holds {n:,} examples: n_train must be 2 to {n - 1:,} "
-                              f"(the rest is the test set); asked for {n_train:,}")
+            raise ConfigError("n_train", f"{source} holds {n} examples: n_train must be 2 to {n - 1} "
+                              f"(the rest is the test set); asked for {n_train}")
         if n_train is None:
-            raise ConfigError("n_test", f"{source} holds {n:,} examples: n_test must be 1 to {n - 2:,} "
-                              f"(the rest is the training set); asked for {n_test:,}")
+            raise ConfigError("n_test", f"{source} holds {n} examples: n_test must be 1 to {n - 2} "
+                              f"(the rest is the training set); asked for {n_test}")
         # too many together: named by the larger, the one to lower (the message gives both)
         field = ("n_train" if n_train < 2 else "n_test" if n_test < 1
                  else "n_test" if n_test > n_train else "n_train")
-        raise ConfigError(field, f"{source} holds {n:,} examples: n_train ≥ 2 and n_test ≥ 1 with "
-                          f"n_train + n_test ≤ {n:,}; asked for {n_train:,} + {n_test:,}")
+        raise ConfigError(field, f"{source} holds {n} examples: n_train ≥ 2 and n_test ≥ 1 with "
+                          f"n_train + n_test ≤ {n}; asked for {n_train} + {n_test}")
     g = torch.Generator().manual_seed(seed)
     order = torch.randperm(n, generator=g).numpy()
     return order[:train], order[train:train + test]
