@@ -1,6 +1,9 @@
 """digits (and dropout) over seeds: the figures the README quoted from seed 0, as means and spread.
 
-python benchmarks/lessons_digits.py [SEEDS] [--dropout]   (CPU, about 10 s per run here)
+python benchmarks/lessons_digits.py [SEEDS] [--dropout] [--first SEED]   (CPU, about 10 s per run here)
+
+``--first`` starts at that seed (seeds SEED … SEED + SEEDS − 1): parts of the seeds can run in
+separate processes; every run is seeded, so the parts' lines are those of one long run.
 """
 
 import statistics
@@ -15,9 +18,10 @@ from wdtui.engine.training.trainer import Trainer
 def main() -> None:
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 5
     preset = "dropout" if "--dropout" in sys.argv else "digits"
+    first = int(sys.argv[sys.argv.index("--first") + 1]) if "--first" in sys.argv else 0
     rows: dict[str, list[tuple[float, float]]] = {}
-    for seed in range(seeds):
-        exp = build_experiment(make_config(preset, seed=seed))
+    for seed in range(first, first + seeds):
+        exp = build_experiment(make_config(preset, seed=seed, device="cpu"))
         for run in preset_runs(preset, exp.config.dropout):
             trainer = Trainer(exp, run.regularizer, run.lam, run.dropout)
             for record in trainer.records():

@@ -20,18 +20,23 @@ from pathlib import Path
 GOAL_MB = 100
 
 
+def process_peak_mb(command: list[str]) -> float:
+    """The peak resident memory (MB) of ``command`` run in a fresh process; exits if it fails."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")
+    return usage.ru_maxrss / 1024  # ru_maxrss is in kB on Linux
+
+
 def peak_mb(epochs: int, suffix: str) -> tuple[float, int]:
     """(peak RSS in MB, output size in bytes) of one `wdtui run` process."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"runs{suffix}"
         command = [sys.executable, "-m", "wdtui", "run", "--preset", "sine", "--lambdas", "0",
                    "--epochs", str(epochs), "--quiet", "--out", str(out)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            sys.exit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")
-        return usage.ru_maxrss / 1024, out.stat().st_size  # ru_maxrss is in kB on Linux
+        return process_peak_mb(command), out.stat().st_size
 
 
 def main() -> None:

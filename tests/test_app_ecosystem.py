@@ -2,8 +2,8 @@
 writes the settings beside the metrics, and ``wdtui --config`` opens those settings."""
 
 import json
-import tomllib
 
+import tomllib
 from test_app import app, wait_for
 from test_tensorboard import board
 

@@ -237,3 +237,18 @@ def test_asking_for_more_than_a_split_set_holds_is_refused(tmp_path, capsys):
     assert "--n-train" in err and "must be at most 6" in err
     exp = build_experiment(make_config("custom", data=path, n_train=4, batch_size="full", device="cpu"))
     assert (exp.config.n_train, exp.config.n_test) == (4, 3)
+
+
+@pytest.mark.parametrize("n_train,n_test,field,says", [
+    (5000, None, "n_train", "n_train must be 2 to 1796 (the rest is the test set); asked for 5000"),
+    (None, 1797, "n_test", "n_test must be 1 to 1795 (the rest is the training set); asked for 1797"),
+    (300, 5000, "n_test", "n_train + n_test ≤ 1797; asked for 300 + 5000"),
+    (1000, 900, "n_train", "n_train + n_test ≤ 1797; asked for 1000 + 900"),
+])
+def test_a_split_too_large_says_what_was_asked_and_what_is_allowed(n_train, n_test, field, says):
+    from wdtui.engine.config import ConfigError
+    from wdtui.engine.data.dataset import split
+
+    with pytest.raises(ConfigError) as error:
+        split(1797, n_train, n_test, seed=0, source="the digits data set")
+    assert error.value.field == field and says in error.value.message and "-" not in error.value.message

@@ -201,3 +201,40 @@ def test_equilibrium_guide_angle_per_step_is_the_prediction_at_the_full_preset()
     assert sorted(angles) == ["1.weight", "4.weight"]
     for name, values in angles.items():
         assert 0.93 <= statistics.fmean(values) / predicted <= 1.03, name
+
+
+def _idle_weight_factor(cfg, n_train: int) -> float:
+    """What decay alone leaves of a weight over a preset's run: (1 − η·λ)^steps (torch
+    convention), steps = epochs · ⌈n_train / batch⌉."""
+    steps = cfg["epochs"] * math.ceil(n_train / cfg["batch_size"])
+    return (1 - cfg["lr"] * cfg["lam"]) ** steps, steps
+
+
+def test_cifar10_guide_states_only_the_decay_arithmetic_and_says_it_is_guidance():
+    from wdtui.engine.data.cifar10 import TRAIN_FILES
+    from wdtui.engine.lessons.guides import GUIDES
+
+    preset = PRESETS["cifar10"]
+    cfg = preset.config
+    n_train = 10_000 * len(TRAIN_FILES)  # five batches of 10,000 images
+    factor, steps = _idle_weight_factor(cfg, n_train)
+    guide = GUIDES["cifar10"]
+    assert "Guidance, not a measurement" in guide and "50,000 training images" in guide
+    assert f"{steps:,} steps" in guide and f"≈ {factor:.2f}" in guide
+    assert f"1 − η·λ = 1 − {cfg['lr'] * cfg['lam']:.0e}".replace("e-04", "e-4") in guide
+    assert cfg["activation"] == "identity" and "no activation functions" in guide
+    assert [run.lam for run in preset.runs] == [0.0, 0.01] and cfg["epochs"] == 10 and cfg["batch_size"] == 64
+
+
+def test_custom_guide_states_the_decay_per_step_and_the_validation_share():
+    from wdtui.engine.config import make_config
+    from wdtui.engine.lessons.guides import GUIDES
+    from wdtui.engine.sweeps.validation import VAL_FRACTION
+
+    cfg = PRESETS["custom"].config
+    guide = GUIDES["custom"]
+    assert cfg["regularizer"] == "decoupled" and cfg["lr"] * cfg["lam"] == pytest.approx(1e-6)
+    assert make_config("custom", data="x.csv").decay_convention == "torch"  # shrink by η·λ per step
+    for n, text in ((10_000, "{:.2f} for N = 10,000"), (100_000, "{:.2f} for 100,000")):
+        assert text.format(_idle_weight_factor(cfg, n)[0]) in guide
+    assert f"{100 * VAL_FRACTION:g} % of the training rows" in guide and cfg["epochs"] == 200

@@ -17,10 +17,10 @@ import struct
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 aiohttp = pytest.importorskip("aiohttp")
 

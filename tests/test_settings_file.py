@@ -2,9 +2,9 @@
 a broken file, an invalid value or an unknown key is one line naming it, exit status 2."""
 
 import json
-import tomllib
 
 import pytest
+import tomllib
 
 from wdtui.cli.main import main
 

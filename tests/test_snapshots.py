@@ -155,3 +155,13 @@ def test_layers_tab_marks_scale_invariant_layers_with_the_predicted_angle(snap_c
 
     app = snapshot_app("equilibrium", n_train=200, epochs=15)
     assert snap_compare(app, terminal_size=(120, 40), run_before=layers)
+
+
+async def _finished_on_weights_tab(pilot):
+    await _finished(pilot)
+    await pilot.press("2")
+    await pilot.pause(0.3)
+
+
+def test_weights_tab_with_its_comparison(snap_compare):
+    assert snap_compare(snapshot_app(epochs=30), terminal_size=(120, 40), run_before=_finished_on_weights_tab)

@@ -8,7 +8,7 @@ count). The status lines are updated every tick; a chart (the one shown longest)
 when the budget allows. When training is paused or done, everything is drawn at once.
 
 One state, one truth: this module is the composition root. It composes the views — the run's
-charts (:class:`.run_view.RunView`), the weights (:class:`.run_view.WeightsView`), the sweep
+charts (:class:`.run_view.RunView`), the weights (:class:`.widgets.weights.WeightsView`), the sweep
 (:class:`.sweep_view.SweepView`), the status lines and the help screen — over one
 :class:`.state.AppState`, which the worker's messages and the user's changes update; each view
 draws from that state only. The run's setting is ``state.config`` (λ is ``config.lam``), the
@@ -51,7 +51,7 @@ from .messages import (
     SessionReady,
     SweepProgress,
 )
-from .run_view import RunView, WeightsView
+from .run_view import RunView
 from .screens.help import HelpScreen
 from .session import TrainingSession, preset_comparison, setting_label
 from .state import AppState
@@ -61,6 +61,7 @@ from .widgets.charts import Chart
 from .widgets.layers import LayersView
 from .widgets.sidebar import Choice, Field, FieldCommitted, Sidebar, Toggle, shorten, text
 from .widgets.status import StatusLine
+from .widgets.weights import WeightsView
 
 REDRAW_INTERVAL = 0.25  # seconds between redraw ticks
 REDRAW_SHARE = 0.05  # while training, the app's thread may use at most this share of CPU time

@@ -28,6 +28,17 @@ class DataView:
     classes: tuple[str, ...] | None = None  # classification: the class names (no x, y lists)
     ridge: RidgePath | None = None  # linear presets: the converged ridge solution at any λ > 0
     scale_invariant: tuple[str, ...] = ()  # weights whose scale the model ignores (models.scale_invariant)
+    # the sets' sizes: x/y above hold at most dataset.SHOWN_MOST of them (a seeded sample, the
+    # rows whose predictions the records carry); 0 = all of them are above
+    n_train: int = 0
+    n_test: int = 0
+
+    def shown_text(self, test: bool = False) -> str:
+        """"showing 2,000 of 1,000,000 train points" when a scatter shows a sample of the train
+        (and with ``test``, of the test) set, else ""."""
+        sets = [("train", len(self.y_train), self.n_train)] + ([("test", len(self.y_test), self.n_test)] if test else [])
+        parts = [f"{shown:,} of {total:,} {name}" for name, shown, total in sets if total > shown]
+        return f"showing {' and '.join(parts)} points" if parts else ""
 
 
 @dataclass(frozen=True)
@@ -52,8 +63,11 @@ class SessionReady(Message):
 
     def __init__(self, session: int, data: DataView, results: tuple[RunResult, ...], device: str,
                  devices: list[str], decay_summary: str, snapshot: Snapshot,
-                 labels: tuple[str, ...] = ("run",), marks: tuple[list, ...] = ()):
+                 labels: tuple[str, ...] = ("run",), marks: tuple[list, ...] = (),
+                 layers: dict[str, str] | None = None):
         super().__init__()
+        # a reader's name for each weight matrix ("hidden 1 (Linear 64×1)"), by parameter name
+        self.layers = layers or {}
         # each run named by its role, the same in every legend and the status: "run", and the
         # comparison by its fixed setting ("vs l2 λ=0.2"); never by a λ that may change
         self.labels = labels

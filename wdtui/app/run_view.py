@@ -7,11 +7,11 @@ same runs at the same epoch. Charts are only fed here; building them is the app'
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 
 from ..engine.lessons.presets import PRESETS
 from .state import AppState
-from .widgets.charts import AccuracyChart, Chart, ClassChart, FitChart, HistogramChart, LossChart, NormChart
+from .widgets.charts import AccuracyChart, Chart, ClassChart, FitChart, LossChart, NormChart
 
 ZOOMABLE = ("#fit", "#accuracy", "#per-class", "#loss", "#norm")
 
@@ -66,23 +66,3 @@ class RunView(Vertical):
     def _is_shown(self, selector: str) -> bool:
         classes = self.query_one("#upper").has_class("classes")
         return selector in (("#accuracy", "#per-class") if classes else ("#fit",)) + ("#loss", "#norm")
-
-
-class WeightsView(VerticalScroll):
-    """The Weights tab: one histogram per weight matrix of the run, now against initialization."""
-
-    def ready(self, state: AppState) -> list[HistogramChart]:
-        """Mount a histogram per layer of the new session; returns them."""
-        self.remove_children()
-        layers = list((state.snapshot.records[0].histograms or {}).keys())
-        histograms = [HistogramChart(layer, classes="histogram") for layer in layers]
-        self.mount_all(histograms)
-        return histograms
-
-    @property
-    def charts(self) -> list[Chart]:
-        return list(self.query(HistogramChart))
-
-    def show(self, state: AppState) -> None:
-        for chart in self.query(HistogramChart):
-            chart.update(state.snapshot)

@@ -35,6 +35,7 @@ def data_view(experiment) -> DataView:
     """What the Fit chart draws from the data. Classification sends no examples (a CIFAR-10
     training set as lists would be 150 million numbers): its charts need only the class names.
     The Layers tab gets the names of the scale-invariant weights."""
+    from ..engine.data.dataset import shown_rows
     from ..engine.training.models import scale_invariant
 
     data = experiment.data
@@ -43,10 +44,17 @@ def data_view(experiment) -> DataView:
         return DataView(fit=experiment.fit, x_train=[], y_train=[], x_test=[], y_test=[],
                         grid_x=None, grid_y=None, true_weights=None, classes=data.classes,
                         scale_invariant=invariant)
+    seed = experiment.config.seed  # the rows the trainer's records carry predictions for
+
+    def rows(t, seed):
+        shown = shown_rows(len(t), seed)
+        return t if shown is None else t[shown.to(t.device)]
+
     return DataView(
         fit=experiment.fit,
-        x_train=data.x_train.tolist(), y_train=_column(data.y_train),
-        x_test=data.x_test.tolist(), y_test=_column(data.y_test),
+        x_train=rows(data.x_train, seed).tolist(), y_train=_column(rows(data.y_train, seed)),
+        x_test=rows(data.x_test, seed + 1).tolist(), y_test=_column(rows(data.y_test, seed + 1)),
+        n_train=len(data.x_train), n_test=len(data.x_test),
         grid_x=None if data.grid_x is None else _column(data.grid_x),
         grid_y=None if data.grid_y is None else _column(data.grid_y),
         true_weights=None if data.true_weights is None else _column(data.true_weights),
@@ -65,6 +73,16 @@ def _ridge(experiment):
         return ridge_path(experiment)
     except ValueError:  # not a linear model (e.g. --depth 1 on a linear preset)
         return None
+
+
+def layer_labels(model) -> dict[str, str]:
+    """Each weight matrix's name on the Weights tab: its layer, and whether a LayerNorm follows it
+    (then its scale does not change what the model computes)."""
+    from ..engine.training.models import layer_names, scale_invariant
+
+    invariant = set(scale_invariant(model))
+    return {name: label + (" · scale-invariant: a LayerNorm follows" if name in invariant else "")
+            for name, label in layer_names(model).items()}
 
 
 def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False):
@@ -179,7 +197,7 @@ class TrainingSession:
         previous = list(first)
         self.post(SessionReady(self.number, view, self.results, str(experiment.device),
                                available_devices(), experiment.decay_summary(), self._snapshot(first),
-                               labels=labels, marks=self.marks))
+                               labels=labels, marks=self.marks, layers=layer_labels(experiment.base_model)))
         self._last_post = time.perf_counter()
 
         while True:

@@ -120,11 +120,33 @@ def _remove(path: str) -> None:
         pass
 
 
+def _keep_previous(path: str | os.PathLike) -> str | None:
+    """A second name (a hard link, beside it) for the file now at ``path``, so that it can be put
+    back after ``path`` was replaced; None when there is no file there."""
+    if not os.path.isfile(path):
+        return None
+    target = Path(path)
+    fd, backup = _temp_file(target.parent if str(target.parent) else Path("."))
+    os.close(fd)
+    try:
+        os.unlink(backup)
+        os.link(path, backup)
+    except OSError:  # no hard links here (some file systems): a copy
+        with open(path, "rb") as source, open(backup, "wb") as copy:
+            copy.write(source.read())
+    return backup
+
+
 def write_all(outputs: Sequence[Output]) -> None:
     """Write every output or none: each to a temporary file beside its target first; only when
     all are complete are they renamed into place. On any failure (or an interrupt) every
-    temporary file is removed and :class:`OutputError` names the output that failed."""
+    temporary file is removed and :class:`OutputError` names the output that failed. A rename
+    that fails after others succeeded undoes those: each target renamed already gets its
+    previous file back (kept under a second name until all renames are done), or is removed
+    if there was none."""
     temps: list[str] = []
+    backups: list[str | None] = []
+    renamed = 0
     try:
         for output in outputs:
             target = Path(output.path)
@@ -137,15 +159,34 @@ def write_all(outputs: Sequence[Output]) -> None:
             except OSError as error:
                 raise OutputError(output.field, output.path, error) from None
         with _signals_held():  # all renamed or none: an interrupt waits until they are done
+            for output in outputs if len(outputs) > 1 else ():
+                try:
+                    backups.append(_keep_previous(output.path))
+                except OSError as error:
+                    raise OutputError(output.field, output.path, error) from None
             for output, tmp in zip(outputs, temps):
                 try:
                     os.replace(tmp, output.path)
                 except OSError as error:
                     raise OutputError(output.field, output.path, error) from None
+                renamed += 1
     except BaseException:
+        with _signals_held():
+            for output, backup in list(zip(outputs, backups))[:renamed]:
+                with contextlib.suppress(OSError):  # best effort: the error raised names the cause
+                    if backup is None:
+                        os.unlink(output.path)
+                    else:
+                        os.replace(backup, output.path)
         for tmp in temps:
             _remove(tmp)
+        for backup in backups:
+            if backup is not None:
+                _remove(backup)
         raise
+    for backup in backups:
+        if backup is not None:
+            _remove(backup)
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[io.BufferedWriter], Any],

@@ -5,6 +5,8 @@ plot twice (a resize, a theme change) takes the log of the log and fails. Each c
 keeps its own data and draws it from scratch in ``render``. Built text is cached until the data or
 the size changes; ``built_at`` tells the app which chart has been shown longest.
 Series are downsampled to about the chart's width; log axes drop values ≤ 0 and NaN/inf.
+Legends sit in the title row, outside the plot, so they never cover data (plotext would draw them
+over the plot's upper left corner).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import math
 import time
 from typing import Any
 
+from plotext._dict import color_codes
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual_plotext import PlotextPlot
 
@@ -22,7 +27,7 @@ from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks,
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 # pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
 GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
-LEGEND_MIN_HEIGHT = 12  # rows; smaller charts show no legend (the status line names the runs)
+LEGEND_GLYPHS = {"dot": "•", "x": "x", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
 
 
 class Chart(PlotextPlot):
@@ -37,7 +42,6 @@ class Chart(PlotextPlot):
         self.data: Any = None
         self.version = 0
         self.built_at = 0.0  # when it was last built (perf_counter)
-        self.legend = True
         self._cache: tuple[Any, Text] | None = None
 
     def update(self, data: Any) -> None:
@@ -60,12 +64,8 @@ class Chart(PlotextPlot):
         return max(2, (self.size.height - 6) // 2)
 
     def series_label(self, label: str) -> str | None:
-        """A series' legend entry, or none on charts too small for a legend. A label longer than
-        the plot is wide is cut (with …): plotext drops the whole legend when one entry does not fit."""
-        if not self.legend:
-            return None
-        most = max(self.size.width - LEGEND_FRAME - LEGEND_COLUMNS, 8)
-        return label if len(label) <= most else label[: most - 1] + "…"
+        """A series' legend entry (shown in the title row, outside the plot)."""
+        return label
 
     def render(self) -> Text:
         key = (self.version, self.size, self.app.theme)
@@ -74,15 +74,19 @@ class Chart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         plt.title(self.chart_title)
-        self.legend = self.size.height >= LEGEND_MIN_HEIGHT  # a legend would hide the data
+        axes = _Axes(plt, self.chart_title)
         try:
+            legend, own_row = None, False
             if self.data is not None:
                 # about one point per two columns: plotext draws lines between points, and its
                 # cost grows with their number, not with what the eye can tell apart
-                axes = _Axes(plt)
                 self.draw(axes, self.data, max(16, self.size.width // 2))
-                axes.set_ticks(self.size.width, self.size.height)
-            text = super().render()
+                if axes.legend:
+                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width)
+                axes.set_ticks(self.size.width, self.size.height - own_row)
+            text = self._build(self.size.height - own_row) if own_row else super().render()
+            if legend is not None:
+                text = with_legend(text, legend, own_row, axes.title_text)
         except Exception as error:  # a degenerate series must never take the app down
             text = Text(f"{self.chart_title}: cannot draw this data ({type(error).__name__}: {error})", style="dim")
         self.built_at = time.perf_counter()
@@ -90,11 +94,18 @@ class Chart(PlotextPlot):
         return text
 
 
+    def _build(self, height: int) -> Text:
+        """The plot built ``height`` rows high (PlotextPlot.render builds it as high as the
+        widget): one row is left for a legend of its own."""
+        self._plot.plotsize(self.size.width, height)
+        self._plot._set_size(self.size.width, height)
+        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
+        return Text.from_ansi(self._plot.build())
+
+
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
-LEGEND_COLUMNS = 7  # columns of a legend entry beside its label: side symbol, marker, spaces
-LEGEND_FRAME = 10  # columns beside the plot where a legend goes: frame and y tick labels of ≤ 7 characters
 
 
 class _Axes:
@@ -104,8 +115,10 @@ class _Axes:
     labels: plotext keeps one, and which one depends on Python's per-process string hashing,
     so screens differed between runs.)"""
 
-    def __init__(self, plt: Any):
+    def __init__(self, plt: Any, title: str = ""):
         self._plt = plt
+        self.title_text = title
+        self.legend: list[tuple[str, Any, str]] = []  # (label, colour, marker), drawn by with_legend
         self.ys: list[float] = []
         self.xs: list[float] = []
         self.limits: tuple[float, float] | None = None
@@ -127,17 +140,28 @@ class _Axes:
             self.xs += self._numbers(args[0])
             self.ys += self._numbers([*floor, *args[1]])
 
+    def _label(self, kwargs: dict, marker: str) -> dict:
+        """The series' legend entry, kept here instead of handed to plotext."""
+        label = kwargs.pop("label", None)
+        if label:
+            self.legend.append((label, kwargs.get("color"), kwargs.get("marker", marker)))
+        return kwargs
+
+    def title(self, text: str) -> None:
+        self.title_text = text
+        self._plt.title(text)
+
     def plot(self, *args: Any, **kwargs: Any) -> None:
         self._note(args)
-        self._plt.plot(*args, **kwargs)
+        self._plt.plot(*args, **self._label(kwargs, "braille"))
 
     def scatter(self, *args: Any, **kwargs: Any) -> None:
         self._note(args)
-        self._plt.scatter(*args, **kwargs)
+        self._plt.scatter(*args, **self._label(kwargs, "dot"))
 
     def bar(self, *args: Any, **kwargs: Any) -> None:
         self._note(args, (0.0,))
-        self._plt.bar(*args, **kwargs)
+        self._plt.bar(*args, **self._label(kwargs, "bar"))
 
     def xlim(self, lo: float, hi: float) -> None:
         self.x_limits = (lo, hi)
@@ -190,6 +214,62 @@ def _spaced(ticks: list[float], labels: list[str] | None, limits: tuple[float, f
             kept.append(i)
             last, need = where, room(names[i])
     return [ticks[i] for i in kept], None if labels is None else [labels[i] for i in kept]
+
+
+def legend_style(color: Any) -> Style:
+    """The Rich style of a plotext colour: a name (``cyan``, ``orange+``) or an RGB tuple."""
+    if isinstance(color, tuple):
+        return Style(color=Color.from_rgb(*color))
+    if isinstance(color, str) and color in color_codes:
+        return Style(color=Color.from_ansi(color_codes[color]))
+    return Style()
+
+
+def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> tuple[Text, bool]:
+    """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
+    In the title row after the title where it fits (names cut to 12 characters if need be), else
+    in a row of its own below the title (True), cut at the chart's width if it must be."""
+    def line(title: str, cut: int | None) -> Text:
+        out = Text(title + ("  " if title else ""))
+        for i, (label, color, marker) in enumerate(entries):
+            out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
+            out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
+        return out
+
+    # the run before its comparison, though the comparison is drawn first (beneath the run)
+    entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
+    for candidate, own_row in ((line(title, None), False), (line(title, 12), False),
+                               (line("", None), True), (line("", 12), True)):
+        if candidate.cell_len <= width:
+            return candidate, own_row
+    candidate.truncate(width)
+    return candidate, True
+
+
+def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Text:
+    """``text`` (a built chart) with ``legend`` centred in its title row (the first), or in a row
+    of its own inserted below the title (then the title row is written here too: plotext leaves
+    out a title it finds too long, even one that fits)."""
+    rows = text.split("\n", allow_blank=True)
+    title_row = rows[0]
+    width = title_row.cell_len
+    lit = [span for span in title_row.spans if title_row.plain[span.start:span.end].strip()]
+    base = (lit or title_row.spans or [None])[0]
+    base_style = Style() if base is None else (Style.parse(base.style) if isinstance(base.style, str) else base.style)
+    pad = Style(bgcolor=base_style.bgcolor)
+
+    def centred(content: Text) -> Text:
+        content = content.copy()
+        content.truncate(width)
+        content.stylize_before(base_style)  # the theme's text and background colours beneath
+        # the padding in a style of its own (the background only), as plotext's own title row
+        # has it: an SVG screenshot then places the text exactly (rsvg misplaces leading spaces)
+        left = (width - content.cell_len) // 2
+        return Text(" " * left, style=pad) + content + Text(" " * (width - left - content.cell_len), style=pad)
+
+    if own_row:
+        return Text("\n").join([centred(Text(title)), centred(legend), *rows[1:]])
+    return Text("\n").join([centred(legend), *rows[1:]])
 
 
 def role(ready: SessionReady, i: int) -> str:
@@ -250,7 +330,7 @@ class FitChart(Chart):
             plt.ylim(lo - pad, hi + pad)
             ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
             plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
-            plt.xlabel("x")
+            plt.xlabel(" · ".join(part for part in ("x", view.shown_text()) if part))
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
@@ -274,7 +354,7 @@ class FitChart(Chart):
                                 label=self.series_label(name + " train"))
                     plt.scatter(*finite(view.y_test, record.test_prediction), marker="x", color=color,
                                 label=self.series_label("test"))
-            plt.xlabel("target y → prediction ŷ")
+            plt.xlabel(" · ".join(part for part in ("target y → prediction ŷ", view.shown_text(test=True)) if part))
 
 
 class HistoryChart(Chart):
@@ -320,7 +400,10 @@ class HistoryChart(Chart):
                 plt.xticks(*integer_ticks(min(shown_x), max(shown_x)))
             self.yaxis(plt, shown_y)
         if len(self.keys) > 1:
-            plt.title(f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}")
+            title = f"{self.chart_title}  ⠿ {self.keys[0][1]}  • {self.keys[1][1]}"
+            if len(title) > self.size.width:  # narrow: the same words, closer
+                title = f"{self.chart_title} ⠿{self.keys[0][1]} •{self.keys[1][1]}"
+            plt.title(title)
         label = "epoch (log)" if self.x_log else "epoch"
         if marks:  # the latest change, as long as the axis has room for it
             label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
@@ -385,26 +468,6 @@ class ClassChart(Chart):
             ticks, labels = linear_ticks(lo, hi, most=4)
             plt.yticks(ticks, [f"{t:g}%" for t in ticks])
         plt.xlabel("class   " + "   ".join(f"{marks[c]} {name}" for _, c, name in runs))
-
-
-class HistogramChart(Chart):
-    """One weight matrix: the histogram of its values now, against at initialization."""
-
-    def __init__(self, layer: str, **kwargs: Any):
-        super().__init__(f"weights {layer}", **kwargs)
-        self.weight_name = layer
-
-    def draw(self, plt: Any, data: Snapshot, points: int) -> None:
-        histogram = (data.records[0].histograms or {}).get(self.weight_name)
-        if histogram is None:
-            return
-        edges = histogram.edges
-        centers = [(a + b) / 2 for a, b in zip(edges, edges[1:])]
-        plt.bar(centers, histogram.counts, color=RUN, label=self.series_label("now (run)"), width=0.8)
-        plt.plot(centers, histogram.initial, color="gray", marker="braille", label=self.series_label("initialization"))
-        plt.xticks(*linear_ticks(edges[0], edges[-1]))
-        plt.yticks(*integer_ticks(0, max(histogram.counts + histogram.initial), most=4))
-        plt.xlabel("weight value")
 
 
 # The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and

@@ -11,6 +11,16 @@ import torch
 from ..config import Config
 
 GRID_POINTS = 200
+SHOWN_MOST = 2000  # examples of a set drawn point by point (the app's scatter); more are sampled
+
+
+def shown_rows(n: int, seed: int, most: int = SHOWN_MOST) -> torch.Tensor | None:
+    """The rows of a set of ``n`` examples that a scatter shows: all of them (None) when
+    n ≤ ``most``, else ``most`` rows drawn without replacement by a generator seeded with
+    ``seed``, in increasing order (the same rows for the same seed, on any machine)."""
+    if n <= most:
+        return None
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:most].sort().values
 
 
 TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights", "x_val", "y_val")
@@ -85,9 +95,18 @@ def split(n: int, n_train: int | None, n_test: int | None, seed: int, source: st
     train = n - (n_test or 0) if n_train is None else n_train
     test = n - train if n_test is None else n_test
     if train < 2 or test < 1 or train + test > n:
-        field = "n_test" if n_train is None else "n_train"
-        raise ConfigError(field, f"{source} holds {n} examples: n_train + n_test must be ≤ {n}, "
-                          f"with n_train ≥ 2 and n_test ≥ 1 (got {train} + {test})")
+        # name what was asked and what is allowed; a size left to default is "the rest"
+        if n_test is None:
+            raise ConfigError("n_train", f"{source} holds {n} examples: n_train must be 2 to {n - 1} "
+                              f"(the rest is the test set); asked for {n_train}")
+        if n_train is None:
+            raise ConfigError("n_test", f"{source} holds {n} examples: n_test must be 1 to {n - 2} "
+                              f"(the rest is the training set); asked for {n_test}")
+        # too many together: named by the larger, the one to lower (the message gives both)
+        field = ("n_train" if n_train < 2 else "n_test" if n_test < 1
+                 else "n_test" if n_test > n_train else "n_train")
+        raise ConfigError(field, f"{source} holds {n} examples: n_train ≥ 2 and n_test ≥ 1 with "
+                          f"n_train + n_test ≤ {n}; asked for {n_train} + {n_test}")
     g = torch.Generator().manual_seed(seed)
     order = torch.randperm(n, generator=g).numpy()
     return order[:train], order[train:train + test]

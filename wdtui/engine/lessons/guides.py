@@ -71,19 +71,32 @@ GUIDES: dict[str, str] = {
     ),
     "dropout": (
         "Dropout 0.5 at λ = 0 against weight decay 0.01 without dropout, on the digits CNN, 150 "
-        "epochs. Dropout ended higher on the one seed measured in the README (94.5 % against "
-        "90.2 %); run benchmarks/lessons_digits.py --dropout for the spread over "
-        "seeds before trusting the gap."
+        "epochs. Over seeds 0–4 dropout ends higher on 5 of 5: test accuracy 94.9 % ± 0.9 "
+        "against 92.6 % ± 1.6 (mean ± standard deviation), a paired gap of +2.4 ± 0.7 points "
+        "(standard error) that ranges from +0.2 (seed 1) to +4.3 (seed 0); decay keeps ‖w‖ "
+        "smaller (8.0–8.2 against 11.8–12.2). One seed's gap says little: it can be a fifth of "
+        "another's (benchmarks/lessons_digits.py --dropout)."
     ),
     "cifar10": (
         "The tutorial's exact network on CIFAR-10 from --data-dir, SGD weight_decay 0 vs 0.01, 10 "
-        "epochs. Not measured by wdtui's tests (the data is not shipped): read the gap between the "
-        "two runs against the seed-to-seed spread before calling it an effect."
+        "epochs. Guidance, not a measurement (the data is not shipped, so wdtui's tests cannot run "
+        "it): the network has no activation functions — max-pooling is its only nonlinearity. "
+        "The decay itself is arithmetic: each step multiplies the weights by 1 − η·λ = 1 − 1e-4, "
+        "and 10 epochs of the 50,000 training images in batches of 64 are 7,820 steps, so a "
+        "weight the gradient does not hold up shrinks to (1 − 1e-4)^7820 ≈ 0.46 of its size: "
+        "expect the ‖w‖ curves to part. Whether test accuracy parts too (chance is 10 %) is the "
+        "question; train more than one seed (wdtui sweep --preset cifar10 --data-dir DIR "
+        "--lambdas 0 0.01 --seeds 3) and read the gap against the spread between seeds."
     ),
     "custom": (
-        "Your own data with an MLP and AdamW-style decoupled decay, λ 0 vs 1e-3. Nothing is known "
-        "in advance: run a sweep with several seeds and compare the best λ with λ = 0 before "
-        "believing that decay helps."
+        "Your own data with an MLP and AdamW-style decoupled decay, λ 0 vs 1e-3. Nothing about "
+        "your data is known in advance; what is known is the decay's own pull: η·λ = 1e-6 per "
+        "step (Adam lr 1e-3), and 200 epochs in batches of 64 take 200·⌈N/64⌉ steps, so a weight "
+        "the gradient does not hold up keeps (1 − 1e-6)^(200·⌈N/64⌉) of its size: 0.97 for "
+        "N = 10,000 training rows, 0.73 for 100,000 — a gentle decay; expect the two runs to stay "
+        "close unless λ is raised. A sweep (w, or wdtui sweep --data FILE --seeds 3) holds out "
+        "20 % of the training rows to choose λ, reports the test loss beside it, and says when no "
+        "λ beats λ = 0."
     ),
     # --- grokking and equilibrium (issue 13) ---
     "grokking": (

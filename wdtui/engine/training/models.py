@@ -161,6 +161,27 @@ def scale_invariant(model: nn.Module) -> list[str]:
             if isinstance(layer, (nn.Linear, nn.Conv2d)) and isinstance(after, nn.LayerNorm)]
 
 
+def layer_names(model: nn.Module) -> dict[str, str]:
+    """A reader's name for each weight matrix and conv kernel (the tensors with ``dim() >= 2``),
+    keyed by its ``named_parameters`` name: convolutions ``conv 1 (Conv 32×3×5×5)`` …, hidden
+    linear layers ``hidden 1 (Linear 64×1)`` … (shape out×in, as PyTorch stores it), and the last
+    linear layer ``output (Linear 1×64)`` (a linear model's only layer too)."""
+    weights = [(name, p) for name, p in model.named_parameters() if p.dim() >= 2]
+    names: dict[str, str] = {}
+    counts = {"conv": 0, "hidden": 0}
+    for i, (name, weight) in enumerate(weights):
+        shape = "×".join(map(str, weight.shape))
+        if weight.dim() > 2:
+            counts["conv"] += 1
+            names[name] = f"conv {counts['conv']} (Conv {shape})"
+        elif i == len(weights) - 1:
+            names[name] = f"output (Linear {shape})"
+        else:
+            counts["hidden"] += 1
+            names[name] = f"hidden {counts['hidden']} (Linear {shape})"
+    return names
+
+
 def split_decay(model: nn.Module, decay_all: bool) -> tuple[list[str], list[str]]:
     """Which parameters weight decay acts on: tensors with ``dim() >= 2`` (the weights of linear
     and conv layers) are decayed; biases and normalization parameters (1-D) are not, unless

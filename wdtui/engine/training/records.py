@@ -58,7 +58,9 @@ class EpochRecord:
     (radians; what the equilibrium predicts, see ``lessons.equilibrium``); empty otherwise
     (with one step per epoch ``angular_update`` is the angle per step).
     The detail fields are filled on request only: ``prediction`` on the dataset's plotting grid
-    (1-D presets), ``train_prediction``/``test_prediction`` on the data, ``weights`` the learned
+    (1-D presets), ``train_prediction``/``test_prediction`` on the data (on at most
+    ``dataset.SHOWN_MOST`` examples of each set: the rows ``dataset.shown_rows`` picks with the
+    run's seed for train, seed + 1 for test), ``weights`` the learned
     weights of a linear model, ``histograms`` per weight matrix and conv kernel (values now and at
     initialization), ``grad_histograms`` with the same keys: each one's gradient as the optimizer
     received it at the epoch's last step (that step's mini-batch; the data gradient, plus λ·w for

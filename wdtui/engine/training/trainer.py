@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import ConfigError
+from ..data.dataset import shown_rows
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
 from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
@@ -200,6 +201,8 @@ class Trainer:
         self._average = average.to(experiment.device)
         self._sets = len(average)  # train, test (and validation)
         self._classes = None if data.classes is None else len(data.classes)
+        # the examples whose predictions a detail record carries (all, up to SHOWN_MOST)
+        self.shown = (shown_rows(self._n_train, cfg.seed), shown_rows(self._n_test, cfg.seed + 1))
         if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
             torch.manual_seed(cfg.seed)
         self._dropout = has_dropout
@@ -366,8 +369,10 @@ class Trainer:
             if self._classes is not None:
                 record.confusion = confusion(self._eval_y[n_tr:n_te], predicted[n_tr:n_te], self._classes)
             else:
-                record.train_prediction = out[:n_tr].reshape(-1).tolist()
-                record.test_prediction = out[n_tr:n_te].reshape(-1).tolist()
+                for name, part, rows in (("train_prediction", out[:n_tr], self.shown[0]),
+                                         ("test_prediction", out[n_tr:n_te], self.shown[1])):
+                    rows = None if rows is None else rows.to(part.device)
+                    setattr(record, name, (part if rows is None else part[rows]).reshape(-1).tolist())
                 if len(out) > n_eval:
                     record.prediction = out[n_eval:].reshape(-1).tolist()
                 if len(self._weights) == 1:

@@ -1,0 +1,151 @@
+"""The Weights tab: histograms named by layer, drawn as bars, of the weights and of their gradients,
+for the run and beside it its comparison (named by role, as on the Charts tab)."""
+
+from rich.text import Text
+from test_app import app, wait_for
+
+from wdtui.app.widgets.weights import HistogramChart, merge_factor, merged, solid_blocks
+from wdtui.engine.training.metrics import Histogram
+
+
+def charts(a) -> list[HistogramChart]:
+    return list(a.main.query(HistogramChart))
+
+
+async def _finished_on_weights_tab(a, pilot):
+    await wait_for(pilot, lambda: a.ready is not None)
+    await pilot.press("space")
+    await wait_for(pilot, lambda: a.snapshot.finished)
+    await pilot.press("2")
+    await pilot.pause(0.3)
+
+
+async def test_weights_tab_names_layers_and_shows_both_runs_weights_and_gradients():
+    a = app("sine", compare=True, epochs=5, dtype="float64")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await _finished_on_weights_tab(a, pilot)
+        layers = [str(s.render()) for s in a.main.query(".layer-name")]
+        assert layers == ["hidden 1 (Linear 64×1)", "output (Linear 1×64)"]
+        titles = [(c.weight_name, c.chart_title) for c in charts(a)]
+        assert titles == [(layer, f"{kind} · {who}") for layer in ("0.weight", "2.weight")
+                          for kind in ("weights", "gradients") for who in ("run", "vs coupled λ=0")]
+        for chart in charts(a):
+            drawn = str(chart.render())
+            assert "0.weight" not in drawn and "2.weight" not in drawn
+            record = a.snapshot.records[chart.run]
+            histogram = (record.histograms if chart.kind == "weights" else record.grad_histograms)[chart.weight_name]
+            # the bars count every weight: the label says how many, over how many bins
+            assert f"bins of {sum(histogram.counts)}" in drawn and sum(histogram.counts) == 64
+            assert ("⠿ initial ·" in drawn) == (chart.kind == "weights")
+            assert ("last step's gradient" in drawn) == (chart.kind == "gradients")
+        # the run and its comparison are different runs: their weights differ after 5 epochs of λ 0.01 vs 0
+        run, other = a.snapshot.records
+        assert run.histograms["0.weight"].edges != other.histograms["0.weight"].edges
+
+
+async def test_without_comparison_a_layer_shows_weights_beside_gradients_and_no_gradient_before_a_step():
+    a = app("sine", compare=False, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        assert [(c.weight_name, c.chart_title) for c in charts(a)] == [
+            ("0.weight", "weights"), ("0.weight", "gradients"), ("2.weight", "weights"), ("2.weight", "gradients")]
+        gradients = charts(a)[1]
+        assert "no gradient before the first step" in str(gradients.render())
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.pause(0.3)
+        assert "last step's gradient" in str(gradients.render())
+
+
+async def test_layernorm_layers_are_marked_scale_invariant():
+    a = app("quadratic", compare=False, epochs=2)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        layers = [str(s.render()) for s in a.main.query(".layer-name")]
+        assert len(layers) == 5 and layers[-1] == "output (Linear 1×20)"
+        assert all(name.endswith("scale-invariant: a LayerNorm follows") for name in layers[:4])
+
+
+def test_merged_bins_keep_every_count_and_the_range():
+    h = Histogram([float(i) for i in range(31)], list(range(30)), [1] * 30)
+    m = merged(h, 3)
+    assert m.edges == [float(i) for i in range(0, 31, 3)] and len(m.counts) == 10
+    assert sum(m.counts) == sum(h.counts) and m.counts[0] == 0 + 1 + 2 and m.initial == [3] * 10
+    assert merged(Histogram(h.edges, h.counts), 5).initial is None
+    # about 2·√n bins for n values, at least 6, at most one per two columns; a divisor of 30
+    assert 30 // merge_factor(30, 64, 200) == 15
+    assert 30 // merge_factor(30, 10, 200) == 6
+    assert 30 // merge_factor(30, 100_000, 200) == 30
+    assert 30 // merge_factor(30, 100_000, 24) == 10
+
+
+def test_bars_are_drawn_as_coloured_cells():
+    text = Text("ab")
+    text.append("███", style="cyan")
+    solid = solid_blocks(text)
+    assert solid.plain == "ab   " and any(str(span.style) == "on cyan" for span in solid.spans)
+
+
+# --- charts a reader can read: legends outside the plot, large sets sampled -----------------------
+
+def _legend_rows(chart) -> tuple[list[str], int]:
+    lines = str(chart.render()).splitlines()
+    frame = next(i for i, line in enumerate(lines) if "┌" in line)
+    return lines, frame
+
+
+async def test_legends_sit_above_the_plot_never_on_it():
+    for size in ((120, 40), (80, 24)):
+        a = app("sine", compare=True, epochs=3)
+        async with a.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: a.ready is not None)
+            await pilot.press("space")
+            await wait_for(pilot, lambda: a.snapshot.finished)
+            await pilot.pause(0.3)
+            for selector, names in (("#fit", ("data", "true", "run", "vs coupled")), ("#loss", ("run", "vs coupled")),
+                                    ("#norm", ("run", "vs coupled"))):
+                lines, frame = _legend_rows(a.main.query_one(selector))
+                for name in names:  # named above the frame, and nowhere inside it
+                    assert any(name in line for line in lines[:frame]), (size, selector, name)
+                    assert not any(name in line for line in lines[frame:]), (size, selector, name)
+
+
+def test_shown_rows_are_a_seeded_sorted_sample_of_large_sets_only():
+    from wdtui.engine.data.dataset import SHOWN_MOST, shown_rows
+
+    assert shown_rows(SHOWN_MOST, seed=0) is None
+    rows = shown_rows(10 * SHOWN_MOST, seed=0)
+    assert len(rows) == SHOWN_MOST == len(set(rows.tolist())) and rows.tolist() == sorted(rows.tolist())
+    assert 0 <= int(rows[0]) and int(rows[-1]) < 10 * SHOWN_MOST
+    assert rows.tolist() == shown_rows(10 * SHOWN_MOST, seed=0).tolist()
+    assert rows.tolist() != shown_rows(10 * SHOWN_MOST, seed=1).tolist()
+
+
+def test_detail_predictions_of_a_large_set_are_those_of_the_sampled_rows():
+    import torch
+    from conftest import experiment
+
+    from wdtui.engine.data.dataset import SHOWN_MOST, shown_rows
+    from wdtui.engine.training.trainer import Trainer
+
+    exp = experiment("sine", n_train=SHOWN_MOST + 500, epochs=1, dtype="float64")
+    trainer = Trainer(exp)
+    record = trainer.run_epoch(detail=True)
+    rows = shown_rows(SHOWN_MOST + 500, exp.config.seed)
+    with torch.no_grad():
+        expected = trainer.model(exp.data.x_train[rows]).reshape(-1)
+    assert len(record.train_prediction) == SHOWN_MOST
+    assert torch.allclose(torch.tensor(record.train_prediction, dtype=torch.float64), expected, rtol=1e-12)
+    assert len(record.test_prediction) == len(exp.data.x_test)  # small sets whole
+
+
+async def test_fit_chart_of_a_large_training_set_says_how_many_points_it_shows():
+    a = app("sine", compare=False, epochs=1, n_train=5000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        view = a.ready.data
+        assert (len(view.x_train), len(view.y_train), view.n_train) == (2000, 2000, 5000)
+        await pilot.pause(0.3)
+        assert "x · showing 2,000 of 5,000 train points" in str(a.main.query_one("#fit").render())

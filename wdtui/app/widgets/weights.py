@@ -1,0 +1,161 @@
+"""The Weights tab: for each weight matrix and conv kernel, named by its layer ("hidden 1 (Linear
+64×1)", "output (Linear 1×64)", "conv 1 (…)"), a histogram of its values (the initialization as a
+dotted outline over the same bins, "⠿ initial") and a histogram of its gradient at the last step; with a
+comparison, the comparison's histograms beside the run's, on the same x range, named by role as on
+the Charts tab ("run", "vs l2 λ=0.2").
+
+The engine counts 30 equal bins per tensor (``metrics.HISTOGRAM_BINS``). A layer of 64 weights
+spread over 30 bins is mostly noise, so bins are merged here, k adjacent bins at a time (k a
+divisor of 30; exact: the merged counts are the counts over the wider bins), down to about
+2·√n bins for a tensor of n values and at most one bin per two columns.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from rich.style import Style
+from rich.text import Span, Text
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from ...engine.training.metrics import Histogram
+from ..messages import SessionReady, Snapshot
+from ..series import integer_ticks, linear_ticks
+from ..state import AppState
+from .charts import BASELINE, RUN, Chart, distinct_labels, role
+
+KINDS = ("weights", "gradients")
+BLOCK = "█"
+MIN_BINS = 6
+
+
+def merge_factor(bins: int, values: int, columns: int) -> int:
+    """The smallest divisor k of ``bins`` such that bins/k ≤ max(MIN_BINS, min(2·√values,
+    columns/2)): about 2·√n bins (each holding a few values), never narrower than two columns."""
+    target = max(MIN_BINS, min(2 * math.sqrt(max(values, 1)), columns / 2))
+    return next(k for k in range(1, bins + 1) if bins % k == 0 and bins / k <= target)
+
+
+def merged(histogram: Histogram, k: int) -> Histogram:
+    """The same counts over bins k times wider (k divides the number of bins)."""
+    def add(counts: list[int]) -> list[int]:
+        return [sum(counts[i:i + k]) for i in range(0, len(counts), k)]
+
+    return Histogram(histogram.edges[::k], add(histogram.counts),
+                     None if histogram.initial is None else add(histogram.initial))
+
+
+def solid_blocks(text: Text) -> Text:
+    """The bars' full blocks as spaces on the bar's colour: the same in a terminal, and no gap
+    between rows where a font's █ is shorter than the line (SVG screenshots)."""
+    plain = text.plain
+    if BLOCK not in plain:
+        return text
+    spans = list(text.spans)
+    for span in text.spans:
+        style = Style.parse(span.style) if isinstance(span.style, str) else span.style
+        if style.color is None:
+            continue
+        for run in re.finditer(f"{BLOCK}+", plain[span.start:span.end]):
+            spans.append(Span(span.start + run.start(), span.start + run.end(), Style(bgcolor=style.color)))
+    return Text(plain.replace(BLOCK, " "), style=text.style, spans=spans, end=text.end, no_wrap=text.no_wrap)
+
+
+def histogram_of(record: Any, layer: str, kind: str) -> Histogram | None:
+    found = record.histograms if kind == "weights" else record.grad_histograms
+    return (found or {}).get(layer)
+
+
+class HistogramChart(Chart):
+    """One run's histogram of one layer's weights or gradients, drawn as bars over equal bins.
+    Data: (session, snapshot); the x range is shared with the other runs' charts of the layer."""
+
+    def __init__(self, layer: str, kind: str, run: int, title: str, **kwargs: Any):
+        super().__init__(title, **kwargs)
+        self.weight_name = layer
+        self.kind = kind
+        self.run = run
+
+    def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
+        ready, snap = data
+        records = snap.records
+        if len(self.chart_title) > self.size.width - 4:  # narrow: the role says more than the kind
+            plt.title(role(ready, self.run) if len(records) > 1 else self.kind)
+        if self.run >= len(records):
+            return
+        histogram = histogram_of(records[self.run], self.weight_name, self.kind)
+        if histogram is None:
+            if self.kind == "gradients":
+                plt.xlabel("no gradient before the first step")
+            return
+        shown = [h for h in (histogram_of(r, self.weight_name, self.kind) for r in records) if h is not None]
+        lo, hi = min(h.edges[0] for h in shown), max(h.edges[-1] for h in shown)
+        n = sum(histogram.counts)
+        k = merge_factor(len(histogram.counts), n, max(self.size.width - 12, 12))
+        h = merged(histogram, k)
+        centers = [(a + b) / 2 for a, b in zip(h.edges, h.edges[1:])]
+        color = RUN if self.run == 0 else BASELINE
+        top = max(h.counts)
+        if h.initial is not None:  # beneath the bars: a dot inside a bar would look like a hole in it
+            plt.plot(centers, h.initial, color="gray", marker="braille")
+            top = max(top, max(h.initial))
+        plt.bar(centers, h.counts, color=color, width=1.0)
+        plt.xlim(lo, hi)
+        ticks, _ = linear_ticks(lo, hi, most=4)
+        plt.xticks(ticks, distinct_labels(ticks))
+        plt.ylim(0, max(top, 1) * 1.05)
+        plt.yticks(*integer_ticks(0, max(top, 1), most=min(4, self.y_tick_budget)))
+        what = "weight · ⠿ initial" if self.kind == "weights" else "last step's gradient"
+        label = f"{what} · {len(h.counts)} bins of {n}"
+        plt.xlabel(label if len(label) <= self.size.width - 4 else f"{what} · {len(h.counts)} bins")
+
+    def render(self) -> Text:
+        return solid_blocks(super().render())
+
+
+class WeightsView(VerticalScroll):
+    """The Weights tab's content, rebuilt for each session (its layers and runs)."""
+
+    DEFAULT_CSS = """
+    WeightsView { height: 1fr; }
+    WeightsView .layer-name { height: 1; padding: 0 1; text-style: bold; }
+    WeightsView .histogram-row { height: 12; }
+    WeightsView HistogramChart { width: 1fr; height: 1fr; }
+    """
+
+    def ready(self, state: AppState) -> list[HistogramChart]:
+        """Mount one block per layer of the new session's runs and return its charts (to be fed)."""
+        ready = state.ready
+        self.remove_children()
+        first = ready.snapshot.records[0]
+        layers = list((first.histograms or {}).keys())
+        runs = len(ready.snapshot.records)
+        charts: list[HistogramChart] = []
+        blocks = []
+        for layer in layers:
+            name = Static(ready.layers.get(layer, layer), classes="layer-name", markup=False)
+            if runs == 1:  # weights and gradients side by side
+                row = [HistogramChart(layer, kind, 0, kind, classes="histogram") for kind in KINDS]
+                charts += row
+                blocks.append((name, [row]))
+            else:  # a row per kind: the run and its comparison side by side
+                rows = [[HistogramChart(layer, kind, i, f"{kind} · {role(ready, i)}", classes="histogram")
+                         for i in range(runs)] for kind in KINDS]
+                charts += [c for row in rows for c in row]
+                blocks.append((name, rows))
+        for name, rows in blocks:
+            self.mount(name)
+            for row in rows:
+                self.mount(Horizontal(*row, classes="histogram-row"))
+        return charts
+
+    @property
+    def charts(self) -> list[Chart]:
+        return list(self.query(HistogramChart))
+
+    def show(self, state: AppState) -> None:
+        for chart in self.charts:
+            chart.update((state.ready, state.snapshot))
