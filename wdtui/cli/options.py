@@ -22,6 +22,7 @@ from ..engine.config import (
     NORMS,
     OPTIMIZERS,
     REGULARIZERS,
+    SOLVERS,
     TASKS,
     ConfigError,
     parse_field,
@@ -121,6 +122,9 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                        "zero: every weight and bias 0")
 
     train = parser.add_argument_group("training")
+    train.add_argument("--solver", type=field_type("solver"), metavar=_choices(SOLVERS),
+                       help="gd: train with the optimizer (default); exact: solve a linear model (--depth 0, "
+                       "regularizer none, l2 or coupled) in closed form: one record, the solution")
     train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
     train.add_argument("--lr", type=field_type("lr"), metavar="ETA", help="learning rate (> 0)")
     train.add_argument("--momentum", type=field_type("momentum"), metavar="M", help="SGD momentum in [0, 1)")
@@ -155,7 +159,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
 OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
                    "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
                    "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
-                   "device", "dtype", "threads")
+                   "device", "dtype", "threads", "solver")
 
 
 def preset_name(args: argparse.Namespace) -> str:

@@ -105,14 +105,14 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.training.records import RunResult
-    from ..engine.training.trainer import Trainer
+    from ..engine.training.solvers import make_trainer
 
     results, state_dicts = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
     with Progress(*columns, transient=False, disable=quiet, console=_stderr_console()) as progress:
         for run in runs:
-            trainer = Trainer(experiment, run.regularizer, run.lam, run.dropout)
+            trainer = make_trainer(experiment, run.regularizer, run.lam, run.dropout)
             result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout)
             task = progress.add_task(run.label(), total=trainer.epochs, rate=0.0)
             shown = time.perf_counter()

@@ -83,4 +83,6 @@ GUIDES: dict[str, str] = {
         "in advance: run a sweep with several seeds and compare the best λ with λ = 0 before "
         "believing that decay helps."
     ),
+    "poly": "DRAFT poly guide " * 10,
+    "double-descent": "DRAFT double-descent guide " * 10,
 }

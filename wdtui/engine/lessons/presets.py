@@ -7,6 +7,7 @@ the CLI can list presets and build ``--help`` without loading it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
 
@@ -38,6 +39,7 @@ class Preset:
     config: dict[str, Any]
     runs: tuple[Run, ...]  # what the experiment compared
     guide: str = ""  # what to look for and what the numbers show (guides.py, measured over seeds)
+    sweep: dict[str, Any] | None = None  # wdtui sweep's defaults for this preset (lambdas, n_trains, seeds)
 
 
 _SINE = dict(
@@ -58,6 +60,19 @@ _DIGITS = dict(
     regularizer="coupled", lam=0.01, decay_all=True, loss="cross_entropy",
     task="classification", model="cnn", channels=(16, 32), kernel=3, dropout=0.0,
 )
+
+# Bishop's λ, e^-18, in the project's convention: his E(w) = ½·Σ(y − t)² + λ_B/2·‖w‖² divided by N
+# is half_mse + λ_B/(2N)·‖w‖², the l2 objective at λ = λ_B/N (see guides.py, tests/test_linear_lessons.py).
+POLY_N = 10
+POLY_LAMBDA = math.exp(-18) / POLY_N
+
+# Nakkiran et al.'s λ_opt = d·σ²/‖β*‖² is for Σ(y − xᵀβ)² + λ_N·‖β‖² (a sum over the n examples).
+# Divided by n that is mse + λ_N/n·‖β‖², the l2 objective at λ = 2·λ_N/n: λ_opt depends on n here;
+# at n = d it is 2σ²/‖β*‖² = 0.5 for σ = 0.5, ‖β*‖ = 1.
+DD_D, DD_NOISE = 100, 0.5
+DD_LAMBDA_OPT = 2 * DD_NOISE ** 2  # at n = d, ‖β*‖ = 1 (data/linear_lessons.SIGNAL_NORM)
+DD_N_TRAINS = (*range(10, 90, 10), 90, 95, 98, 100, 101, 102, 105, 110, *range(120, 301, 20))
+
 
 def preset_runs(preset: str, dropout: float) -> list[Run]:
     """The preset's comparison with the config's dropout p in the runs that use dropout
@@ -127,6 +142,40 @@ PRESETS: dict[str, Preset] = {
                 regularizer="l1", lam=0.2, decay_all=False, loss="mse",
             ),
             runs=(Run("l1", 0.2), Run("l2", 0.2)),
+        ),
+        Preset(
+            name="poly",
+            title="Bishop's degree-9 polynomial on 10 noisy sine points: λ = 0 interpolates, ln λ = −18 is smooth",
+            source="Bishop, Pattern Recognition and Machine Learning, §1.1 (Fig. 1.4, 1.7, 1.8, Table 1.2)",
+            data="poly",
+            fit="curve",
+            config=dict(
+                n_train=POLY_N, n_test=100, n_inputs=9, noise=0.3,
+                width=32, depth=0, activation="identity", norm="none", init="zero",
+                optimizer="adam", lr=0.01, momentum=0.0, epochs=5000, batch_size=None,
+                regularizer="l2", lam=POLY_LAMBDA, decay_all=True, loss="half_mse",
+                dtype="float64", solver="exact",
+            ),
+            runs=(Run("l2", 0.0), Run("l2", POLY_LAMBDA)),
+            sweep={"lambdas": ["1e-17:1e-5:13"]},
+        ),
+        Preset(
+            name="double-descent",
+            title="isotropic linear regression, n_train around d = 100: λ = 0 peaks at n = d, λ_opt does not",
+            source='Nakkiran et al. 2020, "Optimal regularization can mitigate double descent"',
+            data="double-descent",
+            fit="weights",
+            config=dict(
+                n_train=DD_D, n_test=500, n_inputs=DD_D, noise=DD_NOISE,
+                width=32, depth=0, activation="identity", norm="none", init="zero",
+                optimizer="sgd", lr=0.01, momentum=0.0, epochs=1000, batch_size=None,
+                regularizer="l2", lam=DD_LAMBDA_OPT, decay_all=True, loss="mse", dtype="float64",
+                solver="exact",
+            ),
+            runs=(Run("l2", 0.0), Run("l2", DD_LAMBDA_OPT)),
+            sweep={"n_trains": [str(n) for n in DD_N_TRAINS],
+                   "lambdas": ["0", "0.005", "0.05", str(DD_LAMBDA_OPT), "5"],
+                   "seeds": 20},
         ),
         Preset(
             name="digits",
