@@ -102,6 +102,9 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                       help="with --data FILE.csv: share of rows held out for testing (default 0.2)")
     data.add_argument("--n-train", type=field_type("n_train"), metavar="N|all", help="training set size")
     data.add_argument("--n-test", type=field_type("n_test"), metavar="N|all", help="test set size")
+    data.add_argument("--n-inputs", type=field_type("n_inputs"), metavar="N",
+                      help="generated linear data: inputs (d2l, sparse: features; poly: the polynomial's "
+                      "degree M; double-descent: d)")
     data.add_argument("--noise", type=field_type("noise"), metavar="SIGMA", help="target noise standard deviation")
     data.add_argument("--seed", type=field_type("seed"), metavar="N", help="seed for data, initialization and batch order (default 0)")
 
@@ -156,7 +159,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                      help="CPU threads (auto: one for these small models)")
 
 
-OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
+OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "n_inputs", "noise", "seed",
                    "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
                    "optimizer", "lr", "momentum", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
                    "device", "dtype", "threads", "solver")
