@@ -137,9 +137,9 @@ def test_exact_solver_is_where_gradient_descent_converges(regularizer):
 
 
 def test_exact_solver_at_lambda_zero_is_the_minimum_norm_least_squares_fit():
-    exp = experiment("d2l", dtype="float64")  # 20 examples, 200 inputs: many interpolants
+    exp = experiment("sparse", dtype="float64")  # 40 examples, 50 inputs: many interpolants
     record, solver = _solve(exp, 0.0, "none")
-    xa = torch.cat([exp.data.x_train, torch.ones(20, 1, dtype=torch.float64)], dim=1)
+    xa = torch.cat([exp.data.x_train, torch.ones(40, 1, dtype=torch.float64)], dim=1)
     theta = (torch.linalg.pinv(xa) @ exp.data.y_train.reshape(-1)).numpy()  # numpy's threads crawl when busy
     assert np.allclose(_theta(solver), np.concatenate([theta[-1:], theta[:-1]]), atol=1e-10)
     assert record.train_loss < 1e-20
@@ -254,3 +254,43 @@ def test_wdtui_sweep_double_descent_writes_the_n_by_lambda_table(tmp_path, capsy
     assert doc["peak_n"][0] == 11
     printed = capsys.readouterr().out
     assert "n_train" in printed and "λ = 0: test loss" in printed
+
+
+# --- the app's n_train sweep (key d) ----------------------------------------------------------
+
+
+async def test_app_n_train_sweep_shows_the_peak_and_goes_back():
+    import time
+
+    from wdtui.app.app import WdtuiApp
+    from wdtui.app.samples_view import SamplesChart, SamplesScreen
+
+    async def until(pilot, condition):
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+
+    a = WdtuiApp(make_config("double-descent", n_inputs=10, n_test=50), deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: a.ready is not None)
+        await pilot.press("d", "x")  # cancelled at once: it stops between experiments and says so
+        await until(pilot, lambda: isinstance(a.screen, SamplesScreen) and a.screen.snapshot.cancelled)
+        assert "cancelled after" in str(a.screen.query_one("#samples-status").render())
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(a.screen, SamplesScreen))
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(a.screen, SamplesScreen) and a.screen.snapshot.finished)
+        screen = a.screen
+        status = str(screen.query_one("#samples-status").render())
+        assert "d = 10 inputs" in status and "λ = 0: test loss" in status
+        assert "highest at n = 11" in status  # the threshold: 10 weights and the bias
+        chart = screen.query_one(SamplesChart)
+        assert chart.data.test_loss is not None and len(chart.data.test_loss) == len(chart.data.n_trains)
+        assert "n = d = 10" in str(chart.render())
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(a.screen, SamplesScreen))
+        a.config = a.config.with_changes(solver="gd")
+        await pilot.press("d")
+        await pilot.pause(0.2)
+        assert not isinstance(a.screen, SamplesScreen)  # refused with a notice: not the exact solver

@@ -141,3 +141,16 @@ async def _help(pilot):
 def test_help_screen(snap_compare):
     assert snap_compare(snapshot_app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01, epochs=5),
                         terminal_size=(120, 40), run_before=_help)
+
+
+async def _samples_finished(pilot):
+    from wdtui.app.samples_view import SamplesScreen
+
+    await _ready(pilot)
+    await pilot.press("d")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, SamplesScreen) and pilot.app.screen.snapshot.finished)
+
+
+def test_n_train_sweep_draws_double_descent(snap_compare):
+    app = snapshot_app("double-descent", n_inputs=20, n_test=100)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_samples_finished)

@@ -96,6 +96,7 @@ class WdtuiApp(App[int]):
         Binding("w", "sweep", "λ sweep", show=False),
         Binding("b", "best", "best λ", show=False),
         Binding("g", "grid", "lr×λ grid", show=False),
+        Binding("d", "samples", "n_train sweep", show=False),
         Binding("s", "screenshot", "svg", show=False),
         Binding("e", "export", "export", show=False),
         Binding("x", "cancel_sweep", "cancel sweep", show=False),
@@ -606,6 +607,16 @@ class WdtuiApp(App[int]):
     def _is_shown_chart(self, selector: str) -> bool:
         classes = self.main.query_one("#upper").has_class("classes")
         return selector in (("#accuracy", "#per-class") if classes else ("#fit",)) + ("#loss", "#norm")
+
+    def action_samples(self) -> None:
+        """The n_train sweep's screen (samples_view.py): test loss against n, one curve per λ."""
+        from .samples_view import SamplesScreen
+
+        if self.config.solver != "exact":
+            self.notify("the n_train sweep solves every cell exactly: use the double-descent preset, or "
+                        "--solver exact with a linear model", severity="warning")
+            return
+        self.push_screen(SamplesScreen(self.config))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

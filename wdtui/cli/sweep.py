@@ -11,7 +11,7 @@ from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
 from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.limits import MAX_COPIES
-from ..engine.lessons.presets import PRESETS
+from ..engine.lessons.presets import PRESETS, n_train_ladder
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
@@ -35,7 +35,7 @@ def build_parser() -> Parser:
     sweep.add_argument("--n-trains", nargs="+", metavar="SPEC",
                        help="sample-size mode (--solver exact): also sweep n_train, start:stop:step or a "
                        "list of integers ≥ 2; writes test loss against n, one curve per λ (the "
-                       "double-descent preset's default)")
+                       "double-descent preset's default: 0.1·d … 3·d, dense around d = --n-inputs)")
     sweep.add_argument("--lrs", nargs="+", metavar="SPEC",
                        help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
                        "trains coupled and decoupled decay (or the --regularizer given) over the "
@@ -75,8 +75,12 @@ def main(argv: Sequence[str]) -> int:
         base = make_config(preset_name(args), **overrides(args), **extra)
         if lrs and base.solver == "exact":
             raise ConfigError("lrs", "the exact solver has no learning rate; use --solver gd for an (lr, λ) grid")
-        n_spec = args.n_trains or (own.get("n_trains") if base.solver == "exact" else None)
-        n_trains = parse_n_trains(n_spec) if n_spec else None
+        if args.n_trains:
+            n_trains = parse_n_trains(args.n_trains)
+        elif own.get("n_trains") == "ladder" and base.solver == "exact":
+            n_trains = n_train_ladder(base.n_inputs)
+        else:
+            n_trains = None
         if n_trains and lrs:
             raise ConfigError("n_trains", "give --n-trains or --lrs, not both")
         for lam in lambdas:

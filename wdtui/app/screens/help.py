@@ -33,6 +33,7 @@ KEYS = (
     ("c", "compare on/off: the preset's other run beside the run"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
+    ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
     ("x", "cancel the running sweep or grid"),
     ("1 2 3", "Charts, Weights, Sweep tab"),
     ("z", "show one chart alone (again: the next one, then all)"),

@@ -71,7 +71,16 @@ POLY_LAMBDA = math.exp(-18) / POLY_N
 # at n = d it is 2σ²/‖β*‖² = 0.5 for σ = 0.5, ‖β*‖ = 1.
 DD_D, DD_NOISE = 100, 0.5
 DD_LAMBDA_OPT = 2 * DD_NOISE ** 2  # at n = d, ‖β*‖ = 1 (data/linear_lessons.SIGNAL_NORM)
-DD_N_TRAINS = (*range(10, 90, 10), 90, 95, 98, 100, 101, 102, 105, 110, *range(120, 301, 20))
+# n_train as fractions of d: sparse far from d, dense around the interpolation threshold
+N_TRAIN_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0, 1.01, 1.02, 1.05, 1.1,
+                     1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0)
+
+
+def n_train_ladder(d: int) -> list[int]:
+    """The sample sizes a double-descent sweep tries for d inputs: ``N_TRAIN_FRACTIONS`` of d,
+    rounded, at least 2, each once (d = 100: 10, 20, …, 90, 95, 98, 100, 101, 102, 105, 110,
+    120, 140, …, 300)."""
+    return sorted({max(2, round(f * d)) for f in N_TRAIN_FRACTIONS})
 
 
 def preset_runs(preset: str, dropout: float) -> list[Run]:
@@ -173,7 +182,7 @@ PRESETS: dict[str, Preset] = {
                 solver="exact",
             ),
             runs=(Run("l2", 0.0), Run("l2", DD_LAMBDA_OPT)),
-            sweep={"n_trains": [str(n) for n in DD_N_TRAINS],
+            sweep={"n_trains": "ladder",  # n_train_ladder(n_inputs)
                    "lambdas": ["0", "0.005", "0.05", str(DD_LAMBDA_OPT), "5"],
                    "seeds": 20},
         ),
