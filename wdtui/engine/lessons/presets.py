@@ -166,7 +166,7 @@ PRESETS: dict[str, Preset] = {
                 dtype="float64", solver="exact",
             ),
             runs=(Run("l2", 0.0), Run("l2", POLY_LAMBDA)),
-            sweep={"lambdas": ["1e-17:1e-5:13"]},
+            sweep={"lambdas": ["1e-18:1e-1:18"]},  # ln λ_B = ln(10·λ) from −39 to 0 (Fig. 1.8)
         ),
         Preset(
             name="double-descent",
