@@ -72,7 +72,7 @@ def test_poly_lambda_zero_interpolates_with_huge_weights_and_a_worse_test_error(
     decayed = [r[1] for r in rows]
     assert all(E_RMS(r.train_loss) < 1e-6 for r in free)  # "passes through all 10 points"
     ratios = [f.weight_norm / d.weight_norm for f, d in rows]
-    assert ratios[0] >= 100  # the shipped seed: 439×
+    assert 400 <= ratios[0] <= 480  # the shipped seed: "439×"
     assert sum(r >= 100 for r in ratios) >= 16 and min(ratios) > 3  # "18 of 20", "5× at worst"
     assert all(f.test_loss > d.test_loss for f, d in rows)  # "better … on 20 of 20 seeds"
     norms0 = [r.weight_norm for r in free]
@@ -164,7 +164,8 @@ def test_wdtui_run_exact_writes_one_record_per_run(tmp_path, capsys):
     free, decayed = doc["runs"]
     assert free["epochs"] == decayed["epochs"] == 1 and free["history"]["epoch"] == [1]
     assert free["final"]["weight_norm"] >= 100 * decayed["final"]["weight_norm"]
-    assert "exact (closed-form ridge" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "exact (closed-form ridge" in err and "features x¹…x⁹ (bias = w₀)" in err
 
 
 def test_wdtui_sweep_exact_is_each_lambdas_exact_solution(tmp_path, capsys):

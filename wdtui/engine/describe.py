@@ -16,6 +16,7 @@ from .lessons.presets import PRESETS, Run
 IMAGE_SHAPES = {"digits": ((1, 8, 8), 10), "cifar10": ((3, 32, 32), 10)}
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}
 DIGITS = 1797  # images in the digits data
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LOSS_NAMES = {"mse": "MSE", "half_mse": "½·MSE", "cross_entropy": "cross-entropy"}
 
 
@@ -42,7 +43,8 @@ def data_text(cfg: Config) -> str:
         return (f"y = x·w + N(0, {cfg.noise:g}²), {cfg.n_inputs} inputs of which 5 non-zero, "
                 f"{cfg.n_train} train, {cfg.n_test} test")
     if source == "poly":
-        return (f"x = linspace(0, 1, {cfg.n_train}), t = sin 2πx + N(0, {cfg.noise:g}²), features x¹…x^{cfg.n_inputs} "
+        degree = str(cfg.n_inputs).translate(SUPERSCRIPTS)
+        return (f"x = linspace(0, 1, {cfg.n_train}), t = sin 2πx + N(0, {cfg.noise:g}²), features x¹…x{degree} "
                 f"(bias = w₀); test: {cfg.n_test} points the same way")
     if source == "double-descent":
         return (f"y = xᵀβ* + N(0, {cfg.noise:g}²), x ~ N(0, I_{cfg.n_inputs}), ‖β*‖ = 1, "
