@@ -272,14 +272,19 @@ async def test_app_n_train_sweep_shows_the_peak_and_goes_back():
             assert time.monotonic() < deadline
             await pilot.pause(0.05)
 
-    a = WdtuiApp(make_config("double-descent", n_inputs=10, n_test=50), deterministic=True)
+    a = WdtuiApp(make_config("double-descent", n_inputs=200, n_test=2000), deterministic=True)
     async with a.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: a.ready is not None)
-        await pilot.press("d", "x")  # cancelled at once: it stops between experiments and says so
-        await until(pilot, lambda: isinstance(a.screen, SamplesScreen) and a.screen.snapshot.cancelled)
+        # a big sweep (d = 200), cancelled once its screen has the keys: it stops between
+        # experiments and says so
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(a.screen, SamplesScreen))
+        await pilot.press("x")
+        await until(pilot, lambda: a.screen.snapshot.cancelled)
         assert "cancelled after" in str(a.screen.query_one("#samples-status").render())
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(a.screen, SamplesScreen))
+        a.config = a.config.with_changes(n_inputs=10, n_test=50)
         await pilot.press("d")
         await until(pilot, lambda: isinstance(a.screen, SamplesScreen) and a.screen.snapshot.finished)
         screen = a.screen
