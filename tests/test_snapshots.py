@@ -165,3 +165,16 @@ async def _finished_on_weights_tab(pilot):
 
 def test_weights_tab_with_its_comparison(snap_compare):
     assert snap_compare(snapshot_app(epochs=30), terminal_size=(120, 40), run_before=_finished_on_weights_tab)
+
+
+async def _samples_finished(pilot):
+    from wdtui.app.samples_view import SamplesScreen
+
+    await _ready(pilot)
+    await pilot.press("d")
+    await _until(pilot, lambda: isinstance(pilot.app.screen, SamplesScreen) and pilot.app.screen.snapshot.finished)
+
+
+def test_n_train_sweep_draws_double_descent(snap_compare):
+    app = snapshot_app("double-descent", n_inputs=20, n_test=100)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_samples_finished)

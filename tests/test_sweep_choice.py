@@ -13,7 +13,7 @@ from conftest import trained
 from wdtui.cli.main import main
 from wdtui.engine.config import make_config
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.sweeps.ridge import ridge_path, ridge_solution
+from wdtui.engine.sweeps.ridge import ridge_solution, ridge_weights_at
 from wdtui.engine.sweeps.sweep import SweepResult
 from wdtui.engine.sweeps.validation import VAL_FRACTION, validation_seed
 from wdtui.engine.training.batched import BatchedTrainer, SweepRecord, sweep_trainer
@@ -253,7 +253,7 @@ def test_ridge_closed_form_equals_sklearn_and_the_converged_l2_path():
     w_half, _ = ridge_solution(x, y, 1.0, loss_scale=0.5)  # ½·MSE: α = nλ
     assert np.allclose(w_half, Ridge(alpha=len(x) * 1.0, tol=1e-14).fit(x, y).coef_, rtol=1e-9, atol=1e-12)
     result = swept([exp], [1.0, 3.0, 10.0], "l2")
-    for trained_w, closed in zip(result.weights(), ridge_path(exp, result.lambdas)):
+    for trained_w, closed in zip(result.weights(), ridge_weights_at(exp, result.lambdas)):
         assert np.allclose(trained_w, closed, atol=1e-8)
 
 
@@ -281,7 +281,7 @@ def test_sweep_json_has_the_path_of_a_linear_model(tmp_path):
     assert len(doc["final"]["weights"]) == 3 and all(len(w) == 50 for w in doc["final"]["weights"])
     assert len(doc["final"]["ridge_weights"]) == 3 and doc["final"]["zeros"] == [0, 0, 0]
     exp = built("sparse")
-    closed = ridge_path(exp, [0.0, 0.1, 1.0])
+    closed = ridge_weights_at(exp, [0.0, 0.1, 1.0])
     assert np.allclose(doc["final"]["ridge_weights"][2], closed[2], rtol=1e-6)
     out_l1 = tmp_path / "l1.json"
     assert main(["sweep", "--preset", "sparse", "--lambdas", "0.1", "--epochs", "5", "--quiet",

@@ -99,6 +99,7 @@ class WdtuiApp(App[int]):
         Binding("w", "sweep", "λ sweep", show=False),
         Binding("b", "best", "best λ", show=False),
         Binding("g", "grid", "lr×λ grid", show=False),
+        Binding("d", "samples", "n_train sweep", show=False),
         Binding("s", "screenshot", "svg", show=False),
         Binding("e", "export", "export", show=False),
         Binding("t", "tensorboard", "tensorboard", show=False),
@@ -687,6 +688,16 @@ class WdtuiApp(App[int]):
         self.action_show_tab("charts")
         self.run_view.zoom()
         self.redraw(force=True)
+
+    def action_samples(self) -> None:
+        """The n_train sweep's screen (samples_view.py): test loss against n, one curve per λ."""
+        from .samples_view import SamplesScreen
+
+        if self.config.solver != "exact":
+            self.notify("the n_train sweep solves every cell exactly: use the double-descent preset, or "
+                        "--solver exact with a linear model", severity="warning")
+            return
+        self.push_screen(SamplesScreen(self.config))
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -55,7 +55,7 @@ def data_view(experiment) -> DataView:
         x_train=rows(data.x_train, seed).tolist(), y_train=_column(rows(data.y_train, seed)),
         x_test=rows(data.x_test, seed + 1).tolist(), y_test=_column(rows(data.y_test, seed + 1)),
         n_train=len(data.x_train), n_test=len(data.x_test),
-        grid_x=None if data.grid_x is None else _column(data.grid_x),
+        grid_x=None if data.grid_x is None else _column(data.grid_x[:, 0]),  # x (poly's features: x…x^M)
         grid_y=None if data.grid_y is None else _column(data.grid_y),
         true_weights=None if data.true_weights is None else _column(data.true_weights),
         ridge=_ridge(experiment),
@@ -173,7 +173,8 @@ class TrainingSession:
 
     def _run(self) -> None:
         from ..engine.devices import available_devices
-        from ..engine.training.trainer import Trainer, apply_changes, train_together
+        from ..engine.training.solvers import make_trainer
+        from ..engine.training.trainer import apply_changes, train_together
 
         cfg, other = self.config, self.comparison
         # dropout layers are built when either run uses them; each run sets its own p
@@ -182,9 +183,9 @@ class TrainingSession:
         if experiment is None:
             return
         try:
-            self._trainers = [Trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
+            self._trainers = [make_trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
             if other is not None:
-                self._trainers.append(Trainer(experiment, *other))
+                self._trainers.append(make_trainer(experiment, *other))
         except ConfigError as error:
             self.post(SessionFailed(self.number, error.field, error.message))
             return

@@ -9,8 +9,8 @@ from .. import __version__
 from ..engine.config import Config, ConfigError, make_config
 from ..engine.export import check_output_path
 from ..engine.tensorboard import check_board_folder
-from .main import COMMANDS
 from .config_file import add_config_options, parse_args
+from .main import COMMANDS
 from .options import Parser, add_engine_options, config_error, overrides, preset_name
 
 

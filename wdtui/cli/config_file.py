@@ -42,6 +42,9 @@ def setting_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Actio
     return {key: action for key, action in actions.items() if key not in NOT_SETTINGS}
 
 
+LIST_FIELDS = ("channels", "betas")  # one flag value, a tuple in the config: an array in the file
+
+
 def _convert(action: argparse.Action, value: Any) -> Any:
     """``value`` (a TOML value) through the flag's own parser; ValueError says what is allowed."""
     if isinstance(action, argparse.BooleanOptionalAction):
@@ -57,7 +60,7 @@ def _convert(action: argparse.Action, value: Any) -> Any:
             if not values:
                 raise ValueError("must not be empty")
             return [parse(v if action.type else str(v)) for v in values]
-        if isinstance(value, list) and action.dest != "channels":
+        if isinstance(value, list) and action.dest not in LIST_FIELDS:
             raise ValueError(f"must be one value, not a list (got {value!r})")
         return parse(value if action.type else str(value))
     except argparse.ArgumentTypeError as error:

@@ -22,6 +22,7 @@ from ..engine.config import (
     NORMS,
     OPTIMIZERS,
     REGULARIZERS,
+    SOLVERS,
     TASKS,
     ConfigError,
     parse_field,
@@ -103,6 +104,9 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     data.add_argument("--n-test", type=field_type("n_test"), metavar="N|all", help="test set size")
     data.add_argument("--modulus", type=field_type("modulus"), metavar="P",
                       help="grokking: p of (a + b) mod p (n-train + n-test ≤ p²)")
+    data.add_argument("--n-inputs", type=field_type("n_inputs"), metavar="N",
+                      help="generated linear data: inputs (d2l, sparse: features; poly: the polynomial's "
+                      "degree M; double-descent: d)")
     data.add_argument("--noise", type=field_type("noise"), metavar="SIGMA", help="target noise standard deviation")
     data.add_argument("--seed", type=field_type("seed"), metavar="N", help="seed for data, initialization and batch order (default 0)")
 
@@ -123,6 +127,9 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                        "zero: every weight and bias 0")
 
     train = parser.add_argument_group("training")
+    train.add_argument("--solver", type=field_type("solver"), metavar=_choices(SOLVERS),
+                       help="gd: train with the optimizer (default); exact: solve a linear model (--depth 0, "
+                       "regularizer none, l2 or coupled) in closed form: one record, the solution")
     train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
     train.add_argument("--lr", type=field_type("lr"), metavar="ETA", help="learning rate (> 0)")
     train.add_argument("--momentum", type=field_type("momentum"), metavar="M", help="SGD momentum in [0, 1)")
@@ -156,10 +163,10 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                      help="CPU threads (auto: one for these small models)")
 
 
-OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "noise", "seed",
+OVERRIDE_FIELDS = ("data", "data_dir", "task", "test_fraction", "n_train", "n_test", "n_inputs", "noise", "seed",
                    "model", "width", "depth", "channels", "kernel", "dropout", "activation", "norm", "init",
                    "optimizer", "lr", "momentum", "betas", "modulus", "epochs", "batch_size", "loss", "decay_all", "decay_convention",
-                   "device", "dtype", "threads")
+                   "device", "dtype", "threads", "solver")
 
 
 def preset_name(args: argparse.Namespace) -> str:

@@ -91,15 +91,16 @@ def settings_output(path: str, settings: dict) -> Output:
     return Output("save_config", path, lambda f: f.write(text))
 
 
-def print_sweep(result) -> None:
+def print_sweep(result, exact: bool = False) -> None:
     """λ, train/validation/test loss, ‖w‖ (± standard error over seeds), the paired difference
-    against λ = 0, diverged; the best λ and the range within one standard error marked."""
+    against λ = 0, diverged; the best λ and the range within one standard error marked.
+    ``exact``: the numbers are the exact solver's closed-form solutions, not an epoch's."""
     spreads, best = result.spreads(), result.best_index
     several = result.seeds > 1
     within = result.within_one_se() or [False] * len(result.lambdas)
     paired = result.paired("val_loss") if several else None
-    table = Table(title=f"after {result.last.epoch} epochs" + (f", mean ± standard error over {result.seeds} seeds"
-                                                                if several else ""),
+    when = "exact solutions (closed form)" if exact else f"after {result.last.epoch} epochs"
+    table = Table(title=when + (f", mean ± standard error over {result.seeds} seeds" if several else ""),
                   box=box.SIMPLE_HEAD)
     accuracy = "test_accuracy" in spreads
     columns = ("λ", "train loss", "val loss", "test loss", *(["test acc"] if accuracy else []), "‖w‖", "zeros",
@@ -136,6 +137,24 @@ def print_sweep(result) -> None:
         console.print("(best: lowest mean validation loss; 1 SE: the standard error of that mean over seeds; "
                       "beats λ = 0: the same seeds' validation loss lower by more than 2 standard errors "
                       "of the paired difference)", markup=False, style="dim")
+
+
+def print_samples(result) -> None:
+    """Sample-size mode: mean test loss per n_train (rows) and λ (columns), then each λ's peak."""
+    several = result.seeds > 1
+    table = Table(title="test loss (exact solutions)" + (f", mean over {result.seeds} seeds" if several else ""),
+                  box=box.SIMPLE_HEAD)
+    table.add_column("n_train", justify="right")
+    for lam in result.lambdas:
+        table.add_column(f"λ={lam:.3g}", justify="right")
+    for n, row in zip(result.n_trains, result.table("test_loss")):
+        table.add_row(str(n), *(number(v) for v in row))
+    console = Console()
+    if not console.is_terminal:
+        console.width = 160
+    console.print(table)
+    for line in result.summary():
+        console.print(line, markup=False)
 
 
 def print_grid(grids) -> None:

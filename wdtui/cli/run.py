@@ -151,12 +151,12 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
     when its run ends, so runs cost memory one at a time."""
     from ..engine.tensorboard import histogram_due
     from ..engine.training.records import RunResult
-    from ..engine.training.trainer import Trainer
+    from ..engine.training.solvers import make_trainer
 
     results, state_dicts, kept = [], [], []
     with _progress(quiet) as progress:
         for run in runs:
-            trainer = Trainer(experiment, run.regularizer, run.lam, run.dropout)
+            trainer = make_trainer(experiment, run.regularizer, run.lam, run.dropout)
             result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout,
                                measured_epochs=trainer.schedule.to_dict())
             task = progress.add_task(run.label(), total=trainer.epochs, rate=0.0)
@@ -183,11 +183,12 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
 def batched_runs(experiment, runs) -> bool:
     """Whether the runs train as one batched model: several of them, none with dropout, on a
     regression model the batched trainer stacks (``batched.batchable``; ``BatchedRuns`` records
-    no accuracies yet, so classification runs train one after another)."""
+    no accuracies yet, so classification runs train one after another; the exact solver solves
+    each run on its own)."""
     from ..engine.training.batched import batchable
 
     return (len(runs) > 1 and not any(run.dropout for run in runs) and experiment.config.task == "regression"
-            and batchable(experiment))
+            and experiment.config.solver == "gd" and batchable(experiment))
 
 
 def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = False):

@@ -7,15 +7,17 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec
+from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec, parse_n_trains
 from ..engine.describe import header
 from ..engine.export import check_output_path
+from ..engine.lessons.presets import PRESETS, n_train_ladder
 from ..engine.limits import MAX_COPIES
 from ..engine.tensorboard import check_board_folder
 from .config_file import add_config_options, parse_args
 from .options import Parser, add_engine_options, config_error, output_error, overrides, preset_name
 
 PROGRESS_INTERVAL = 0.1
+DEFAULT_LAMBDAS = ("1e-5:1e-1:16",)
 
 
 def build_parser() -> Parser:
@@ -31,15 +33,20 @@ def build_parser() -> Parser:
     sweep = parser.add_argument_group("sweep")
     sweep.add_argument("--lambdas", nargs="+", metavar="SPEC",
                        help="start:stop:count (log-spaced, both ends included) or a list of values "
-                       "(0 allowed); default 1e-5:1e-1:16; the λ sweep adds λ = 0, the reference, "
-                       "if it is not listed")
+                       f"(0 allowed); default {' '.join(DEFAULT_LAMBDAS)} (the preset's own where it has one: "
+                       "poly, double-descent); the λ sweep adds λ = 0, the reference, if it is not listed")
+    sweep.add_argument("--n-trains", nargs="+", metavar="SPEC",
+                       help="sample-size mode (--solver exact): also sweep n_train, start:stop:step or a "
+                       "list of integers ≥ 2; writes test loss against n, one curve per λ (the "
+                       "double-descent preset's default: 0.1·d … 3·d, dense around d = --n-inputs)")
     sweep.add_argument("--lrs", nargs="+", metavar="SPEC",
                        help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
                        "trains coupled and decoupled decay (or the --regularizer given) over the "
                        "(lr, λ) grid and shows test loss as a heatmap")
     sweep.add_argument("--seeds", type=_seeds, metavar="N",
                        help="seeds per λ (seed, seed+1, …): means, standard errors, the range of λ "
-                       "within one standard error of the best, and the paired comparison with λ = 0")
+                       "within one standard error of the best, and the paired comparison with λ = 0 "
+                       "(default 1; double-descent: 20 data draws)")
     sweep.add_argument("--out", metavar="FILE.json", help="the sweep as JSON")
     sweep.add_argument("--tensorboard", metavar="DIR",
                        help="TensorBoard event files: one folder per copy (regularizer, λ, seed) under DIR, "
@@ -63,15 +70,25 @@ def _seeds(text: str) -> int:
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parse_args(parser, argv)
-    args.lambdas = args.lambdas or ["1e-5:1e-1:16"]
-    args.seeds = args.seeds or 1
+    own = PRESETS[preset_name(args)].sweep or {}  # the preset's sweep defaults
+    args.seeds = args.seeds or own.get("seeds", 1)
     try:
-        lambdas = parse_lambda_spec(args.lambdas)
+        lambdas = parse_lambda_spec(args.lambdas or own.get("lambdas", DEFAULT_LAMBDAS))
         lrs = parse_lambda_spec(args.lrs, "lrs") if args.lrs else None
         if lrs and min(lrs) <= 0:
             raise ConfigError("lrs", f"learning rates must be > 0 (got {' '.join(args.lrs)})")
         extra = {"regularizer": args.regularizer} if args.regularizer else {}
         base = make_config(preset_name(args), **overrides(args), **extra)
+        if lrs and base.solver == "exact":
+            raise ConfigError("lrs", "the exact solver has no learning rate; use --solver gd for an (lr, λ) grid")
+        if args.n_trains:
+            n_trains = parse_n_trains(args.n_trains)
+        elif own.get("n_trains") == "ladder" and base.solver == "exact":
+            n_trains = n_train_ladder(base.n_inputs)
+        else:
+            n_trains = None
+        if n_trains and lrs:
+            raise ConfigError("n_trains", "give --n-trains or --lrs, not both")
         for lam in lambdas:
             base.with_changes(lam=lam)  # e.g. λ > 0 with regularizer none
         if args.out is not None:
@@ -82,6 +99,21 @@ def main(argv: Sequence[str]) -> int:
             check_output_path("save_config", args.save_config)
         if args.tensorboard is not None:
             check_board_folder(args.tensorboard)
+        if n_trains:
+            from ..engine.sweeps.samples import check_sample_sweep
+
+            check_sample_sweep(base)
+            for n in (n_trains[0], n_trains[-1]):
+                base.with_changes(n_train=n, batch_size="full")
+            copies = len(n_trains) * len(lambdas) * args.seeds
+            if copies > MAX_COPIES:
+                raise ConfigError("n_trains", f"n values × λ values × seeds must be at most {MAX_COPIES:,} "
+                                  f"cells (got {copies:,})")
+    except ConfigError as error:
+        config_error(parser.prog, error)
+    if n_trains:
+        return _samples(parser, args, base, n_trains, lambdas)
+    try:
         if not lrs and 0.0 not in lambdas:
             lambdas = [0.0, *lambdas]  # the reference every λ is compared with
         copies = len(lambdas) * len(lrs or [None]) * args.seeds
@@ -117,13 +149,14 @@ def main(argv: Sequence[str]) -> int:
 
     trainer = sweep_trainer(experiments, lambdas)
     result = SweepResult(lambdas, args.seeds, base.epochs)
-    how = "as one batched model" if isinstance(trainer, BatchedTrainer) else "one after another (this model does not batch)"
+    how = ("each solved exactly (closed form)" if base.solver == "exact" else "as one batched model"
+           if isinstance(trainer, BatchedTrainer) else "one after another (this model does not batch)")
     print(header(experiments[0].config), file=sys.stderr)
     print(f"{len(lambdas)} λ × {args.seeds} seed(s) = {trainer.copies} copies {how}; "
           f"{base.regularizer}, device {experiments[0].device}, {base.dtype}", file=sys.stderr)
     print(_validation_line(base, experiments[0]), file=sys.stderr)
     measured, hists = _train(trainer, result, args.quiet, experiments[0], keep=args.tensorboard is not None)
-    print_sweep(result)
+    print_sweep(result, exact=base.solver == "exact")
     doc = None
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config, sweep_ridge
@@ -146,9 +179,7 @@ def _settings(parser: Parser, base, lambdas: list[float], lrs: list[float] | Non
 
 def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: bool = False) -> None:
     """One TensorBoard event folder per copy k = (s·R + r)·L + l."""
-    from ..engine.tensorboard import run_name, write_sweep
-
-    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES
+    from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES, run_name, write_sweep
 
     if not grid and trainer.copies > SWEEP_HISTOGRAM_COPIES:
         print(f"tensorboard: {trainer.copies} copies: scalars only (histograms up to {SWEEP_HISTOGRAM_COPIES} "
@@ -162,6 +193,33 @@ def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: b
     except OSError as error:
         error.field = "tensorboard"
         output_error(prog, error)
+
+
+def _samples(parser: Parser, args, base, n_trains: list[int], lambdas: list[float]) -> int:
+    """Sample-size mode: every (seed, n, λ) solved exactly; test loss against n per λ."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..engine.sweeps.samples import sample_config, sample_sweep
+    from .report import print_samples
+
+    print(header(base), file=sys.stderr)
+    print(f"{len(n_trains)} n_train × {len(lambdas)} λ × {args.seeds} seed(s), each solved exactly "
+          f"(closed form); {base.regularizer}, {base.dtype}", file=sys.stderr)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
+            task = progress.add_task("experiments", total=len(n_trains) * args.seeds)
+            result = sample_sweep(base, n_trains, lambdas, args.seeds,
+                                  progress=lambda done, total: progress.update(task, completed=done))
+    except ConfigError as error:
+        config_error(parser.prog, error)
+    print_samples(result)
+    doc = result.to_dict(sample_config(base, args.seeds, "cpu")) if args.out is not None else None
+    settings = _settings(parser, base, lambdas, None, args.seeds, args.regularizer)
+    settings["n_trains"] = [str(n) for n in n_trains]
+    _write(parser, args, doc, settings)
+    return 0
 
 
 def _validation_line(base, experiment) -> str:

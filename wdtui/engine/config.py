@@ -79,6 +79,11 @@ TASKS = ("auto", "regression", "classification")
 MODELS = ("mlp", "cnn")
 DATA_SUFFIXES = (".npz", ".csv")
 DTYPES = ("float32", "float64")
+# How a run reaches its weights: gd trains (the optimizer, epoch by epoch); exact solves the
+# linear model's penalised least squares in closed form (solvers.py). Exact needs a linear
+# regression model with a squared loss and a regularizer whose minimiser is known in closed form.
+SOLVERS = ("gd", "exact")
+EXACT_REGULARIZERS = ("none", "l2", "coupled")
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 DEVICES_ALLOWED = "auto, cpu, cuda, cuda:N or mps"
 MAX_EXAMPLES = 10_000_000  # per set (n_train, n_test); see limits.py
@@ -312,6 +317,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "data_dir": _path("data_dir"),
     "test_fraction": _bounded_float("test_fraction", "a number in (0, 1)", lambda v: 0 < v < 1),
     "modulus": _modulus,
+    "solver": _choice("solver", SOLVERS),
 }
 
 
@@ -335,6 +341,8 @@ class Config:
     ``decay_convention`` (decoupled only): ``torch`` shrinks by η·λ per step, ``paper`` by λ.
     ``betas`` (Adam only): β₁, β₂ of the moment averages. ``modulus`` (grokking only): p of
     (a + b) mod p; ``n_train``/``n_test`` then count pairs (at most p² together).
+    ``solver``: ``gd`` trains; ``exact`` solves a linear model in closed form (one record per
+    run, the solution; the optimizer, lr, batch and epochs are then unused; see solvers.py).
     ``model`` cnn: ``channels`` conv blocks (Conv k×k → activation → MaxPool 2), then
     Linear(·, ``width``) → activation → Linear(``width``, classes); ``dropout`` p before each
     hidden-to-output Linear (and after each hidden block of the MLP).
@@ -374,6 +382,7 @@ class Config:
     decay_convention: str = "torch"
     betas: tuple[float, float] = (0.9, 0.999)
     modulus: int | None = None
+    solver: str = "gd"
 
     def with_changes(self, **changes: Any) -> "Config":
         """A new validated config with some fields replaced (values are parsed and checked)."""
@@ -437,12 +446,32 @@ def check(config: Config) -> Config:
             "batch_size",
             f"must be between 1 and the training set size {config.n_train} (got {config.batch_size})",
         )
+    if config.solver == "exact":
+        _check_exact(config, source)
     if config.regularizer == "none" and config.lam != 0:
         raise ConfigError(
             "lambda", f"λ = {config.lam:g} has no effect with regularizer none; use 0 or pick one of "
             + ", ".join(r for r in REGULARIZERS if r != "none")
         )
     return config
+
+
+def _check_exact(config: Config, source: str) -> None:
+    """``solver exact`` needs what has a closed form: one Linear layer (mlp, depth 0) on
+    regression data with a squared loss, and none/l2/coupled (ridge; l1 has no closed form,
+    decoupled's fixed point depends on the optimizer)."""
+    why = ""
+    if config.model != "mlp" or config.depth != 0:
+        why = f"a linear model (--model mlp --depth 0; got {config.model} depth {config.depth})"
+    elif config.task == "classification" or (config.data is None and source in ("digits", "cifar10")):
+        why = "regression (a linear model with a squared loss)"
+    elif config.regularizer not in EXACT_REGULARIZERS:
+        why = (f"regularizer {', '.join(EXACT_REGULARIZERS)} (got {config.regularizer}: "
+               + ("no closed form" if config.regularizer.startswith("l1") else
+                  "its fixed point depends on the optimizer") + ")")
+    if why:
+        raise ConfigError("solver", f"exact solves a linear model in closed form; it needs {why}; "
+                          "use --solver gd")
 
 
 def loss_for(task: str, loss: str) -> str:
@@ -508,3 +537,36 @@ def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas"
     except OverflowError:
         raise ConfigError(field, f"values too large for a float (got {parts[0]!r})") from None
     return [start, *inner, stop]
+
+
+def parse_n_trains(parts: list[str] | tuple[str, ...], field: str = "n_trains") -> list[int]:
+    """n_train values for a sample-size sweep: ``start:stop:step`` (every step-th integer from
+    start to stop, both included when step divides stop − start) or a list of integers, each in
+    2…``MAX_EXAMPLES`` and given once; sorted ascending."""
+    parts = [str(p).strip() for p in parts]
+    allowed = "start:stop:step (integers, 2 ≤ start < stop, step ≥ 1) or a list of integers ≥ 2"
+    if not parts or any(not p for p in parts):
+        raise ConfigError(field, f"give {allowed}")
+    size = _integer(field, 2, MAX_EXAMPLES)
+    if any(":" in p for p in parts):
+        pieces = parts[0].split(":")
+        if len(parts) != 1 or len(pieces) != 3:
+            raise ConfigError(field, f"must be {allowed} (got {' '.join(parts)!r})")
+        try:
+            start, stop, step = size(pieces[0]), size(pieces[1]), _integer(field, 1)(pieces[2])
+        except ConfigError:
+            raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})") from None
+        if stop <= start:
+            raise ConfigError(field, f"must be {allowed} (got {parts[0]!r})")
+        if (stop - start) // step + 1 > MAX_SWEEP_VALUES:
+            raise ConfigError(field, f"at most {MAX_SWEEP_VALUES:,} values (got {parts[0]!r})")
+        return list(range(start, stop + 1, step))
+    if len(parts) > MAX_SWEEP_VALUES:
+        raise ConfigError(field, f"at most {MAX_SWEEP_VALUES:,} values (got {len(parts):,})")
+    try:
+        values = [size(p) for p in parts]
+    except ConfigError:
+        raise ConfigError(field, f"must be {allowed} (got {' '.join(parts)!r})") from None
+    if len(set(values)) != len(values):
+        raise ConfigError(field, f"each n once (got {' '.join(parts)})")
+    return sorted(values)

@@ -16,6 +16,7 @@ from .lessons.presets import PRESETS, Run
 IMAGE_SHAPES = {"digits": ((1, 8, 8), 10), "cifar10": ((3, 32, 32), 10)}
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}
 DIGITS = 1797  # images in the digits data
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LOSS_NAMES = {"mse": "MSE", "half_mse": "½·MSE", "cross_entropy": "cross-entropy"}
 
 
@@ -40,6 +41,13 @@ def data_text(cfg: Config) -> str:
                 f"x2 ∈ [0, 19]; test: {cfg.n_test} midpoints")
     if source == "sparse":
         return (f"y = x·w + N(0, {cfg.noise:g}²), {cfg.n_inputs} inputs of which 5 non-zero, "
+                f"{cfg.n_train} train, {cfg.n_test} test")
+    if source == "poly":
+        degree = str(cfg.n_inputs).translate(SUPERSCRIPTS)
+        return (f"x = linspace(0, 1, {cfg.n_train}), t = sin 2πx + N(0, {cfg.noise:g}²), features x¹…x{degree} "
+                f"(bias = w₀); test: {cfg.n_test} points the same way")
+    if source == "double-descent":
+        return (f"y = xᵀβ* + N(0, {cfg.noise:g}²), x ~ N(0, I_{cfg.n_inputs}), ‖β*‖ = 1, "
                 f"{cfg.n_train} train, {cfg.n_test} test")
     if source == "digits":
         rest = f"the other {DIGITS - cfg.n_train:,}" if cfg.n_test is None else f"{cfg.n_test:,}"
@@ -93,6 +101,9 @@ def training_text(cfg: Config) -> str:
         momentum = f", betas {cfg.betas[0]:g},{cfg.betas[1]:g}"
     batch = "full batch" if cfg.batch_size is None else f"batch {cfg.batch_size}"
     decay = "decay on all parameters" if cfg.decay_all else "decay on weights only"
+    if cfg.solver == "exact":
+        return (f"exact (closed-form ridge, min-norm least squares at λ = 0), {LOSS_NAMES[cfg.loss]}, {decay}; "
+                f"--solver gd: {OPTIMIZER_NAMES[cfg.optimizer]} lr {cfg.lr:g}{momentum}, {cfg.epochs} epochs")
     return (f"{OPTIMIZER_NAMES[cfg.optimizer]} lr {cfg.lr:g}{momentum}, {batch}, {cfg.epochs} epochs, "
             f"{LOSS_NAMES[cfg.loss]}, {decay}")
 

@@ -27,7 +27,7 @@ from .config import CONFIG_FIELDS, Config, ConfigError
 
 # The config fields that are flags of every training command (preset, regularizer and λ are
 # each command's own; n_inputs comes with the preset).
-FLAG_FIELDS = tuple(f for f in CONFIG_FIELDS if f not in ("preset", "n_inputs", "regularizer", "lam"))
+FLAG_FIELDS = tuple(f for f in CONFIG_FIELDS if f not in ("preset", "regularizer", "lam"))
 # Config fields whose None is a word on the command line (and so in a file).
 NONE_WORDS = {"batch_size": "full", "n_train": "all", "n_test": "all", "threads": "auto"}
 

@@ -35,6 +35,7 @@ KEYS = (
     ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets) / unpin"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
+    ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
     ("x", "cancel the running sweep or grid"),
     ("1 2 3 4", "Charts, Weights, Sweep, Layers tab"),
     ("z", "show one chart alone (again: the next one, then all)"),

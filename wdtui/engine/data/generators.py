@@ -104,3 +104,10 @@ def _quadratic_validation(cfg: Config, g: torch.Generator, data: Dataset, n: int
 
 VALIDATION_DRAWS = {"sine": _sine_validation, "d2l": _linear_validation(D2L_BIAS),
                     "sparse": _linear_validation(0.0), "quadratic": _quadratic_validation}
+
+
+# The linear lessons (poly, double-descent) keep their generators in a module of their own.
+from .linear_lessons import LINEAR_GENERATORS, LINEAR_VALIDATION_DRAWS  # noqa: E402
+
+GENERATORS.update(LINEAR_GENERATORS)
+VALIDATION_DRAWS.update(LINEAR_VALIDATION_DRAWS)

@@ -4,13 +4,10 @@ the tests hold training against these."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import torch
 
 from ..experiment import Experiment
-from ..sweeps.ridge import ridge_solution
+from ..sweeps.ridge import RidgePath, ridge_path_of, ridge_solution, training_arrays
 from ..training.trainer import LOSSES
 
 
@@ -28,8 +25,7 @@ def ridge_weights(experiment: Experiment, lam: float) -> tuple[torch.Tensor, flo
     :func:`.ridge.ridge_solution` (the minimum-norm one at λ = 0, the limit of gradient descent
     started from zero), which is what l2/coupled (and, for plain SGD, decoupled) converge to."""
     _linear_layer(experiment)
-    x = experiment.data.x_train.detach().to("cpu", torch.float64).flatten(1).numpy()
-    y = experiment.data.y_train.detach().to("cpu", torch.float64).reshape(-1).numpy()
+    x, y = training_arrays(experiment)
     w, b = ridge_solution(x, y, lam, LOSSES[experiment.config.loss].scale, experiment.config.decay_all)
     return torch.from_numpy(w), b
 
@@ -43,42 +39,10 @@ def null_space_part(experiment: Experiment, w: torch.Tensor) -> torch.Tensor:
     return w - torch.linalg.pinv(x) @ (x @ w)
 
 
-@dataclass(frozen=True)
-class RidgePath:
-    """The ridge solution of a linear experiment at any λ > 0, from one SVD (float64 numpy, no
-    torch needed to evaluate: the app draws it on the weights view as λ changes).
-
-    Without decay of the bias, with centred inputs X_c = X − x̄ and targets y_c = y − ȳ:
-    w(λ) = V·diag(σ/(σ² + α))·Uᵀ·y_c,  b = ȳ − x̄·w,  α = n·λ/(2s)  (s = 1 for mse, ½ for half_mse);
-    with the bias decayed too, the same on X̃ = [X, 1] and y. Equal to :func:`ridge_weights`."""
-
-    u_y: np.ndarray  # Uᵀ·y (centred without bias decay)
-    sigma: np.ndarray
-    v: np.ndarray
-    x_mean: np.ndarray | None  # None: the bias is decayed (θ over [w; b])
-    y_mean: float
-    n: int
-    scale: float
-
-    def weights(self, lam: float) -> list[float]:
-        """w(λ) for λ > 0, as a list (the bias is left out: the view shows weights)."""
-        if lam <= 0:
-            raise ValueError("the ridge solution is defined here for λ > 0")
-        alpha = self.n * lam / (2 * self.scale)
-        theta = self.v @ (self.sigma / (self.sigma ** 2 + alpha) * self.u_y)
-        return (theta if self.x_mean is not None else theta[:-1]).tolist()
-
-
 def ridge_path(experiment: Experiment) -> RidgePath:
-    """The experiment's :class:`RidgePath` (a linear regression model, depth 0)."""
+    """The experiment's :class:`~..sweeps.ridge.RidgePath` (a linear regression model, depth 0):
+    the whole path λ ↦ w(λ). For the weights at a few given λ see
+    :func:`..sweeps.ridge.ridge_weights_at`."""
     _linear_layer(experiment)
-    x = experiment.data.x_train.detach().to("cpu", torch.float64).flatten(1).numpy()
-    y = experiment.data.y_train.detach().to("cpu", torch.float64).reshape(-1).numpy()
-    n = len(y)
-    if experiment.config.decay_all:
-        a, target, x_mean, y_mean = np.hstack([x, np.ones((n, 1))]), y, None, 0.0
-    else:
-        x_mean, y_mean = x.mean(axis=0), float(y.mean())
-        a, target = x - x_mean, y - y_mean
-    u, sigma, vt = np.linalg.svd(a, full_matrices=False)
-    return RidgePath(u.T @ target, sigma, vt.T, x_mean, y_mean, n, LOSSES[experiment.config.loss].scale)
+    x, y = training_arrays(experiment)
+    return ridge_path_of(x, y, LOSSES[experiment.config.loss].scale, experiment.config.decay_all)

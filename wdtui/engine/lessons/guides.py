@@ -124,4 +124,38 @@ GUIDES: dict[str, str] = {
         "accuracy jumps from epoch to epoch at these large angles (last-50-epoch means 83–86 % at "
         "ηλ = 5e-3, 90–91 % at λ = 0.02)."
     ),
+    "poly": (
+        "Bishop's degree-9 polynomial on 10 noisy points of sin 2πx, solved exactly (the preset's "
+        "solver; --solver gd trains instead). λ here is Bishop's divided by N = 10: his "
+        "E(w) = ½·Σ(y − t)² + λ_B/2·‖w‖² is N times ½·MSE + λ/2·‖w‖², so ln λ_B = −18 is "
+        "λ = e⁻¹⁸/10 ≈ 1.5e-9, and his E_RMS is √(2·loss). Over seeds 0–19: at λ = 0 the curve "
+        "passes through all 10 points (train E_RMS below 1e-6) with ‖w‖ 1.2e4–2.8e6 (median "
+        "8.3e5) and test E_RMS 0.77 on average; at ln λ_B = −18, ‖w‖ is 260–2,300 (median 930), "
+        "train E_RMS 0.12 and test 0.40, better than λ = 0 on 20 of 20 seeds; ‖w‖ at λ = 0 is "
+        "over 100 times the regularized one on 18 of 20 (439× on seed 0, 5× at worst). The sweep "
+        "(Fig. 1.8): mean test E_RMS falls from 0.77 at ln λ_B = −40 to 0.36 near ln λ_B = −8 "
+        "and rises again (0.61 at ln λ_B = 0) as the train E_RMS climbs from 0. Gradient descent "
+        "gets nowhere near: with --solver gd (Adam lr 0.01, 5000 full-batch epochs) over seeds "
+        "0–4 the train E_RMS stays at 0.17–0.26 and ‖w‖ at 12–45, and λ = 1.5e-9 changes nothing "
+        "(test loss within 1e-5 of λ = 0's). Why: x¹…x⁹ on [0, 1] are nearly collinear (the "
+        "features' condition number is about 1.5e7, the loss's curvature ratio its square), so "
+        "the huge coefficients lie along directions that gradient steps barely move; stopping "
+        "early regularizes (test E_RMS 0.26–0.45), decay at this λ does not."
+    ),
+    "double-descent": (
+        "Test loss against the number of training examples n for d = 100 inputs, each point the "
+        "exact solution, averaged over 20 data draws (wdtui sweep --preset double-descent). "
+        "λ = 0 is the minimum-norm least-squares fit (the pseudo-inverse): its mean test loss "
+        "rises from 0.96 at n = 60 to about 2e4 at n = 101, where the examples just suffice to "
+        "interpolate the 101 parameters (100 weights and the bias), then falls to 0.38 at "
+        "n = 300. Nakkiran et al.'s λ_opt = dσ²/‖β*‖² = 25 is for Σ(y − xᵀβ)² + λ·‖β‖², a sum "
+        "over the examples; divided by n that is MSE + (λ/n)·‖β‖², the project's l2 at 2λ/n, "
+        "so here λ_opt depends on n: at n = d it is 2σ²/‖β*‖² = 0.5, the preset's λ. With "
+        "λ = 0.5 the curve falls from 1.2 at n = 10 to 0.61 at n = 100 and 0.39 at n = 300, "
+        "never rising more than 5 % from one n to the next (the 20-draw mean's noise): the peak "
+        "is gone. Smaller λ only soften it (λ = 0.005 still peaks at 2.7 near n = 100); λ = 5 "
+        "has no peak but its bias stays (0.82 at n = 300). The floor is the noise, σ² = 0.25. "
+        "Why: near n = p the smallest singular value of X is close to 0 and the pseudo-inverse "
+        "multiplies the noise by its inverse; any λ > 0 bounds that factor."
+    ),
 }

@@ -7,6 +7,7 @@ the CLI can list presets and build ``--help`` without loading it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple
 
@@ -42,6 +43,7 @@ class Preset:
     runs: tuple[Run, ...]  # what the experiment compared
     guide: str = ""  # what to look for and what the numbers show (guides.py, measured over seeds)
     epochs_axis: Literal["linear", "log"] = "linear"  # the app's history charts (grokking: log)
+    sweep: dict[str, Any] | None = None  # wdtui sweep's defaults for this preset (lambdas, n_trains, seeds)
 
 
 _SINE = dict(
@@ -87,6 +89,28 @@ EQUILIBRIUM = dict(
     regularizer="coupled", lam=0.05, decay_all=True, loss="cross_entropy",
     task="classification", model="mlp",
 )
+
+
+# Bishop's λ, e^-18, in the project's convention: his E(w) = ½·Σ(y − t)² + λ_B/2·‖w‖² divided by N
+# is half_mse + λ_B/(2N)·‖w‖², the l2 objective at λ = λ_B/N (see guides.py, tests/test_linear_lessons.py).
+POLY_N = 10
+POLY_LAMBDA = math.exp(-18) / POLY_N
+
+# Nakkiran et al.'s λ_opt = d·σ²/‖β*‖² is for Σ(y − xᵀβ)² + λ_N·‖β‖² (a sum over the n examples).
+# Divided by n that is mse + λ_N/n·‖β‖², the l2 objective at λ = 2·λ_N/n: λ_opt depends on n here;
+# at n = d it is 2σ²/‖β*‖² = 0.5 for σ = 0.5, ‖β*‖ = 1.
+DD_D, DD_NOISE = 100, 0.5
+DD_LAMBDA_OPT = 2 * DD_NOISE ** 2  # at n = d, ‖β*‖ = 1 (data/linear_lessons.SIGNAL_NORM)
+# n_train as fractions of d: sparse far from d, dense around the interpolation threshold
+N_TRAIN_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0, 1.01, 1.02, 1.05, 1.1,
+                     1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6, 2.8, 3.0)
+
+
+def n_train_ladder(d: int) -> list[int]:
+    """The sample sizes a double-descent sweep tries for d inputs: ``N_TRAIN_FRACTIONS`` of d,
+    rounded, at least 2, each once (d = 100: 10, 20, …, 90, 95, 98, 100, 101, 102, 105, 110,
+    120, 140, …, 300)."""
+    return sorted({max(2, round(f * d)) for f in N_TRAIN_FRACTIONS})
 
 
 def preset_runs(preset: str, dropout: float) -> list[Run]:
@@ -157,6 +181,40 @@ PRESETS: dict[str, Preset] = {
                 regularizer="l1", lam=0.2, decay_all=False, loss="mse",
             ),
             runs=(Run("l1", 0.2), Run("l2", 0.2)),
+        ),
+        Preset(
+            name="poly",
+            title="Bishop's degree-9 polynomial on 10 noisy sine points: λ = 0 interpolates, ln λ = −18 is smooth",
+            source="Bishop, Pattern Recognition and Machine Learning, §1.1 (Fig. 1.4, 1.7, 1.8, Table 1.2)",
+            data="poly",
+            fit="curve",
+            config=dict(
+                n_train=POLY_N, n_test=100, n_inputs=9, noise=0.3,
+                width=32, depth=0, activation="identity", norm="none", init="zero",
+                optimizer="adam", lr=0.01, momentum=0.0, epochs=5000, batch_size=None,
+                regularizer="l2", lam=POLY_LAMBDA, decay_all=True, loss="half_mse",
+                dtype="float64", solver="exact",
+            ),
+            runs=(Run("l2", 0.0), Run("l2", POLY_LAMBDA)),
+            sweep={"lambdas": ["1e-18:1e-1:18"]},  # ln λ_B = ln(10·λ) from −39 to 0 (Fig. 1.8)
+        ),
+        Preset(
+            name="double-descent",
+            title="isotropic linear regression, n_train around d = 100: λ = 0 peaks at n = d, λ_opt does not",
+            source='Nakkiran et al. 2020, "Optimal regularization can mitigate double descent"',
+            data="double-descent",
+            fit="weights",
+            config=dict(
+                n_train=DD_D, n_test=500, n_inputs=DD_D, noise=DD_NOISE,
+                width=32, depth=0, activation="identity", norm="none", init="zero",
+                optimizer="sgd", lr=0.01, momentum=0.0, epochs=1000, batch_size=None,
+                regularizer="l2", lam=DD_LAMBDA_OPT, decay_all=True, loss="mse", dtype="float64",
+                solver="exact",
+            ),
+            runs=(Run("l2", 0.0), Run("l2", DD_LAMBDA_OPT)),
+            sweep={"n_trains": "ladder",  # n_train_ladder(n_inputs)
+                   "lambdas": ["0", "0.005", "0.05", str(DD_LAMBDA_OPT), "5"],
+                   "seeds": 20},
         ),
         Preset(
             name="digits",

@@ -53,9 +53,9 @@ def sweep_config(base, experiments, seeds: int) -> dict[str, Any]:
 def sweep_ridge(experiments, regularizer: str, lambdas: list[float]) -> list[list[float]] | None:
     """The closed-form ridge path on the first seed's training set where it applies (l2 and
     coupled on a linear regression model), else None."""
-    from .ridge import ridge_applies, ridge_path
+    from .ridge import ridge_applies, ridge_weights_at
 
-    return ridge_path(experiments[0], lambdas) if ridge_applies(experiments[0], regularizer) else None
+    return ridge_weights_at(experiments[0], lambdas) if ridge_applies(experiments[0], regularizer) else None
 
 
 def measure_every(epochs: int, experiment=None) -> int:
@@ -236,7 +236,7 @@ class SweepResult:
 
     def to_dict(self, config: dict[str, Any], ridge: list[list[float]] | None = None) -> dict[str, Any]:
         """The ``wdtui sweep`` JSON document (see README). ``ridge``: the closed-form ridge
-        weights per λ (:func:`.ridge.ridge_path`), written beside the learned ones."""
+        weights per λ (:func:`.ridge.ridge_weights_at`), written beside the learned ones."""
         spreads = self.spreads()
         numbers = lambda values: [json_number(v) for v in values]  # noqa: E731
         final: dict[str, Any] = {key: numbers(s.mean) for key, s in spreads.items()}

@@ -66,7 +66,13 @@ def copies_are_cheap(experiment: Experiment) -> bool:
 def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
                   lrs: list[float] | None = None):
     """The trainer of a sweep: every copy as one batched model where the model allows it, else
-    (dropout) one ordinary trainer per copy, in turn."""
+    (convolutions, dropout, classification) one ordinary trainer per copy, in turn; with the
+    exact solver one closed-form solve per copy."""
+    if experiments[0].config.solver == "exact":
+        from .looped import LoopedTrainer
+        from .solvers import ExactSolver
+
+        return LoopedTrainer(experiments, lambdas, regularizer, lrs, make=ExactSolver)
     if batchable(experiments[0]):
         return BatchedTrainer(experiments, lambdas, regularizer, lrs)
     from .looped import LoopedTrainer

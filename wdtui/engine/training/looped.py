@@ -15,10 +15,11 @@ from .trainer import Trainer
 
 
 class LoopedTrainer(SweepEpochs):
-    """Copies k = (s·R + r)·L + l: seed s, learning rate η_r, λ_l, as in ``BatchedTrainer``."""
+    """Copies k = (s·R + r)·L + l: seed s, learning rate η_r, λ_l, as in ``BatchedTrainer``.
+    ``make`` builds each copy's trainer (the exact solver's sweep: one solve per copy)."""
 
     def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
-                 lrs: list[float] | None = None):
+                 lrs: list[float] | None = None, make: Callable[..., Trainer] = Trainer):
         cfg = experiments[0].config
         self.lambdas = [float(v) for v in lambdas]
         self.seeds = len(experiments)
@@ -28,13 +29,13 @@ class LoopedTrainer(SweepEpochs):
         for experiment in experiments:
             for lr in self.lrs:
                 for lam in self.lambdas:
-                    trainer = Trainer(experiment, self.regularizer.name, lam)
+                    trainer = make(experiment, self.regularizer.name, lam)
                     trainer.set_lr(lr)
                     self.trainers.append(trainer)
         self.copies = len(self.trainers)
         self.copy_lambdas = [t.lam for t in self.trainers]
         self.copy_lrs = [t.lr for t in self.trainers]
-        self.epochs = cfg.epochs
+        self.epochs = self.trainers[0].epochs  # the config's, or 1 for the exact solver
 
     @property
     def diverged(self) -> list[bool]:

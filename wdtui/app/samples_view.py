@@ -1,0 +1,172 @@
+"""The n_train sweep's screen (key d): test loss against the number of training examples, one
+curve per λ — the double-descent picture (Nakkiran et al. 2020), as ``wdtui sweep --preset
+double-descent`` writes it.
+
+Every (seed, n, λ) cell is solved exactly (engine/sweeps/samples.py) in a worker thread, which
+posts :class:`SamplesProgress` (latest state wins) and never touches a widget. The screen has
+its own keys: x cancels, escape goes back to the app.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..engine.config import Config
+from ..engine.lessons.presets import PRESETS, n_train_ladder
+from .series import linear_ticks, log_ticks, loggable
+from .session import POST_INTERVAL
+from .widgets.charts import Chart
+
+# One colour per λ of the ladder, none of them the run's cyan or the comparison's orange.
+CURVE_COLORS = ("red", (230, 210, 60), (100, 140, 255), "green", (225, 80, 225), "white")
+DEFAULT_LAMBDAS = (0.0, 0.005, 0.05, 0.5, 5.0)  # when the preset names none
+
+
+@dataclass(frozen=True)
+class SamplesSnapshot:
+    """The sweep at one moment: ``done`` of ``total`` experiments (seed × n) solved; the mean
+    test loss table [n][λ] and the summary lines once it has finished."""
+
+    n_trains: tuple[int, ...]
+    lambdas: tuple[float, ...]
+    seeds: int
+    d: int
+    done: int
+    total: int
+    test_loss: tuple[tuple[float, ...], ...] | None = None
+    summary: tuple[str, ...] = ()
+    cancelled: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.test_loss is not None
+
+
+class SamplesProgress(Message):
+    """The n_train sweep moved on (latest state wins)."""
+
+    def __init__(self, snapshot: SamplesSnapshot):
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SamplesProgress)
+
+
+def sweep_plan(config: Config) -> tuple[list[int], list[float], int]:
+    """(n_trains, lambdas, seeds): the preset's sweep defaults, n around d = ``n_inputs``."""
+    own = PRESETS[config.preset].sweep or {}
+    lambdas = [float(v) for v in own.get("lambdas", DEFAULT_LAMBDAS)] if "n_trains" in own else list(DEFAULT_LAMBDAS)
+    return n_train_ladder(config.n_inputs), lambdas, int(own.get("seeds", 5))
+
+
+def status_text(snap: SamplesSnapshot) -> str:
+    """What is solved, its state, then each λ's summary line and the keys."""
+    head = (f"n_train sweep: {len(snap.n_trains)} n × {len(snap.lambdas)} λ × {snap.seeds} data draws, "
+            f"d = {snap.d} inputs, each solved exactly")
+    if snap.cancelled:
+        state = f"cancelled after {snap.done} of {snap.total} experiments"
+    elif snap.finished:
+        state = "done: mean test loss over the draws"
+    else:
+        state = f"solving: {snap.done}/{snap.total} experiments · x cancels"
+    return "\n".join([f"{head} · {state}", *snap.summary, "escape: back"])
+
+
+class SamplesChart(Chart):
+    """Mean test loss against n_train (log y), one curve per λ; n = d marked."""
+
+    def draw(self, plt: Any, snap: SamplesSnapshot, points: int) -> None:
+        if snap.test_loss is None:
+            return
+        shown: list[float] = []
+        for j, lam in enumerate(snap.lambdas):
+            xs, ys = loggable(snap.n_trains, [row[j] for row in snap.test_loss])
+            if xs:
+                plt.plot(xs, ys, color=CURVE_COLORS[j % len(CURVE_COLORS)], marker="braille",
+                         label=self.series_label(f"λ={lam:.3g}"))
+                shown += ys
+        if not shown:
+            return
+        lo, hi = snap.n_trains[0], snap.n_trains[-1]
+        plt.xticks(*linear_ticks(lo, hi, most=6, whole=True))
+        plt.yscale("log")
+        plt.yticks(*log_ticks(min(shown), max(shown), most=self.y_tick_budget))
+        if lo <= snap.d <= hi:
+            plt.vline(snap.d, "gray")
+        plt.xlabel(f"n_train · grey: n = d = {snap.d}")
+
+
+class SamplesScreen(Screen):
+    """The n_train sweep of ``config`` (the exact solver; see :func:`sweep_plan`)."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "back"),
+        Binding("x", "cancel", "cancel"),
+    ]
+    DEFAULT_CSS = """
+    SamplesScreen #samples-status { height: auto; padding: 0 1; }
+    SamplesScreen SamplesChart { height: 1fr; }
+    """
+
+    def __init__(self, config: Config):
+        super().__init__()
+        self.config = config
+        self.n_trains, self.lambdas, self.seeds = sweep_plan(config)
+        self.cancelled = False
+        self.snapshot = SamplesSnapshot(tuple(self.n_trains), tuple(self.lambdas), self.seeds, config.n_inputs,
+                                        0, len(self.n_trains) * self.seeds)
+
+    def compose(self) -> ComposeResult:
+        yield Static(status_text(self.snapshot), id="samples-status", markup=False)
+        yield SamplesChart("test loss against n_train, one curve per λ (exact solutions)", id="samples-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._solve()
+
+    def action_cancel(self) -> None:
+        self.cancelled = True
+
+    @work(thread=True, exclusive=True, group="samples", exit_on_error=False)
+    def _solve(self) -> None:
+        from ..engine.sweeps.samples import sample_sweep
+
+        base = self.snapshot
+        solved, posted = [0], [0.0]
+
+        def progress(done: int, total: int) -> None:
+            solved[0] = done
+            if time.perf_counter() - posted[0] >= POST_INTERVAL:  # the count, a few times a second
+                posted[0] = time.perf_counter()
+                self.post_message(SamplesProgress(SamplesSnapshot(
+                    base.n_trains, base.lambdas, base.seeds, base.d, done, total)))
+
+        result = sample_sweep(self.config, self.n_trains, self.lambdas, self.seeds,
+                              stop=lambda: self.cancelled, progress=progress)
+        if result is None:
+            final = SamplesSnapshot(base.n_trains, base.lambdas, base.seeds, base.d, solved[0], base.total,
+                                    cancelled=True)
+        else:
+            table = tuple(tuple(v if math.isfinite(v) else math.nan for v in row) for row in result.table())
+            final = SamplesSnapshot(base.n_trains, base.lambdas, base.seeds, base.d, base.total, base.total,
+                                    test_loss=table, summary=tuple(result.summary()))
+        self.post_message(SamplesProgress(final))
+
+    def on_samples_progress(self, message: SamplesProgress) -> None:
+        if self.snapshot.finished or self.snapshot.cancelled:
+            return
+        self.snapshot = message.snapshot
+        self.query_one("#samples-status", Static).update(status_text(self.snapshot))
+        if self.snapshot.finished:
+            self.query_one(SamplesChart).update(self.snapshot)
