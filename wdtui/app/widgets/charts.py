@@ -227,8 +227,9 @@ def legend_style(color: Any) -> Style:
 
 def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> tuple[Text, bool]:
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
-    In the title row after the title where it fits (names cut to 12 characters if need be), else
-    in a row of its own below the title (True), cut at the chart's width if it must be."""
+    In the title row after the title where it fits whole, else in a row of its own below the title
+    (True); names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
+    when they fit no other way, and the row at the chart's width if it must be."""
     def line(title: str, cut: int | None) -> Text:
         out = Text(title + ("  " if title else ""))
         for i, (label, color, marker) in enumerate(entries):
@@ -238,8 +239,8 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> t
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
     entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
-    for candidate, own_row in ((line(title, None), False), (line(title, 12), False),
-                               (line("", None), True), (line("", 12), True)):
+    for candidate, own_row in ((line(title, None), False), (line("", None), True), (line(title, 12), False),
+                               (line("", 24), True), (line("", 12), True)):
         if candidate.cell_len <= width:
             return candidate, own_row
     candidate.truncate(width)
