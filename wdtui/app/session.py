@@ -88,13 +88,15 @@ def layer_labels(model) -> dict[str, str]:
 def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False):
     """The experiment for ``config`` (``validation``: with a sweep's validation set), or None
     after posting why it cannot be built."""
-    from ..engine.experiment import build_experiment
+    from ..engine.experiment import build_experiment, freeze_startup_objects
 
     try:
-        return build_experiment(config, validation=validation)
+        experiment = build_experiment(config, validation=validation)
     except ConfigError as error:
         post(SessionFailed(number, error.field, error.message))
         return None
+    freeze_startup_objects()  # a full collection inside training costs ~100 ms (experiment.py)
+    return experiment
 
 
 def preset_comparison(config: Config) -> tuple[Config, Run]:

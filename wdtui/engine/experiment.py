@@ -178,8 +178,11 @@ def freeze_startup_objects() -> None:
     Python's cyclic garbage collector (``gc.freeze``). A full collection scans every tracked
     object — with torch imported about 10⁶, ~100 ms — and one fell inside training every few
     hundred epochs: in a timed run it cost 0.1–0.2 ms per epoch on average. Afterwards the
-    collector scans only what training creates. For commands that build their experiments once
-    (``wdtui run``, ``wdtui sweep``): objects frozen are never collected, even as cycles."""
+    collector scans only what training creates. Objects frozen are not collected while frozen,
+    so a process that builds experiments again (the app, at each restart) calls this again: what
+    an earlier call froze is unfrozen first (into the oldest generation, where a later full
+    collection takes what has become garbage), then everything alive now is frozen."""
+    gc.unfreeze()
     gc.freeze()
 
 
