@@ -31,6 +31,16 @@ def _close(a, b):
         assert abs(a.angular_update[name] - b.angular_update[name]) <= 1e-10 * max(b.angular_update[name], 1e-3)
 
 
+def _batched_records(exp, runs) -> list[list]:
+    """Each run's records from one BatchedRuns (a copy that has ended yields None)."""
+    got = [[] for _ in runs]
+    for records in BatchedRuns(exp, runs).records():
+        for k, record in enumerate(records):
+            if record is not None:
+                got[k].append(record)
+    return got
+
+
 @pytest.mark.parametrize("preset,runs", [
     ("sine", [("coupled", 0.1), ("coupled", 0.01), ("decoupled", 0.1), ("l2", 0.03), ("l1", 0.001),
               ("l1-subgradient", 0.01), ("none", 0.0)]),
@@ -40,12 +50,7 @@ def _close(a, b):
 ])
 def test_each_batched_run_equals_its_lone_run(preset, runs):
     exp = experiment(preset, epochs=12, dtype="float64")
-    together = BatchedRuns(exp, runs)
-    got = [[] for _ in runs]
-    for records in together.records():
-        for k, record in enumerate(records):
-            if record is not None:
-                got[k].append(record)
+    got = _batched_records(exp, runs)
     for k, (regularizer, lam) in enumerate(runs):
         lone = list(Trainer(exp, regularizer, lam).records())
         assert len(got[k]) == len(lone) == 12
@@ -57,12 +62,7 @@ def test_each_batched_run_equals_its_lone_run(preset, runs):
 def test_a_diverging_batched_run_ends_where_its_lone_run_ends():
     exp = experiment("sine", epochs=30, dtype="float64")
     runs = [("coupled", 0.01), ("decoupled", 300.0)]  # w·(1 − 0.01·300) = −2w every step
-    together = BatchedRuns(exp, runs)
-    got = [[] for _ in runs]
-    for records in together.records():
-        for k, record in enumerate(records):
-            if record is not None:
-                got[k].append(record)
+    got = _batched_records(exp, runs)
     lone = [list(Trainer(exp, *run).records()) for run in runs]
     assert lone[1][-1].diverged and len(lone[1]) < 30
     assert [r.epoch for r in got[1]] == [r.epoch for r in lone[1]] and got[1][-1].diverged
