@@ -165,3 +165,15 @@ def print_grid(grids) -> None:
     for grid, table in zip(grids, grid_tables(grids, colour=console.color_system is not None)):
         console.print(table)
         console.print(best_line(grid))
+
+
+def progress_bar(quiet: bool, rate: bool = False):
+    """The commands' progress bar on stderr (off with --quiet): description, bar, done/total,
+    (``rate``: the task's ``rate`` field as epochs/s,) elapsed time."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if rate:
+        columns.append(TextColumn("{task.fields[rate]:>6.0f} epochs/s"))
+    return Progress(*columns, TimeElapsedColumn(), disable=quiet, console=Console(stderr=True))

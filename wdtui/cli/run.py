@@ -152,9 +152,10 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
     from ..engine.tensorboard import histogram_due
     from ..engine.training.records import RunResult
     from ..engine.training.solvers import make_trainer
+    from .report import progress_bar
 
     results, state_dicts, kept = [], [], []
-    with _progress(quiet) as progress:
+    with progress_bar(quiet, rate=True) as progress:
         for run in runs:
             trainer = make_trainer(experiment, run.regularizer, run.lam, run.dropout)
             result = RunResult(run.regularizer, run.lam, dropout=trainer.dropout,
@@ -196,10 +197,11 @@ def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = Fal
     one model (``BatchedRuns``), each copy exactly its lone run; one progress bar."""
     from ..engine.training.batched_runs import BatchedRuns
     from ..engine.training.records import RunResult
+    from .report import progress_bar
 
     together = BatchedRuns(experiment, [(run.regularizer, run.lam) for run in runs])
     results = [RunResult(run.regularizer, run.lam, measured_epochs=together.schedule.to_dict()) for run in runs]
-    with _progress(quiet) as progress:
+    with progress_bar(quiet, rate=True) as progress:
         task = progress.add_task(f"{len(runs)} runs as one batched model", total=together.epochs, rate=0.0)
         shown = time.perf_counter()
         for records in together.records():
@@ -217,15 +219,3 @@ def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = Fal
     return results, state_dicts
 
 
-def _progress(quiet: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
-    return Progress(*columns, transient=False, disable=quiet, console=_stderr_console())
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)

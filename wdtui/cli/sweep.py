@@ -197,18 +197,15 @@ def _boards(prog: str, root: str, base, trainer, records, histograms=(), grid: b
 
 def _samples(parser: Parser, args, base, n_trains: list[int], lambdas: list[float]) -> int:
     """Sample-size mode: every (seed, n, λ) solved exactly; test loss against n per λ."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.sweeps.samples import sample_config, sample_sweep
-    from .report import print_samples
+    from .report import print_samples, progress_bar
 
     print(header(base), file=sys.stderr)
     print(f"{len(n_trains)} n_train × {len(lambdas)} λ × {args.seeds} seed(s), each solved exactly "
           f"(closed form); {base.regularizer}, {base.dtype}", file=sys.stderr)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
+        with progress_bar(args.quiet) as progress:
             task = progress.add_task("experiments", total=len(n_trains) * args.seeds)
             result = sample_sweep(base, n_trains, lambdas, args.seeds,
                                   progress=lambda done, total: progress.update(task, completed=done))
@@ -253,20 +250,17 @@ def _write(parser: Parser, args, doc: dict | None, settings: dict) -> None:
 
 def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: list[float]) -> int:
     """(lr, λ) grid: one batched model per regularizer, final test loss as a heatmap."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..engine.sweeps.sweep import GridResult, grid_document
     from ..engine.training.batched import sweep_trainer
-    from .report import print_grid
+    from .report import print_grid, progress_bar
 
     regularizers = [args.regularizer] if args.regularizer else ["coupled", "decoupled"]
     print(f"{base.preset}: {len(lrs)} lr × {len(lambdas)} λ × {args.seeds} seed(s) per regularizer "
           f"({', '.join(regularizers)}), {base.optimizer}, device {experiments[0].device}", file=sys.stderr)
     print(_validation_line(base, experiments[0]), file=sys.stderr)
     grids = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, disable=args.quiet, console=Console(stderr=True)) as progress:
+    with progress_bar(args.quiet) as progress:
         for regularizer in regularizers:
             trainer = sweep_trainer(experiments, lambdas, regularizer, lrs=lrs)
             task = progress.add_task(f"{regularizer}: {trainer.copies} copies", total=trainer.epochs)
@@ -301,15 +295,11 @@ def _train(trainer, result, quiet: bool, experiment=None, keep: bool = False) ->
     ``keep`` (TensorBoard): returns the measured records, and every copy's weight and gradient
     histograms at the epochs ``tensorboard.histogram_due`` picks (up to
     ``SWEEP_HISTOGRAM_COPIES`` copies); else two empty lists."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from ..engine.sweeps.sweep import measure_every
     from ..engine.tensorboard import SWEEP_HISTOGRAM_COPIES, histogram_due, sweep_histograms
+    from .report import progress_bar
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:>6.0f} epochs/s"), TimeElapsedColumn())
-    with Progress(*columns, disable=quiet, console=Console(stderr=True)) as progress:
+    with progress_bar(quiet, rate=True) as progress:
         task = progress.add_task(f"{trainer.copies} copies", total=trainer.epochs, rate=0.0)
         shown = time.perf_counter()
         every = measure_every(trainer.epochs, experiment)
