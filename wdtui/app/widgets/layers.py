@@ -72,10 +72,6 @@ class AngleChart(Chart):
     """The run's angular update per layer, with the equilibrium prediction arccos(1 − η·λ) ≈
     √(2ηλ) as a gray line where it holds (see ``lessons.equilibrium``)."""
 
-    def update(self, data: Any) -> None:
-        ready, snap = data
-        super().update((ready, snap, self.app.config))  # the prediction needs the optimizer's setting
-
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot, Config], points: int) -> None:
         ready, snap, config = data
         n = snap.lengths[0]
@@ -139,5 +135,6 @@ class LayersView(Vertical):
         self.query_one("#layers-note", Static).update(Text(text))
 
     def show(self, state: AppState) -> None:
-        for chart in self.charts:
-            chart.update((state.ready, state.snapshot))
+        self.query_one(LayerNormChart).update((state.ready, state.snapshot))
+        # the prediction needs the run's optimizer setting: the state's config, drawn at the same moment
+        self.query_one(AngleChart).update((state.ready, state.snapshot, state.config))
