@@ -45,7 +45,7 @@ def test_sine_guide_decay_hurts_on_every_seed():
     rows, _, _ = _train("sine", [0.0, 1e-3, 1e-2], "coupled", range(10))
     free, small, demo = (_column(rows, i) for i in range(3))
     assert 0.011 <= statistics.fmean(free) <= 0.013  # "0.012"
-    assert 0.042 <= statistics.fmean(demo) <= 0.052  # "0.047"
+    assert 0.045 <= statistics.fmean(demo) <= 0.0475  # "0.046 (… up to 0.001 between CPUs)"
     assert 0.0145 <= statistics.fmean(small) <= 0.0175  # "0.016"
     assert all(d > f for d, f in zip(demo, free)) and all(s > f for s, f in zip(small, free))  # 10 of 10
     assert min(free) > 0.0095  # the noise floor σ² = 0.01 (up to the test set's own sampling)
@@ -67,6 +67,11 @@ def test_sine_overfit_guide_decay_helps_with_paired_improvement():
     assert min(free + small + preset) > 0.07  # no seed far below the floor σ² = 0.09
     assert 18.5 <= statistics.fmean(_column(rows, 0, 1)) <= 20.5  # "‖w‖ about 19.5"
     assert 3.6 <= statistics.fmean(_column(rows, 2, 1)) <= 4.6  # "about 4 at 5e-3"
+    # "The app opens on seed 0, one of the exceptions: a tie at the preset's λ (0.124 against
+    # 0.124), 0.121 at λ = 1e-3"
+    assert PRESETS["sine-overfit"].config.get("seed", 0) == 0
+    assert abs(preset[0] - free[0]) < 0.002
+    assert abs(free[0] - 0.124) < 0.0015 and abs(preset[0] - 0.124) < 0.0015 and abs(small[0] - 0.121) < 0.0015
 
 
 def test_d2l_guide_lambda_zero_norm_is_the_untouched_initialization():

@@ -10,8 +10,8 @@ from __future__ import annotations
 GUIDES: dict[str, str] = {
     "sine": (
         "Faithful to the PyTorch demo (Adam weight_decay 0 vs 0.01), and here decay hurts. "
-        "Over seeds 0–9 with the preset as it is: test MSE 0.012 at λ = 0 and 0.047 at λ = 0.01, "
-        "worse on 10 of 10 seeds (λ = 0.001 too: 0.016, 10 of 10 worse). ‖w‖ falls from about "
+        "Over seeds 0–9 with the preset as it is: mean test MSE 0.012 at λ = 0 and 0.046 at λ = 0.01 "
+        "(float rounding moves it by up to 0.001 between CPUs), worse on 10 of 10 seeds (λ = 0.001 too: 0.016, 10 of 10 worse). ‖w‖ falls from about "
         "9.7 to 3.6. Why: 100 points with noise σ = 0.1 leave little to overfit — λ = 0 is already "
         "near the noise floor σ² = 0.01 of the noisy test targets — so decay only adds bias. "
         "The demo's claim that decay improves the fit "
@@ -24,7 +24,9 @@ GUIDES: dict[str, str] = {
         "rounding tips the near-ties; mean paired improvement 0.033). The noisy test targets put a "
         "floor at σ² = 0.09. Why: with 20 "
         "points the 64-unit net bends to the noise (‖w‖ about 19.5); decay keeps it small (about 4 "
-        "at 5e-3) and the curve smooth. Run a sweep (w) to see the flat minimum."
+        "at 5e-3) and the curve smooth. Run a sweep (w) to see the flat minimum. The app opens on seed 0, "
+        "one of the exceptions: a tie at the preset's λ (test 0.124 against 0.124 at λ = 0), 0.121 at "
+        "λ = 1e-3; the sidebar's \"regenerate (seed + 1)\" draws the other seeds."
     ),
     "d2l": (
         "The book's experiment as it is: 20 examples in 200 dimensions, weights from N(0, 1). Look "
@@ -34,7 +36,7 @@ GUIDES: dict[str, str] = {
         "learned overfitting. At λ = 3 each step multiplies that part by 1 − η·λ: "
         "(1 − 0.009)^400 ≈ 0.027, so ‖w‖ is 0.33–0.39 and test 0.064–0.084 — an unfinished "
         "transient, not the ridge solution (‖w‖ 0.030–0.035, test 0.0067–0.011; the converged "
-        "answer, drawn as a reference on the weights view). The article's code used λ = 10: "
+        "answer, drawn as \"ridge λ=3\" on the fit chart, which here plots each weight by its index). The article's code used λ = 10: "
         "(1 − 0.03)^400 ≈ 5e-6, the leftover is gone and ‖w‖ (0.021–0.024) and test loss "
         "(0.0069–0.012) are the ridge solution's, though the weights still differ from it by "
         "13–61 % (mini-batch noise). With --init zero the leftover is 0 and λ = 0 reaches test 0.0071–0.0125, "
