@@ -21,6 +21,7 @@ def _close(a, b):
     for key in ("train_loss", "test_loss", "weight_norm"):
         assert _rel(getattr(a, key), getattr(b, key)) <= 1e-10, key
     assert a.zeros == b.zeros
+    assert (a.train_accuracy, a.test_accuracy) == (b.train_accuracy, b.test_accuracy)  # counts / N: exact
     assert (a.penalty is None) == (b.penalty is None)
     if b.penalty is not None:
         assert _rel(a.penalty, b.penalty) <= 1e-10
@@ -47,13 +48,15 @@ def _batched_records(exp, runs) -> list[list]:
     ("d2l", [("l2", 0.0), ("l2", 3.0), ("coupled", 1.0)]),  # mini-batches, SGD
     ("quadratic", [("coupled", 0.01), ("decoupled", 0.1)]),  # LayerNorm
     ("sparse", [("l1", 0.2), ("l2", 0.2)]),  # exact zeros
+    ("digits", [("coupled", 0.0), ("coupled", 0.01), ("decoupled", 0.05)]),  # CNN, cross-entropy, accuracy
 ])
 def test_each_batched_run_equals_its_lone_run(preset, runs):
-    exp = experiment(preset, epochs=12, dtype="float64")
+    small = {"n_train": 64, "n_test": 64} if preset == "digits" else {}
+    exp = experiment(preset, epochs=12, dtype="float64", **small)
     got = _batched_records(exp, runs)
     for k, (regularizer, lam) in enumerate(runs):
         lone = list(Trainer(exp, regularizer, lam).records())
-        assert len(got[k]) == len(lone) == 12
+        assert [r.epoch for r in got[k]] == [r.epoch for r in lone] and lone[-1].epoch == 12  # its schedule
         for a, b in zip(got[k], lone):
             _close(a, b)
     assert len({round(r[-1].weight_norm, 9) for r in got}) == len(runs)  # the copies differ
@@ -91,3 +94,16 @@ def test_wdtui_run_batches_its_runs_and_writes_what_lone_runs_write(tmp_path, ca
         assert saved["state_dicts"][i].keys() == lone_state.keys()
         for name, value in lone_state.items():
             assert torch.allclose(saved["state_dicts"][i][name], value, rtol=1e-10, atol=1e-12)
+
+
+def test_wdtui_run_batches_classifier_runs_with_their_accuracies(tmp_path, capsys):
+    out = tmp_path / "digits.json"
+    args = ["run", "--preset", "digits", "--n-train", "32", "--n-test", "32", "--batch-size", "16", "--epochs", "2", "--dtype", "float64",
+            "--quiet"]
+    assert main([*args, "--lambdas", "0", "0.01", "--out", str(out)]) == 0
+    assert "2 runs as one batched model" in capsys.readouterr().err
+    alone = tmp_path / "alone.json"
+    assert main([*args, "--lambdas", "0.01", "--out", str(alone)]) == 0
+    batched, lone = json.loads(out.read_text())["runs"][1], json.loads(alone.read_text())["runs"][0]
+    for key in ("train_accuracy", "test_accuracy"):
+        assert batched["history"][key] == lone["history"][key] and len(lone["history"][key]) == 2

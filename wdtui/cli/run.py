@@ -183,12 +183,11 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
 
 def batched_runs(experiment, runs) -> bool:
     """Whether the runs train as one batched model: several of them, none with dropout, on a
-    regression model the batched trainer stacks (``batched.batchable``; ``BatchedRuns`` records
-    no accuracies yet, so classification runs train one after another; the exact solver solves
-    each run on its own)."""
+    model the batched trainer stacks (``batched.batchable``: regression or classification; the
+    exact solver solves each run on its own)."""
     from ..engine.training.batched import batchable
 
-    return (len(runs) > 1 and not any(run.dropout for run in runs) and experiment.config.task == "regression"
+    return (len(runs) > 1 and not any(run.dropout for run in runs)
             and experiment.config.solver == "gd" and batchable(experiment))
 
 

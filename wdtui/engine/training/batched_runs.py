@@ -1,10 +1,11 @@
 """The runs of one ``wdtui run`` (several λ, several regularizers) trained as one batched model.
 
-Where the model batches (:func:`~.batched.batchable`: Linear, LayerNorm and activation layers,
-regression), the runs are the copies of one :class:`~.batched.BatchedTrainer`: copy k makes exactly
+Where the model batches (:func:`~.batched.batchable`: Linear, LayerNorm, Conv2d, MaxPool2d,
+Flatten and activation layers; regression or classification), the runs are the copies of one :class:`~.batched.BatchedTrainer`: copy k makes exactly
 the updates of its lone :class:`~.trainer.Trainer` (its own regularizer and λ), so K runs cost about
 one. Each copy yields the lone run's records — losses, ‖w‖, layer norms, zeros, penalty, angular
-update — at the epochs of the same :class:`~.trainer.MeasureSchedule`, and its history ends where
+update, and for classification the train and test accuracy (counts of right predictions over
+the set's size, exact integers) — at the epochs of the same :class:`~.trainer.MeasureSchedule`, and its history ends where
 the lone run would stop: at the measured epoch where it diverged. The tests check every copy
 against its lone run to 1e-10 in float64.
 """
@@ -86,6 +87,8 @@ class BatchedRuns:
         self._units = units
         values = torch.stack(rows).tolist()  # the one sync
         width = 3 if batch._uses_l1 else 2
+        # classification: the counts of right predictions on train and test, last of the stats
+        hits = values[stats - 2:stats] if batch._classes is not None else None
         records: list[EpochRecord | None] = []
         previous = list(batch.diverged)
         for k in range(self.copies):
@@ -106,6 +109,8 @@ class BatchedRuns:
                 penalty=regularizer.penalty_value(lam, norm, l1), weight_norm=norm,
                 layer_norms=dict(zip(self.decayed_names, layer)), zeros=zeros, epochs_per_s=0.0,
                 diverged=diverged, dropout=0.0, regularizer=regularizer.name,
+                train_accuracy=None if hits is None else hits[0][k] / batch._n_train,
+                test_accuracy=None if hits is None else hits[1][k] / batch._n_test,
                 angular_update={n: angle(values[stats + j][k]) for j, n in enumerate(self._weight_names)},
             ))
             self.ended[k] = diverged
