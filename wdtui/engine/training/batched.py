@@ -89,9 +89,10 @@ class BatchedModel:
     Images go through the convolutions as one image of K·C channels, copy k's channels
     k·C … k·C + C − 1 (the grouped layout, (N, K·C, H, W)): a conv on the shared input is one
     conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
-    (groups = K: copy k's filters see only copy k's channels); max-pooling and activations act
-    per channel. Flatten takes each copy's channels in the lone model's (C, H, W) order, to
-    (K, N, C·H·W). Each copy computes exactly its lone model's function.
+    (groups = K: copy k's filters see only copy k's channels), in the channels-last memory layout
+    (:func:`channels_last`); max-pooling and activations act per channel. Flatten takes each
+    copy's channels in the lone model's (C, H, W) order, to (K, N, C·H·W). Each copy computes
+    exactly its lone model's function.
 
     Dropout (``train=True`` only; on (K, N, F) activations): copy k's factor is
     ``models.dropout_scale(u, p_k)`` with u drawn as its lone run draws it,
@@ -110,6 +111,13 @@ class BatchedModel:
         self.dropout = dropout.view(-1, 1, 1) if dropout is not None and bool((dropout > 0).any()) else None
         self.generators = generators or []
         self.seed_of = seed_of
+        # ReLU directly followed by MaxPool2d: pooled first (a quarter of the ReLU's work for 2×2
+        # pools). max commutes with the non-decreasing ReLU, so the values are the same; so are the
+        # gradients: where the window's max m > 0 both orders send the gradient to the first
+        # position holding m, where m ≤ 0 both send 0.
+        self._pool_first = {i for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:]))
+                            if type(layer) is nn.ReLU and isinstance(after, nn.MaxPool2d)}
+        self._skip = {i + 1 for i in self._pool_first}
 
     def _drop(self, h: torch.Tensor) -> torch.Tensor:
         shape = h.shape[1:]
@@ -127,12 +135,17 @@ class BatchedModel:
             h, layout = x.transpose(0, 1).flatten(1, 2), "grouped"
         else:
             layout = "copies image"  # (K, N, H, W) before a Flatten
-        for i, layer in enumerate(self.layers):
+        layers = self.layers
+        for i, layer in enumerate(layers):
+            if i in self._skip:
+                continue
             if isinstance(layer, nn.Conv2d):
                 weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
-                h = F.conv2d(h, weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
                              layer.dilation, k if layout == "grouped" else 1)
                 layout = "grouped"
+            elif i in self._pool_first:  # ReLU → MaxPool2d as MaxPool2d → ReLU: the same numbers
+                h = F.relu(layers[i + 1](h))
             elif isinstance(layer, nn.Flatten):
                 if layout == "grouped":
                     h = h.reshape(h.shape[0], k, -1).transpose(0, 1)  # (K, N, C·H·W)
@@ -155,6 +168,23 @@ class BatchedModel:
             else:
                 h = layer(h)
         return h
+
+
+def channels_last(h: torch.Tensor) -> torch.Tensor:
+    """Images (N, C, H, W) in the channels-last memory layout (the same tensor, its values stored
+    pixel by pixel, channels innermost), others as they are. Convolutions keep the layout of their
+    input, and on the CPU max-pooling in it ran 25 times faster than in the planar layout on the
+    16 digits CNNs' 256 channels of 8×8 (the planar kernel goes plane by plane). Measured on those
+    16 CNNs (CPU time, one thread): evaluating 1,797 images 3–4× faster, a training step 1.7×
+    faster together with pooling before the ReLU (:class:`BatchedModel`). One channel (the digits'
+    images) is stored the same either way, but PyTorch reads such a tensor as planar: its strides
+    are set to say channels-last."""
+    if h.dim() != 4:
+        return h
+    if h.shape[1] == 1:
+        h = h.contiguous()
+        return h.as_strided(h.shape, (h.shape[2] * h.shape[3], 1, h.shape[3], 1))
+    return h.contiguous(memory_format=torch.channels_last)
 
 
 @dataclass
@@ -285,11 +315,11 @@ class BatchedTrainer(SweepEpochs):
         self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=self._examples)
         self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=self._examples)
         self._classes = None if first.data.classes is None else len(first.data.classes)
-        # examples per evaluation pass: EVAL_CHUNK images in all copies together (K copies' conv
-        # activations of a few thousand images no longer fit the caches: 16 digits CNNs measured
-        # 1,797 images 3 times slower at once than 256 at a time)
+        # examples per evaluation pass: EVAL_CHUNK / 4 images in all copies together (K copies'
+        # conv activations of many images no longer fit the caches: 16 digits CNNs measured 1,797
+        # images in chunks of 64 1.4 times faster than in chunks of 256, 32 and 128 no faster)
         images = first.data.x_train.dim() > 2
-        self._eval_chunk = max(1, EVAL_CHUNK // self.copies) if images else EVAL_CHUNK
+        self._eval_chunk = max(1, EVAL_CHUNK // (4 * self.copies)) if images else EVAL_CHUNK
         sizes = [getattr(first.data, f"x_{name}").shape[0] for name in sets]
         self._n_train, self._n_test = sizes[0], sizes[1]
         # the path of a linear model (one Linear to one output): each copy's weights, measured
