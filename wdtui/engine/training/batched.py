@@ -59,7 +59,8 @@ def copies_are_cheap(experiment: Experiment) -> bool:
     """Whether K batched copies cost about one run: the model batches and one step is below
     ``SMALL_WORK`` multiply-adds, where per-operation overhead, not arithmetic, sets the time
     (the MLP presets). A CNN's copies batch too, but each adds its arithmetic (16 digits CNNs
-    cost about 10 single runs per step as grouped convolutions, 16 in a loop)."""
+    cost about 6 single runs per step as the batched model, 16 in a loop:
+    benchmarks/cnn_batching.py)."""
     cfg = experiment.config
     return batchable(experiment) and work_per_step(experiment.base_model, cfg.effective_batch_size) < SMALL_WORK
 
