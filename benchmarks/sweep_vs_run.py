@@ -67,8 +67,9 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5)
     cpu_ratios = [b / a for a, b in zip(CPU_TIMES["single"], CPU_TIMES["sweep"])]
     CPU_TIMES["single"].clear()
     CPU_TIMES["sweep"].clear()
-    return {"cpu_ratio": statistics.median(cpu_ratios), "single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
-            "loop": loop, "ratio": statistics.median(ratios), "threads": sweep_threads}
+    return {"single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
+            "loop": loop, "ratio": statistics.median(ratios), "cpu_ratio": statistics.median(cpu_ratios),
+            "threads": sweep_threads}
 
 
 def report(label: str, copies: int, t: dict[str, float]) -> None:

@@ -30,7 +30,6 @@ from typing import Callable, Iterator, Sequence
 import torch
 import torch.nn.functional as F
 
-from ..config import ConfigError
 from ..data.dataset import shown_rows
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
