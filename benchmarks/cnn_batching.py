@@ -11,7 +11,18 @@ mini-batch of 64 images, for K copies with their own parameters:
 - grouped: one model whose first conv has K·16 output channels (the input is shared), whose
   second is a grouped conv (groups = K), and whose Linear layers are batched matmuls; per-copy
   cross-entropy summed;
-- vmap: ``torch.func.vmap(functional_call(model, params_k, x))`` over the stacked parameters.
+- vmap: ``torch.func.vmap(functional_call(model, params_k, x))`` over the stacked parameters;
+- engine: ``batched.BatchedModel``, the grouped layout as wdtui trains it: channels-last memory
+  layout (max-pooling 8×8 planes one by one is the planar layout's bottleneck) and each ReLU
+  pooled before it is applied (max commutes with ReLU: the same numbers).
+
+Then one evaluation pass over the digits' 1,797 images: the lone model at once, the engine's K
+copies in its chunks of 64 images.
+
+FLOPs: a digits CNN's forward pass is 91,776 multiply-adds per image (conv 9,216, conv 73,728,
+Linear 8,192 and 640); a training step about 3× that (the first conv has no input gradient), so
+K copies do K times the arithmetic of one: the printed GFLOP/s say how close each comes to the
+CPU's matrix-multiply rate (also printed).
 
 Each step's time is the median over alternating rounds (CPU time of this process and wall time,
 with the load average), printed as a ratio to one lone step. The grouped and vmap copies are
@@ -30,6 +41,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, vmap
+
+from wdtui.engine.training.batched import BatchedModel
+
+FORWARD_MACS = 16 * 9 * 64 + 32 * 16 * 9 * 16 + 128 * 64 + 64 * 10  # per image
+STEP_MACS = 3 * FORWARD_MACS - 16 * 9 * 64  # forward, input and weight gradients (none for the input)
 
 
 def lone_model() -> nn.Sequential:
@@ -71,6 +87,14 @@ def sgd_(params, lr: float = 0.01) -> None:
             p.grad = None
 
 
+def timed(f) -> float:
+    """CPU seconds of one call (after one call to warm up)."""
+    f()
+    start = time.process_time()
+    f()
+    return time.process_time() - start
+
+
 def check(copies: int) -> tuple[float, float]:
     """Largest relative difference (logits, gradients) of grouped and vmap copies vs lone models, float64."""
     torch.manual_seed(0)
@@ -84,10 +108,12 @@ def check(copies: int) -> tuple[float, float]:
         lone_grads.append({n: p.grad.clone() for n, p in m.named_parameters()})
     worst = []
     base = lone_model().double()
-    for forward in ("grouped", "vmap"):
+    for forward in ("grouped", "vmap", "engine"):
         p = stacked(models)
         if forward == "grouped":
             logits = grouped_forward(p, x)
+        elif forward == "engine":
+            logits = BatchedModel(base, p)(x)
         else:
             logits = vmap(lambda params: functional_call(base, params, (x,)))(p)
         copy_loss(logits, y).backward()
@@ -96,7 +122,7 @@ def check(copies: int) -> tuple[float, float]:
         rel_grad = max(((p[n].grad[k] - g[n]).abs().max() / g[n].abs().max().clamp_min(1e-300)).item()
                        for k, g in enumerate(lone_grads) for n in g)
         worst.append(max(rel_out, rel_grad))
-    return worst[0], worst[1]
+    return worst[0], worst[1], worst[2]
 
 
 def main() -> None:
@@ -111,9 +137,10 @@ def main() -> None:
     torch.manual_seed(0)
     models = [lone_model() for _ in range(k)]
     x, y = torch.randn(64, 1, 8, 8), torch.randint(0, 10, (64,))
-    grouped_p, vmap_p = stacked(models), stacked(models)
+    grouped_p, vmap_p, engine_p = stacked(models), stacked(models), stacked(models)
     base = lone_model()
     batched_call = vmap(lambda params: functional_call(base, params, (x,)))
+    engine = BatchedModel(base, engine_p)
 
     def lone_step(m=models[0]):
         F.cross_entropy(m(x), y).backward()
@@ -131,8 +158,12 @@ def main() -> None:
         copy_loss(batched_call(vmap_p), y).backward()
         sgd_(list(vmap_p.values()))
 
+    def engine_step():
+        copy_loss(engine(x, train=True), y).backward()
+        sgd_(list(engine_p.values()))
+
     steps = {"one lone model": lone_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
-             f"vmap, K = {k}": vmap_step}
+             f"vmap, K = {k}": vmap_step, f"engine, K = {k}": engine_step}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
     wall: dict[str, list[float]] = {name: [] for name in steps}
     for step in steps.values():  # warm-up
@@ -148,13 +179,26 @@ def main() -> None:
     one_cpu, one_wall = statistics.median(cpu["one lone model"]), statistics.median(wall["one lone model"])
     print(f"digits CNN, one SGD step on 64 images ({args.threads} thread(s); median of {args.rounds} "
           f"alternating rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    a, b2 = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    gemm = min(timed(lambda: a @ b2) for _ in range(5))
+    print(f"  (a 1024² matrix product: {2 * 1024 ** 3 / gemm / 1e9:.0f} GFLOP/s on this CPU)")
     for name in steps:
         c, w = statistics.median(cpu[name]), statistics.median(wall[name])
+        flops = 2 * STEP_MACS * len(x) * (1 if name == "one lone model" else k)
         print(f"  {name:22s} CPU {c * 1e6:8.0f} µs ({c / one_cpu:5.2f}x one)   wall {w * 1e6:8.0f} µs "
-              f"({w / one_wall:5.2f}x one)")
-    grouped, vmapped = check(4)
+              f"({w / one_wall:5.2f}x one)   {flops / c / 1e9:5.1f} GFLOP/s")
+    images = torch.randn(1797, 1, 8, 8)
+    with torch.no_grad():
+        lone_eval = statistics.median(timed(lambda: models[0](images)) for _ in range(args.rounds))
+        engine_eval = statistics.median(timed(lambda: [engine(c) for c in images.split(4096 // (4 * k))])
+                                        for _ in range(args.rounds))
+    flops = 2 * FORWARD_MACS * len(images)
+    print(f"  evaluating 1,797 images: one lone model {lone_eval * 1e3:.1f} ms ({flops / lone_eval / 1e9:.1f} "
+          f"GFLOP/s), engine K = {k} {engine_eval * 1e3:.1f} ms = {engine_eval / lone_eval:.2f}x one "
+          f"({k * flops / engine_eval / 1e9:.1f} GFLOP/s)  (CPU time)")
+    grouped, vmapped, engined = check(4)
     print(f"float64, 4 copies against their lone models, largest relative difference of logits and "
-          f"gradients: grouped {grouped:.1e}, vmap {vmapped:.1e}")
+          f"gradients: grouped {grouped:.1e}, vmap {vmapped:.1e}, engine {engined:.1e}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ device present, the same for K = 256 there (target ≤ 2×).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -27,12 +28,18 @@ from wdtui.engine.training.trainer import Trainer
 DEFAULT_EPOCHS = {name: preset.config["epochs"] for name, preset in PRESETS.items()}
 
 
-def per_epoch(step, epochs: int) -> float:
+CPU_TIMES: dict[str, list[float]] = {"single": [], "sweep": []}  # CPU seconds per epoch, by round
+
+
+def per_epoch(step, epochs: int, cpu: list[float] | None = None) -> float:
+    """Wall seconds per epoch (``cpu`` gets the process's CPU seconds per epoch: all threads')."""
     for _ in range(20):  # warm-up
         step()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for _ in range(epochs):
         step()
+    if cpu is not None:
+        cpu.append((time.process_time() - start_cpu) / epochs)
     return (time.perf_counter() - start) / epochs
 
 
@@ -48,23 +55,28 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5)
     times: dict[str, list[float]] = {"single": [], "sweep": []}
     for _ in range(rounds):
         set_threads(1)  # a single run's own setting
-        times["single"].append(per_epoch(single_trainer.run_epoch, epochs))
+        times["single"].append(per_epoch(single_trainer.run_epoch, epochs, CPU_TIMES["single"]))
         set_threads(sweep_threads)
         times["sweep"].append(per_epoch(
-            lambda: sweep_trainer.run_epoch(measure=sweep_trainer.epoch % every == 0), epochs))
+            lambda: sweep_trainer.run_epoch(measure=sweep_trainer.epoch % every == 0), epochs, CPU_TIMES["sweep"]))
     set_threads(1)
     loop_sample = min(copies, 4)
     trainers = [Trainer(exp, lam=lam) for lam in lambdas[:loop_sample]]
     loop = per_epoch(lambda: [t.run_epoch() for t in trainers], epochs) * copies / loop_sample
     ratios = [b / a for a, b in zip(times["single"], times["sweep"])]
+    cpu_ratios = [b / a for a, b in zip(CPU_TIMES["single"], CPU_TIMES["sweep"])]
+    CPU_TIMES["single"].clear()
+    CPU_TIMES["sweep"].clear()
     return {"single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
-            "loop": loop, "ratio": statistics.median(ratios), "threads": sweep_threads}
+            "loop": loop, "ratio": statistics.median(ratios), "cpu_ratio": statistics.median(cpu_ratios),
+            "threads": sweep_threads}
 
 
 def report(label: str, copies: int, t: dict[str, float]) -> None:
     print(f"{label}: one run {t['single'] * 1e6:.0f} µs/epoch; {copies}-λ sweep ({t['threads']} threads) "
-          f"{t['sweep'] * 1e6:.0f} µs/epoch = {t['ratio']:.2f}× one run (median of rounds); a loop of "
-          f"{copies} runs ≈ {t['loop'] / t['single']:.1f}× (the sweep is {t['loop'] / t['sweep']:.1f}× faster)")
+          f"{t['sweep'] * 1e6:.0f} µs/epoch = {t['ratio']:.2f}× one run (median of rounds; CPU time "
+          f"{t['cpu_ratio']:.2f}×); a loop of {copies} runs ≈ {t['loop'] / t['single']:.1f}× (the sweep is "
+          f"{t['loop'] / t['sweep']:.1f}× faster); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from torch import nn
 
 from ..config import ConfigError
 from ..experiment import EVAL_CHUNK, SMALL_WORK, Experiment, auto_threads, set_threads, work_per_step
-from .models import ACTIVATIONS
+from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, no_dropout_layers
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
@@ -35,14 +35,15 @@ THREADED_WORK = 1 << 18
 
 def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
     """The batched trainer stacks Sequential models (regression or classification) of Linear,
-    LayerNorm, Conv2d, MaxPool2d, Flatten and activation layers; ConfigError names what else a
-    model has (Dropout: a lone run draws its masks from torch's one global generator, which K
-    copies drawing at once cannot replay)."""
+    LayerNorm, Conv2d, MaxPool2d, Flatten, activation and dropout layers (``models.Dropout``, whose
+    masks a copy can draw from its own run's generator; dropout on images is not built);
+    ConfigError names what else a model has."""
     layers = list(model.children()) if isinstance(model, nn.Sequential) else [model]
     for layer in layers:
-        if not isinstance(layer, (nn.Linear, nn.LayerNorm, nn.Conv2d, nn.MaxPool2d, nn.Flatten, *ELEMENTWISE)):
+        if not isinstance(layer, (nn.Linear, nn.LayerNorm, nn.Conv2d, nn.MaxPool2d, nn.Flatten, Dropout,
+                                  *ELEMENTWISE)):
             raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm, Conv2d, "
-                              f"MaxPool2d, Flatten and activation layers; preset {preset} has "
+                              f"MaxPool2d, Flatten, dropout and activation layers; preset {preset} has "
                               f"{type(layer).__name__}")
 
 
@@ -58,7 +59,8 @@ def copies_are_cheap(experiment: Experiment) -> bool:
     """Whether K batched copies cost about one run: the model batches and one step is below
     ``SMALL_WORK`` multiply-adds, where per-operation overhead, not arithmetic, sets the time
     (the MLP presets). A CNN's copies batch too, but each adds its arithmetic (16 digits CNNs
-    cost about 10 single runs per step as grouped convolutions, 16 in a loop)."""
+    cost about 6 single runs per step as the batched model, 16 in a loop:
+    benchmarks/cnn_batching.py)."""
     cfg = experiment.config
     return batchable(experiment) and work_per_step(experiment.base_model, cfg.effective_batch_size) < SMALL_WORK
 
@@ -66,7 +68,7 @@ def copies_are_cheap(experiment: Experiment) -> bool:
 def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
                   lrs: list[float] | None = None):
     """The trainer of a sweep: every copy as one batched model where the model allows it, else
-    (convolutions, dropout, classification) one ordinary trainer per copy, in turn; with the
+    (layers it does not stack) one ordinary trainer per copy, in turn; with the
     exact solver one closed-form solve per copy."""
     if experiments[0].config.solver == "exact":
         from .looped import LoopedTrainer
@@ -88,17 +90,42 @@ class BatchedModel:
     Images go through the convolutions as one image of K·C channels, copy k's channels
     k·C … k·C + C − 1 (the grouped layout, (N, K·C, H, W)): a conv on the shared input is one
     conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
-    (groups = K: copy k's filters see only copy k's channels); max-pooling and activations act
-    per channel. Flatten takes each copy's channels in the lone model's (C, H, W) order, to
-    (K, N, C·H·W). Each copy computes exactly its lone model's function."""
+    (groups = K: copy k's filters see only copy k's channels), in the channels-last memory layout
+    (:func:`channels_last`); max-pooling and activations act per channel. Flatten takes each
+    copy's channels in the lone model's (C, H, W) order, to (K, N, C·H·W). Each copy computes
+    exactly its lone model's function.
 
-    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor], shared: bool = True):
+    Dropout (``train=True`` only; on (K, N, F) activations): copy k's factor is
+    ``models.dropout_scale(u, p_k)`` with u drawn as its lone run draws it,
+    ``torch.rand((N, F), generator)`` from its seed's generator (``generators[seed_of[k]]``), one draw
+    per seed per layer per step in the model's order: copies of one seed share u (their lone runs
+    draw the same numbers), and a copy at p = 0 is multiplied by 1 exactly."""
+
+    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor], shared: bool = True,
+                 dropout: torch.Tensor | None = None, generators: list[torch.Generator] | None = None,
+                 seed_of: torch.Tensor | None = None):
         self.layers = list(model.children())
         self.params = params
         self.copies = next(iter(params.values())).shape[0]
         self.shared = shared  # inputs (N, …) shared by every copy, else (K, N, …)
+        # p per copy as (K, 1, 1), None when no copy drops anything
+        self.dropout = dropout.view(-1, 1, 1) if dropout is not None and bool((dropout > 0).any()) else None
+        self.generators = generators or []
+        self.seed_of = seed_of
+        # ReLU directly followed by MaxPool2d: pooled first (a quarter of the ReLU's work for 2×2
+        # pools). max commutes with the non-decreasing ReLU, so the values are the same; so are the
+        # gradients: where the window's max m > 0 both orders send the gradient to the first
+        # position holding m, where m ≤ 0 both send 0.
+        self._pool_first = {i for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:]))
+                            if type(layer) is nn.ReLU and isinstance(after, nn.MaxPool2d)}
+        self._skip = {i + 1 for i in self._pool_first}
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def _drop(self, h: torch.Tensor) -> torch.Tensor:
+        shape = h.shape[1:]
+        u = torch.stack([torch.rand(shape, generator=g, dtype=h.dtype, device=h.device) for g in self.generators])
+        return h * dropout_scale(u if len(self.generators) == 1 else u[self.seed_of], self.dropout)
+
+    def __call__(self, x: torch.Tensor, train: bool = False) -> torch.Tensor:
         h, k = x, self.copies
         example = x.dim() - (1 if self.shared else 2)  # dimensions of one example
         if example == 1:
@@ -109,12 +136,17 @@ class BatchedModel:
             h, layout = x.transpose(0, 1).flatten(1, 2), "grouped"
         else:
             layout = "copies image"  # (K, N, H, W) before a Flatten
-        for i, layer in enumerate(self.layers):
+        layers = self.layers
+        for i, layer in enumerate(layers):
+            if i in self._skip:
+                continue
             if isinstance(layer, nn.Conv2d):
                 weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
-                h = F.conv2d(h, weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
                              layer.dilation, k if layout == "grouped" else 1)
                 layout = "grouped"
+            elif i in self._pool_first:  # ReLU → MaxPool2d as MaxPool2d → ReLU: the same numbers
+                h = F.relu(layers[i + 1](h))
             elif isinstance(layer, nn.Flatten):
                 if layout == "grouped":
                     h = h.reshape(h.shape[0], k, -1).transpose(0, 1)  # (K, N, C·H·W)
@@ -129,9 +161,31 @@ class BatchedModel:
             elif isinstance(layer, nn.LayerNorm):
                 h = F.layer_norm(h, layer.normalized_shape, eps=layer.eps)
                 h = h * self.params[f"{i}.weight"].unsqueeze(1) + self.params[f"{i}.bias"].unsqueeze(1)
+            elif isinstance(layer, nn.Dropout):
+                if train and self.dropout is not None:
+                    if layout != "flat" or h.dim() != 3:
+                        raise ValueError("the batched model drops (K, N, F) activations only")
+                    h = self._drop(h)
             else:
                 h = layer(h)
         return h
+
+
+def channels_last(h: torch.Tensor) -> torch.Tensor:
+    """Images (N, C, H, W) in the channels-last memory layout (the same tensor, its values stored
+    pixel by pixel, channels innermost), others as they are. Convolutions keep the layout of their
+    input, and on the CPU max-pooling in it ran 25 times faster than in the planar layout on the
+    16 digits CNNs' 256 channels of 8×8 (the planar kernel goes plane by plane). Measured on those
+    16 CNNs (CPU time, one thread): evaluating 1,797 images 3–4× faster, a training step 1.7×
+    faster together with pooling before the ReLU (:class:`BatchedModel`). One channel (the digits'
+    images) is stored the same either way, but PyTorch reads such a tensor as planar: its strides
+    are set to say channels-last."""
+    if h.dim() != 4:
+        return h
+    if h.shape[1] == 1:
+        h = h.contiguous()
+        return h.as_strided(h.shape, (h.shape[2] * h.shape[3], 1, h.shape[3], 1))
+    return h.contiguous(memory_format=torch.channels_last)
 
 
 @dataclass
@@ -188,10 +242,14 @@ class BatchedTrainer(SweepEpochs):
     ``regularizers`` (one name per λ_l; the runs of ``wdtui run``): copy k follows its own
     regularizer. Each regularizer present acts on every copy, with λ_k on the copies that follow
     it and λ = 0 on the others, where it changes nothing exactly (g + 0·w = g, w·(1 − η·0) = w,
-    the soft-threshold S(w, 0) = w, a penalty 0·‖w‖ adds a zero gradient)."""
+    the soft-threshold S(w, 0) = w, a penalty 0·‖w‖ adds a zero gradient).
+
+    ``dropouts`` (one p per λ_l, like ``regularizers``; None: the config's p for every copy): copy
+    k's dropout p, its masks drawn as its lone run draws them (:class:`BatchedModel`)."""
 
     def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
-                 lrs: list[float] | None = None, regularizers: list[str] | None = None):
+                 lrs: list[float] | None = None, regularizers: list[str] | None = None,
+                 dropouts: list[float] | None = None):
         first = experiments[0]
         cfg = first.config
         check_batchable(first.base_model, cfg.preset)
@@ -217,7 +275,15 @@ class BatchedTrainer(SweepEpochs):
             name: torch.stack([named[s][name].detach() for s in seed_of.tolist()]).clone().requires_grad_()
             for name in named[0]
         }
-        self.model = BatchedModel(first.base_model, self.params, shared=self.seeds == 1)
+        ps = [cfg.dropout] * len(self.lambdas) if dropouts is None else [float(p) for p in dropouts]
+        self.copy_dropouts = [ps[k % len(self.lambdas)] for k in range(self.copies)]
+        has_dropout = any(isinstance(layer, nn.Dropout) for layer in first.base_model.children())
+        if any(self.copy_dropouts) and not has_dropout:  # as the lone Trainer refuses it
+            raise no_dropout_layers(cfg.dropout)
+        self.model = BatchedModel(first.base_model, self.params, shared=self.seeds == 1,
+                                  dropout=torch.tensor(self.copy_dropouts, device=device, dtype=dtype),
+                                  generators=[dropout_generator(e.config.seed, device) for e in experiments],
+                                  seed_of=seed_of)
         self.decayed_names = list(first.decayed_names)
         self.decayed = [self.params[n] for n in self.decayed_names]
         per_copy = lambda values: torch.tensor(values, device=device, dtype=dtype)  # noqa: E731
@@ -250,11 +316,11 @@ class BatchedTrainer(SweepEpochs):
         self._eval_x = torch.cat([stacked(f"x_{name}") for name in sets], dim=self._examples)
         self._eval_y = torch.cat([stacked(f"y_{name}") for name in sets], dim=self._examples)
         self._classes = None if first.data.classes is None else len(first.data.classes)
-        # examples per evaluation pass: EVAL_CHUNK images in all copies together (K copies' conv
-        # activations of a few thousand images no longer fit the caches: 16 digits CNNs measured
-        # 1,797 images 3 times slower at once than 256 at a time)
+        # examples per evaluation pass: EVAL_CHUNK / 4 images in all copies together (K copies'
+        # conv activations of many images no longer fit the caches: 16 digits CNNs measured 1,797
+        # images in chunks of 64 1.4 times faster than in chunks of 256, 32 and 128 no faster)
         images = first.data.x_train.dim() > 2
-        self._eval_chunk = max(1, EVAL_CHUNK // self.copies) if images else EVAL_CHUNK
+        self._eval_chunk = max(1, EVAL_CHUNK // (4 * self.copies)) if images else EVAL_CHUNK
         sizes = [getattr(first.data, f"x_{name}").shape[0] for name in sets]
         self._n_train, self._n_test = sizes[0], sizes[1]
         # the path of a linear model (one Linear to one output): each copy's weights, measured
@@ -288,7 +354,7 @@ class BatchedTrainer(SweepEpochs):
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
-        loss = self._copy_losses(self.model(x), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
+        loss = self._copy_losses(self.model(x, train=True), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
         for rule, lam in self._rules:
             penalty = rule.loss_penalty(self.decayed, lam)
             if penalty is not None:
