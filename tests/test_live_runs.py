@@ -61,9 +61,11 @@ def _records(trainers, train, changes):
     ("sine", [("coupled", 0.01), ("coupled", 0.0)], 10),  # Adam, full batch, plotting grid
     ("d2l", [("l2", 3.0), ("l2", 0.0)], 6),  # SGD in mini-batches, a linear model's weights
     ("sparse", [("l1", 0.2), ("l2", 0.2)], 8),  # exact zeros, l1 beside l2
+    ("digits", [("coupled", 0.01), ("coupled", 0.0)], 6),  # a CNN classifier: accuracies, confusion
 ])
 def test_each_live_copy_equals_its_lone_trainer_across_live_changes(preset, runs, epochs):
-    exp = experiment(preset, epochs=epochs, dtype="float64")
+    small = {"n_train": 60, "n_test": 100, "batch_size": 20} if preset == "digits" else {}
+    exp = experiment(preset, epochs=epochs, dtype="float64", **small)
     changes = {2: lambda c: c.set_lambda(runs[0][1] * 3 + 0.01),
                4: lambda c: (c.set_regularizer("decoupled"), c.set_lr(exp.config.lr / 2)),
                epochs - 1: lambda c: c.set_epochs(epochs + 2)}
