@@ -18,6 +18,7 @@ def _rel(a, b):
 
 def _close(a, b):
     assert a.epoch == b.epoch and a.regularizer == b.regularizer and a.lam == b.lam and a.diverged == b.diverged
+    assert a.dropout == b.dropout
     for key in ("train_loss", "test_loss", "weight_norm"):
         assert _rel(getattr(a, key), getattr(b, key)) <= 1e-10, key
     assert a.zeros == b.zeros
@@ -32,10 +33,10 @@ def _close(a, b):
         assert abs(a.angular_update[name] - b.angular_update[name]) <= 1e-10 * max(b.angular_update[name], 1e-3)
 
 
-def _batched_records(exp, runs) -> list[list]:
+def _batched_records(exp, runs, dropouts=None) -> list[list]:
     """Each run's records from one BatchedRuns (a copy that has ended yields None)."""
     got = [[] for _ in runs]
-    for records in BatchedRuns(exp, runs).records():
+    for records in BatchedRuns(exp, runs, dropouts).records():
         for k, record in enumerate(records):
             if record is not None:
                 got[k].append(record)
@@ -60,6 +61,21 @@ def test_each_batched_run_equals_its_lone_run(preset, runs):
         for a, b in zip(got[k], lone):
             _close(a, b)
     assert len({round(r[-1].weight_norm, 9) for r in got}) == len(runs)  # the copies differ
+
+
+def test_batched_dropout_runs_draw_their_lone_runs_masks():
+    """The dropout preset's comparison and a third p: each copy's masks come from its run's own
+    generator, so each copy is its lone run (which draws from the same generator)."""
+    exp = experiment("dropout", epochs=4, n_train=64, n_test=64, batch_size=16, dtype="float64")
+    runs, dropouts = [("none", 0.0), ("coupled", 0.01), ("coupled", 0.01)], [None, 0.0, 0.3]
+    got = _batched_records(exp, runs, dropouts)
+    for k, ((regularizer, lam), p) in enumerate(zip(runs, dropouts)):
+        lone = list(Trainer(exp, regularizer, lam, p).records())
+        assert [r.epoch for r in got[k]] == [r.epoch for r in lone] == [1, 2, 3, 4]
+        for a, b in zip(got[k], lone):
+            _close(a, b)
+    assert [r[-1].dropout for r in got] == [0.5, 0.0, 0.3]
+    assert got[1][-1].train_loss != got[2][-1].train_loss  # the same run but its dropout
 
 
 def test_a_diverging_batched_run_ends_where_its_lone_run_ends():
@@ -96,14 +112,17 @@ def test_wdtui_run_batches_its_runs_and_writes_what_lone_runs_write(tmp_path, ca
             assert torch.allclose(saved["state_dicts"][i][name], value, rtol=1e-10, atol=1e-12)
 
 
-def test_wdtui_run_batches_classifier_runs_with_their_accuracies(tmp_path, capsys):
-    out = tmp_path / "digits.json"
-    args = ["run", "--preset", "digits", "--n-train", "32", "--n-test", "32", "--batch-size", "16", "--epochs", "2", "--dtype", "float64",
-            "--quiet"]
-    assert main([*args, "--lambdas", "0", "0.01", "--out", str(out)]) == 0
+def test_wdtui_run_batches_classifier_and_dropout_runs_with_their_accuracies(tmp_path, capsys):
+    out = tmp_path / "dropout.json"
+    """The dropout preset's comparison (dropout 0.5 at λ = 0, λ = 0.01 without dropout) as one
+    batched model, each run's accuracies and dropout those of the run alone."""
+    args = ["run", "--preset", "dropout", "--n-train", "32", "--n-test", "32", "--batch-size", "16", "--epochs", "2",
+            "--dtype", "float64", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
     assert "2 runs as one batched model" in capsys.readouterr().err
     alone = tmp_path / "alone.json"
-    assert main([*args, "--lambdas", "0.01", "--out", str(alone)]) == 0
-    batched, lone = json.loads(out.read_text())["runs"][1], json.loads(alone.read_text())["runs"][0]
+    assert main([*args, "--regularizer", "none", "--lambdas", "0", "--out", str(alone)]) == 0
+    batched, lone = json.loads(out.read_text())["runs"][0], json.loads(alone.read_text())["runs"][0]
+    assert batched["dropout"] == lone["dropout"] == 0.5
     for key in ("train_accuracy", "test_accuracy"):
         assert batched["history"][key] == lone["history"][key] and len(lone["history"][key]) == 2

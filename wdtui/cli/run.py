@@ -182,13 +182,12 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
 
 
 def batched_runs(experiment, runs) -> bool:
-    """Whether the runs train as one batched model: several of them, none with dropout, on a
-    model the batched trainer stacks (``batched.batchable``: regression or classification; the
-    exact solver solves each run on its own)."""
+    """Whether the runs train as one batched model: several of them, on a model the batched
+    trainer stacks (``batched.batchable``: regression or classification, with or without dropout;
+    the exact solver solves each run on its own)."""
     from ..engine.training.batched import batchable
 
-    return (len(runs) > 1 and not any(run.dropout for run in runs)
-            and experiment.config.solver == "gd" and batchable(experiment))
+    return len(runs) > 1 and experiment.config.solver == "gd" and batchable(experiment)
 
 
 def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = False):
@@ -198,8 +197,9 @@ def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = Fal
     from ..engine.training.records import RunResult
     from .report import progress_bar
 
-    together = BatchedRuns(experiment, [(run.regularizer, run.lam) for run in runs])
-    results = [RunResult(run.regularizer, run.lam, measured_epochs=together.schedule.to_dict()) for run in runs]
+    together = BatchedRuns(experiment, [(run.regularizer, run.lam) for run in runs], [run.dropout for run in runs])
+    results = [RunResult(run.regularizer, run.lam, dropout=p, measured_epochs=together.schedule.to_dict())
+               for run, p in zip(runs, together.dropouts)]
     with progress_bar(quiet, rate=True) as progress:
         task = progress.add_task(f"{len(runs)} runs as one batched model", total=together.epochs, rate=0.0)
         shown = time.perf_counter()

@@ -21,7 +21,7 @@ from torch import nn
 
 from ..config import ConfigError
 from ..experiment import EVAL_CHUNK, SMALL_WORK, Experiment, auto_threads, set_threads, work_per_step
-from .models import ACTIVATIONS
+from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, no_dropout_layers
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
@@ -35,14 +35,15 @@ THREADED_WORK = 1 << 18
 
 def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
     """The batched trainer stacks Sequential models (regression or classification) of Linear,
-    LayerNorm, Conv2d, MaxPool2d, Flatten and activation layers; ConfigError names what else a
-    model has (Dropout: a lone run draws its masks from torch's one global generator, which K
-    copies drawing at once cannot replay)."""
+    LayerNorm, Conv2d, MaxPool2d, Flatten, activation and dropout layers (``models.Dropout``, whose
+    masks a copy can draw from its own run's generator; dropout on images is not built);
+    ConfigError names what else a model has."""
     layers = list(model.children()) if isinstance(model, nn.Sequential) else [model]
     for layer in layers:
-        if not isinstance(layer, (nn.Linear, nn.LayerNorm, nn.Conv2d, nn.MaxPool2d, nn.Flatten, *ELEMENTWISE)):
+        if not isinstance(layer, (nn.Linear, nn.LayerNorm, nn.Conv2d, nn.MaxPool2d, nn.Flatten, Dropout,
+                                  *ELEMENTWISE)):
             raise ConfigError("preset", f"the sweep batches models made of Linear, LayerNorm, Conv2d, "
-                              f"MaxPool2d, Flatten and activation layers; preset {preset} has "
+                              f"MaxPool2d, Flatten, dropout and activation layers; preset {preset} has "
                               f"{type(layer).__name__}")
 
 
@@ -66,7 +67,7 @@ def copies_are_cheap(experiment: Experiment) -> bool:
 def sweep_trainer(experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
                   lrs: list[float] | None = None):
     """The trainer of a sweep: every copy as one batched model where the model allows it, else
-    (convolutions, dropout, classification) one ordinary trainer per copy, in turn; with the
+    (layers it does not stack) one ordinary trainer per copy, in turn; with the
     exact solver one closed-form solve per copy."""
     if experiments[0].config.solver == "exact":
         from .looped import LoopedTrainer
@@ -90,15 +91,32 @@ class BatchedModel:
     conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
     (groups = K: copy k's filters see only copy k's channels); max-pooling and activations act
     per channel. Flatten takes each copy's channels in the lone model's (C, H, W) order, to
-    (K, N, C·H·W). Each copy computes exactly its lone model's function."""
+    (K, N, C·H·W). Each copy computes exactly its lone model's function.
 
-    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor], shared: bool = True):
+    Dropout (``train=True`` only; on (K, N, F) activations): copy k's factor is
+    ``models.dropout_scale(u, p_k)`` with u drawn as its lone run draws it,
+    ``torch.rand((N, F), generator)`` from its seed's generator (``generators[seed_of[k]]``), one draw
+    per seed per layer per step in the model's order: copies of one seed share u (their lone runs
+    draw the same numbers), and a copy at p = 0 is multiplied by 1 exactly."""
+
+    def __init__(self, model: nn.Sequential, params: dict[str, torch.Tensor], shared: bool = True,
+                 dropout: torch.Tensor | None = None, generators: list[torch.Generator] | None = None,
+                 seed_of: torch.Tensor | None = None):
         self.layers = list(model.children())
         self.params = params
         self.copies = next(iter(params.values())).shape[0]
         self.shared = shared  # inputs (N, …) shared by every copy, else (K, N, …)
+        # p per copy as (K, 1, 1), None when no copy drops anything
+        self.dropout = dropout.view(-1, 1, 1) if dropout is not None and bool((dropout > 0).any()) else None
+        self.generators = generators or []
+        self.seed_of = seed_of
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def _drop(self, h: torch.Tensor) -> torch.Tensor:
+        shape = h.shape[1:]
+        u = torch.stack([torch.rand(shape, generator=g, dtype=h.dtype, device=h.device) for g in self.generators])
+        return h * dropout_scale(u if len(self.generators) == 1 else u[self.seed_of], self.dropout)
+
+    def __call__(self, x: torch.Tensor, train: bool = False) -> torch.Tensor:
         h, k = x, self.copies
         example = x.dim() - (1 if self.shared else 2)  # dimensions of one example
         if example == 1:
@@ -129,6 +147,11 @@ class BatchedModel:
             elif isinstance(layer, nn.LayerNorm):
                 h = F.layer_norm(h, layer.normalized_shape, eps=layer.eps)
                 h = h * self.params[f"{i}.weight"].unsqueeze(1) + self.params[f"{i}.bias"].unsqueeze(1)
+            elif isinstance(layer, nn.Dropout):
+                if train and self.dropout is not None:
+                    if layout != "flat" or h.dim() != 3:
+                        raise ValueError("the batched model drops (K, N, F) activations only")
+                    h = self._drop(h)
             else:
                 h = layer(h)
         return h
@@ -188,10 +211,14 @@ class BatchedTrainer(SweepEpochs):
     ``regularizers`` (one name per λ_l; the runs of ``wdtui run``): copy k follows its own
     regularizer. Each regularizer present acts on every copy, with λ_k on the copies that follow
     it and λ = 0 on the others, where it changes nothing exactly (g + 0·w = g, w·(1 − η·0) = w,
-    the soft-threshold S(w, 0) = w, a penalty 0·‖w‖ adds a zero gradient)."""
+    the soft-threshold S(w, 0) = w, a penalty 0·‖w‖ adds a zero gradient).
+
+    ``dropouts`` (one p per λ_l, like ``regularizers``; None: the config's p for every copy): copy
+    k's dropout p, its masks drawn as its lone run draws them (:class:`BatchedModel`)."""
 
     def __init__(self, experiments: list[Experiment], lambdas: list[float], regularizer: str | None = None,
-                 lrs: list[float] | None = None, regularizers: list[str] | None = None):
+                 lrs: list[float] | None = None, regularizers: list[str] | None = None,
+                 dropouts: list[float] | None = None):
         first = experiments[0]
         cfg = first.config
         check_batchable(first.base_model, cfg.preset)
@@ -217,7 +244,15 @@ class BatchedTrainer(SweepEpochs):
             name: torch.stack([named[s][name].detach() for s in seed_of.tolist()]).clone().requires_grad_()
             for name in named[0]
         }
-        self.model = BatchedModel(first.base_model, self.params, shared=self.seeds == 1)
+        ps = [cfg.dropout] * len(self.lambdas) if dropouts is None else [float(p) for p in dropouts]
+        self.copy_dropouts = [ps[k % len(self.lambdas)] for k in range(self.copies)]
+        has_dropout = any(isinstance(layer, nn.Dropout) for layer in first.base_model.children())
+        if any(self.copy_dropouts) and not has_dropout:  # as the lone Trainer refuses it
+            raise no_dropout_layers(cfg.dropout)
+        self.model = BatchedModel(first.base_model, self.params, shared=self.seeds == 1,
+                                  dropout=torch.tensor(self.copy_dropouts, device=device, dtype=dtype),
+                                  generators=[dropout_generator(e.config.seed, device) for e in experiments],
+                                  seed_of=seed_of)
         self.decayed_names = list(first.decayed_names)
         self.decayed = [self.params[n] for n in self.decayed_names]
         per_copy = lambda values: torch.tensor(values, device=device, dtype=dtype)  # noqa: E731
@@ -288,7 +323,7 @@ class BatchedTrainer(SweepEpochs):
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
-        loss = self._copy_losses(self.model(x), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
+        loss = self._copy_losses(self.model(x, train=True), y).sum()  # copies do not interact: ∂/∂w_k is copy k's
         for rule, lam in self._rules:
             penalty = rule.loss_penalty(self.decayed, lam)
             if penalty is not None:

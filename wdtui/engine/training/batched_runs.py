@@ -1,13 +1,15 @@
 """The runs of one ``wdtui run`` (several λ, several regularizers) trained as one batched model.
 
 Where the model batches (:func:`~.batched.batchable`: Linear, LayerNorm, Conv2d, MaxPool2d,
-Flatten and activation layers; regression or classification), the runs are the copies of one :class:`~.batched.BatchedTrainer`: copy k makes exactly
-the updates of its lone :class:`~.trainer.Trainer` (its own regularizer and λ), so K runs cost about
-one. Each copy yields the lone run's records — losses, ‖w‖, layer norms, zeros, penalty, angular
-update, and for classification the train and test accuracy (counts of right predictions over
-the set's size, exact integers) — at the epochs of the same :class:`~.trainer.MeasureSchedule`, and its history ends where
-the lone run would stop: at the measured epoch where it diverged. The tests check every copy
-against its lone run to 1e-10 in float64.
+Flatten, activation and dropout layers; regression or classification), the runs are the copies
+of one :class:`~.batched.BatchedTrainer`: copy k makes exactly the updates of its lone
+:class:`~.trainer.Trainer` (its own regularizer, λ and dropout p, its masks drawn as the lone run
+draws them). Each copy yields the lone run's records — losses, ‖w‖, layer norms, zeros, penalty,
+angular update, and for classification the train and test accuracy (counts of right predictions
+over the set's size, exact integers) — at the epochs of the same
+:class:`~.trainer.MeasureSchedule`, and its history ends where the lone run would stop: at the
+measured epoch where it diverged. The tests check every copy against its lone run to 1e-10 in
+float64.
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ from .trainer import measure_schedule, smoothed_rate
 
 
 class BatchedRuns:
-    """``runs``: (regularizer, λ) pairs (``presets.Run`` without dropout), trained together."""
+    """``runs``: (regularizer, λ) pairs, trained together; ``dropouts``: each run's dropout p
+    (None, or an entry None: the config's p, as ``Trainer``'s ``dropout``)."""
 
-    def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]]):
+    def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]],
+                 dropouts: Sequence[float | None] | None = None):
+        p = experiment.config.dropout
+        self.dropouts = [p if d is None else float(d) for d in (dropouts or [None] * len(runs))]
         self.batch = BatchedTrainer([experiment], [lam for _, lam in runs],
-                                    regularizers=[regularizer for regularizer, _ in runs])
+                                    regularizers=[regularizer for regularizer, _ in runs], dropouts=self.dropouts)
         self.copies = len(runs)
         self.epochs = experiment.config.epochs
         self.epoch = 0
@@ -108,7 +114,7 @@ class BatchedRuns:
                 epoch=self.epoch, lam=lam, lr=self.lr, train_loss=train, test_loss=values[1][k],
                 penalty=regularizer.penalty_value(lam, norm, l1), weight_norm=norm,
                 layer_norms=dict(zip(self.decayed_names, layer)), zeros=zeros, epochs_per_s=0.0,
-                diverged=diverged, dropout=0.0, regularizer=regularizer.name,
+                diverged=diverged, dropout=self.dropouts[k], regularizer=regularizer.name,
                 train_accuracy=None if hits is None else hits[0][k] / batch._n_train,
                 test_accuracy=None if hits is None else hits[1][k] / batch._n_test,
                 angular_update={n: angle(values[stats + j][k]) for j, n in enumerate(self._weight_names)},

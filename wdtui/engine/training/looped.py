@@ -1,7 +1,7 @@
-"""The sweep for models the batched trainer cannot stack (convolutions, dropout, classification):
-one ordinary :class:`Trainer` per copy, each advanced one epoch in turn. It costs K runs, not
-about one, but every copy is exactly its own ``wdtui run`` (dropout aside: the copies draw their
-masks in turn from torch's one global generator, so they are seeded but not a lone run's masks).
+"""The sweep for models the batched trainer cannot stack (layers it has no batched form for) and
+for the exact solver: one ordinary :class:`Trainer` per copy, each advanced one epoch in turn.
+It costs K runs, not about one, but every copy is exactly its own ``wdtui run`` (dropout too:
+each trainer draws its masks from its own run's generator).
 The interface is :class:`~wdtui.engine.training.batched.BatchedTrainer`'s."""
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def _mlp(cfg: Config, input_shape: tuple[int, ...], n_outputs: int) -> nn.Sequen
         if activation is not None:
             layers.append(activation())
         if cfg.dropout > 0:
-            layers.append(nn.Dropout(cfg.dropout))
+            layers.append(Dropout(cfg.dropout))
         fan_in = cfg.width
     layers.append(nn.Linear(fan_in, n_outputs))
     return nn.Sequential(*layers)
@@ -81,12 +81,12 @@ def _cnn(cfg: Config, input_shape: tuple[int, ...], n_outputs: int) -> nn.Sequen
         channels, height, width = out, height // 2, width // 2
     layers.append(nn.Flatten())
     if cfg.dropout > 0:
-        layers.append(nn.Dropout(cfg.dropout))
+        layers.append(Dropout(cfg.dropout))
     layers.append(nn.Linear(channels * height * width, cfg.width))
     if activation is not None:
         layers.append(activation())
     if cfg.dropout > 0:
-        layers.append(nn.Dropout(cfg.dropout))
+        layers.append(Dropout(cfg.dropout))
     layers.append(nn.Linear(cfg.width, n_outputs))
     return nn.Sequential(*layers)
 
@@ -119,11 +119,51 @@ def forward_function(model: nn.Module):
     return forward
 
 
-def set_dropout(model: nn.Module, p: float) -> bool:
-    """Set every Dropout layer's p; False if the model has none."""
+DROPOUT_STREAM = 1 << 32  # a run's masks: a generator seeded seed + 2³², apart from its shuffling's (seed)
+
+
+def dropout_generator(seed: int, device: torch.device) -> torch.Generator:
+    """The generator a run with this seed draws its dropout masks from: its own stream, so a
+    run's masks depend on nothing else (not on torch's global generator, nor on other runs)."""
+    return torch.Generator(device=device).manual_seed(DROPOUT_STREAM + seed)
+
+
+def dropout_scale(uniform: torch.Tensor, p: float | torch.Tensor) -> torch.Tensor:
+    """Inverted dropout's factor per entry from uniforms u ~ U[0, 1): 1/(1 − p) where u ≥ p (kept,
+    probability 1 − p), else 0; so E[x·factor] = x. ``p`` may be a tensor broadcast over ``u`` (one
+    p per copy of a batched model); p = 0 keeps every entry with factor 1 exactly."""
+    return (uniform >= p).to(uniform.dtype) / (1 - p)
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` whose masks come from ``generator`` (set by the trainer, see
+    :func:`dropout_generator`; None: torch's global generator): in training, ``x·dropout_scale(u, p)``
+    with u = ``torch.rand(x.shape, generator)``, one draw per layer per step in the model's
+    order; in evaluation, or at p = 0, ``x`` itself and nothing is drawn. A batched copy that
+    draws from a generator with the same seed gets the same masks (``batched.BatchedModel``)."""
+
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        return x * dropout_scale(torch.rand(x.shape, generator=self.generator, dtype=x.dtype, device=x.device), self.p)
+
+
+def no_dropout_layers(config_p: float) -> ConfigError:
+    """The refusal of a dropout p > 0 for a model built without dropout layers."""
+    return ConfigError("dropout", f"this model has no dropout layers (dropout {config_p:g}); "
+                       "give the config a dropout p > 0 to build them")
+
+
+def set_dropout(model: nn.Module, p: float, generator: torch.Generator | None = None) -> bool:
+    """Set every Dropout layer's p (and the generator its masks come from); False if the model
+    has none."""
     layers = [m for m in model.modules() if isinstance(m, nn.Dropout)]
     for layer in layers:
         layer.p = p
+        if isinstance(layer, Dropout):
+            layer.generator = generator
     return bool(layers)
 
 

@@ -35,7 +35,7 @@ from ..data.dataset import shown_rows
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
 from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
-from .models import forward_function, scale_invariant, set_dropout
+from .models import dropout_generator, forward_function, no_dropout_layers, scale_invariant, set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
 from .regularizers import make_regularizer
@@ -141,10 +141,11 @@ class Trainer:
         self.last_record: EpochRecord | None = None
         self.model = experiment.new_model()
         self.dropout = cfg.dropout if dropout is None else float(dropout)
-        has_dropout = set_dropout(self.model, self.dropout)
+        # the masks come from the run's own generator (models.dropout_generator): a batched copy
+        # with the same seed draws the same ones
+        has_dropout = set_dropout(self.model, self.dropout, dropout_generator(cfg.seed, experiment.device))
         if self.dropout > 0 and not has_dropout:
-            raise ConfigError("dropout", f"this model has no dropout layers (dropout {cfg.dropout:g}); "
-                              "give the config a dropout p > 0 to build them")
+            raise no_dropout_layers(cfg.dropout)
         self._forward = forward_function(self.model)
         named = dict(self.model.named_parameters())
         self.decayed_names = list(experiment.decayed_names)
@@ -203,8 +204,6 @@ class Trainer:
         self._classes = None if data.classes is None else len(data.classes)
         # the examples whose predictions a detail record carries (all, up to SHOWN_MOST)
         self.shown = (shown_rows(self._n_train, cfg.seed), shown_rows(self._n_test, cfg.seed + 1))
-        if has_dropout and self.dropout > 0:  # dropout masks come from torch's global generator
-            torch.manual_seed(cfg.seed)
         self._dropout = has_dropout
         self.schedule = measure_schedule(experiment)
         self.overflowed = False  # a step was refused: η, λ or η·λ too large for the dtype
