@@ -23,7 +23,8 @@ def _rel(a, b):
 
 def _same(a, b):
     """Record a (a batched copy's) equals record b (its lone run's) to 1e-10."""
-    for key in ("epoch", "regularizer", "lam", "lr", "diverged", "zeros", "train_accuracy", "test_accuracy"):
+    for key in ("epoch", "regularizer", "lam", "lr", "dropout", "diverged", "zeros", "train_accuracy",
+                "test_accuracy"):
         assert getattr(a, key) == getattr(b, key), key
     for key in ("train_loss", "test_loss", "weight_norm"):
         assert _rel(getattr(a, key), getattr(b, key)) <= 1e-10, key
@@ -57,22 +58,25 @@ def _records(trainers, train, changes):
     return got
 
 
-@pytest.mark.parametrize("preset,runs,epochs", [
-    ("sine", [("coupled", 0.01), ("coupled", 0.0)], 10),  # Adam, full batch, plotting grid
-    ("d2l", [("l2", 3.0), ("l2", 0.0)], 6),  # SGD in mini-batches, a linear model's weights
-    ("sparse", [("l1", 0.2), ("l2", 0.2)], 8),  # exact zeros, l1 beside l2
-    ("digits", [("coupled", 0.01), ("coupled", 0.0)], 6),  # a CNN classifier: accuracies, confusion
+SMALL = {"n_train": 60, "n_test": 100, "batch_size": 20}
+
+
+@pytest.mark.parametrize("preset,runs,dropouts,epochs,small", [
+    ("sine", [("coupled", 0.01), ("coupled", 0.0)], None, 10, {}),  # Adam, full batch, plotting grid
+    ("d2l", [("l2", 3.0), ("l2", 0.0)], None, 6, {}),  # SGD in mini-batches, a linear model's weights
+    ("sparse", [("l1", 0.2), ("l2", 0.2)], None, 8, {}),  # exact zeros, l1 beside l2
+    ("digits", [("coupled", 0.01), ("coupled", 0.0)], None, 6, SMALL),  # a CNN classifier: accuracies, confusion
+    ("dropout", [("coupled", 0.01), ("none", 0.0)], [0.0, 0.5], 6, SMALL),  # one copy with dropout masks
 ])
-def test_each_live_copy_equals_its_lone_trainer_across_live_changes(preset, runs, epochs):
-    small = {"n_train": 60, "n_test": 100, "batch_size": 20} if preset == "digits" else {}
-    exp = experiment(preset, epochs=epochs, dtype="float64", **small)
+def test_each_live_copy_equals_its_lone_trainer_across_live_changes(preset, runs, dropouts, epochs, small):
+    exp = experiment(preset, epochs=epochs, dtype="float64", **small, **({"dropout": 0.5} if dropouts else {}))
     changes = {2: lambda c: c.set_lambda(runs[0][1] * 3 + 0.01),
                4: lambda c: (c.set_regularizer("decoupled"), c.set_lr(exp.config.lr / 2)),
                epochs - 1: lambda c: c.set_epochs(epochs + 2)}
     shown = lambda epoch: epoch % 2 == 0  # noqa: E731  (the detail fields on every other epoch)
-    lone = [Trainer(exp, *run) for run in runs]
+    lone = [Trainer(exp, *run, dropout=p) for run, p in zip(runs, dropouts or [None] * len(runs))]
     expected = _records(lone, lambda c: train_together(lone, c, detail=shown), dict(changes))
-    live = LiveRuns(exp, runs)
+    live = LiveRuns(exp, runs, dropouts)
     got = _records(live.copy_views, lambda c: live.train_together(c, detail=shown), dict(changes))
     assert len(got) == len(expected) == epochs + 2
     for mine, theirs in zip(got, expected):
@@ -81,7 +85,8 @@ def test_each_live_copy_equals_its_lone_trainer_across_live_changes(preset, runs
     assert got[-1][0].regularizer == "decoupled" and got[-1][1].regularizer == runs[1][0]  # λ, regularizer: the run's own
     assert [r[0].epoch for r in got if r[0].histograms is not None] == list(range(2, epochs + 3, 2))
     for view, trainer in zip(live.copy_views, lone):  # what the worker reads between epochs
-        assert (view.epoch, view.epochs, view.done, view.lam) == (trainer.epoch, trainer.epochs, trainer.done, trainer.lam)
+        assert ((view.epoch, view.epochs, view.done, view.lam, view.dropout)
+                == (trainer.epoch, trainer.epochs, trainer.done, trainer.lam, trainer.dropout))
         _same(view.measure(detail=True), trainer.measure(detail=True))
 
 
@@ -107,7 +112,9 @@ def test_pairs_batch_only_where_each_copy_can_be_its_lone_run():
     assert batches_live(sine, [Run("coupled", 0.01), Run("coupled", 0.0)])
     assert not batches_live(sine, [Run("coupled", 0.01), Run("coupled", 0.0, optimizer="sgd")])
     assert not batches_live(experiment("poly", epochs=2), [Run("l2", 0.01), Run("l2", 0.0)])  # exact solver
-    assert not batches_live(experiment("dropout", epochs=2), [Run("coupled", 0.01), Run("none", 0.0, 0.5)])
+    assert batches_live(experiment("dropout", epochs=2, dropout=0.5), [Run("coupled", 0.01, 0.0), Run("none", 0.0, 0.5)])
+    layernorm = experiment("quadratic", epochs=2, batch_size=10)  # its angle per step is a lone trainer's
+    assert not batches_live(layernorm, [Run("coupled", 0.01), Run("coupled", 0.1)])
 
 
 def _session_results(preset: str, epochs: int):

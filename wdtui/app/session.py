@@ -190,7 +190,8 @@ class TrainingSession:
         try:
             if other is not None and batches_live(experiment, [Run(cfg.regularizer, cfg.lam, cfg.dropout), other]):
                 # run and comparison as one batched model: the pair costs about one run
-                live = LiveRuns(experiment, [(cfg.regularizer, cfg.lam), (other.regularizer, other.lam)])
+                live = LiveRuns(experiment, [(cfg.regularizer, cfg.lam), (other.regularizer, other.lam)],
+                                [cfg.dropout, other.dropout])
                 self._trainers, train = live.copy_views, live.train_together
             else:
                 self._trainers = [make_trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]

@@ -44,14 +44,14 @@ DETAIL_FIELDS = ("prediction", "train_prediction", "test_prediction", "weights",
 
 def batches_live(experiment: Experiment, runs: Sequence) -> bool:
     """Whether ``runs`` (``presets.Run``: regularizer, λ, dropout p, optimizer) train as one
-    :class:`LiveRuns`: the model batches (:func:`~.batched.batchable`), the solver trains (gd), no
-    run has dropout (a lone run's masks come from torch's one global generator), every run uses
-    the config's optimizer, and no scale-invariant layer is trained in mini-batches (the angle
-    per step that a lone trainer records is not measured on the batched copies)."""
+    :class:`LiveRuns`: the model batches (:func:`~.batched.batchable`, dropout included), the
+    solver trains (gd), every run uses the config's optimizer, and no scale-invariant layer is
+    trained in mini-batches (the angle per step that a lone trainer records is not measured on
+    the batched copies)."""
     cfg = experiment.config
-    if cfg.solver != "gd" or cfg.dropout or not batchable(experiment):
+    if cfg.solver != "gd" or not batchable(experiment):
         return False
-    if any(run.dropout or (run.optimizer not in (None, cfg.optimizer)) for run in runs):
+    if any(run.optimizer not in (None, cfg.optimizer) for run in runs):
         return False
     minibatch = cfg.effective_batch_size < len(experiment.data.x_train)
     return not (minibatch and scale_invariant(experiment.base_model))
@@ -66,7 +66,7 @@ class RunCopy:
         self.runs, self.k = runs, k
         self.experiment = runs.experiment
         self.schedule = runs.schedule
-        self.dropout = 0.0
+        self.dropout = runs.batched.dropouts[k]
 
     @property
     def regularizer(self):
@@ -109,15 +109,17 @@ class RunCopy:
 
 
 class LiveRuns:
-    """``runs``: (regularizer, λ) pairs, the first the run, trained as the copies of one
-    :class:`~.batched_runs.BatchedRuns` (``self.batched``). ``copy_views[k]`` stands for copy k
-    where the caller would hold its lone trainer."""
+    """``runs``: (regularizer, λ) pairs, the first the run, and ``dropouts`` their dropout p
+    (None: the config's), trained as the copies of one :class:`~.batched_runs.BatchedRuns`
+    (``self.batched``). ``copy_views[k]`` stands for copy k where the caller would hold its lone
+    trainer."""
 
-    def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]]):
+    def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]],
+                 dropouts: Sequence[float | None] | None = None):
         from .batched_runs import BatchedRuns
 
         self.experiment = experiment
-        self.batched = BatchedRuns(experiment, runs)
+        self.batched = BatchedRuns(experiment, runs, dropouts)
         self.batch = self.batched.batch
         self.copies = self.batched.copies
         self.schedule = self.batched.schedule
@@ -268,7 +270,7 @@ class LiveRuns:
         the lone model of a mirror trainer."""
         mirror = self._mirrors[k]
         if mirror is None:
-            mirror = self._mirrors[k] = Trainer(self.experiment)
+            mirror = self._mirrors[k] = Trainer(self.experiment, dropout=0.0)  # it only measures (dropout off)
         with torch.no_grad():
             for name, p in mirror.model.named_parameters():
                 stacked = self.batch.params[name]
