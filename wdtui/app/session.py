@@ -1,7 +1,7 @@
 """A training session: what the app's worker thread runs. It builds the experiment, trains the run
 (and, with compare on, a baseline — λ = 0 unless told otherwise — from the same data and
 initialization) as one batched model where the experiment batches (the engine's ``LiveRuns``:
-each copy exactly its lone run, the pair at about one run's cost), else through the engine's
+each copy exactly its lone run), else as lone trainers in turn through the engine's
 ``train_together``, and posts messages. It never touches a widget.
 
 Publishing: each ``RunResult`` history is append-only and written by this thread alone; a
@@ -189,7 +189,7 @@ class TrainingSession:
             return
         try:
             if other is not None and batches_live(experiment, [Run(cfg.regularizer, cfg.lam, cfg.dropout), other]):
-                # run and comparison as one batched model: the pair costs about one run
+                # run and comparison as the two copies of one batched model (one pass per step)
                 live = LiveRuns(experiment, [(cfg.regularizer, cfg.lam), (other.regularizer, other.lam)],
                                 [cfg.dropout, other.dropout])
                 self._trainers, train = live.copy_views, live.train_together
