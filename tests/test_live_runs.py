@@ -112,7 +112,11 @@ def test_pairs_batch_only_where_each_copy_can_be_its_lone_run():
     assert batches_live(sine, [Run("coupled", 0.01), Run("coupled", 0.0)])
     assert not batches_live(sine, [Run("coupled", 0.01), Run("coupled", 0.0, optimizer="sgd")])
     assert not batches_live(experiment("poly", epochs=2), [Run("l2", 0.01), Run("l2", 0.0)])  # exact solver
-    assert batches_live(experiment("dropout", epochs=2, dropout=0.5), [Run("coupled", 0.01, 0.0), Run("none", 0.0, 0.5)])
+    dropout = [Run("coupled", 0.01, 0.0), Run("none", 0.0, 0.5)]
+    assert batches_live(experiment("sine", epochs=2, dropout=0.5), dropout)
+    # large steps (a CNN, the dropout preset's wide MLP): each copy adds its arithmetic, batched or not
+    assert not batches_live(experiment("dropout", epochs=2, dropout=0.5), dropout)
+    assert not batches_live(experiment("digits", epochs=2), [Run("coupled", 0.01), Run("coupled", 0.0)])
     layernorm = experiment("quadratic", epochs=2, batch_size=10)  # its angle per step is a lone trainer's
     assert not batches_live(layernorm, [Run("coupled", 0.01), Run("coupled", 0.1)])
 

@@ -1,8 +1,8 @@
 """A training session: what the app's worker thread runs. It builds the experiment, trains the run
 (and, with compare on, a baseline — λ = 0 unless told otherwise — from the same data and
-initialization) as one batched model where the experiment batches (the engine's ``LiveRuns``:
-each copy exactly its lone run), else as lone trainers in turn through the engine's
-``train_together``, and posts messages. It never touches a widget.
+initialization) as one batched model where that pays (``live_runs.batches_live``: the small
+models of the MLP presets; the engine's ``LiveRuns``, each copy exactly its lone run), else as
+lone trainers in turn through the engine's ``train_together``, and posts messages. It never touches a widget.
 
 Publishing: each ``RunResult`` history is append-only and written by this thread alone; a
 snapshot says how long each history was when it was taken, and the app reads only that much.

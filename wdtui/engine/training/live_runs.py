@@ -31,7 +31,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 
 from ..experiment import Experiment
-from .batched import batchable
+from .batched import copies_are_cheap
 from .control import Control
 from .models import scale_invariant
 from .records import EpochRecord
@@ -44,12 +44,14 @@ DETAIL_FIELDS = ("prediction", "train_prediction", "test_prediction", "weights",
 
 def batches_live(experiment: Experiment, runs: Sequence) -> bool:
     """Whether ``runs`` (``presets.Run``: regularizer, λ, dropout p, optimizer) train as one
-    :class:`LiveRuns`: the model batches (:func:`~.batched.batchable`, dropout included), the
-    solver trains (gd), every run uses the config's optimizer, and no scale-invariant layer is
-    trained in mini-batches (the angle per step that a lone trainer records is not measured on
-    the batched copies)."""
+    :class:`LiveRuns`: the model batches and a step is small enough that per-operation overhead,
+    not arithmetic, sets its time (:func:`~.batched.copies_are_cheap`: the MLP presets, dropout
+    included; a CNN's copies each add their arithmetic, and the digits pair measured no faster
+    batched than as two lone trainers), the solver trains (gd), every run uses the config's
+    optimizer, and no scale-invariant layer is trained in mini-batches (the angle per step that
+    a lone trainer records is not measured on the batched copies)."""
     cfg = experiment.config
-    if cfg.solver != "gd" or not batchable(experiment):
+    if cfg.solver != "gd" or not copies_are_cheap(experiment):
         return False
     if any(run.optimizer not in (None, cfg.optimizer) for run in runs):
         return False
