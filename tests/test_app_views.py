@@ -182,13 +182,14 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
     import time
 
     from wdtui.app.session import TrainingSession
+    from wdtui.engine.training.batched import BatchedTrainer
     from wdtui.engine.training.trainer import Trainer
 
-    step = Trainer._step
-
-    def slow_step(self, x, y):
-        time.sleep(0.02)
-        step(self, x, y)
+    def slowed(step):
+        def slow_step(self, x, y):
+            time.sleep(0.02)
+            step(self, x, y)
+        return slow_step
 
     ended = []
     run = TrainingSession.run
@@ -197,9 +198,10 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
         run(self)
         ended.append(time.perf_counter())
 
-    monkeypatch.setattr(Trainer, "_step", slow_step)
+    monkeypatch.setattr(Trainer, "_step", slowed(Trainer._step))
+    monkeypatch.setattr(BatchedTrainer, "_step", slowed(BatchedTrainer._step))  # the pair batched
     monkeypatch.setattr(TrainingSession, "run", timed_run)
-    a = app("digits", compare=True, epochs=5, batch_size=4)  # 75 steps per run: ≥ 3 s per epoch
+    a = app("digits", compare=True, epochs=5, batch_size=4)  # 75 steps per epoch: ≥ 1.5 s
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None, timeout=60)
         await pilot.press("space")

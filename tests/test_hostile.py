@@ -28,6 +28,7 @@ from wdtui.engine.config import make_config
 from wdtui.engine.data.cifar10 import RefusedPickle, load_plain
 from wdtui.engine.experiment import build_experiment
 from wdtui.engine.export import csv_text, document, json_chunks
+from wdtui.engine.training.batched import BatchedTrainer
 from wdtui.engine.training.records import DIVERGENCE_GROWTH, RunResult, is_diverged
 from wdtui.engine.training.trainer import Trainer
 
@@ -62,6 +63,7 @@ def test_snapshot_ends_with_one_line_when_training_fails(tmp_path, capsys, monke
         raise RuntimeError("a failure that is not a config error")
 
     monkeypatch.setattr(Trainer, "train_epoch", broken)
+    monkeypatch.setattr(BatchedTrainer, "train_epoch", broken)  # the app's run and comparison, batched
     err = one_line_error(capsys, "snapshot", "--epochs", "3", "--out", str(tmp_path / "s.svg"))
     assert err == "wdtui snapshot: error: training failed: RuntimeError: a failure that is not a config error"
     assert not list(tmp_path.iterdir())

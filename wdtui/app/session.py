@@ -1,7 +1,8 @@
 """A training session: what the app's worker thread runs. It builds the experiment, trains the run
 (and, with compare on, a baseline — λ = 0 unless told otherwise — from the same data and
-initialization) through the
-engine's ``train_together``, and posts messages. It never touches a widget.
+initialization) as one batched model where that pays (``live_runs.batches_live``: the small
+models of the MLP presets; the engine's ``LiveRuns``, each copy exactly its lone run), else as
+lone trainers in turn through the engine's ``train_together``, and posts messages. It never touches a widget.
 
 Publishing: each ``RunResult`` history is append-only and written by this thread alone; a
 snapshot says how long each history was when it was taken, and the app reads only that much.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable
 
 from textual.message import Message
@@ -175,6 +177,7 @@ class TrainingSession:
 
     def _run(self) -> None:
         from ..engine.devices import available_devices
+        from ..engine.training.live_runs import LiveRuns, batches_live
         from ..engine.training.solvers import make_trainer
         from ..engine.training.trainer import apply_changes, train_together
 
@@ -185,9 +188,16 @@ class TrainingSession:
         if experiment is None:
             return
         try:
-            self._trainers = [make_trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
-            if other is not None:
-                self._trainers.append(make_trainer(experiment, *other))
+            if other is not None and batches_live(experiment, [Run(cfg.regularizer, cfg.lam, cfg.dropout), other]):
+                # run and comparison as the two copies of one batched model (one pass per step)
+                live = LiveRuns(experiment, [(cfg.regularizer, cfg.lam), (other.regularizer, other.lam)],
+                                [cfg.dropout, other.dropout])
+                self._trainers, train = live.copy_views, live.train_together
+            else:
+                self._trainers = [make_trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
+                if other is not None:
+                    self._trainers.append(make_trainer(experiment, *other))
+                train = partial(train_together, self._trainers)
         except ConfigError as error:
             self.post(SessionFailed(self.number, error.field, error.message))
             return
@@ -204,8 +214,8 @@ class TrainingSession:
         self._last_post = time.perf_counter()
 
         while True:
-            for records in train_together(self._trainers, self.control, detail=self._detail_due,
-                                          on_block=self._publish_now, progress=self._within_epoch):
+            for records in train(self.control, detail=self._detail_due, on_block=self._publish_now,
+                                 progress=self._within_epoch):
                 for i, (result, record, trainer) in enumerate(zip(self.results, records, self._trainers)):
                     # the history keeps the epochs of the schedule (a shown epoch off it is not
                     # kept: the history is the same however fast the screen is); a finished or
