@@ -157,3 +157,17 @@ def test_json_says_which_epochs_were_measured(tmp_path):
     assert entry["measured_epochs"] == {"every_epoch_to": 10, "then_every": 5}
     assert entry["history"]["epoch"] == [*range(1, 11), 12] and entry["epochs"] == 12
     assert len(entry["history"]["test_accuracy"]) == 11
+
+
+def test_equilibrium_runs_keep_their_step_angles(tmp_path, capsys):
+    """The equilibrium preset's runs (LayerNorm layers trained in mini-batches) record the angle
+    per step, which only a lone trainer measures: its λ list must not lose them to batching."""
+    out = tmp_path / "eq.json"
+    assert run("--preset", "equilibrium", "--lambdas", "0.02", "0.05", "--n-train", "100",
+               "--epochs", "2", "--quiet", "--out", str(out)) == 0
+    doc = json.loads(out.read_text())
+    assert "batched" not in capsys.readouterr().err
+    for r in doc["runs"]:
+        angles = r["history"]["step_angular_update"]
+        assert sorted(angles) == ["1.weight", "4.weight"]
+        assert all(len(v) == 2 and all(a > 0 for a in v) for v in angles.values())

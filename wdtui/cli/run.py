@@ -182,12 +182,14 @@ def train_runs(experiment, runs, quiet: bool = False, keep_models: bool = False,
 
 
 def batched_runs(experiment, runs) -> bool:
-    """Whether the runs train as one batched model: several of them, on a model the batched
-    trainer stacks (``batched.batchable``: regression or classification, with or without dropout;
-    the exact solver solves each run on its own)."""
-    from ..engine.training.batched import batchable
+    """Whether the runs train as one batched model: several of them, whose batched records are
+    their lone runs' (``batched_runs.records_as_lone``: a model the batched trainer stacks,
+    regression or classification, with or without dropout; not the exact solver, which solves
+    each run on its own; not a scale-invariant model in mini-batches, whose step angles only a
+    lone trainer measures)."""
+    from ..engine.training.batched_runs import records_as_lone
 
-    return len(runs) > 1 and experiment.config.solver == "gd" and batchable(experiment)
+    return len(runs) > 1 and records_as_lone(experiment)
 
 
 def train_batched(experiment, runs, quiet: bool = False, keep_models: bool = False):

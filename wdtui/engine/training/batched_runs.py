@@ -21,10 +21,23 @@ from typing import Callable, Iterator, Sequence
 import torch
 
 from ..experiment import Experiment
-from .batched import BatchedTrainer
+from .batched import BatchedTrainer, batchable
 from .metrics import angle
+from .models import scale_invariant
 from .records import EpochRecord, is_diverged
 from .trainer import measure_schedule, smoothed_rate
+
+
+def records_as_lone(experiment: Experiment) -> bool:
+    """Whether :class:`BatchedRuns` records everything the lone runs of ``experiment`` would: the
+    model batches (:func:`~.batched.batchable`), the solver trains (gd), and no scale-invariant
+    layer is trained in mini-batches — the angle per step that a lone trainer records there
+    (``step_angular_update``, the equilibrium lesson's measure) is not measured on batched copies."""
+    cfg = experiment.config
+    if cfg.solver != "gd" or not batchable(experiment):
+        return False
+    minibatch = cfg.effective_batch_size < len(experiment.data.x_train)
+    return not (minibatch and scale_invariant(experiment.base_model))
 
 
 class BatchedRuns:

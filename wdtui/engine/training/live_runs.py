@@ -32,8 +32,8 @@ import torch
 
 from ..experiment import Experiment
 from .batched import copies_are_cheap
+from .batched_runs import BatchedRuns, records_as_lone
 from .control import Control
-from .models import scale_invariant
 from .records import EpochRecord
 from .regularizers import make_regularizer
 from .trainer import Trainer, apply_changes, smoothed_rate
@@ -51,12 +51,8 @@ def batches_live(experiment: Experiment, runs: Sequence) -> bool:
     optimizer, and no scale-invariant layer is trained in mini-batches (the angle per step that
     a lone trainer records is not measured on the batched copies)."""
     cfg = experiment.config
-    if cfg.solver != "gd" or not copies_are_cheap(experiment):
-        return False
-    if any(run.optimizer not in (None, cfg.optimizer) for run in runs):
-        return False
-    minibatch = cfg.effective_batch_size < len(experiment.data.x_train)
-    return not (minibatch and scale_invariant(experiment.base_model))
+    return (records_as_lone(experiment) and copies_are_cheap(experiment)
+            and all(run.optimizer in (None, cfg.optimizer) for run in runs))
 
 
 class RunCopy:
@@ -118,7 +114,6 @@ class LiveRuns:
 
     def __init__(self, experiment: Experiment, runs: Sequence[tuple[str, float]],
                  dropouts: Sequence[float | None] | None = None):
-        from .batched_runs import BatchedRuns
 
         self.experiment = experiment
         self.batched = BatchedRuns(experiment, runs, dropouts)
