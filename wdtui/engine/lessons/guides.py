@@ -10,9 +10,10 @@ from __future__ import annotations
 GUIDES: dict[str, str] = {
     "sine": (
         "Faithful to the PyTorch demo (Adam weight_decay 0 vs 0.01), and here decay hurts. "
-        "Over seeds 0–9 with the preset as it is: mean test MSE 0.012 at λ = 0 and 0.046 at λ = 0.01 "
-        "(float rounding moves it by up to 0.001 between CPUs), worse on 10 of 10 seeds (λ = 0.001 too: 0.016, 10 of 10 worse). ‖w‖ falls from about "
-        "9.7 to 3.6. Why: 100 points with noise σ = 0.1 leave little to overfit — λ = 0 is already "
+        "Over seeds 0–9 with the preset as it is: mean test MSE 0.012–0.014 at λ = 0 and 0.046 at "
+        "λ = 0.01 (float rounding moves the means by up to 0.001 between CPUs, and one seed's λ = 0 "
+        "result by up to 0.011), worse on 10 of 10 seeds (λ = 0.001 too: 0.016, worse on 9 or 10 of "
+        "10 by CPU). ‖w‖ falls from about 9.7 to 3.55. Why: 100 points with noise σ = 0.1 leave little to overfit — λ = 0 is already "
         "near the noise floor σ² = 0.01 of the noisy test targets — so decay only adds bias. "
         "The demo's claim that decay improves the fit "
         "does not hold in its own setting; sine-overfit is where it does."
@@ -38,9 +39,9 @@ GUIDES: dict[str, str] = {
         "transient, not the ridge solution (‖w‖ 0.030–0.035, test 0.0067–0.011; the converged "
         "answer, drawn as \"ridge λ=3\" on the fit chart, which here plots each weight by its index). The article's code used λ = 10: "
         "(1 − 0.03)^400 ≈ 5e-6, the leftover is gone and ‖w‖ (0.021–0.024) and test loss "
-        "(0.0069–0.012) are the ridge solution's, though the weights still differ from it by "
+        "(0.0068–0.012) are the ridge solution's, though the weights still differ from it by "
         "13–61 % (mini-batch noise). With --init zero the leftover is 0 and λ = 0 reaches test 0.0071–0.0125, "
-        "as good as the best ridge."
+        "1.02–1.11 times the ridge solution's at λ = 3."
     ),
     "quadratic": (
         "A LayerNorm demo whose ‖w‖ chart misleads. Each of the 4 hidden Linear layers feeds a "
@@ -57,8 +58,8 @@ GUIDES: dict[str, str] = {
     "sparse": (
         "L1 against L2 at the same λ = 0.2, with plain SGD, where proximal l1 is exactly the Lasso "
         "(ISTA); 45 of the 50 true weights are 0. Over seeds 0–4: l1 sets 36–42 weights exactly "
-        "to 0 and reaches test MSE 0.32–0.50; l2 has no zero and test 4.8–7.7, worse than no "
-        "decay on 3 of 5 seeds and on average (6.2 against 4.9): it shrinks the 5 real weights "
+        "to 0 and reaches test MSE 0.32–0.49; l2 has no zero and test 4.8–7.7, worse than no "
+        "decay on 3 of 5 seeds and on average (6.15 against 4.93): it shrinks the 5 real weights "
         "along with the others. l1-subgradient (λ·Σ|w| in the loss, as the seed article) reaches the same test loss within 0.02 but never an "
         "exact 0. The test floor is σ² = 0.25. With Adam, l1 is no Lasso: λ = 2 zeroes all 50 "
         "weights whatever the data."
