@@ -224,8 +224,9 @@ def test_sparse_guide_adam_l1_at_lambda_2_zeroes_everything_whatever_the_data(ov
 
 
 def test_equilibrium_guide_angle_per_step_is_the_prediction_at_the_full_preset():
-    """The guide's 0.97–0.99 (seeds 0–2, benchmarks/lessons_nn.py), on seed 0 with a margin for
-    other CPUs' rounding; the reduced-size derivation checks are in test_lessons_nn.py."""
+    """The guide's 0.98–1.00 (seeds 0–2, benchmarks/lessons_nn.py equilibrium), on seed 0 (0.994
+    and 0.988 on the CPU measured) with a margin of 0.01 for other CPUs' rounding; the
+    reduced-size derivation checks are in test_lessons_nn.py."""
     from wdtui.engine.lessons.equilibrium import angular_update
     from wdtui.engine.training.trainer import Trainer
 
@@ -237,10 +238,10 @@ def test_equilibrium_guide_angle_per_step_is_the_prediction_at_the_full_preset()
             for name, value in record.step_angular_update.items():
                 angles.setdefault(name, []).append(value)
     predicted = angular_update(exp.config)
-    assert predicted == pytest.approx(0.100, abs=5e-4)  # "0.100 rad"
+    stated("equilibrium", "0.100", predicted)  # "predicted 0.100 rad"
+    stated("equilibrium", "0.063", angular_update(exp.config, 0.02))  # "(0.063 rad)"
     assert sorted(angles) == ["1.weight", "4.weight"]
-    for name, values in angles.items():
-        assert 0.93 <= statistics.fmean(values) / predicted <= 1.03, name
+    stated("equilibrium", "0.98–1.00", [statistics.fmean(v) / predicted for v in angles.values()], cpu=0.01)
 
 
 def _idle_weight_factor(cfg, n_train: int) -> float:
