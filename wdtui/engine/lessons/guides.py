@@ -68,10 +68,11 @@ GUIDES: dict[str, str] = {
     "digits": (
         "The CIFAR-10 tutorial's CNN and SGD(lr=0.01, weight_decay=0.01) on 300 digit images, "
         "with momentum 0.9 added (see the README). Decay shrinks the weights (‖w‖ "
-        "10.5 → 8.35 on average) but does not raise test accuracy: over seeds 0–4, 92.8 % at "
-        "λ = 0 against 91.6 % at λ = 0.01, lower on 5 of 5 seeds (paired difference −1.2 ± 0.23 "
-        "points; benchmarks/lessons_digits.py). The tests check the same direction on the shipped "
-        "seed."
+        "10.5 → 8.35 on average) but does not raise test accuracy: over seeds 0–4, 92.7–92.8 % at "
+        "λ = 0 against 91.5–91.6 % at λ = 0.01 (means from two measurements; float rounding moves "
+        "them by about 0.1 point between CPUs), lower on 5 of 5 seeds (paired difference −1.2 "
+        "points, standard error 0.23–0.25; benchmarks/lessons_digits.py). The tests check the same "
+        "direction on the shipped seed."
     ),
     "dropout": (
         "Dropout 0.5 at λ = 0 against weight decay 0.01 without dropout, on the digits CNN, 150 "
