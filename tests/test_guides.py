@@ -279,3 +279,16 @@ def test_custom_guide_states_the_decay_per_step_and_the_validation_share():
     for n, text in ((10_000, "{:.2f} for N = 10,000"), (100_000, "{:.2f} for 100,000")):
         assert text.format(_idle_weight_factor(cfg, n)[0]) in guide
     assert f"{100 * VAL_FRACTION:g} % of the training rows" in guide and cfg["epochs"] == 200
+
+
+def test_grokking_guide_states_the_presets_arithmetic():
+    """The grokking guide's measured figures are benchmarks/lessons_nn.py's (4,000 steps per run:
+    minutes); its arithmetic is checked here, the headline at p = 31 in test_lessons_nn.py."""
+    from wdtui.engine.lessons.guides import GUIDES
+
+    cfg = PRESETS["grokking"].config
+    stated("grokking", "4,489", cfg["modulus"] ** 2)  # "(a + b) mod 67 … the 4,489 pairs"
+    assert cfg["n_train"] + cfg["n_test"] == cfg["modulus"] ** 2 and abs(2 * cfg["n_train"] - cfg["modulus"] ** 2) <= 1
+    stated("grokking", "1.5", 100 / cfg["modulus"])  # "the 1.5 % of guessing"
+    assert cfg["epochs"] == 4000 and "after 4,000 steps" in GUIDES["grokking"] and cfg["batch_size"] is None
+    assert [(run.regularizer, run.lam) for run in PRESETS["grokking"].runs] == [("decoupled", 0.0), ("decoupled", 1.0)]

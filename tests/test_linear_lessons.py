@@ -47,6 +47,7 @@ def test_poly_data_is_bishops_and_its_lambda_is_bishops_divided_by_n():
     assert np.allclose(x.numpy(), t[:, None] ** np.arange(1, 10))  # columns x¹…x⁹; x⁰ is the bias
     assert exp.config.decay_all and exp.config.loss == "half_mse" and exp.config.dtype == "float64"
     assert POLY_LAMBDA == pytest.approx(math.exp(-18) / 10)
+    stated("poly", "1.5e-9", POLY_LAMBDA)  # "λ = e⁻¹⁸/10 ≈ 1.5e-9"
     # Bishop's E(w) = ½Σ(y − t)² + λ_B/2·‖w‖² (w = (w₀…w₉)) is N × (½·MSE + λ/2·‖w‖²) at λ = λ_B/N …
     record, solver = _solve(exp, POLY_LAMBDA)
     phi = np.hstack([np.ones((10, 1)), x.numpy()])
