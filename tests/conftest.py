@@ -26,6 +26,36 @@ def trained(exp: Experiment, regularizer: str, lam: float, dropout: float | None
     return trainer
 
 
+def _half_unit(number: str) -> float:
+    """Half a unit of a number's last stated digit: "0.046" → 0.0005, "1.2e4" → 500, "2,340" → 5,
+    "930" → 5 (trailing zeros of an integer are not significant), "13" → 0.5."""
+    number = number.replace(",", "")
+    mantissa, _, exponent = number.partition("e")
+    if "." in mantissa:
+        digits = -len(mantissa.split(".")[1])
+    else:
+        digits = len(mantissa) - len(mantissa.rstrip("0")) if mantissa.strip("0") else 0
+    return 0.5 * 10.0 ** (digits + int(exponent or 0))
+
+
+def stated(preset: str, text: str, value: float, cpu: float = 0.0) -> None:
+    """The guide of ``preset`` says ``text`` (a number as printed, "0.046"; or a range of values
+    over seeds, "12.3–14.3", checked against ``min(value)`` and ``max(value)``), and the measured
+    value rounds to it: within half a unit of the last stated digit, plus ``cpu``, the spread
+    float32 rounding makes between CPUs (0 for float64 results)."""
+    from wdtui.engine.lessons.guides import GUIDES
+
+    assert text in GUIDES[preset], (preset, text)
+    if "–" in text:
+        low, high = text.split("–")
+        pairs = ((low, min(value)), (high, max(value)))
+    else:
+        pairs = ((text, value),)
+    for number, measured in pairs:
+        target = float(number.replace(",", ""))
+        assert abs(measured - target) <= _half_unit(number) * (1 + 1e-9) + cpu, (preset, text, measured)
+
+
 def reference_run(exp: Experiment, make_opt: Callable[[list, list], torch.optim.Optimizer],
                   penalty: Callable[[list], torch.Tensor] | None = None) -> torch.nn.Module:
     """The demo's plain loop on the experiment's data and initialization: full batch, torch.optim.
