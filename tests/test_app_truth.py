@@ -238,7 +238,7 @@ async def test_ctrl_b_hides_the_sidebar_and_z_shows_one_chart():
 async def test_export_runs_off_the_ui_thread(tmp_path, monkeypatch):
     import threading
 
-    import wdtui.app.app as module
+    import wdtui.app.delivery as module
 
     monkeypatch.chdir(tmp_path)
     threads = []

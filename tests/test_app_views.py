@@ -214,9 +214,9 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
 
 
 async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discarded(monkeypatch):
-    import wdtui.app.app as app_module
+    import wdtui.app.runs as runs_module
 
-    monkeypatch.setattr(app_module, "UNDO_MOST_NUMBERS", 0)
+    monkeypatch.setattr(runs_module, "UNDO_MOST_NUMBERS", 0)
     a = app(epochs=200)
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)

@@ -72,6 +72,7 @@ class AppState:
     ghosts: list[Ghost] = field(default_factory=list)
     pins: int = 0  # runs pinned so far (numbers the ghosts)
     sweep_number: int = 0
+    numbers: int = 0  # sessions and sweeps numbered so far
     sweep_snapshot: SweepSnapshot | None = None
     grid_snapshot: GridSnapshot | None = None
 
@@ -111,6 +112,11 @@ class AppState:
             self.grid_snapshot = message.snapshot
             return True
         raise TypeError(f"not a worker message: {type(message).__name__}")
+
+    def next_number(self) -> int:
+        """One counter for runs and sweeps, so a message names its session unambiguously."""
+        self.numbers += 1
+        return self.numbers
 
     def new_session(self, number: int, note: str = "") -> None:
         """A new training session: nothing of the old one is shown (ghosts stay)."""
