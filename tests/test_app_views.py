@@ -5,6 +5,7 @@ import re
 
 from test_app import app, epoch, wait_for
 
+from wdtui.app.app import WdtuiApp
 from wdtui.app.messages import Progress, SessionReady, Snapshot
 from wdtui.app.state import MAX_GHOSTS, AppState
 from wdtui.engine.config import make_config
@@ -225,3 +226,45 @@ async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discard
         await pilot.press("r")
         await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
         assert "epoch 2 run discarded" in a.note and a._undo is None
+
+
+async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_path, monkeypatch):
+    """A CIFAR-10 folder read slowly (each batch file takes 0.4 s more: ~2.4 s in all): the status
+    says how far the loading is, and q ends the session's thread within a second, before the
+    rest of the files are read."""
+    import time
+
+    from cifar_files import write_cifar
+
+    from wdtui.app.session import TrainingSession
+    from wdtui.engine.data import cifar10
+
+    write_cifar(tmp_path / "cifar")
+    batch = cifar10._batch
+    read = []
+
+    def slow_batch(path):
+        time.sleep(0.4)
+        read.append(path.name)
+        return batch(path)
+
+    ended = []
+    run = TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(cifar10, "_batch", slow_batch)
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    a = WdtuiApp(make_config("cifar10", data_dir=str(tmp_path / "cifar"), epochs=1, channels="2", kernel=3),
+                 compare=False, deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        status = lambda: str(a.query_one("StatusLine").render())  # noqa: E731
+        await wait_for(pilot, lambda: re.search(r"loading CIFAR-10 … [1-9]\d* %", status()), timeout=10)
+        assert a.ready is None and 0 < len(read) < 6
+        sent = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: ended, timeout=10)
+    assert ended[0] - sent < 1.0
+    assert len(read) < 6 and a.state.ready is None  # the build stopped: the other files were never read

@@ -36,6 +36,7 @@ from .delivery import ExportController
 from .keys import KEYS
 from .ladder import lambda_down, lambda_up
 from .messages import (
+    BuildProgress,
     EpochProgress,
     ExportDone,
     GridProgress,
@@ -256,6 +257,10 @@ class WdtuiApp(App[int]):
         if self.live and self.state.accept(message):
             self.redraw()  # the status line only: charts change with epochs
 
+    def on_build_progress(self, message: BuildProgress) -> None:
+        if self.live and self.state.accept(message):
+            self.redraw()
+
     def on_session_failed(self, message: SessionFailed) -> None:
         self.runs.failed(message)
 
@@ -301,7 +306,8 @@ class WdtuiApp(App[int]):
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
         self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
                          device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
-                         pinned=len(self.state.ghosts), within=self.state.epoch_share())
+                         pinned=len(self.state.ghosts), within=self.state.epoch_share(),
+                         building=self.state.building.text if self.state.building is not None else "")
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
         for chart in self.budget.due(self._charts, training, force):
             chart.refresh()

@@ -16,6 +16,7 @@ from typing import ClassVar
 from ..engine.config import Config
 from ..engine.lessons.presets import Run
 from .messages import (
+    BuildProgress,
     EpochProgress,
     GridProgress,
     GridSnapshot,
@@ -69,6 +70,7 @@ class AppState:
     device: str = ""
     note: str = ""
     within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
+    building: BuildProgress | None = None  # how far the session's build is, until it is ready
     ghosts: list[Ghost] = field(default_factory=list)
     pins: int = 0  # runs pinned so far (numbers the ghosts)
     sweep_number: int = 0
@@ -96,6 +98,11 @@ class AppState:
                 return False
             self.snapshot = message.snapshot
             return True
+        if isinstance(message, BuildProgress):
+            if message.session != self.session_number or self.ready is not None:
+                return False
+            self.building = message
+            return True
         if isinstance(message, EpochProgress):
             if message.session != self.session_number or self.ready is None:
                 return False
@@ -121,7 +128,7 @@ class AppState:
     def new_session(self, number: int, note: str = "") -> None:
         """A new training session: nothing of the old one is shown (ghosts stay)."""
         self.session_number = number
-        self.ready = self.snapshot = self.within = None
+        self.ready = self.snapshot = self.within = self.building = None
         self.note = note
 
     def new_sweep(self, number: int) -> None:

@@ -41,15 +41,18 @@ class StatusLine(Static):
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
              device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
-             within: tuple[int, float] | None = None) -> None:
+             within: tuple[int, float] | None = None, building: str = "") -> None:
         """``lam``/``regularizer``: the setting asked for (shown as pending where the epoch on
         screen trained with another); ``hint``: what the second line says without a comparison;
         ``pinned``: how many pinned runs the charts show beside the live ones; ``within``: (epoch,
-        share done) of a long epoch being trained."""
+        share done) of a long epoch being trained; ``building``: how far the session's build is
+        (before its first snapshot), e.g. ``loading CIFAR-10 … 40 %``."""
         self._within = within
         width = max(self.size.width - 2, 0) or 10**6
         if snapshot is None or ready is None:
-            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {note or 'building…'}")
+            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {building or 'building…'}")
+            if note:
+                line.append(f"\n{note}", style="dim")
             self._set(line)
             return
         line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned, brief=False)
