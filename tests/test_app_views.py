@@ -268,3 +268,48 @@ async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_pa
         await wait_for(pilot, lambda: ended, timeout=10)
     assert ended[0] - sent < 1.0
     assert len(read) < 6 and a.state.ready is None  # the build stopped: the other files were never read
+
+
+def test_pins_belong_to_their_problem_and_come_back_with_it():
+    """A pinned run is shown beside runs of its problem (data, task, loss) only; λ, the model, n
+    and the seed are what pins compare, so they keep it."""
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(1)
+    result = RunResult("l2", 0.01)
+    for e in range(1, 4):
+        result.add(record(e))
+    state.accept(ready(1, result))
+    state.accept(Progress(snapshot(1, 3)))
+    ghost = state.pin()
+    sine = state.config
+    for same in (dict(lam=0.1), dict(width=8, depth=2), dict(n_train=20), dict(seed=3), dict(optimizer="adam")):
+        state.config = sine.with_changes(**same)
+        assert state.ghosts == [ghost] and state.put_away(sine) == [], same
+    state.config = make_config("sine-overfit")  # the same data source and loss: kept
+    assert state.ghosts == [ghost]
+    for other in (make_config("quadratic"), make_config("digits"), sine.with_changes(loss="half_mse")):
+        state.config = other
+        assert state.ghosts == [] and state.put_away(sine) == [ghost] and state.unpin() is None
+    state.config = sine
+    assert state.ghosts == [ghost]
+
+
+async def test_a_preset_of_another_problem_puts_the_pins_away_and_ctrl_z_brings_them_back():
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("p")
+        a.load_preset("quadratic")  # another function of other inputs: its losses are not sine's
+        await wait_for(pilot, lambda: a.ready is not None and a.config.preset == "quadratic")
+        await pilot.pause(0.3)
+        assert not a.state.ghosts and "1 pinned put away: another problem (ctrl+z brings them back)" in a.note
+        assert "pin 1" not in str(a.query_one("#loss").render())
+        assert "(u unpins)" not in str(a.query_one("StatusLine").render())  # no pinned run is counted as shown
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: a.config.preset == "sine" and a.ready is not None)
+        await pilot.pause(0.3)
+        assert [g.epochs for g in a.state.ghosts] == [2]
+        assert "pin 1" in str(a.query_one("#loss").render())
+        assert "1 pinned" in str(a.query_one("StatusLine").render())

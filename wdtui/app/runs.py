@@ -62,6 +62,11 @@ class RunController:
                 if trained:
                     note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
         state = self.state
+        away = state.put_away(kept["config"]) if kept is not None else []
+        if away:  # another problem: its losses are of another quantity
+            back = ("ctrl+z brings them back" if self.kept is not None else
+                    f"{away[0].preset} with its settings brings them back")
+            note += f" · {len(away)} pinned put away: another problem ({back})"
         state.new_session(state.next_number(), note)
         self.control = Control(paused=not autostart)
         self.session = TrainingSession(state.session_number, state.config,
@@ -209,7 +214,8 @@ class RunController:
 
     def pin(self) -> None:
         """Pin the run as shown now: a dimmed copy on the time charts that stays through resets
-        and λ changes, to compare three or more runs."""
+        and λ changes, to compare three or more runs; shown only beside runs of its problem
+        (``state.problem_of``)."""
         ghost = self.state.pin()
         if ghost is None:
             self.app.notify("nothing to pin yet: train a few epochs first", severity="warning")

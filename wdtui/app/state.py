@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..engine.config import Config
-from ..engine.lessons.presets import Run
+from ..engine.lessons.presets import PRESETS, Run
 from .messages import (
     BuildProgress,
     EpochProgress,
@@ -28,7 +28,19 @@ from .messages import (
 )
 
 GHOST_KEYS = ("train_loss", "test_loss", "weight_norm", "train_accuracy", "test_accuracy")
-MAX_GHOSTS = 4  # pinned runs kept at once (the oldest goes first); more would be unreadable
+MAX_GHOSTS = 4  # pinned runs shown at once (the oldest goes first); more would be unreadable
+# What a loss is a loss of: the data (the preset's source, a file, a folder, the inputs), the task
+# and the loss. A pinned run belongs to its problem and is shown only beside runs of the same
+# problem: on another, its curves would be of another quantity (sine's squared error beside the
+# digits' cross-entropy). What a pin is there to compare stays out: the setting (λ, regularizer,
+# optimizer, lr, dropout, epochs, batch), the model (width, depth, …), the training set's size,
+# the noise and the seed; so do presets of one source (sine and sine-overfit, digits and dropout).
+PROBLEM_FIELDS = ("data", "data_dir", "n_inputs", "modulus", "task", "loss", "test_fraction")
+
+
+def problem_of(config: Config) -> tuple:
+    """The problem a run of ``config`` solves: its preset's data source and ``PROBLEM_FIELDS``."""
+    return (PRESETS[config.preset].data, *(getattr(config, name) for name in PROBLEM_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,8 @@ class Ghost:
     number: int  # 1 for the first pinned in this app, then 2, …: its name stays when others go
     label: str  # e.g. "l2 λ=0.01 lr=0.05 sgd": its setting when pinned, "(changed)" if it changed
     history: dict  # "epoch" and GHOST_KEYS (compact arrays), as long as the run was then
+    problem: tuple = ()  # problem_of its config: shown only beside runs of the same problem
+    preset: str = ""  # its preset, to say where a pin put away belongs
 
     @property
     def epochs(self) -> int:
@@ -71,7 +85,7 @@ class AppState:
     note: str = ""
     within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
     building: BuildProgress | None = None  # how far the session's build is, until it is ready
-    ghosts: list[Ghost] = field(default_factory=list)
+    pinned: list[Ghost] = field(default_factory=list)  # every pinned run, of any problem
     pins: int = 0  # runs pinned so far (numbers the ghosts)
     sweep_number: int = 0
     numbers: int = 0  # sessions and sweeps numbered so far
@@ -82,6 +96,19 @@ class AppState:
     def lam(self) -> float:
         """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
         return self.config.lam
+
+    @property
+    def ghosts(self) -> list[Ghost]:
+        """The pinned runs shown: those of the current problem (the others are put away until
+        their problem is back: a preset chosen again, ctrl+z)."""
+        problem = problem_of(self.config)
+        return [g for g in self.pinned if g.problem == problem]
+
+    def put_away(self, before: Config) -> list[Ghost]:
+        """The pinned runs shown with ``before`` that the current setting does not show."""
+        if problem_of(before) == problem_of(self.config):
+            return []
+        return [g for g in self.pinned if g.problem == problem_of(before)]
 
     # --- the worker's messages -----------------------------------------------------------------
 
@@ -185,11 +212,17 @@ class AppState:
             label += " (changed)"
         history = {key: result.history[key][:n] for key in ("epoch", *GHOST_KEYS) if key in result.history}
         self.pins += 1
-        ghost = Ghost(self.pins, label, history)
-        self.ghosts.append(ghost)
-        del self.ghosts[:-MAX_GHOSTS]
+        ghost = Ghost(self.pins, label, history, problem_of(self.config), self.config.preset)
+        self.pinned.append(ghost)
+        shown = self.ghosts
+        for old in shown[:-MAX_GHOSTS]:
+            self.pinned.remove(old)
         return ghost
 
     def unpin(self) -> Ghost | None:
-        """Drop the latest pinned run; None when none is pinned."""
-        return self.ghosts.pop() if self.ghosts else None
+        """Drop the latest pinned run shown; None when none is shown."""
+        shown = self.ghosts
+        if not shown:
+            return None
+        self.pinned.remove(shown[-1])
+        return shown[-1]

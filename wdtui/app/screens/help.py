@@ -32,7 +32,8 @@ KEYS = (
     ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
     ("c", "compare on/off: the preset's other run (or any setting: sidebar, Comparison)"),
-    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets) / unpin"),
+    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets; put away while "
+              "another problem — data, loss — is shown) / unpin"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
     ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
