@@ -331,3 +331,20 @@ async def test_ridge_reference_only_where_training_converges_to_it_and_conventio
         a.apply_change("regularizer", "decoupled")
         await pilot.pause(0.1)
         assert convention.display
+
+
+async def test_toasts_cover_neither_the_status_lines_nor_the_footer_at_80x24():
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        status = a.query_one("StatusLine")
+        shown = str(status.render())
+        await pilot.press("u")  # a warning: nothing is pinned
+        a.notify("a notice long enough to wrap onto a second row at this width", title="export")
+        await wait_for(pilot, lambda: len(a.screen.query("Toast")) == 2)
+        await pilot.pause(0.2)
+        toasts = [t.region for t in a.screen.query("Toast")]
+        assert all(t.height for t in toasts)
+        for widget in (status, a.query_one("Footer"), a.query_one("#sidebar")):
+            assert not any(t.overlaps(widget.region) for t in toasts), widget
+        assert str(status.render()) == shown and "vs coupled λ=0: train" in shown  # both runs' numbers
