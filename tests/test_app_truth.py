@@ -348,3 +348,43 @@ async def test_toasts_cover_neither_the_status_lines_nor_the_footer_at_80x24():
         for widget in (status, a.query_one("Footer"), a.query_one("#sidebar")):
             assert not any(t.overlaps(widget.region) for t in toasts), widget
         assert str(status.render()) == shown and "vs coupled λ=0: train" in shown  # both runs' numbers
+
+
+def test_the_sidebar_shows_the_fields_each_setting_uses():
+    from wdtui.app.widgets.sidebar import in_use
+
+    shown = lambda preset, **o: {f for f, on in in_use(make_config(preset, **o)).items() if on}  # noqa: E731
+    assert {"noise", "betas", "lr", "epochs", "width"} <= shown("sine")  # generated data, Adam, an MLP
+    assert not {"n_inputs", "modulus", "solver"} & shown("sine")  # sine's x is its one input
+    assert "n_inputs" in shown("d2l") and "betas" not in shown("d2l")  # d2l: d inputs, SGD (no betas)
+    assert {"modulus"} <= shown("grokking") and not {"noise", "n_inputs"} & shown("grokking")
+    assert not {"noise", "n_inputs"} & shown("digits")  # the images define the inputs; no noise is added
+    exact = shown("double-descent")
+    assert "solver" in exact and not {"optimizer", "lr", "batch_size", "epochs", "width", "activation"} & exact
+    assert {"optimizer", "lr", "epochs"} <= shown("double-descent", solver="gd")
+
+
+async def test_with_the_exact_solver_the_training_fields_give_way_to_the_reason():
+    a = app("double-descent", epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert not a.query_one("#field-lr").display and not a.query_one("#field-epochs").display
+        note = a.query_one("#not-applied")
+        assert note.display and "optimizer, lr, batch and epochs are not used" in str(note.render())
+        a.apply_change("solver", "gd")
+        await wait_for(pilot, lambda: a.ready is not None and a.config.solver == "gd")
+        assert a.query_one("#field-lr").display and not a.query_one("#not-applied").display
+
+
+def test_n_inputs_is_refused_where_the_data_define_the_inputs(capsys):
+    from wdtui.cli.main import main
+
+    for preset in ("sine", "digits"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "--preset", preset, "--n-inputs", "5", "--epochs", "1", "--quiet"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "--n-inputs" in err and "d2l, sparse, poly, double-descent" in err, err
+    assert make_config("d2l", n_inputs=5).n_inputs == 5
+    assert make_config("grokking", modulus=7).n_inputs == 14  # the one-hot columns follow p
+    assert make_config("sine", n_inputs=1).n_inputs == 1  # the value the data define: a settings file's

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ..engine.config import ConfigError, make_config, notices, rule_text
 from .session import preset_comparison, setting_label
-from .widgets.sidebar import Choice, Field, Sidebar, shorten, text
+from .widgets.sidebar import Choice, Field, Sidebar, field_text, shorten
 
 if TYPE_CHECKING:
     from .app import WdtuiApp
@@ -155,6 +155,7 @@ class SettingsController:
         main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention)))
         # the convention means something to decoupled only: a field shows only what is in use
         main.query_one("#field-decay_convention").display = c.regularizer == "decoupled"
+        self.sidebar.show_in_use(c)
         current = set(notices(c))
         for notice in sorted(current - self._notices):
             self.app.notify(notice, severity="warning", timeout=10)
@@ -168,7 +169,7 @@ class SettingsController:
             widget.set_value(f"{config.lam:.4g}")
             widget.input.disabled = config.regularizer == "none"
         else:
-            widget.set_value(text(getattr(config, field), "all" if field == "n_train" else "full"))
+            widget.set_value(field_text(config, field))
 
     def field_error(self, field: str, error: ConfigError) -> None:
         """A value the engine refused: the field shows the value in use again, marked with why
