@@ -358,7 +358,7 @@ def test_the_sidebar_shows_the_fields_each_setting_uses():
     assert not {"n_inputs", "modulus", "solver"} & shown("sine")  # sine's x is its one input
     assert "n_inputs" in shown("d2l") and "betas" not in shown("d2l")  # d2l: d inputs, SGD (no betas)
     assert {"modulus"} <= shown("grokking") and not {"noise", "n_inputs"} & shown("grokking")
-    assert not {"noise", "n_inputs"} & shown("digits")  # the images define the inputs; no noise is added
+    assert not {"noise", "n_inputs", "depth"} & shown("digits")  # images define the inputs; no noise; a CNN
     exact = shown("double-descent")
     assert "solver" in exact and not {"optimizer", "lr", "batch_size", "epochs", "width", "activation"} & exact
     assert {"optimizer", "lr", "epochs"} <= shown("double-descent", solver="gd")
@@ -388,3 +388,19 @@ def test_n_inputs_is_refused_where_the_data_define_the_inputs(capsys):
     assert make_config("d2l", n_inputs=5).n_inputs == 5
     assert make_config("grokking", modulus=7).n_inputs == 14  # the one-hot columns follow p
     assert make_config("sine", n_inputs=1).n_inputs == 1  # the value the data define: a settings file's
+
+
+async def test_the_footer_shows_the_keys_while_the_app_has_no_focus():
+    """In a browser the page reports a blur when it is not focused (wdtui serve showed an empty
+    footer row): the footer still follows the keys, e.g. escape while a field has them."""
+    from textual import events
+
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.post_message(events.AppBlur())
+        await wait_for(pilot, lambda: not a.app_focus)
+        footer = lambda: " ".join(str(k.render()) for k in a.query("FooterKey"))  # noqa: E731
+        assert "quit" in footer() and "leave field" not in footer()
+        a.query_one("#input-lr").focus()
+        await wait_for(pilot, lambda: "leave field" in footer(), timeout=5)

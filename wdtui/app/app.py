@@ -25,7 +25,7 @@ from pathlib import Path
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
 from ..engine.config import Config
@@ -54,6 +54,7 @@ from .state import AppState
 from .sweep_view import SweepView
 from .sweeps import SweepController
 from .widgets.charts import Chart
+from .widgets.footer import KeysFooter
 from .widgets.layers import LayersView
 from .widgets.sidebar import FieldCommitted, Sidebar, Toggle
 from .widgets.status import StatusLine
@@ -138,7 +139,7 @@ class WdtuiApp(App[int]):
                     yield LayersView()
         yield Static(f"terminal too small: wdtui needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}", id="too-small")
         yield StatusLine(id="status")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     @property
     def run_view(self) -> RunView:

@@ -96,7 +96,7 @@ class StatusLine(Static):
         line.append(f": {numbers(run, brief)}")
         if not brief:  # brief: the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
-            if show_speed:
+            if show_speed and run.epoch:  # before the first epoch there is no speed to tell
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
         line.append("\n")
         # the second line: the comparison's numbers, the pinned runs, the note (or a hint)
