@@ -404,3 +404,26 @@ async def test_the_footer_shows_the_keys_while_the_app_has_no_focus():
         assert "quit" in footer() and "leave field" not in footer()
         a.query_one("#input-lr").focus()
         await wait_for(pilot, lambda: "leave field" in footer(), timeout=5)
+
+
+def test_the_help_warns_of_flips_only_where_the_factor_is_the_rule():
+    """η·λ = 250: decoupled multiplies each weight by 1 − 250 per step and diverges; coupled decay
+    through Adam is divided by √v̂, flips nothing: each step moves a weight about η = 0.01 toward
+    0, and after 300 steps the weights sit near 0 (‖w‖ from 6.6 to below 0.2)."""
+    from wdtui.app.screens.help import live_numbers
+    from wdtui.engine.experiment import build_experiment
+    from wdtui.engine.training.solvers import make_trainer
+
+    outcome = {}
+    for reg in ("decoupled", "coupled"):
+        config = make_config("sine", regularizer=reg, lam=25000, epochs=300)
+        words = str(live_numbers(config))
+        assert ("flips or zeroes every decayed weight" in words) == (reg == "decoupled"), words
+        trainer = make_trainer(build_experiment(config))
+        while not trainer.done:
+            trainer.run_epoch()
+        outcome[reg] = (trainer.diverged, trainer.measure().weight_norm)
+    assert outcome["decoupled"][0]
+    diverged, norm = outcome["coupled"]
+    assert not diverged and norm < 0.2, outcome
+    assert "no weight flips" in str(live_numbers(make_config("sine", lam=25000)))

@@ -104,10 +104,21 @@ def live_numbers(config: Config) -> Text:
         return out
     out.append(f"{rate} = {decay.product:.4g}" + (" (paper convention: the shrink per step does not "
                                                  "depend on η)" if paper else "") + "\n")
-    if decay.product >= 1:
+    exact = reg == "decoupled" or config.optimizer == "sgd"  # the factor 1 − η·λ is the rule itself
+    l1 = reg in ("l1", "l1-subgradient")
+    if decay.product >= 1 and exact and not l1:
         out.append(f"warning: {rate} = {decay.product:.3g} ≥ 1 — the factor 1 − {rate} = {decay.factor:.3g} is ≤ 0: "
                    "each step flips or zeroes every decayed weight instead of shrinking it. "
                    "Lower λ or lr.\n", style="bold red")
+    elif decay.product >= 1 and config.optimizer == "sgd":  # l1: a step of η·λ toward 0, stopping at 0
+        out.append(f"warning: {rate} = {decay.product:.3g} ≥ 1: each step moves every decayed weight at least "
+                   "that far toward 0, so any weight below it is zeroed at every step. Lower λ or lr.\n",
+                   style="bold red")
+    elif decay.product >= 1:  # coupled or l2 (or l1) through Adam: divided by √v̂, no flip
+        out.append(f"{rate} = {decay.product:.3g} ≥ 1, but with Adam the decay is divided by √v̂ like the "
+                   "gradient: no weight flips; where λ·w outweighs the data gradient each step moves a "
+                   f"weight about η = {lr:g} toward 0, so the weights stay near 0 and the data is "
+                   "barely learned.\n", style="yellow")
     steps = steps_per_epoch(config)
     if reg in ("l1", "l1-subgradient") and config.optimizer == "sgd":
         out.append(f"each step moves every decayed weight {decay.product:.3g} toward 0 (a weight of size 1 "
@@ -118,7 +129,6 @@ def live_numbers(config: Config) -> Text:
         out.append("with Adam the L1 step goes through Adam's scaling: no single per-step number describes "
                    "it (a notice says what it does).\n", style="yellow")
         return out
-    exact = reg == "decoupled" or config.optimizer == "sgd"
     out.append(f"shrink factor per step 1 − {rate} = {decay.factor:.6g}\n")
     if decay.half_life is not None:
         line = f"decay half-life = ln 2 / −ln(1 − {rate}) = {decay.half_life:,.0f} steps"
