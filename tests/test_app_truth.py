@@ -110,6 +110,10 @@ async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
         half = math.log(2) / -math.log(1 - 0.05 * 0.01)
         assert "η·λ = 0.0005" in text and "1 − η·λ = 0.9995" in text
         assert f"{half:,.0f} steps" in text and "decoupled" in text and "S(x, t)" in text
+        scroll = a.screen.query_one("#help")
+        assert a.screen.focused is scroll and scroll.max_scroll_y > 0  # the keys scroll it at once
+        await pilot.press("end")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
         await pilot.press("escape")
         assert not isinstance(a.screen, HelpScreen)
         await pilot.press("f1")

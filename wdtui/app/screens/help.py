@@ -184,6 +184,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen .help-title { text-style: bold; color: $accent; }
     """
     BINDINGS = [Binding("escape,question_mark,f1", "close", "close help")]
+    AUTO_FOCUS = "#help"  # the scroll area has the keys: ↓, PageDown and End reach the guide
 
     def __init__(self, config: Config, comparison: Run | None):
         super().__init__()
@@ -193,7 +194,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static("wdtui help — escape closes it", classes="help-title")
+            yield Static("wdtui help — ↑ ↓ PgUp PgDn Home End scroll · escape closes it", classes="help-title")
             for part in self.parts:
                 yield Static(part)
 
