@@ -313,3 +313,22 @@ async def test_a_preset_of_another_problem_puts_the_pins_away_and_ctrl_z_brings_
         assert [g.epochs for g in a.state.ghosts] == [2]
         assert "pin 1" in str(a.query_one("#loss").render())
         assert "1 pinned" in str(a.query_one("StatusLine").render())
+
+
+def test_a_change_is_marked_at_its_epoch_when_the_history_skips_epochs():
+    """digits measures every 6th epoch after the 10th: 12 records reach epoch 22, and a λ change
+    at epoch 20 is within what is shown (it was compared with the history's length, 12)."""
+    from wdtui.app.session import Mark
+    from wdtui.app.widgets.charts import shown_marks
+
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(1)
+    result = RunResult("l2", 0.01)
+    for e in [*range(1, 11), 16, 22]:
+        result.add(record(e, lam=0.01 if e < 20 else 0.1))
+    state.accept(ready(1, result, marks=([Mark(20, "λ 0.01→0.1")],)))
+    state.accept(Progress(snapshot(1, 12, lam=0.1)))
+    assert [m.epoch for m in shown_marks(state.ready, state.snapshot)] == [20]
+    assert state.pin().label.endswith("(changed)")
+    state.accept(Progress(snapshot(1, 11)))  # up to epoch 16: before the change
+    assert shown_marks(state.ready, state.snapshot) == []

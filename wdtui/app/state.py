@@ -208,7 +208,8 @@ class AppState:
         record = self.snapshot.records[0]
         label = pin_label(record, self.config.optimizer, result.dropout)
         marks = self.ready.marks[0] if self.ready.marks else []
-        if any(m.epoch <= n for m in list(marks)):  # trained with other settings before: say so
+        last = result.history["epoch"][n - 1]  # the epoch shown (the history may skip epochs)
+        if any(m.epoch <= last for m in list(marks)):  # trained with other settings before: say so
             label += " (changed)"
         history = {key: result.history[key][:n] for key in ("epoch", *GHOST_KEYS) if key in result.history}
         self.pins += 1

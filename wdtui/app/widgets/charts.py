@@ -280,10 +280,13 @@ def role(ready: SessionReady, i: int) -> str:
 
 
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
-    """The run's setting changes up to the epochs this snapshot shows."""
+    """The run's setting changes up to the last epoch this snapshot shows. (That epoch, not the
+    history's length: with a measure schedule the history keeps fewer records than epochs, and
+    the changes of a long run's later epochs went unmarked.)"""
     marks = ready.marks[0] if ready.marks else []
     n = snap.lengths[0] if snap.lengths else 0
-    return [m for m in list(marks) if m.epoch <= n]
+    last = ready.results[0].history["epoch"][n - 1] if n else 0
+    return [m for m in list(marks) if m.epoch <= last]
 
 
 def round_yticks(plt: Any, values: list[float]) -> None:
