@@ -431,3 +431,21 @@ def test_the_help_warns_of_flips_only_where_the_factor_is_the_rule():
     diverged, norm = outcome["coupled"]
     assert not diverged and norm < 0.2, outcome
     assert "no weight flips" in str(live_numbers(make_config("sine", lam=25000)))
+
+
+@pytest.mark.parametrize("preset", ["sparse", "quadratic"])
+async def test_the_fit_charts_scatter_has_round_ticks_and_zero_on_its_own_row(preset):
+    a = app(preset, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        rows = str(a.query_one("#fit").render()).split("\n")
+    labels = [m[1] for m in (re.match(r"\s*(-?[\d.]+)\s*[┤├]", row) for row in rows) if m]
+    values = [float(v) for v in labels]
+    assert len(values) >= 2, rows
+    step = abs(values[0] - values[1])
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(math.isclose(mantissa, m) for m in (1, 2, 5)), labels  # a 1-2-5 step
+    assert all(math.isclose(v / step, round(v / step), abs_tol=1e-6) for v in values), labels
+    if preset == "sparse":  # the lasso's zeros and the zero true weights: on the row labelled 0
+        assert "0" in labels

@@ -301,6 +301,21 @@ def round_yticks(plt: Any, values: list[float]) -> None:
     plt.yticks(ticks, distinct_labels(ticks))
 
 
+def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float], whole_x: bool = False) -> None:
+    """Round ticks on both axes of a scatter (1-2-5 steps; whole numbers on x with ``whole_x``),
+    the y axis padded around ``ys``: a tick is at its value's own row (0 on the row of the zeros)
+    instead of plotext's own ticks at fractions of the span (-0.33 on the row of the zeros)."""
+    finite_ys = [y for y in ys if math.isfinite(y)] or [0.0]
+    lo, hi = min(finite_ys), max(finite_ys)
+    pad = 0.1 * (hi - lo) or max(abs(hi), 1.0) * 0.1
+    plt.ylim(lo - pad, hi + pad)
+    ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
+    plt.yticks(ticks, distinct_labels(ticks))
+    x_lo, x_hi = x_range
+    x_ticks, x_labels = integer_ticks(x_lo, x_hi) if whole_x else linear_ticks(x_lo, x_hi, most=4)
+    plt.xticks(x_ticks, x_labels if whole_x else distinct_labels(x_ticks))
+
+
 def distinct_labels(ticks: list[float]) -> list[str]:
     """Short tick labels with as many digits as it takes to tell them apart (3 to 8)."""
     for digits in range(3, 9):
@@ -339,19 +354,27 @@ class FitChart(Chart):
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
             run = snap.records[0] if snap.records else None
+            shown = list(view.true_weights)
             # the ridge solution is where l2 (= coupled) training converges: shown for those only
             if (view.ridge is not None and run is not None and run.lam > 0
                     and run.regularizer in ("l2", "coupled")):
-                plt.plot(index, view.ridge.weights(run.lam), color="magenta", marker="braille",
+                ridge_w = list(view.ridge.weights(run.lam))
+                plt.plot(index, ridge_w, color="magenta", marker="braille",
                          label=self.series_label(f"ridge λ={run.lam:.4g}"))
+                shown += ridge_w
             for record, color, name in runs:
                 if record.weights is not None:
-                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(name))
+                    xs, ys = finite(index, record.weights)
+                    plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
+                    shown += ys
+            round_axes(plt, (1, len(index)), shown, whole_x=True)
             ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
             plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else ""))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
+            # both axes span the targets (a diverged prediction leaves the plot, not the targets)
+            round_axes(plt, (lo, hi), [lo, hi])
             for record, color, name in runs:
                 if record.train_prediction is not None:
                     plt.scatter(*finite(view.y_train, record.train_prediction), marker="dot", color=color,
