@@ -449,3 +449,13 @@ async def test_the_fit_charts_scatter_has_round_ticks_and_zero_on_its_own_row(pr
     assert all(math.isclose(v / step, round(v / step), abs_tol=1e-6) for v in values), labels
     if preset == "sparse":  # the lasso's zeros and the zero true weights: on the row labelled 0
         assert "0" in labels
+
+
+def test_a_series_under_others_on_every_point_is_named_as_hidden():
+    from wdtui.app.widgets.charts import hidden_series
+
+    drawn = [("true w", [1, 2], [0.01, 0.01]), ("run", [1, 2], [0.0, 0.02]), ("vs", [1, 2], [5.0, -5.0])]
+    assert hidden_series(drawn, (-6.0, 6.0), 20) == ["true w"]  # a row is 0.63 high: 0.01 shares 0's row
+    assert hidden_series(drawn, (-6.0, 6.0), 10_000) == []  # rows fine enough to tell them apart
+    assert hidden_series([("a", [1], [0.0]), ("b", [2], [0.0])], (-1.0, 1.0), 20) == []  # another x
+

@@ -301,10 +301,12 @@ def round_yticks(plt: Any, values: list[float]) -> None:
     plt.yticks(ticks, distinct_labels(ticks))
 
 
-def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float], whole_x: bool = False) -> None:
+def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float],
+               whole_x: bool = False) -> tuple[float, float]:
     """Round ticks on both axes of a scatter (1-2-5 steps; whole numbers on x with ``whole_x``),
     the y axis padded around ``ys``: a tick is at its value's own row (0 on the row of the zeros)
-    instead of plotext's own ticks at fractions of the span (-0.33 on the row of the zeros)."""
+    instead of plotext's own ticks at fractions of the span (-0.33 on the row of the zeros).
+    Returns the y limits."""
     finite_ys = [y for y in ys if math.isfinite(y)] or [0.0]
     lo, hi = min(finite_ys), max(finite_ys)
     pad = 0.1 * (hi - lo) or max(abs(hi), 1.0) * 0.1
@@ -314,6 +316,23 @@ def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float], whole_x:
     x_lo, x_hi = x_range
     x_ticks, x_labels = integer_ticks(x_lo, x_hi) if whole_x else linear_ticks(x_lo, x_hi, most=4)
     plt.xticks(x_ticks, x_labels if whole_x else distinct_labels(x_ticks))
+    return lo - pad, hi + pad
+
+
+def hidden_series(drawn: list[tuple[str, list, list[float]]], limits: tuple[float, float], rows: int) -> list[str]:
+    """The names of the series (in the order drawn, later ones on top) whose every point shares
+    its x and its row (of ``rows`` spanning ``limits``) with a point of a series drawn later: on
+    screen they cannot be seen, though the legend names them (d2l: the true weights, all 0.01,
+    under the learned ones)."""
+    lo, hi = limits
+    cell = lambda x, y: (x, round((y - lo) / (hi - lo) * (rows - 1)) if hi > lo else 0)  # noqa: E731
+    cells = [{cell(x, y) for x, y in zip(xs, ys) if math.isfinite(y)} for _, xs, ys in drawn]
+    hidden = []
+    for i, (name, _, _) in enumerate(drawn):
+        above = set().union(*cells[i + 1:]) if i + 1 < len(cells) else set()
+        if cells[i] and cells[i] <= above:
+            hidden.append(name)
+    return hidden
 
 
 def distinct_labels(ticks: list[float]) -> list[str]:
@@ -354,22 +373,28 @@ class FitChart(Chart):
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
             run = snap.records[0] if snap.records else None
-            shown = list(view.true_weights)
+            drawn = [("true w", index, list(view.true_weights))]  # in the order drawn: later on top
             # the ridge solution is where l2 (= coupled) training converges: shown for those only
             if (view.ridge is not None and run is not None and run.lam > 0
                     and run.regularizer in ("l2", "coupled")):
                 ridge_w = list(view.ridge.weights(run.lam))
                 plt.plot(index, ridge_w, color="magenta", marker="braille",
                          label=self.series_label(f"ridge λ={run.lam:.4g}"))
-                shown += ridge_w
+                drawn.append(("ridge", index, ridge_w))
             for record, color, name in runs:
                 if record.weights is not None:
                     xs, ys = finite(index, record.weights)
                     plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
-                    shown += ys
-            round_axes(plt, (1, len(index)), shown, whole_x=True)
+                    drawn.append((name, xs, ys))
+            limits = round_axes(plt, (1, len(index)), [y for _, _, ys in drawn for y in ys], whole_x=True)
             ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
-            plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else ""))
+            label = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
+            hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2))
+            if hidden:  # the legend names them: say where they are (before the rest of the label)
+                where = f"{' and '.join(hidden)} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}"
+                label = f"{label} · {where}" if len(label) + len(where) + 3 <= self.size.width - 4 else \
+                    f"input i · {where}"
+            plt.xlabel(label)
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
