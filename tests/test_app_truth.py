@@ -459,3 +459,17 @@ def test_a_series_under_others_on_every_point_is_named_as_hidden():
     assert hidden_series(drawn, (-6.0, 6.0), 10_000) == []  # rows fine enough to tell them apart
     assert hidden_series([("a", [1], [0.0]), ("b", [2], [0.0])], (-1.0, 1.0), 20) == []  # another x
 
+
+
+async def test_with_regularizer_none_the_sidebar_says_nothing_is_decayed():
+    a = app("sparse", epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        summary = lambda: str(a.query_one("#decay-summary").render())  # noqa: E731
+        assert summary().startswith("decayed: 1 tensor (50 parameters); not decayed: 1 tensor (1 parameter)")
+        a.apply_change("regularizer", "none")
+        await pilot.pause(0.1)
+        assert summary().startswith("nothing is decayed (regularizer none)")
+        a.apply_change("regularizer", "l2")
+        await pilot.pause(0.1)
+        assert summary().startswith("decayed: 1 tensor")

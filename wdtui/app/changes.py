@@ -156,10 +156,20 @@ class SettingsController:
         # the convention means something to decoupled only: a field shows only what is in use
         main.query_one("#field-decay_convention").display = c.regularizer == "decoupled"
         self.sidebar.show_in_use(c)
+        self.show_decay_summary()
         current = set(notices(c))
         for notice in sorted(current - self._notices):
             self.app.notify(notice, severity="warning", timeout=10)
         self._notices = current
+
+    def show_decay_summary(self) -> None:
+        """What decay acts on (the session's count of tensors and parameters); with regularizer
+        none, that nothing is decayed now (a regularizer chosen later acts on those)."""
+        ready = self.state.ready
+        summary = ready.decay_summary if ready is not None else ""
+        if summary and self.state.config.regularizer == "none":
+            summary = f"nothing is decayed (regularizer none); a regularizer would act on: {summary}"
+        self.app.main.query_one("#decay-summary", Static).update(Text(summary))
 
     def show_field(self, field: str) -> None:
         """Put the value in use back into a field (after the app changed or refused it)."""

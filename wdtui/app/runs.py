@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ..engine.training.control import Control
@@ -128,7 +126,7 @@ class RunController:
             return
         sidebar = app.main.query_one(Sidebar)
         sidebar.show_devices(["auto"] + message.devices, self.state.config.device)
-        sidebar.query_one("#decay-summary", Static).update(Text(message.decay_summary))
+        app.changes.show_decay_summary()
         app.views_ready()
         app.redraw(force=True)
 

@@ -54,8 +54,9 @@ class Experiment:
         """How many tensors and parameters decay acts on, e.g. for the CLI's first line."""
         params = dict(self.base_model.named_parameters())
         count = lambda names: sum(params[n].numel() for n in names)  # noqa: E731
-        return (f"decayed: {len(self.decayed_names)} tensors ({count(self.decayed_names)} parameters); "
-                f"not decayed: {len(self.other_names)} tensors ({count(self.other_names)} parameters)")
+        part = lambda names: (f"{len(names)} tensor{'' if len(names) == 1 else 's'} "  # noqa: E731
+                              f"({count(names)} parameter{'' if count(names) == 1 else 's'})")
+        return f"decayed: {part(self.decayed_names)}; not decayed: {part(self.other_names)}"
 
 
 def resolve(config: Config, data: Dataset) -> Config:

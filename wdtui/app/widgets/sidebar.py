@@ -275,7 +275,7 @@ class Sidebar(VerticalScroll):
     Sidebar .panel-title { text-style: bold; color: $accent; }
     Sidebar #rule { color: $text-muted; height: auto; }
     Sidebar #not-applied { color: $warning; height: auto; }
-    Sidebar #decay-summary { color: $text-muted; height: 4; }  /* fixed: it arrives after the first layout */
+    Sidebar #decay-summary { color: $text-muted; height: 5; }  /* fixed: it arrives after the first layout */
     Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
     """
 
