@@ -473,3 +473,19 @@ async def test_with_regularizer_none_the_sidebar_says_nothing_is_decayed():
         a.apply_change("regularizer", "l2")
         await pilot.pause(0.1)
         assert summary().startswith("decayed: 1 tensor")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_pending_change_keeps_both_status_lines_and_says_when_it_applies(size):
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        a.apply_change("lr", 0.03)  # b after a grid does this: the status names it beside λ
+        await pilot.press("left_square_bracket")
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
+    assert "λ=0.005623" in first and "lr=0.03" in first and "next epoch" not in first
+    assert ("if epochs are raised" in first) == (size[0] > 100)  # the finished run: not "next epoch"
+    assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0]

@@ -308,7 +308,8 @@ class WdtuiApp(App[int]):
         self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
                          device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
                          pinned=len(self.state.ghosts), within=self.state.epoch_share(),
-                         building=self.state.building.text if self.state.building is not None else "")
+                         building=self.state.building.text if self.state.building is not None else "",
+                         lr=self.config.lr)
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
         for chart in self.budget.due(self._charts, training, force):
             chart.refresh()

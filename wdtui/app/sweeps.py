@@ -134,5 +134,7 @@ class SweepController:
         app.changes.apply("lr", lr)
         app.changes.apply("lam", lam)
         app.action_show_tab("charts")
+        trained = self.state.snapshot.records[0].epoch if self.state.snapshot is not None else 0
         app.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the grid's best by validation loss "
-                   f"(epoch {grid.record.epoch})")
+                   f"(epoch {grid.record.epoch})" + (f"; applied from epoch {trained} of this run: r trains it "
+                                                     "from epoch 0, as the grid did" if trained else ""))
