@@ -489,3 +489,16 @@ async def test_a_pending_change_keeps_both_status_lines_and_says_when_it_applies
     assert "λ=0.005623" in first and "lr=0.03" in first and "next epoch" not in first
     assert ("if epochs are raised" in first) == (size[0] > 100)  # the finished run: not "next epoch"
     assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0]
+
+
+async def test_escape_leaves_a_checkbox_and_space_then_trains_instead_of_toggling_it():
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.query_one("#input-decay_all").focus()
+        await pilot.pause(0.1)
+        assert a.check_action("unfocus", ()) is True  # the footer offers escape
+        decay_all = a.config.decay_all
+        await pilot.press("escape", "space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        assert a.focused is None and a.config.decay_all == decay_all and epoch(a) == 3

@@ -216,9 +216,10 @@ class WdtuiApp(App[int]):
         self.main.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "too-small")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape ("leave field") is offered in the footer only while a field has the keys."""
+        """Escape ("leave field") is offered in the footer only while a sidebar widget has the
+        keys (an input, a choice, a checkbox, a button: space would act on it, not on training)."""
         if action == "unfocus":
-            return isinstance(self.focused, Input)
+            return self.focused is not None and any(isinstance(n, Sidebar) for n in self.focused.ancestors)
         return True
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

@@ -43,7 +43,7 @@ KEYS = (
     ("ctrl+b", "hide / show the sidebar"),
     ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),
     ("t", "TensorBoard event files of the runs on/off (folder runs, or --tensorboard DIR)"),
-    ("escape", "leave a field (its value in use stays); close this help"),
+    ("escape", "leave a sidebar field, choice or checkbox (the value in use stays); close this help"),
     ("ctrl+p", "every command and preset"),
     ("? / F1", "this help"),
     ("q", "quit"),
