@@ -502,3 +502,14 @@ async def test_escape_leaves_a_checkbox_and_space_then_trains_instead_of_togglin
         await pilot.press("escape", "space")
         await wait_for(pilot, lambda: a.snapshot.finished)
         assert a.focused is None and a.config.decay_all == decay_all and epoch(a) == 3
+
+
+async def test_q_quits_while_the_help_is_open():
+    a = app(epochs=3)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(a.screen, HelpScreen)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not a.is_running, timeout=1.0)

@@ -332,3 +332,20 @@ def test_a_change_is_marked_at_its_epoch_when_the_history_skips_epochs():
     assert state.pin().label.endswith("(changed)")
     state.accept(Progress(snapshot(1, 11)))  # up to epoch 16: before the change
     assert shown_marks(state.ready, state.snapshot) == []
+
+
+async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
+    """c (off) keeps the trained run; c (on) replaces an untrained one: the kept run stays."""
+    a = app(compare=True, epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and not a.compare)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and a.compare)
+        assert "epoch 2 run still kept: ctrl+z brings it back" in a.note
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        assert a.compare and len(a.snapshot.records) == 2

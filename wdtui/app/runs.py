@@ -50,15 +50,19 @@ class RunController:
         trained, it is paused and kept, and ctrl+z brings it back (one level); the note says so."""
         if self.control is not None:
             trained = AppState.trained(kept) if kept is not None else 0
-            self.drop_kept()
-            if trained and self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
+            if not trained:  # nothing of this run to keep: a run kept before stays kept (c c)
+                self.control.cancel()
+                if self.kept is not None:
+                    note += f" · epoch {AppState.trained(self.kept.state)} run still kept: ctrl+z brings it back"
+            elif self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
+                self.drop_kept()
                 self.control.pause()
                 self.kept = KeptRun(kept, self.control, self.session, self.worker)
                 note += f" · epoch {trained} run kept: ctrl+z brings it back"
             else:
+                self.drop_kept()
                 self.control.cancel()
-                if trained:
-                    note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
+                note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
         state = self.state
         away = state.put_away(kept["config"]) if kept is not None else []
         if away:  # another problem: its losses are of another quantity

@@ -183,7 +183,8 @@ class HelpScreen(ModalScreen[None]):
                                   background: $panel; padding: 0 1; }
     HelpScreen .help-title { text-style: bold; color: $accent; }
     """
-    BINDINGS = [Binding("escape,question_mark,f1", "close", "close help")]
+    BINDINGS = [Binding("escape,question_mark,f1", "close", "close help"),
+                Binding("q", "app.quit", "quit")]  # q quits at any moment, as the key list says
     AUTO_FOCUS = "#help"  # the scroll area has the keys: ↓, PageDown and End reach the guide
 
     def __init__(self, config: Config, comparison: Run | None):
