@@ -88,7 +88,7 @@ class StatusLine(Static):
                 where = "" if brief else f" of {self._within[0]}"
                 line.append(f" {100 * self._within[1]:.0f}%{where}", style="green")
         else:
-            line.append("paused" if run.epoch else "ready: space to start", style="yellow")
+            line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
         setting = f"λ={run.lam:.4g}" if brief else f"{run.regularizer} λ={run.lam:.4g}"
         pending = []
