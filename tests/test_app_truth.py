@@ -455,9 +455,11 @@ def test_a_series_under_others_on_every_point_is_named_as_hidden():
     from wdtui.app.widgets.charts import hidden_series
 
     drawn = [("true w", [1, 2], [0.01, 0.01]), ("run", [1, 2], [0.0, 0.02]), ("vs", [1, 2], [5.0, -5.0])]
-    assert hidden_series(drawn, (-6.0, 6.0), 20) == ["true w"]  # a row is 0.63 high: 0.01 shares 0's row
+    assert hidden_series(drawn, (-6.0, 6.0), 20) == ["true w"]  # a row is 0.63 high: 0.01 is 0's
     assert hidden_series(drawn, (-6.0, 6.0), 10_000) == []  # rows fine enough to tell them apart
     assert hidden_series([("a", [1], [0.0]), ("b", [2], [0.0])], (-1.0, 1.0), 20) == []  # another x
+    ridge = [("ridge", [1, 2], [0.0, 0.02], True), ("run", [1, 2], [0.0, 0.02])]
+    assert hidden_series(ridge, (-6.0, 6.0), 20) == []  # a line's braille falls between cells: never claimed
 
 
 
@@ -513,3 +515,18 @@ async def test_q_quits_while_the_help_is_open():
         assert isinstance(a.screen, HelpScreen)
         await pilot.press("q")
         await wait_for(pilot, lambda: not a.is_running, timeout=1.0)
+
+
+async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
+    a = app(compare=True, epochs=30, regularizer="decoupled", lam=25000)  # η·λ = 250: diverges at epoch 2
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
+        await pilot.pause(0.3)
+        assert a.snapshot.records[0].diverged and not a.snapshot.records[1].diverged
+        for chart in ("#loss", "#norm"):
+            drawn = str(a.query_one(chart).render())
+            ticks = [float(m) for m in re.findall(r"^\s*([-\d.e+]+)\s*┤", drawn, re.M)]
+            assert ticks and max(ticks) < 100, (chart, ticks)  # the healthy run's scale (loss < 1, ‖w‖ ~ 7)
+            assert "run diverged, at the top" in drawn

@@ -319,18 +319,28 @@ def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float],
     return lo - pad, hi + pad
 
 
-def hidden_series(drawn: list[tuple[str, list, list[float]]], limits: tuple[float, float], rows: int) -> list[str]:
-    """The names of the series (in the order drawn, later ones on top) whose every point shares
-    its x and its row (of ``rows`` spanning ``limits``) with a point of a series drawn later: on
-    screen they cannot be seen, though the legend names them (d2l: the true weights, all 0.01,
-    under the learned ones)."""
+def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, columns: int = 0) -> list[str]:
+    """The names of the dotted series (``(name, xs, ys)``, in the order drawn, later ones on top;
+    ``(name, xs, ys, True)`` is a line: it covers nothing and is never said to be hidden, its
+    braille dots fall between cells) whose every point has a dot of a series drawn later in its
+    column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
+    ``limits``): on screen they cannot be seen, though the legend names them (d2l: the true
+    weights, all 0.01, under the learned ones). A point nearer a row's edge than that is not
+    counted as covered, so the claim errs towards silence."""
     lo, hi = limits
-    cell = lambda x, y: (x, round((y - lo) / (hi - lo) * (rows - 1)) if hi > lo else 0)  # noqa: E731
-    cells = [{cell(x, y) for x, y in zip(xs, ys) if math.isfinite(y)} for _, xs, ys in drawn]
+    near = 0.25 * (hi - lo) / max(rows - 1, 1)
+    xs_all = [x for _, xs, *_ in drawn for x in xs]
+    x_lo, x_hi = (min(xs_all), max(xs_all)) if xs_all else (0.0, 0.0)
+    column = (lambda x: x) if not columns or x_hi == x_lo else (  # noqa: E731
+        lambda x: round((x - x_lo) / (x_hi - x_lo) * (columns - 1)))
+    dots = [[] if rest and rest[0] else [(column(x), y) for x, y in zip(xs, ys) if math.isfinite(y)]
+            for _, xs, ys, *rest in drawn]
     hidden = []
-    for i, (name, _, _) in enumerate(drawn):
-        above = set().union(*cells[i + 1:]) if i + 1 < len(cells) else set()
-        if cells[i] and cells[i] <= above:
+    for i, (name, *_) in enumerate(drawn):
+        above: dict = {}
+        for c, y in (p for later in dots[i + 1:] for p in later):
+            above.setdefault(c, []).append(y)
+        if dots[i] and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in dots[i]):
             hidden.append(name)
     return hidden
 
@@ -380,16 +390,17 @@ class FitChart(Chart):
                 ridge_w = list(view.ridge.weights(run.lam))
                 plt.plot(index, ridge_w, color="magenta", marker="braille",
                          label=self.series_label(f"ridge λ={run.lam:.4g}"))
-                drawn.append(("ridge", index, ridge_w))
+                drawn.append(("ridge", index, ridge_w, True))
             for record, color, name in runs:
                 if record.weights is not None:
                     xs, ys = finite(index, record.weights)
                     plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
                     drawn.append((name, xs, ys))
-            limits = round_axes(plt, (1, len(index)), [y for _, _, ys in drawn for y in ys], whole_x=True)
+            limits = round_axes(plt, (1, len(index)), [y for _, _, ys, *_ in drawn for y in ys], whole_x=True)
             ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
             label = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
-            hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2))
+            hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2),
+                                   max(self.size.width - FRAME_COLUMNS, 2))
             if hidden:  # the legend names them: say where they are (before the rest of the label)
                 where = f"{' and '.join(hidden)} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}"
                 label = f"{label} · {where}" if len(label) + len(where) + 3 <= self.size.width - 4 else \
@@ -409,6 +420,9 @@ class FitChart(Chart):
             plt.xlabel(" · ".join(part for part in ("target y → prediction ŷ", view.shown_text(test=True)) if part))
 
 
+LOG_DECADES = 6  # a log axis spans at most this many decades below its top
+
+
 class HistoryChart(Chart):
     """Series against epoch from the runs' histories, read up to the snapshot's lengths, beneath
     them the pinned runs (ghosts) dimmed. A dotted vertical line marks each epoch where the run's
@@ -422,13 +436,13 @@ class HistoryChart(Chart):
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
         markers = ("braille", "dot")
-        shown_x: list[float] = []
-        shown_y: list[float] = []
         names = [role(ready, i) for i in range(len(snap.lengths))]
-        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names))[::-1]  # the run on top
+        diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
+        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
-        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], g.name) for g in self.ghosts]
-        for history, n, color, name in [*ghosts, *((r.history, n, c, m) for r, n, c, m in runs)]:
+        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], g.name, False) for g in self.ghosts]
+        series = []  # (xs, ys, color, marker, legend label, diverged)
+        for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
             epochs = history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
@@ -436,10 +450,22 @@ class HistoryChart(Chart):
                 if self.x_log:  # epoch 0 has no place on a log axis
                     xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
                 if xs:  # one legend entry per run; the title says which marker is which series
-                    plt.plot(xs, ys, color=color, marker=marker,
-                             label=self.series_label(name) if marker == markers[0] else None)
-                    shown_x += xs
-                    shown_y += ys
+                    series.append((xs, ys, color, marker, self.series_label(name) if marker == markers[0] else None,
+                                   lost))
+        shown_x = [x for xs, *_ in series for x in xs]
+        # the axis spans the runs that did not diverge (a diverged one leaves it at the top) and,
+        # on a log axis, at most LOG_DECADES below its top (an interpolating run's 1e-29 would
+        # squeeze the others into a row): what lies beyond is drawn on the edge, and said
+        healthy = [y for _, ys, *_, lost in series if not lost for y in ys] or [y for _, ys, *_ in series for y in ys]
+        lo, hi = (min(healthy), max(healthy)) if healthy else (0.0, 0.0)
+        if self.log and lo < hi / 10**LOG_DECADES:
+            lo = hi / 10**LOG_DECADES
+        below = above = False
+        for xs, ys, color, marker, label, lost in series:
+            below = below or any(y < lo for y in ys)
+            above = above or any(y > hi for y in ys)
+            plt.plot(xs, [min(max(y, lo), hi) for y in ys], color=color, marker=marker, label=label)
+        shown_y = [lo, hi] if healthy else []
         marks = shown_marks(ready, snap)
         if shown_x:  # plotext cannot build an empty log axis, so only with data
             for mark in marks:  # the boundary after the last epoch trained with the old setting
@@ -457,6 +483,12 @@ class HistoryChart(Chart):
                 title = f"{self.chart_title} ⠿{self.keys[0][1]} •{self.keys[1][1]}"
             plt.title(title)
         label = "epoch (log)" if self.x_log else "epoch"
+        edges = ([f"↑ {', '.join(n for n, d in zip(names, diverged) if d)} diverged, at the top"]
+                 if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else [])
+        if edges and len(label) + sum(len(e) + 3 for e in edges) > self.size.width - 8:
+            edges = (["↑ diverged, at the top"] if above else []) + (["↓ beyond: at the bottom"] if below else [])
+        if edges and len(label) + sum(len(e) + 3 for e in edges) <= self.size.width - 8:
+            label += "".join(f" · {e}" for e in edges)
         if marks:  # the latest change, as long as the axis has room for it
             label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
             if len(label) > self.size.width - 8:
