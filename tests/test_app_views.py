@@ -98,9 +98,9 @@ async def test_a_pinned_run_stays_through_a_reset_beside_the_new_run_until_unpin
         await pilot.press("n", "n")
         await wait_for(pilot, lambda: epoch(a) == 2)
         await pilot.pause(0.3)
-        for chart in ("#loss", "#norm"):  # the legends name it by its setting (cut to fit, not dropped)
+        for chart in ("#loss", "#norm"):  # the legends name it by what differs from the run: its λ
             shown = str(a.query_one(chart).render())
-            assert name[:24] in shown and "run" in shown
+            assert f"pin 1 λ={name.split('λ=')[1].split(' ')[0]}" in shown and "run" in shown
         assert "1 pinned" in str(a.query_one("StatusLine").render())
         await pilot.press("u")
         await pilot.pause(0.3)
@@ -349,3 +349,23 @@ async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: epoch(a) == 2)
         assert a.compare and len(a.snapshot.records) == 2
+
+
+def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():
+    from wdtui.app.state import Ghost
+
+    ghost = Ghost(2, "l2 λ=0.01 lr=0.05 sgd", {})
+    assert ghost.name_beside("l2 λ=0.0562 lr=0.05 sgd") == "pin 2 λ=0.01"
+    assert ghost.name_beside("coupled λ=0.01 lr=0.1 sgd") == "pin 2 l2 lr=0.05"
+    assert ghost.name_beside("l2 λ=0.01 lr=0.05 sgd") == "pin 2 (same setting)"
+
+
+def test_a_narrow_legend_names_the_comparison_by_what_differs_before_cutting_names():
+    from wdtui.app.widgets.charts import BASELINE, RUN, legend_row, short_role
+
+    run = record(5, lam=0.01)  # l2 λ=0.01
+    assert short_role("vs l2 λ=0", run) == "vs λ=0" and short_role("vs l1 λ=0.01", run) == "vs l1"
+    assert short_role("vs l2 λ=0.01", run) == "vs l2 λ=0.01" and short_role("run", run) == "run"
+    entries = [("run", RUN, "braille"), ("vs l2 λ=0", BASELINE, "braille")]
+    legend, _ = legend_row("", entries, 16, {"vs l2 λ=0": "vs λ=0"})
+    assert legend.plain == "━ run  ━ vs λ=0"  # whole, where the full names would have been cut

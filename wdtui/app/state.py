@@ -60,8 +60,15 @@ class Ghost:
 
     @property
     def name(self) -> str:
-        """Its name in legends and the status: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
+        """Its whole name: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
         return f"pin {self.number}: {self.label}"
+
+    def name_beside(self, run_label: str) -> str:
+        """Its name in a legend beside the run labelled ``run_label`` (:func:`pin_label`): what
+        differs from it, ``pin 1 λ=0.01`` (a legend cut the whole name to ``pin 1: coup…``, and
+        two pins could not be told apart); ``pin 1 (same setting)`` when nothing does."""
+        differs = [part for part in self.label.split(" ") if part not in run_label.split(" ")]
+        return f"pin {self.number} " + (" ".join(differs) if differs else "(same setting)")
 
 
 def pin_label(record, optimizer: str, dropout: float) -> str:
@@ -103,6 +110,13 @@ class AppState:
         their problem is back: a preset chosen again, ctrl+z)."""
         problem = problem_of(self.config)
         return [g for g in self.pinned if g.problem == problem]
+
+    def ghost_names(self) -> list[str]:
+        """The shown pins' legend names: what differs from the run as it is shown now."""
+        if self.snapshot is None or self.ready is None:
+            return [g.name for g in self.ghosts]
+        run = pin_label(self.snapshot.records[0], self.config.optimizer, self.ready.results[0].dropout)
+        return [g.name_beside(run) for g in self.ghosts]
 
     def put_away(self, before: Config) -> list[Ghost]:
         """The pinned runs shown with ``before`` that the current setting does not show."""

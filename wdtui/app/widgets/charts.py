@@ -35,6 +35,8 @@ class Chart(PlotextPlot):
     Chart { height: 1fr; min-height: 5; }
     """
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
+    ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
+    short_names: dict = {}  # legend name → a shorter one, used where the whole names do not fit (draw sets it)
 
     def __init__(self, title: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -82,7 +84,7 @@ class Chart(PlotextPlot):
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 if axes.legend:
-                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width)
+                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names)
                 axes.set_ticks(self.size.width, self.size.height - own_row)
             text = self._build(self.size.height - own_row) if own_row else super().render()
             if legend is not None:
@@ -225,22 +227,30 @@ def legend_style(color: Any) -> Style:
     return Style()
 
 
-def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> tuple[Text, bool]:
+def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
+               short: dict[str, str] | None = None) -> tuple[Text, bool]:
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
     In the title row after the title where it fits whole, else in a row of its own below the title
-    (True); names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
-    when they fit no other way, and the row at the chart's width if it must be."""
-    def line(title: str, cut: int | None) -> Text:
+    (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
+    λ=0`` beside a coupled run); names are cut (to 12 characters in the title row, 24 then 12 in a
+    row of their own) only when they fit no other way, and the row at the chart's width if it must
+    be."""
+    short = short or {}
+
+    def line(title: str, cut: int | None, brief: bool = False) -> Text:
         out = Text(title + ("  " if title else ""))
         for i, (label, color, marker) in enumerate(entries):
+            label = short.get(label, label) if brief else label
             out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
             out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
         return out
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
     entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
-    for candidate, own_row in ((line(title, None), False), (line("", None), True), (line(title, 12), False),
-                               (line("", 24), True), (line("", 12), True)):
+    for candidate, own_row in ((line(title, None), False), (line("", None), True),
+                               (line(title, None, True), False), (line("", None, True), True),
+                               (line(title, 12, True), False), (line("", 24, True), True),
+                               (line("", 12, True), True)):
         if candidate.cell_len <= width:
             return candidate, own_row
     candidate.truncate(width)
@@ -277,6 +287,17 @@ def role(ready: SessionReady, i: int) -> str:
     """Run ``i``'s name in legends: its role ("run"), or the comparison's fixed setting. Never the
     latest λ: a curve trained at several λ is not relabelled by the newest."""
     return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
+
+
+def short_role(name: str, run: Any) -> str:
+    """A comparison's legend name with only what differs from the run's record (``run``): ``vs
+    coupled λ=0`` beside a coupled run at λ 0.01 is ``vs λ=0``; the name itself if nothing
+    differs or it is not a ``vs …`` name."""
+    if not name.startswith("vs "):
+        return name
+    mine = {run.regularizer, f"λ={run.lam:g}"}
+    differs = [part for part in name[3:].split(" ") if part not in mine]
+    return "vs " + " ".join(differs) if differs else name
 
 
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
@@ -437,10 +458,13 @@ class HistoryChart(Chart):
         ready, snap = data
         markers = ("braille", "dot")
         names = [role(ready, i) for i in range(len(snap.lengths))]
+        self.short_names = {name: short_role(name, snap.records[0]) for name in names[1:]} if snap.records else {}
         diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
         runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
-        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], g.name, False) for g in self.ghosts]
+        legend = self.ghost_names if len(self.ghost_names) == len(self.ghosts) else [g.name for g in self.ghosts]
+        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], name, False)
+                  for g, name in zip(self.ghosts, legend)]
         series = []  # (xs, ys, color, marker, legend label, diverged)
         for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
             epochs = history["epoch"][:n]
