@@ -37,6 +37,7 @@ class Chart(PlotextPlot):
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
     ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
     short_names: dict = {}  # legend name → a shorter one, used where the whole names do not fit (draw sets it)
+    legend_in_order = False  # True: the legend in the order drawn (else the run before its comparison)
 
     def __init__(self, title: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -84,7 +85,8 @@ class Chart(PlotextPlot):
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 if axes.legend:
-                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names)
+                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names,
+                                                 self.legend_in_order)
                 axes.set_ticks(self.size.width, self.size.height - own_row)
             text = self._build(self.size.height - own_row) if own_row else super().render()
             if legend is not None:
@@ -228,7 +230,7 @@ def legend_style(color: Any) -> Style:
 
 
 def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
-               short: dict[str, str] | None = None) -> tuple[Text, bool]:
+               short: dict[str, str] | None = None, in_order: bool = False) -> tuple[Text, bool]:
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
     In the title row after the title where it fits whole, else in a row of its own below the title
     (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
@@ -246,7 +248,7 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
         return out
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
-    entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
+    entries = entries if in_order else sorted(entries, key=lambda entry: entry[1] == BASELINE)
     for candidate, own_row in ((line(title, None), False), (line("", None), True),
                                (line(title, None, True), False), (line("", None, True), True),
                                (line(title, 12, True), False), (line("", 24, True), True),
