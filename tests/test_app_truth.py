@@ -533,3 +533,12 @@ async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
             ticks = [float(m) for m in re.findall(r"^\s*([-\d.e+]+)\s*┤", drawn, re.M)]
             assert ticks and max(ticks) < 100, (chart, ticks)  # the healthy run's scale (loss < 1, ‖w‖ ~ 7)
             assert "run diverged, at the top" in drawn
+
+
+async def test_lambda_keys_at_the_ladders_ends_say_so():
+    a = app(epochs=3, lam=10.0)
+    async with a.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.1)
+        assert a.lam == 10.0 and any("ladder's top (10)" in n.message for n in a._notifications)

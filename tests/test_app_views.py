@@ -207,7 +207,7 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
         await wait_for(pilot, lambda: a.state.epoch_share() is not None and a.state.epoch_share()[1] > 0.1)
         assert epoch(a) == 0 and a.state.epoch_share()[0] == 1
         await pilot.pause(0.3)
-        assert re.search(r"training \d+% of 1", str(a.query_one("StatusLine").render()))
+        assert re.search(r"training epoch 1: \d+%", str(a.query_one("StatusLine").render()))
         sent = time.perf_counter()
         await pilot.press("q")
         await wait_for(pilot, lambda: ended, timeout=10)

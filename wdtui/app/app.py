@@ -336,10 +336,18 @@ class WdtuiApp(App[int]):
         self.runs.unpin()
 
     def action_lambda_up(self) -> None:
-        self.changes.apply("lam", lambda_up(self.lam))
+        self._lambda_step(lambda_up(self.lam), f"λ is at the ladder's top ({self.lam:g}): type a larger one "
+                          "in the λ field (l)")
 
     def action_lambda_down(self) -> None:
-        self.changes.apply("lam", lambda_down(self.lam))
+        self._lambda_step(lambda_down(self.lam), "λ is 0, the ladder's bottom")
+
+    def _lambda_step(self, lam: float, at_end: str) -> None:
+        """] and [: the next λ of the ladder; at its end, say so instead of doing nothing."""
+        if lam == self.lam and self.config.regularizer != "none":
+            self.notify(at_end, severity="warning")
+            return
+        self.changes.apply("lam", lam)
 
     def action_compare(self) -> None:
         self.main.query_one("#field-compare", Toggle).set_value(not self.compare)

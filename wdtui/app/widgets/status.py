@@ -85,8 +85,8 @@ class StatusLine(Static):
         elif snapshot.running:
             line.append("training", style="green")
             if self._within is not None:  # a long epoch: how far it is
-                where = "" if brief else f" of {self._within[0]}"
-                line.append(f" {100 * self._within[1]:.0f}%{where}", style="green")
+                where = "" if brief else f" epoch {self._within[0]}:"
+                line.append(f"{where} {100 * self._within[1]:.0f}%", style="green")
         else:
             line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
