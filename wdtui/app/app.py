@@ -266,10 +266,9 @@ class WdtuiApp(App[int]):
     def on_session_failed(self, message: SessionFailed) -> None:
         self.runs.failed(message)
 
-    def on_sweep_progress(self, message: SweepProgress) -> None:
-        self.sweeps.progress(message)
-
-    def on_grid_progress(self, message: GridProgress) -> None:
+    @on(SweepProgress)
+    @on(GridProgress)
+    def _sweep_progress(self, message: SweepProgress | GridProgress) -> None:
         self.sweeps.progress(message)
 
     def on_export_done(self, message: ExportDone) -> None:
@@ -336,18 +335,11 @@ class WdtuiApp(App[int]):
         self.runs.unpin()
 
     def action_lambda_up(self) -> None:
-        self._lambda_step(lambda_up(self.lam), f"λ is at the ladder's top ({self.lam:g}): type a larger one "
-                          "in the λ field (l)")
+        self.changes.lambda_step(lambda_up(self.lam), f"λ is at the ladder's top ({self.lam:g}): type a "
+                                 "larger one in the λ field (l)")
 
     def action_lambda_down(self) -> None:
-        self._lambda_step(lambda_down(self.lam), "λ is 0, the ladder's bottom")
-
-    def _lambda_step(self, lam: float, at_end: str) -> None:
-        """] and [: the next λ of the ladder; at its end, say so instead of doing nothing."""
-        if lam == self.lam and self.config.regularizer != "none":
-            self.notify(at_end, severity="warning")
-            return
-        self.changes.apply("lam", lam)
+        self.changes.lambda_step(lambda_down(self.lam), "λ is 0, the ladder's bottom")
 
     def action_compare(self) -> None:
         self.main.query_one("#field-compare", Toggle).set_value(not self.compare)
@@ -378,14 +370,7 @@ class WdtuiApp(App[int]):
         self.exports.tensorboard()
 
     def action_focus_lambda(self) -> None:
-        """The control everyone looks for: straight to the λ field."""
-        if self.config.regularizer == "none":
-            self.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
-            return
-        self.main.query_one(Sidebar).display = True
-        field = self.main.query_one("#input-lam", Input)
-        field.focus()
-        field.select_all()
+        self.changes.focus_lambda()
 
     def action_unfocus(self) -> None:
         self.set_focus(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ..engine.config import ConfigError, make_config, notices, rule_text
 from .session import preset_comparison, setting_label
@@ -90,6 +90,23 @@ class SettingsController:
             self.runs.restart(f"{field} changed: run restarted from epoch 0", kept)
             return
         app.redraw()
+
+    def lambda_step(self, lam: float, at_end: str) -> None:
+        """] and [: the next λ of the ladder; at its end, say so instead of doing nothing."""
+        if lam == self.state.lam and self.state.config.regularizer != "none":
+            self.app.notify(at_end, severity="warning")
+            return
+        self.apply("lam", lam)
+
+    def focus_lambda(self) -> None:
+        """l: the control everyone looks for, straight to the λ field."""
+        if self.state.config.regularizer == "none":
+            self.app.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
+            return
+        self.sidebar.display = True
+        field = self.app.main.query_one("#input-lam", Input)
+        field.focus()
+        field.select_all()
 
     def _change_comparison(self, key: str, value, kept: dict) -> None:
         """One setting of the comparison run (regularizer, lam, dropout, optimizer) changed: both
