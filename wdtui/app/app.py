@@ -63,6 +63,7 @@ from .widgets.weights import WeightsView
 MIN_SIZE = (60, 20)
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
 TABS = ("charts", "weights", "sweep", "layers")
+RUN_ACTIONS = {key.action.split("(")[0] for key in KEYS} - {"quit", "help"}  # the app's keys that act on the run
 
 
 def _state_field(name: str, doc: str = "") -> property:
@@ -217,10 +218,12 @@ class WdtuiApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape ("leave field") is offered in the footer only while a sidebar widget has the
-        keys (an input, a choice, a checkbox, a button: space would act on it, not on training)."""
+        keys (an input, a choice, a checkbox, a button: space would act on it, not on training);
+        a screen over the run hides the run's keys."""
         if action == "unfocus":
             return self.focused is not None and any(isinstance(n, Sidebar) for n in self.focused.ancestors)
-        return True
+        # a screen over the run (the n_train sweep's) keeps only help and quit of the app's keys
+        return not (getattr(self.screen, "HIDES_RUN_KEYS", False) and action in RUN_ACTIONS)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.refresh_bindings()
