@@ -550,7 +550,7 @@ class AccuracyChart(HistoryChart):
 
     def yaxis(self, plt: Any, values: list[float]) -> None:
         plt.ylim(0, 1)
-        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"])
+        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
 
 
 class ClassChart(Chart):
@@ -627,6 +627,8 @@ class SweepChart(Chart):
         if self.log:
             plt.yscale("log")
             plt.yticks(*log_ticks(min(shown_y), max(shown_y), most=self.y_tick_budget))
+        elif shown_y:  # ‖w‖: round ticks (plotext's own were 26.6 / 25.4 / 24.2)
+            round_yticks(plt, shown_y)
         best = snap.best_lambda
         if best:
             plt.vline(best, BEST)
