@@ -317,7 +317,7 @@ async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histo
         assert "per-class test accuracy" in drawn and "%" in drawn and "● run   x vs coupled λ=0" in drawn  # named by role
         status = str(screen.query_one("StatusLine").render())
         accuracy = a.snapshot.records[0].test_accuracy
-        assert f"({100 * accuracy:.1f} %)" in status and "vs coupled λ=0: train" in status
+        assert f"({100 * accuracy:.1f}%)" in status and "vs coupled λ=0: train" in status
         histograms = [c.weight_name for c in screen.query("HistogramChart")]
         assert list(dict.fromkeys(histograms)) == ["0.weight", "3.weight", "7.weight", "9.weight"]  # conv kernels too
         layers = [str(s.render()) for s in screen.query(".layer-name")]

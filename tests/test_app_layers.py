@@ -33,12 +33,13 @@ async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, in
         await pilot.pause(0.3)
         assert list(app.ready.data.scale_invariant) == invariant
         note = str(app.query_one(LayersView).query_one("#layers-note").render())
-        assert all(name in note for name in invariant) and "scale-invariant" in note
+        named = [app.ready.layers[name].split(" (")[0] for name in invariant]  # "hidden 1", as on Weights
+        assert all(name in note for name in named) and "scale-invariant" in note and ".weight" not in note
         series, what = angle_series(app.ready, app.snapshot.lengths[0])
         assert what == kind
         norms = str(app.query_one(LayerNormChart).render())
         angles = str(app.query_one(AngleChart).render())
-        assert f"{invariant[0]} ⟂" in norms
+        assert f"{named[0]} ⟂" in norms and ".weight" not in norms
         predicted = angular_update(app.config)
         if preset == "equilibrium":  # SGD, coupled: a prediction, drawn and named
             assert f"{predicted:.3g}" in angles

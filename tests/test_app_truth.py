@@ -110,6 +110,10 @@ async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
         half = math.log(2) / -math.log(1 - 0.05 * 0.01)
         assert "η·λ = 0.0005" in text and "1 − η·λ = 0.9995" in text
         assert f"{half:,.0f} steps" in text and "decoupled" in text and "S(x, t)" in text
+        scroll = a.screen.query_one("#help")
+        assert a.screen.focused is scroll and scroll.max_scroll_y > 0  # the keys scroll it at once
+        await pilot.press("end")
+        await wait_for(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
         await pilot.press("escape")
         assert not isinstance(a.screen, HelpScreen)
         await pilot.press("f1")
@@ -143,12 +147,15 @@ async def test_markup_typed_into_every_field_is_text_and_not_kept():
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
-        for box in a.query("Field"):
+        shown_fields = [box for box in a.query("Field")  # the fields on screen (others cannot be typed in)
+                        if all(node.display for node in (box, *box.ancestors) if hasattr(node, "display"))]
+        assert len(shown_fields) >= 10
+        for box in shown_fields:
             before = box.input.value
-            # the markup that crashed ([/]) and a file-name-like one in every field; every kind and
-            # a 100 KB paste in the first (the echo is the same code for all fields)
-            first = box is a.query("Field").first()
-            for typed in (MARKUP + ["9" * 100_000]) if first else ["[/]", "[x=].csv"]:
+            # the markup that crashed ([/]) in every field; every kind and a 100 KB paste in the
+            # first (the echo is the same code for all fields)
+            first = box is shown_fields[0]
+            for typed in (MARKUP + ["9" * 100_000]) if first else ["[/]"]:
                 box.input.focus()
                 box.input.value = typed
                 await pilot.pause()
@@ -238,7 +245,7 @@ async def test_ctrl_b_hides_the_sidebar_and_z_shows_one_chart():
 async def test_export_runs_off_the_ui_thread(tmp_path, monkeypatch):
     import threading
 
-    import wdtui.app.app as module
+    import wdtui.app.delivery as module
 
     monkeypatch.chdir(tmp_path)
     threads = []
@@ -331,3 +338,207 @@ async def test_ridge_reference_only_where_training_converges_to_it_and_conventio
         a.apply_change("regularizer", "decoupled")
         await pilot.pause(0.1)
         assert convention.display
+
+
+async def test_toasts_cover_neither_the_status_lines_nor_the_footer_at_80x24():
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        status = a.query_one("StatusLine")
+        shown = str(status.render())
+        await pilot.press("u")  # a warning: nothing is pinned
+        a.notify("a notice long enough to wrap onto a second row at this width", title="export")
+        await wait_for(pilot, lambda: len(a.screen.query("Toast")) == 2)
+        await pilot.pause(0.2)
+        toasts = [t.region for t in a.screen.query("Toast")]
+        assert all(t.height for t in toasts)
+        for widget in (status, a.query_one("Footer"), a.query_one("#sidebar")):
+            assert not any(t.overlaps(widget.region) for t in toasts), widget
+        assert str(status.render()) == shown and "vs coupled λ=0: train" in shown  # both runs' numbers
+
+
+def test_the_sidebar_shows_the_fields_each_setting_uses():
+    from wdtui.app.widgets.sidebar import in_use
+
+    shown = lambda preset, **o: {f for f, on in in_use(make_config(preset, **o)).items() if on}  # noqa: E731
+    assert {"noise", "betas", "lr", "epochs", "width"} <= shown("sine")  # generated data, Adam, an MLP
+    assert not {"n_inputs", "modulus", "solver"} & shown("sine")  # sine's x is its one input
+    assert "n_inputs" in shown("d2l") and "betas" not in shown("d2l")  # d2l: d inputs, SGD (no betas)
+    assert {"modulus"} <= shown("grokking") and not {"noise", "n_inputs"} & shown("grokking")
+    assert not {"noise", "n_inputs", "depth"} & shown("digits")  # images define the inputs; no noise; a CNN
+    exact = shown("double-descent")
+    assert "solver" in exact and not {"optimizer", "lr", "batch_size", "epochs", "width", "activation"} & exact
+    assert {"optimizer", "lr", "epochs"} <= shown("double-descent", solver="gd")
+
+
+async def test_with_the_exact_solver_the_training_fields_give_way_to_the_reason():
+    a = app("double-descent", epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert not a.query_one("#field-lr").display and not a.query_one("#field-epochs").display
+        note = a.query_one("#not-applied")
+        assert note.display and "optimizer, lr, batch and epochs are not used" in str(note.render())
+        a.apply_change("solver", "gd")
+        await wait_for(pilot, lambda: a.ready is not None and a.config.solver == "gd")
+        assert a.query_one("#field-lr").display and not a.query_one("#not-applied").display
+
+
+def test_n_inputs_is_refused_where_the_data_define_the_inputs(capsys):
+    from wdtui.cli.main import main
+
+    for preset in ("sine", "digits"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", "--preset", preset, "--n-inputs", "5", "--epochs", "1", "--quiet"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "--n-inputs" in err and "d2l, sparse, poly, double-descent" in err, err
+    assert make_config("d2l", n_inputs=5).n_inputs == 5
+    assert make_config("grokking", modulus=7).n_inputs == 14  # the one-hot columns follow p
+    assert make_config("sine", n_inputs=1).n_inputs == 1  # the value the data define: a settings file's
+
+
+async def test_the_footer_shows_the_keys_while_the_app_has_no_focus():
+    """In a browser the page reports a blur when it is not focused (wdtui serve showed an empty
+    footer row): the footer still follows the keys, e.g. escape while a field has them."""
+    from textual import events
+
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.post_message(events.AppBlur())
+        await wait_for(pilot, lambda: not a.app_focus)
+        footer = lambda: " ".join(str(k.render()) for k in a.query("FooterKey"))  # noqa: E731
+        assert "quit" in footer() and "leave field" not in footer()
+        a.query_one("#input-lr").focus()
+        await wait_for(pilot, lambda: "leave field" in footer(), timeout=5)
+
+
+def test_the_help_warns_of_flips_only_where_the_factor_is_the_rule():
+    """η·λ = 250: decoupled multiplies each weight by 1 − 250 per step and diverges; coupled decay
+    through Adam is divided by √v̂, flips nothing: each step moves a weight about η = 0.01 toward
+    0, and after 300 steps the weights sit near 0 (‖w‖ from 6.6 to below 0.2)."""
+    from wdtui.app.screens.help import live_numbers
+    from wdtui.engine.experiment import build_experiment
+    from wdtui.engine.training.solvers import make_trainer
+
+    outcome = {}
+    for reg in ("decoupled", "coupled"):
+        config = make_config("sine", regularizer=reg, lam=25000, epochs=300)
+        words = str(live_numbers(config))
+        assert ("flips or zeroes every decayed weight" in words) == (reg == "decoupled"), words
+        trainer = make_trainer(build_experiment(config))
+        while not trainer.done:
+            trainer.run_epoch()
+        outcome[reg] = (trainer.diverged, trainer.measure().weight_norm)
+    assert outcome["decoupled"][0]
+    diverged, norm = outcome["coupled"]
+    assert not diverged and norm < 0.2, outcome
+    assert "no weight flips" in str(live_numbers(make_config("sine", lam=25000)))
+
+
+@pytest.mark.parametrize("preset", ["sparse", "quadratic"])
+async def test_the_fit_charts_scatter_has_round_ticks_and_zero_on_its_own_row(preset):
+    a = app(preset, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        rows = str(a.query_one("#fit").render()).split("\n")
+    labels = [m[1] for m in (re.match(r"\s*(-?[\d.]+)\s*[┤├]", row) for row in rows) if m]
+    values = [float(v) for v in labels]
+    assert len(values) >= 2, rows
+    step = abs(values[0] - values[1])
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert any(math.isclose(mantissa, m) for m in (1, 2, 5)), labels  # a 1-2-5 step
+    assert all(math.isclose(v / step, round(v / step), abs_tol=1e-6) for v in values), labels
+    if preset == "sparse":  # the lasso's zeros and the zero true weights: on the row labelled 0
+        assert "0" in labels
+
+
+def test_a_series_under_others_on_every_point_is_named_as_hidden():
+    from wdtui.app.widgets.charts import hidden_series
+
+    drawn = [("true w", [1, 2], [0.01, 0.01]), ("run", [1, 2], [0.0, 0.02]), ("vs", [1, 2], [5.0, -5.0])]
+    assert hidden_series(drawn, (-6.0, 6.0), 20) == ["true w"]  # a row is 0.63 high: 0.01 is 0's
+    assert hidden_series(drawn, (-6.0, 6.0), 10_000) == []  # rows fine enough to tell them apart
+    assert hidden_series([("a", [1], [0.0]), ("b", [2], [0.0])], (-1.0, 1.0), 20) == []  # another x
+    ridge = [("ridge", [1, 2], [0.0, 0.02], True), ("run", [1, 2], [0.0, 0.02])]
+    assert hidden_series(ridge, (-6.0, 6.0), 20) == []  # a line's braille falls between cells: never claimed
+
+
+
+async def test_with_regularizer_none_the_sidebar_says_nothing_is_decayed():
+    a = app("sparse", epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        summary = lambda: str(a.query_one("#decay-summary").render())  # noqa: E731
+        assert summary().startswith("decayed: 1 tensor (50 parameters); not decayed: 1 tensor (1 parameter)")
+        a.apply_change("regularizer", "none")
+        await pilot.pause(0.1)
+        assert summary().startswith("nothing is decayed (regularizer none)")
+        a.apply_change("regularizer", "l2")
+        await pilot.pause(0.1)
+        assert summary().startswith("decayed: 1 tensor")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_pending_change_keeps_both_status_lines_and_says_when_it_applies(size):
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        a.apply_change("lr", 0.03)  # b after a grid does this: the status names it beside λ
+        await pilot.press("left_square_bracket")
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
+    assert "λ=0.005623" in first and "lr=0.03" in first and "next epoch" not in first
+    assert ("if epochs are raised" in first) == (size[0] > 100)  # the finished run: not "next epoch"
+    assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0]
+
+
+async def test_escape_leaves_a_checkbox_and_space_then_trains_instead_of_toggling_it():
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.query_one("#input-decay_all").focus()
+        await pilot.pause(0.1)
+        assert a.check_action("unfocus", ()) is True  # the footer offers escape
+        decay_all = a.config.decay_all
+        await pilot.press("escape", "space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        assert a.focused is None and a.config.decay_all == decay_all and epoch(a) == 3
+
+
+async def test_q_quits_while_the_help_is_open():
+    a = app(epochs=3)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(a.screen, HelpScreen)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not a.is_running, timeout=1.0)
+
+
+async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
+    a = app(compare=True, epochs=30, regularizer="decoupled", lam=25000)  # η·λ = 250: diverges at epoch 2
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
+        await pilot.pause(0.3)
+        assert a.snapshot.records[0].diverged and not a.snapshot.records[1].diverged
+        for chart in ("#loss", "#norm"):
+            drawn = str(a.query_one(chart).render())
+            ticks = [float(m) for m in re.findall(r"^\s*([-\d.e+]+)\s*┤", drawn, re.M)]
+            assert ticks and max(ticks) < 100, (chart, ticks)  # the healthy run's scale (loss < 1, ‖w‖ ~ 7)
+            assert "run diverged, at the top" in drawn
+
+
+async def test_lambda_keys_at_the_ladders_ends_say_so():
+    a = app(epochs=3, lam=10.0)
+    async with a.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.1)
+        assert a.lam == 10.0 and any("ladder's top (10)" in n.message for n in a._notifications)

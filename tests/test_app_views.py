@@ -5,6 +5,7 @@ import re
 
 from test_app import app, epoch, wait_for
 
+from wdtui.app.app import WdtuiApp
 from wdtui.app.messages import Progress, SessionReady, Snapshot
 from wdtui.app.state import MAX_GHOSTS, AppState
 from wdtui.engine.config import make_config
@@ -97,9 +98,9 @@ async def test_a_pinned_run_stays_through_a_reset_beside_the_new_run_until_unpin
         await pilot.press("n", "n")
         await wait_for(pilot, lambda: epoch(a) == 2)
         await pilot.pause(0.3)
-        for chart in ("#loss", "#norm"):  # the legends name it by its setting (cut to fit, not dropped)
+        for chart in ("#loss", "#norm"):  # the legends name it by what differs from the run: its λ
             shown = str(a.query_one(chart).render())
-            assert name[:24] in shown and "run" in shown
+            assert f"pin 1 λ={name.split('λ=')[1].split(' ')[0]}" in shown and "run" in shown
         assert "1 pinned" in str(a.query_one("StatusLine").render())
         await pilot.press("u")
         await pilot.pause(0.3)
@@ -208,7 +209,7 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
         await wait_for(pilot, lambda: a.state.epoch_share() is not None and a.state.epoch_share()[1] > 0.1)
         assert epoch(a) == 0 and a.state.epoch_share()[0] == 1
         await pilot.pause(0.3)
-        assert re.search(r"training \d+% of 1", str(a.query_one("StatusLine").render()))
+        assert re.search(r"training epoch 1: \d+%", str(a.query_one("StatusLine").render()))
         sent = time.perf_counter()
         await pilot.press("q")
         await wait_for(pilot, lambda: ended, timeout=10)
@@ -216,9 +217,9 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
 
 
 async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discarded(monkeypatch):
-    import wdtui.app.app as app_module
+    import wdtui.app.runs as runs_module
 
-    monkeypatch.setattr(app_module, "UNDO_MOST_NUMBERS", 0)
+    monkeypatch.setattr(runs_module, "UNDO_MOST_NUMBERS", 0)
     a = app(epochs=200)
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
@@ -227,3 +228,146 @@ async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discard
         await pilot.press("r")
         await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
         assert "epoch 2 run discarded" in a.note and a._undo is None
+
+
+async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_path, monkeypatch):
+    """A CIFAR-10 folder read slowly (each batch file takes 0.4 s more: ~2.4 s in all): the status
+    says how far the loading is, and q ends the session's thread within a second, before the
+    rest of the files are read."""
+    import time
+
+    from cifar_files import write_cifar
+
+    from wdtui.app.session import TrainingSession
+    from wdtui.engine.data import cifar10
+
+    write_cifar(tmp_path / "cifar")
+    batch = cifar10._batch
+    read = []
+
+    def slow_batch(path):
+        time.sleep(0.4)
+        read.append(path.name)
+        return batch(path)
+
+    ended = []
+    run = TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(cifar10, "_batch", slow_batch)
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    a = WdtuiApp(make_config("cifar10", data_dir=str(tmp_path / "cifar"), epochs=1, channels="2", kernel=3),
+                 compare=False, deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        status = lambda: str(a.query_one("StatusLine").render())  # noqa: E731
+        await wait_for(pilot, lambda: re.search(r"loading CIFAR-10 … [1-9]\d* %", status()), timeout=10)
+        assert a.ready is None and 0 < len(read) < 6
+        sent = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: ended, timeout=10)
+    assert ended[0] - sent < 1.0
+    assert len(read) < 6 and a.state.ready is None  # the build stopped: the other files were never read
+
+
+def test_pins_belong_to_their_problem_and_come_back_with_it():
+    """A pinned run is shown beside runs of its problem (data, task, loss) only; λ, the model, n
+    and the seed are what pins compare, so they keep it."""
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(1)
+    result = RunResult("l2", 0.01)
+    for e in range(1, 4):
+        result.add(record(e))
+    state.accept(ready(1, result))
+    state.accept(Progress(snapshot(1, 3)))
+    ghost = state.pin()
+    sine = state.config
+    for same in (dict(lam=0.1), dict(width=8, depth=2), dict(n_train=20), dict(seed=3), dict(optimizer="adam")):
+        state.config = sine.with_changes(**same)
+        assert state.ghosts == [ghost] and state.put_away(sine) == [], same
+    state.config = make_config("sine-overfit")  # the same data source and loss: kept
+    assert state.ghosts == [ghost]
+    for other in (make_config("quadratic"), make_config("digits"), sine.with_changes(loss="half_mse")):
+        state.config = other
+        assert state.ghosts == [] and state.put_away(sine) == [ghost] and state.unpin() is None
+    state.config = sine
+    assert state.ghosts == [ghost]
+
+
+async def test_a_preset_of_another_problem_puts_the_pins_away_and_ctrl_z_brings_them_back():
+    a = app(epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("p")
+        a.load_preset("quadratic")  # another function of other inputs: its losses are not sine's
+        await wait_for(pilot, lambda: a.ready is not None and a.config.preset == "quadratic")
+        await pilot.pause(0.3)
+        assert not a.state.ghosts and "1 pinned put away: another problem (ctrl+z brings them back)" in a.note
+        assert "pin 1" not in str(a.query_one("#loss").render())
+        assert "(u unpins)" not in str(a.query_one("StatusLine").render())  # no pinned run is counted as shown
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: a.config.preset == "sine" and a.ready is not None)
+        await pilot.pause(0.3)
+        assert [g.epochs for g in a.state.ghosts] == [2]
+        assert "pin 1" in str(a.query_one("#loss").render())
+        assert "1 pinned" in str(a.query_one("StatusLine").render())
+
+
+def test_a_change_is_marked_at_its_epoch_when_the_history_skips_epochs():
+    """digits measures every 6th epoch after the 10th: 12 records reach epoch 22, and a λ change
+    at epoch 20 is within what is shown (it was compared with the history's length, 12)."""
+    from wdtui.app.session import Mark
+    from wdtui.app.widgets.charts import shown_marks
+
+    state = AppState(make_config("sine"), Run("l2", 0.0))
+    state.new_session(1)
+    result = RunResult("l2", 0.01)
+    for e in [*range(1, 11), 16, 22]:
+        result.add(record(e, lam=0.01 if e < 20 else 0.1))
+    state.accept(ready(1, result, marks=([Mark(20, "λ 0.01→0.1")],)))
+    state.accept(Progress(snapshot(1, 12, lam=0.1)))
+    assert [m.epoch for m in shown_marks(state.ready, state.snapshot)] == [20]
+    assert state.pin().label.endswith("(changed)")
+    state.accept(Progress(snapshot(1, 11)))  # up to epoch 16: before the change
+    assert shown_marks(state.ready, state.snapshot) == []
+
+
+async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
+    """c (off) keeps the trained run; c (on) replaces an untrained one: the kept run stays."""
+    a = app(compare=True, epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and not a.compare)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and a.compare)
+        assert "epoch 2 run still kept: ctrl+z brings it back" in a.note
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: epoch(a) == 2)
+        assert a.compare and len(a.snapshot.records) == 2
+
+
+def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():
+    from wdtui.app.state import Ghost
+
+    ghost = Ghost(2, "l2 λ=0.01 lr=0.05 sgd", {})
+    assert ghost.name_beside("l2 λ=0.0562 lr=0.05 sgd") == "pin 2 λ=0.01"
+    assert ghost.name_beside("coupled λ=0.01 lr=0.1 sgd") == "pin 2 l2 lr=0.05"
+    assert ghost.name_beside("l2 λ=0.01 lr=0.05 sgd") == "pin 2 (same setting)"
+
+
+def test_a_narrow_legend_names_the_comparison_by_what_differs_before_cutting_names():
+    from wdtui.app.widgets.charts import BASELINE, RUN, legend_row, short_role
+
+    run = record(5, lam=0.01)  # l2 λ=0.01
+    assert short_role("vs l2 λ=0", run) == "vs λ=0" and short_role("vs l1 λ=0.01", run) == "vs l1"
+    assert short_role("vs l2 λ=0.01", run) == "vs l2 λ=0.01" and short_role("run", run) == "run"
+    entries = [("run", RUN, "braille"), ("vs l2 λ=0", BASELINE, "braille")]
+    legend, _ = legend_row("", entries, 16, {"vs l2 λ=0": "vs λ=0"})
+    assert legend.plain == "━ run  ━ vs λ=0"  # whole, where the full names would have been cut

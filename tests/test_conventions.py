@@ -219,3 +219,16 @@ def test_wdtui_sweep_grid_says_what_its_grid_shows(capsys):
     out = capsys.readouterr().out
     assert "coupled: " in out and "decoupled (paper): " in out and "best λ per lr 0.003" in out
     assert "one seed" in out and "Loshchilov" not in out
+
+
+def test_a_row_where_lambda_made_no_difference_is_left_out_of_the_slope():
+    """quadratic's coupled row at lr 1e-3 read 1.08e+04 in every cell, yet its 'best λ' entered
+    the slope: such a row is marked '=' and left out."""
+    lrs = [1e-3, 1e-2, 1e-1]
+    lambdas = [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    stuck = [10800.0, 10799.99, 10800.01, 10800.0, 10800.0, 10800.0]
+    bowl = lambda best: [abs(i - best) + 1.0 for i in range(len(lambdas))]  # noqa: E731
+    trend = best_lambda_trend(lrs, lambdas, [stuck, bowl(3), bowl(2)])
+    assert trend.same == (True, False, False) and math.isclose(trend.slope, -1.0)  # from the two learned rows
+    text = describe("coupled", trend)
+    assert "lr 0.001: =" in text and "= λ made no difference" in text and "left out of the slope" in text

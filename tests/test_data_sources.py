@@ -26,6 +26,22 @@ def one_line_error(capsys, *args) -> str:
 # --- CIFAR-10 -------------------------------------------------------------------------------------
 
 
+def test_a_cifar_build_reports_each_file_and_stops_when_asked(tmp_path):
+    from wdtui.engine.experiment import BuildStopped
+
+    write_cifar(tmp_path / "cifar", per_batch=2, test=2)
+    config = make_config("cifar10", data_dir=str(tmp_path / "cifar"), device="cpu")
+    steps = []
+    build_experiment(config, progress=lambda what, share: steps.append((what, share)))
+    loading = [share for what, share in steps if what == "loading CIFAR-10"]
+    assert loading == [i / 6 for i in range(6)]  # before each of the six batch files
+    assert [what for what, _ in steps][-3:] == ["building the model", "moving the data to cpu as float32", "built"]
+    told = []
+    with pytest.raises(BuildStopped):  # stop is asked before each step: here after two of them
+        build_experiment(config, progress=lambda what, share: told.append(share), stop=lambda: len(told) == 2)
+    assert told == [0.0, 1 / 6]  # the second batch file was the last one read
+
+
 def test_real_format_cifar_folder_loads_with_the_tutorial_network(tmp_path):
     train, labels = write_cifar(tmp_path / "cifar", per_batch=8, test=10)
     exp = build_experiment(make_config("cifar10", data_dir=str(tmp_path / "cifar"), device="cpu"))

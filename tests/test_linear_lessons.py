@@ -286,6 +286,7 @@ async def test_app_n_train_sweep_shows_the_peak_and_goes_back():
         # experiments and says so
         await pilot.press("d")
         await until(pilot, lambda: isinstance(a.screen, SamplesScreen))
+        assert a.check_action("toggle", ()) is False and a.check_action("quit", ()) is True  # run keys off
         await pilot.press("x")
         await until(pilot, lambda: a.screen.snapshot.cancelled)
         assert "cancelled after" in str(a.screen.query_one("#samples-status").render())
@@ -307,3 +308,10 @@ async def test_app_n_train_sweep_shows_the_peak_and_goes_back():
         await pilot.press("d")
         await pilot.pause(0.2)
         assert not isinstance(a.screen, SamplesScreen)  # refused with a notice: not the exact solver
+
+
+def test_the_n_train_sweep_says_its_eta_while_solving():
+    from wdtui.app.samples_view import SamplesSnapshot, status_text
+
+    solving = SamplesSnapshot((10, 20), (0.0, 0.5), 5, 10, done=3, total=10, eta=75.0)
+    assert "solving: 3/10 experiments · ETA 1 min 15 s · x cancels" in status_text(solving)

@@ -181,8 +181,9 @@ async def _browse(url: str, browser: str, profile: Path) -> tuple[str, bool, int
                 await call("Page.enable")
                 await call("Page.navigate", url=url + "/")
                 deadline = time.monotonic() + STARTUP
-                # the panels, and the fit chart's legend: the session is built and its data drawn
-                while not all(p in screen_text(bytes(received)) for p in (*PANELS, "vs coupled")):
+                # the panels, the fit chart's legend (the session is built and its data drawn) and
+                # the footer's keys (the page starts without focus: Textual's footer stayed empty)
+                while not all(p in screen_text(bytes(received)) for p in (*PANELS, "vs coupled", "start/pause")):
                     assert time.monotonic() < deadline, screen_text(bytes(received))[-2000:]
                     collect(json.loads((await cdp.receive(timeout=STARTUP)).data))
                 await asyncio.sleep(1.0)  # the terminal draws what it received on its next frames

@@ -1,17 +1,27 @@
-"""Files the app saves (a screenshot, an export, its settings): written beside the user in a
-terminal; in a browser (``wdtui serve``) delivered to the browser as a download through Textual's
-``deliver_text``: the user's file belongs on the user's machine, not on the server."""
+"""Files the app saves (a screenshot, an export, its settings, TensorBoard event files): written
+beside the user in a terminal; in a browser (``wdtui serve``) delivered to the browser as a
+download through Textual's ``deliver_text``: the user's file belongs on the user's machine, not on
+the server."""
 
 from __future__ import annotations
 
+import functools
 import io
+import json
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from ..engine.config import Config
-from ..engine.export import write_text
+from ..engine.export import document, write_text
 from ..engine.settings import app_settings, settings_text
+from .board import DEFAULT_ROOT
+from .messages import ExportDone, GridSnapshot
+
+if TYPE_CHECKING:
+    from .app import WdtuiApp
 
 
 def save_text(app: App, path: Path, text: str) -> str:
@@ -34,3 +44,120 @@ def deliver_files(app: App, files: list[tuple[Path, str]]) -> None:
     """In a browser: each file downloaded (call on the app's thread)."""
     for path, text in files:
         save_text(app, path, text)
+
+
+def output_path(preset: str, suffix: str) -> Path:
+    """A new file beside the user: ``wdtui-<preset>-<time><suffix>`` (``-2``, … if it exists)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = Path.cwd() / f"wdtui-{preset}-{stamp}{suffix}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path.cwd() / f"wdtui-{preset}-{stamp}-{n}{suffix}"
+    return path
+
+
+class ExportController:
+    """What the app saves: a screenshot (s), the run's metrics (e; on the Sweep tab the sweep's
+    results), TensorBoard event files (t), and ``wdtui snapshot``'s screen. Reads the app's state;
+    a long export is encoded by a thread worker so the screen does not freeze."""
+
+    def __init__(self, app: WdtuiApp):
+        self.app = app
+        self.state = app.state
+        self.board_root: str | None = None  # TensorBoard event files of the runs (t), or None
+        self._board_dir: str | None = None  # where t writes them
+
+    def _path(self, suffix: str) -> Path:
+        return output_path(self.state.config.preset, suffix)
+
+    def screenshot(self) -> None:
+        app = self.app
+        try:
+            done = save_text(app, self._path(".svg"), app.export_screenshot(title=f"wdtui {self.state.config.preset}"))
+        except OSError as error:
+            app.notify(f"cannot save the screenshot: {error}", severity="error")
+            return
+        app.notify(done, title="screenshot")
+
+    def tensorboard(self) -> None:
+        """TensorBoard event files of the runs on/off (see ``board.SessionBoards``)."""
+        self._board_dir = self.board_root or self._board_dir or DEFAULT_ROOT
+        self.board_root = None if self.board_root else self._board_dir
+        if self.app.runs.session is not None:
+            self.app.runs.session.boards.root = self.board_root
+        self.app.notify(f"writing event files under {self.board_root}/ (tensorboard --logdir {self.board_root})"
+                        if self.board_root else "stopped writing event files", title="tensorboard")
+
+    def export(self, tab: str) -> None:
+        """The run's metrics (the ``wdtui run`` JSON); on the Sweep tab, the sweep's results (the
+        ``wdtui sweep --out`` JSON, or the grid's)."""
+        if tab == "sweep":
+            self._export_sweep()
+            return
+        # The metrics as JSON, written by a thread worker: a long history takes seconds to encode,
+        # and the screen must not freeze meanwhile. The histories are cut here, on this thread, at
+        # the lengths on screen (a consistent view of lists the training thread keeps growing).
+        state = self.state
+        if state.ready is None or state.snapshot is None:
+            self.app.notify("nothing to export yet", severity="warning")
+            return
+        results = [r.upto(n) for r, n in zip(state.ready.results, state.snapshot.lengths)]
+        self.app.notify("exporting…", title="export", timeout=2)
+        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"), state.compare)
+        self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
+
+    def _write(self, config: Config, device: str, results: list, path: Path, compare: bool) -> None:
+        """On the export worker's thread: encode, write (or send to the browser), report."""
+        app = self.app
+        try:
+            doc = document(config, device, results)
+            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare)
+            if app.is_web:
+                app.call_from_thread(deliver_files, app, files)
+            else:
+                for target, text in files:
+                    write_text(target, text)
+        except (OSError, ValueError) as error:
+            app.post_message(ExportDone(path, f"{error}"))
+            return
+        app.post_message(ExportDone(path, None))
+
+    def done(self, message: ExportDone) -> None:
+        if message.error is not None:
+            self.app.notify(f"cannot export: {message.error}", severity="error")
+        else:
+            where = "sent to the browser" if self.app.is_web else f"saved {message.path}"
+            self.app.notify(f"{where}, with its settings ({message.path.with_suffix('.toml').name})", title="export")
+
+    def _export_sweep(self) -> None:
+        snap = self.state.current_sweep()
+        if snap is None or snap.document is None:
+            self.app.notify("no sweep result yet: w runs a λ sweep, g a grid", severity="warning")
+            return
+        path = self._path("-grid.json" if isinstance(snap, GridSnapshot) else "-sweep.json")
+        try:
+            done = save_text(self.app, path, json.dumps(snap.document, indent=1, allow_nan=False) + "\n")
+        except OSError as error:
+            self.app.notify(f"cannot export: {error}", severity="error")
+            return
+        partial = "" if snap.finished else f" (epoch {snap.epoch} of {snap.epochs}: not finished)"
+        self.app.notify(f"{done}{partial}", title="export")
+
+    def save_snapshot_and_exit(self, path: str, tries: int = 100) -> None:
+        """``wdtui snapshot``: the screen as SVG at ``path``, then the app ends (2 if it cannot
+        be written, with the reason in ``app.failure``)."""
+        app = self.app
+        # The footer fills in its keys a few refreshes after start-up; a short run can finish
+        # before that, and the screen saved would lack them.
+        keys = app.main.query("FooterKey")
+        if tries and not (keys and all(key.region.width for key in keys)):
+            app.set_timer(0.02, lambda: self.save_snapshot_and_exit(path, tries - 1))
+            return
+        try:
+            write_text(path, app.export_screenshot(title=f"wdtui {self.state.config.preset}"))
+        except OSError as error:  # e.g. disk full: the temporary file is gone; say which file
+            app.failure = ("out", f"cannot write {path!r}: {error.strerror or error}")
+            app.exit(return_code=2)
+            return
+        app.exit(0)

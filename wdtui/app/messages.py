@@ -108,6 +108,25 @@ class EpochProgress(Message):
         return isinstance(message, EpochProgress) and message.session == self.session
 
 
+class BuildProgress(Message):
+    """How far the session's build is: ``what`` is being done (``"loading CIFAR-10"``), ``share``
+    0 to 1 of it. Shown on the status line until the session is ready. Latest state wins."""
+
+    def __init__(self, session: int, what: str, share: float):
+        super().__init__()
+        self.session = session
+        self.what = what
+        self.share = share
+
+    @property
+    def text(self) -> str:
+        """``loading CIFAR-10 … 40 %``; ``building the model …`` (a step without parts)."""
+        return f"{self.what} … {100 * self.share:.0f} %" if self.share > 0 else f"{self.what} …"
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BuildProgress) and message.session == self.session
+
+
 class SessionFailed(Message):
     """The experiment could not be built (e.g. the device is not available)."""
 

@@ -49,6 +49,7 @@ class RunView(Vertical):
         for chart in self.charts:
             chart.update(data)
             chart.ghosts = tuple(state.ghosts)
+            chart.ghost_names = tuple(state.ghost_names())
 
     def zoom(self) -> None:
         """Show one chart alone; each call the next one, then all again."""

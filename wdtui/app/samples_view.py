@@ -25,6 +25,7 @@ from ..engine.config import Config
 from ..engine.lessons.presets import PRESETS, n_train_ladder
 from .series import linear_ticks, log_ticks, loggable
 from .session import POST_INTERVAL
+from .sweep_view import duration
 from .widgets.charts import Chart
 
 # One colour per λ of the ladder, none of them the run's cyan or the comparison's orange.
@@ -46,6 +47,7 @@ class SamplesSnapshot:
     test_loss: tuple[tuple[float, ...], ...] | None = None
     summary: tuple[str, ...] = ()
     cancelled: bool = False
+    eta: float | None = None  # seconds left, from the pace so far (None: not known yet)
 
     @property
     def finished(self) -> bool:
@@ -79,7 +81,8 @@ def status_text(snap: SamplesSnapshot) -> str:
     elif snap.finished:
         state = "done: mean test loss over the draws"
     else:
-        state = f"solving: {snap.done}/{snap.total} experiments · x cancels"
+        eta = duration(snap.eta)
+        state = f"solving: {snap.done}/{snap.total} experiments{' · ' + eta if eta else ''} · x cancels"
     return "\n".join([f"{head} · {state}", *snap.summary, "escape: back"])
 
 
@@ -108,12 +111,15 @@ class SamplesChart(Chart):
 
 
 class SamplesScreen(Screen):
-    """The n_train sweep of ``config`` (the exact solver; see :func:`sweep_plan`)."""
+    """The n_train sweep of ``config`` (the exact solver; see :func:`sweep_plan`). The run's keys
+    are off while it is shown (they would act on the run hidden behind it): its footer offers
+    back, cancel, help and quit."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "back"),
         Binding("x", "cancel", "cancel"),
     ]
+    HIDES_RUN_KEYS = True
     DEFAULT_CSS = """
     SamplesScreen #samples-status { height: auto; padding: 0 1; }
     SamplesScreen SamplesChart { height: 1fr; }
@@ -143,14 +149,16 @@ class SamplesScreen(Screen):
         from ..engine.sweeps.samples import sample_sweep
 
         base = self.snapshot
-        solved, posted = [0], [0.0]
+        solved, posted, started = [0], [0.0], time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             solved[0] = done
-            if time.perf_counter() - posted[0] >= POST_INTERVAL:  # the count, a few times a second
-                posted[0] = time.perf_counter()
+            now = time.perf_counter()
+            if now - posted[0] >= POST_INTERVAL:  # the count, a few times a second
+                posted[0] = now
+                eta = (now - started) * (total - done) / done if done and not self.app.deterministic else None
                 self.post_message(SamplesProgress(SamplesSnapshot(
-                    base.n_trains, base.lambdas, base.seeds, base.d, done, total)))
+                    base.n_trains, base.lambdas, base.seeds, base.d, done, total, eta=eta)))
 
         result = sample_sweep(self.config, self.n_trains, self.lambdas, self.seeds,
                               stop=lambda: self.cancelled, progress=progress)

@@ -43,7 +43,16 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[st
         step = max(1, math.ceil(len(decades) / most))
         ticks = decades[::step] if len(decades) >= 2 else ticks[:: math.ceil(len(ticks) / most)]
     ticks = ticks or [lo]
-    return ticks, [f"{t:g}" for t in ticks]
+    return ticks, [log_label(t) for t in ticks]
+
+
+def log_label(t: float) -> str:
+    """A log axis' tick in one notation: ``1e5``, ``2e-6`` from 10⁴ up and below 10⁻³, else
+    plain (``0.01``, ``100``); Python's ``g`` wrote ``100000`` beside ``1e+06``."""
+    if t != 0 and (abs(t) >= 1e4 or abs(t) < 1e-3):
+        mantissa, exponent = f"{t:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{t:g}"
 
 
 def linear_ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], list[str]]:

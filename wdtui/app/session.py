@@ -24,7 +24,7 @@ from ..engine.lessons.presets import PRESETS, Run, preset_runs
 from ..engine.training.control import Control
 from ..engine.training.records import EpochRecord, RunResult
 from .board import SessionBoards
-from .messages import DataView, EpochProgress, Progress, SessionFailed, SessionReady, Snapshot
+from .messages import BuildProgress, DataView, EpochProgress, Progress, SessionFailed, SessionReady, Snapshot
 
 POST_INTERVAL = 0.25  # seconds: the app shows ~4 states per second while training
 
@@ -87,15 +87,20 @@ def layer_labels(model) -> dict[str, str]:
             for name, label in layer_names(model).items()}
 
 
-def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False):
+def build_or_report(number: int, config: Config, post: Callable[[Message], object], validation: bool = False,
+                    stop: Callable[[], bool] | None = None):
     """The experiment for ``config`` (``validation``: with a sweep's validation set), or None
-    after posting why it cannot be built."""
-    from ..engine.experiment import build_experiment, freeze_startup_objects
+    after posting why it cannot be built, or when ``stop()`` said stop between its steps (the
+    app is quitting, the session was replaced). Each step is posted (:class:`BuildProgress`)."""
+    from ..engine.experiment import BuildStopped, build_experiment, freeze_startup_objects
 
     try:
-        experiment = build_experiment(config, validation=validation)
+        experiment = build_experiment(config, validation=validation, stop=stop,
+                                      progress=lambda what, share: post(BuildProgress(number, what, share)))
     except ConfigError as error:
         post(SessionFailed(number, error.field, error.message))
+        return None
+    except BuildStopped:
         return None
     freeze_startup_objects()  # a full collection inside training costs ~100 ms (experiment.py)
     return experiment
@@ -184,9 +189,11 @@ class TrainingSession:
         cfg, other = self.config, self.comparison
         # dropout layers are built when either run uses them; each run sets its own p
         built = cfg if other is None else replace(cfg, dropout=max(cfg.dropout, other.dropout or 0.0))
-        experiment = build_or_report(self.number, built, self.post)
+        stop = lambda: self.control.cancelled  # noqa: E731  (quitting must not wait for the build)
+        experiment = build_or_report(self.number, built, self.post, stop=stop)
         if experiment is None:
             return
+        self.post(BuildProgress(self.number, "measuring the untrained model", 0.0))
         try:
             if other is not None and batches_live(experiment, [Run(cfg.regularizer, cfg.lam, cfg.dropout), other]):
                 # run and comparison as the two copies of one batched model (one pass per step)
@@ -195,18 +202,22 @@ class TrainingSession:
                 self._trainers, train = live.copy_views, live.train_together
             else:
                 self._trainers = [make_trainer(experiment, cfg.regularizer, cfg.lam, cfg.dropout)]
-                if other is not None:
+                if other is not None and not stop():
                     self._trainers.append(make_trainer(experiment, *other))
                 train = partial(train_together, self._trainers)
         except ConfigError as error:
             self.post(SessionFailed(self.number, error.field, error.message))
+            return
+        if stop():
             return
         self.results = tuple(RunResult(t.regularizer.name, t.lam, dropout=t.dropout,
                                        measured_epochs=t.schedule.to_dict()) for t in self._trainers)
         self.marks = tuple([] for _ in self._trainers)
         labels = ("run",) + (() if other is None else (f"vs {setting_label(other)}",))
         view = data_view(experiment)
-        first = tuple(t.measure(detail=True) for t in self._trainers)
+        first = tuple(t.measure(detail=True, stop=stop) for t in self._trainers)
+        if None in first:  # stopped while measuring
+            return
         previous = list(first)
         self.post(SessionReady(self.number, view, self.results, str(experiment.device),
                                available_devices(), experiment.decay_summary(), self._snapshot(first),

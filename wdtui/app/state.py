@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..engine.config import Config
-from ..engine.lessons.presets import Run
+from ..engine.lessons.presets import PRESETS, Run
 from .messages import (
+    BuildProgress,
     EpochProgress,
     GridProgress,
     GridSnapshot,
@@ -27,7 +28,19 @@ from .messages import (
 )
 
 GHOST_KEYS = ("train_loss", "test_loss", "weight_norm", "train_accuracy", "test_accuracy")
-MAX_GHOSTS = 4  # pinned runs kept at once (the oldest goes first); more would be unreadable
+MAX_GHOSTS = 4  # pinned runs shown at once (the oldest goes first); more would be unreadable
+# What a loss is a loss of: the data (the preset's source, a file, a folder, the inputs), the task
+# and the loss. A pinned run belongs to its problem and is shown only beside runs of the same
+# problem: on another, its curves would be of another quantity (sine's squared error beside the
+# digits' cross-entropy). What a pin is there to compare stays out: the setting (λ, regularizer,
+# optimizer, lr, dropout, epochs, batch), the model (width, depth, …), the training set's size,
+# the noise and the seed; so do presets of one source (sine and sine-overfit, digits and dropout).
+PROBLEM_FIELDS = ("data", "data_dir", "n_inputs", "modulus", "task", "loss", "test_fraction")
+
+
+def problem_of(config: Config) -> tuple:
+    """The problem a run of ``config`` solves: its preset's data source and ``PROBLEM_FIELDS``."""
+    return (PRESETS[config.preset].data, *(getattr(config, name) for name in PROBLEM_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class Ghost:
     number: int  # 1 for the first pinned in this app, then 2, …: its name stays when others go
     label: str  # e.g. "l2 λ=0.01 lr=0.05 sgd": its setting when pinned, "(changed)" if it changed
     history: dict  # "epoch" and GHOST_KEYS (compact arrays), as long as the run was then
+    problem: tuple = ()  # problem_of its config: shown only beside runs of the same problem
+    preset: str = ""  # its preset, to say where a pin put away belongs
 
     @property
     def epochs(self) -> int:
@@ -45,8 +60,15 @@ class Ghost:
 
     @property
     def name(self) -> str:
-        """Its name in legends and the status: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
+        """Its whole name: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
         return f"pin {self.number}: {self.label}"
+
+    def name_beside(self, run_label: str) -> str:
+        """Its name in a legend beside the run labelled ``run_label`` (:func:`pin_label`): what
+        differs from it, ``pin 1 λ=0.01`` (a legend cut the whole name to ``pin 1: coup…``, and
+        two pins could not be told apart); ``pin 1 (same setting)`` when nothing does."""
+        differs = [part for part in self.label.split(" ") if part not in run_label.split(" ")]
+        return f"pin {self.number} " + (" ".join(differs) if differs else "(same setting)")
 
 
 def pin_label(record, optimizer: str, dropout: float) -> str:
@@ -69,9 +91,11 @@ class AppState:
     device: str = ""
     note: str = ""
     within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
-    ghosts: list[Ghost] = field(default_factory=list)
+    building: BuildProgress | None = None  # how far the session's build is, until it is ready
+    pinned: list[Ghost] = field(default_factory=list)  # every pinned run, of any problem
     pins: int = 0  # runs pinned so far (numbers the ghosts)
     sweep_number: int = 0
+    numbers: int = 0  # sessions and sweeps numbered so far
     sweep_snapshot: SweepSnapshot | None = None
     grid_snapshot: GridSnapshot | None = None
 
@@ -79,6 +103,26 @@ class AppState:
     def lam(self) -> float:
         """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
         return self.config.lam
+
+    @property
+    def ghosts(self) -> list[Ghost]:
+        """The pinned runs shown: those of the current problem (the others are put away until
+        their problem is back: a preset chosen again, ctrl+z)."""
+        problem = problem_of(self.config)
+        return [g for g in self.pinned if g.problem == problem]
+
+    def ghost_names(self) -> list[str]:
+        """The shown pins' legend names: what differs from the run as it is shown now."""
+        if self.snapshot is None or self.ready is None:
+            return [g.name for g in self.ghosts]
+        run = pin_label(self.snapshot.records[0], self.config.optimizer, self.ready.results[0].dropout)
+        return [g.name_beside(run) for g in self.ghosts]
+
+    def put_away(self, before: Config) -> list[Ghost]:
+        """The pinned runs shown with ``before`` that the current setting does not show."""
+        if problem_of(before) == problem_of(self.config):
+            return []
+        return [g for g in self.pinned if g.problem == problem_of(before)]
 
     # --- the worker's messages -----------------------------------------------------------------
 
@@ -94,6 +138,11 @@ class AppState:
             if message.snapshot.session != self.session_number or self.ready is None:
                 return False
             self.snapshot = message.snapshot
+            return True
+        if isinstance(message, BuildProgress):
+            if message.session != self.session_number or self.ready is not None:
+                return False
+            self.building = message
             return True
         if isinstance(message, EpochProgress):
             if message.session != self.session_number or self.ready is None:
@@ -112,10 +161,15 @@ class AppState:
             return True
         raise TypeError(f"not a worker message: {type(message).__name__}")
 
+    def next_number(self) -> int:
+        """One counter for runs and sweeps, so a message names its session unambiguously."""
+        self.numbers += 1
+        return self.numbers
+
     def new_session(self, number: int, note: str = "") -> None:
         """A new training session: nothing of the old one is shown (ghosts stay)."""
         self.session_number = number
-        self.ready = self.snapshot = self.within = None
+        self.ready = self.snapshot = self.within = self.building = None
         self.note = note
 
     def new_sweep(self, number: int) -> None:
@@ -168,15 +222,22 @@ class AppState:
         record = self.snapshot.records[0]
         label = pin_label(record, self.config.optimizer, result.dropout)
         marks = self.ready.marks[0] if self.ready.marks else []
-        if any(m.epoch <= n for m in list(marks)):  # trained with other settings before: say so
+        last = result.history["epoch"][n - 1]  # the epoch shown (the history may skip epochs)
+        if any(m.epoch <= last for m in list(marks)):  # trained with other settings before: say so
             label += " (changed)"
         history = {key: result.history[key][:n] for key in ("epoch", *GHOST_KEYS) if key in result.history}
         self.pins += 1
-        ghost = Ghost(self.pins, label, history)
-        self.ghosts.append(ghost)
-        del self.ghosts[:-MAX_GHOSTS]
+        ghost = Ghost(self.pins, label, history, problem_of(self.config), self.config.preset)
+        self.pinned.append(ghost)
+        shown = self.ghosts
+        for old in shown[:-MAX_GHOSTS]:
+            self.pinned.remove(old)
         return ghost
 
     def unpin(self) -> Ghost | None:
-        """Drop the latest pinned run; None when none is pinned."""
-        return self.ghosts.pop() if self.ghosts else None
+        """Drop the latest pinned run shown; None when none is shown."""
+        shown = self.ghosts
+        if not shown:
+            return None
+        self.pinned.remove(shown[-1])
+        return shown[-1]

@@ -37,18 +37,21 @@ class SweepSession:
         self.control = control
         self.seeds = seeds
 
+    def _stopped(self) -> bool:
+        return self.control.cancelled
+
     def run(self) -> None:
         from ..engine.sweeps.sweep import SweepResult, sweep_config, sweep_ridge
         from ..engine.training.batched import copies_are_cheap, sweep_trainer
 
-        first = build_or_report(self.number, self.config, self.post, validation=True)
+        first = build_or_report(self.number, self.config, self.post, validation=True, stop=self._stopped)
         if first is None:
             return
         seeds = self.seeds if copies_are_cheap(first) else 1
         experiments = [first]
         for s in range(1, seeds):
             experiment = build_or_report(self.number, self.config.with_changes(seed=self.config.seed + s),
-                                         self.post, validation=True)
+                                         self.post, validation=True, stop=self._stopped)
             if experiment is None:
                 return
             experiments.append(experiment)
@@ -96,11 +99,14 @@ class GridSession:
         self.number, self.config, self.post, self.control = number, config, post, control
         self.lrs, self.lambdas, self.regularizers = list(lrs), list(lambdas), list(regularizers)
 
+    def _stopped(self) -> bool:
+        return self.control.cancelled
+
     def run(self) -> None:
         from ..engine.sweeps.sweep import GridResult, grid_document, sweep_config
         from ..engine.training.batched import sweep_trainer
 
-        experiment = build_or_report(self.number, self.config, self.post, validation=True)
+        experiment = build_or_report(self.number, self.config, self.post, validation=True, stop=self._stopped)
         if experiment is None:
             return
         config = sweep_config(self.config, [experiment], 1)

@@ -387,7 +387,7 @@ class Config:
     def with_changes(self, **changes: Any) -> "Config":
         """A new validated config with some fields replaced (values are parsed and checked)."""
         parsed = {key: parse_field(key, value) for key, value in changes.items()}
-        return check(replace(self, **parsed))
+        return check(_inputs_follow(replace(self, **parsed), "n_inputs" in parsed))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: the same names as the CLI flags (λ as ``lambda``)."""
@@ -406,6 +406,21 @@ class Config:
 
 CONFIG_FIELDS = tuple(f.name for f in fields(Config))
 FILE_SOURCES = ("file", "digits", "cifar10")  # data read from disk, where sizes may be "all"
+INPUT_SOURCES = ("d2l", "sparse", "poly", "double-descent")  # generated data whose inputs n_inputs sets
+
+
+def data_inputs(config: Config) -> int | None:
+    """The inputs the preset's data define (sine's x: 1, the digits' 64 pixels, (a + b) mod p's
+    2·p one-hot columns), or None where ``n_inputs`` sets them (d2l, sparse, poly's degree,
+    double-descent's d) or a data file does."""
+    from .lessons.presets import PRESETS
+
+    source = PRESETS[config.preset].data
+    if config.data is not None or source in INPUT_SOURCES or source == "file":
+        return None
+    if source == "modular":
+        return None if config.modulus is None else 2 * config.modulus
+    return PRESETS[config.preset].config["n_inputs"]
 
 
 def check(config: Config) -> Config:
@@ -429,6 +444,11 @@ def check(config: Config) -> Config:
         if config.task != own:
             raise ConfigError("task", f"preset {config.preset} is {own}; another task needs your own "
                               "data (a data file)")
+    defined = data_inputs(config)
+    if defined is not None and config.n_inputs != defined:
+        presets = ", ".join(p for p, preset in PRESETS.items() if preset.data in INPUT_SOURCES)
+        raise ConfigError("n_inputs", f"preset {config.preset}: its data define the inputs ({defined}); "
+                          f"n_inputs applies to {presets} (got {config.n_inputs})")
     if (source == "modular") != (config.modulus is not None) and config.data is None:
         raise ConfigError("modulus", "is the p of (a + b) mod p, for preset grokking only"
                           if config.modulus is not None else f"preset {config.preset} needs a modulus p ≥ 2")
@@ -499,7 +519,14 @@ def make_config(preset: str, **overrides: Any) -> Config:
         base[key] = parse_field(key, value)
     if "loss" not in given and base.get("task", "regression") != "auto":
         base["loss"] = loss_for(base.get("task", "regression"), base["loss"])
-    return check(Config(preset=name, **base))
+    return check(_inputs_follow(Config(preset=name, **base), "n_inputs" in given))
+
+
+def _inputs_follow(config: Config, given: bool) -> Config:
+    """``n_inputs`` not given follows the data where the data define it (grokking's 2·p follows
+    ``modulus``); a given one is checked against them (:func:`check`)."""
+    defined = None if given else data_inputs(config)
+    return config if defined is None else replace(config, n_inputs=defined)
 
 
 def parse_lambda_spec(parts: list[str] | tuple[str, ...], field: str = "lambdas") -> list[float]:

@@ -9,6 +9,7 @@ import gc
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import torch
@@ -16,7 +17,7 @@ from torch import nn
 
 from .config import FILE_SOURCES, Config, ConfigError, check, loss_for
 from .data import make_dataset
-from .data.dataset import Dataset
+from .data.dataset import Dataset, Step, no_step
 from .devices import resolve_device, resolve_dtype
 from .lessons.presets import PRESETS
 from .limits import MemoryEstimate
@@ -53,8 +54,9 @@ class Experiment:
         """How many tensors and parameters decay acts on, e.g. for the CLI's first line."""
         params = dict(self.base_model.named_parameters())
         count = lambda names: sum(params[n].numel() for n in names)  # noqa: E731
-        return (f"decayed: {len(self.decayed_names)} tensors ({count(self.decayed_names)} parameters); "
-                f"not decayed: {len(self.other_names)} tensors ({count(self.other_names)} parameters)")
+        part = lambda names: (f"{len(names)} tensor{'' if len(names) == 1 else 's'} "  # noqa: E731
+                              f"({count(names)} parameter{'' if count(names) == 1 else 's'})")
+        return f"decayed: {part(self.decayed_names)}; not decayed: {part(self.other_names)}"
 
 
 def resolve(config: Config, data: Dataset) -> Config:
@@ -136,7 +138,27 @@ def check_generated_data(config: Config) -> None:
     MemoryEstimate().add("data", values * (8 + size) * 2, field).check()
 
 
-def build_experiment(config: Config, check_memory: bool = True, validation: bool = False) -> Experiment:
+class BuildStopped(Exception):
+    """A build stopped by its ``stop`` check before it was done (e.g. the app is quitting)."""
+
+
+def build_steps(progress: Step | None = None, stop: Callable[[], bool] | None = None) -> Step:
+    """The ``step`` a build reports to: ``stop()`` (if given) is asked first and, when it says
+    stop, :class:`BuildStopped` is raised; else ``progress(what, share)`` (if given) is told."""
+    if progress is None and stop is None:
+        return no_step
+
+    def step(what: str, share: float) -> None:
+        if stop is not None and stop():
+            raise BuildStopped(what)
+        if progress is not None:
+            progress(what, share)
+
+    return step
+
+
+def build_experiment(config: Config, check_memory: bool = True, validation: bool = False,
+                     progress: Step | None = None, stop: Callable[[], bool] | None = None) -> Experiment:
     """Data and initial model for ``config``. Raises ConfigError for an unavailable device, data
     that cannot be read, data that does not fit the model, or a run estimated to need more memory
     than ``limits.memory_limit()`` (one run and its comparison; ``check_memory`` False leaves
@@ -147,11 +169,16 @@ def build_experiment(config: Config, check_memory: bool = True, validation: bool
     resolved ``n_train`` counts what is left).
 
     Also sets torch's CPU thread count (``config.threads``; automatic: one thread for small
-    models, where thread hand-offs cost more than the arithmetic)."""
+    models, where thread hand-offs cost more than the arithmetic).
+
+    ``progress(what, share)`` is told each step (e.g. ``("loading CIFAR-10", 0.4)``) and
+    ``stop()`` is asked between steps: when it returns True the build raises
+    :class:`BuildStopped` (a CIFAR-10 folder takes seconds to read; quitting must not wait)."""
+    step = build_steps(progress, stop)
     device = resolve_device(config.device)
     dtype = resolve_dtype(config.dtype, device)
     check_generated_data(config)
-    cpu_data = make_dataset(config)
+    cpu_data = make_dataset(config, step)
     if dtype == torch.float32 and config.data is None and PRESETS[config.preset].data not in FILE_SOURCES:
         largest = max(t.abs().max().item() for t in (cpu_data.y_train, cpu_data.y_test))
         if not largest <= torch.finfo(torch.float32).max:
@@ -164,13 +191,17 @@ def build_experiment(config: Config, check_memory: bool = True, validation: bool
     config = resolve(config, cpu_data)
     if check_memory:
         memory_estimate(config, cpu_data.input_shape, cpu_data.n_outputs).check()
+    step("building the model", 0.0)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = build_model(config, cpu_data.input_shape, cpu_data.n_outputs)
     model = model.to(device=device, dtype=dtype)
     _set_threads(config, device, model)
     decayed, others = split_decay(model, config.decay_all)
-    return Experiment(config, device, dtype, cpu_data.to(device, dtype), model, decayed, others)
+    step(f"moving the data to {device} as {str(dtype).removeprefix('torch.')}", 0.0)
+    data = cpu_data.to(device, dtype)
+    step("built", 1.0)
+    return Experiment(config, device, dtype, data, model, decayed, others)
 
 
 def freeze_startup_objects() -> None:

@@ -32,7 +32,8 @@ KEYS = (
     ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
     ("c", "compare on/off: the preset's other run (or any setting: sidebar, Comparison)"),
-    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets) / unpin"),
+    ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets; put away while "
+              "another problem — data, loss — is shown) / unpin"),
     ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
     ("g", "(lr, λ) grid: coupled beside decoupled"),
     ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
@@ -42,7 +43,7 @@ KEYS = (
     ("ctrl+b", "hide / show the sidebar"),
     ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),
     ("t", "TensorBoard event files of the runs on/off (folder runs, or --tensorboard DIR)"),
-    ("escape", "leave a field (its value in use stays); close this help"),
+    ("escape", "leave a sidebar field, choice or checkbox (the value in use stays); close this help"),
     ("ctrl+p", "every command and preset"),
     ("? / F1", "this help"),
     ("q", "quit"),
@@ -103,10 +104,21 @@ def live_numbers(config: Config) -> Text:
         return out
     out.append(f"{rate} = {decay.product:.4g}" + (" (paper convention: the shrink per step does not "
                                                  "depend on η)" if paper else "") + "\n")
-    if decay.product >= 1:
+    exact = reg == "decoupled" or config.optimizer == "sgd"  # the factor 1 − η·λ is the rule itself
+    l1 = reg in ("l1", "l1-subgradient")
+    if decay.product >= 1 and exact and not l1:
         out.append(f"warning: {rate} = {decay.product:.3g} ≥ 1 — the factor 1 − {rate} = {decay.factor:.3g} is ≤ 0: "
                    "each step flips or zeroes every decayed weight instead of shrinking it. "
                    "Lower λ or lr.\n", style="bold red")
+    elif decay.product >= 1 and config.optimizer == "sgd":  # l1: a step of η·λ toward 0, stopping at 0
+        out.append(f"warning: {rate} = {decay.product:.3g} ≥ 1: each step moves every decayed weight at least "
+                   "that far toward 0, so any weight below it is zeroed at every step. Lower λ or lr.\n",
+                   style="bold red")
+    elif decay.product >= 1:  # coupled or l2 (or l1) through Adam: divided by √v̂, no flip
+        out.append(f"{rate} = {decay.product:.3g} ≥ 1, but with Adam the decay is divided by √v̂ like the "
+                   "gradient: no weight flips; where λ·w outweighs the data gradient each step moves a "
+                   f"weight about η = {lr:g} toward 0, so the weights stay near 0 and the data is "
+                   "barely learned.\n", style="yellow")
     steps = steps_per_epoch(config)
     if reg in ("l1", "l1-subgradient") and config.optimizer == "sgd":
         out.append(f"each step moves every decayed weight {decay.product:.3g} toward 0 (a weight of size 1 "
@@ -117,7 +129,6 @@ def live_numbers(config: Config) -> Text:
         out.append("with Adam the L1 step goes through Adam's scaling: no single per-step number describes "
                    "it (a notice says what it does).\n", style="yellow")
         return out
-    exact = reg == "decoupled" or config.optimizer == "sgd"
     out.append(f"shrink factor per step 1 − {rate} = {decay.factor:.6g}\n")
     if decay.half_life is not None:
         line = f"decay half-life = ln 2 / −ln(1 − {rate}) = {decay.half_life:,.0f} steps"
@@ -172,7 +183,9 @@ class HelpScreen(ModalScreen[None]):
                                   background: $panel; padding: 0 1; }
     HelpScreen .help-title { text-style: bold; color: $accent; }
     """
-    BINDINGS = [Binding("escape,question_mark,f1", "close", "close help")]
+    BINDINGS = [Binding("escape,question_mark,f1", "close", "close help"),
+                Binding("q", "app.quit", "quit")]  # q quits at any moment, as the key list says
+    AUTO_FOCUS = "#help"  # the scroll area has the keys: ↓, PageDown and End reach the guide
 
     def __init__(self, config: Config, comparison: Run | None):
         super().__init__()
@@ -182,7 +195,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static("wdtui help — escape closes it", classes="help-title")
+            yield Static("wdtui help — ↑ ↓ PgUp PgDn Home End scroll · escape closes it", classes="help-title")
             for part in self.parts:
                 yield Static(part)
 

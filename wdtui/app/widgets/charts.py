@@ -35,6 +35,9 @@ class Chart(PlotextPlot):
     Chart { height: 1fr; min-height: 5; }
     """
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
+    ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
+    short_names: dict = {}  # legend name → a shorter one, used where the whole names do not fit (draw sets it)
+    legend_in_order = False  # True: the legend in the order drawn (else the run before its comparison)
 
     def __init__(self, title: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -82,7 +85,8 @@ class Chart(PlotextPlot):
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 if axes.legend:
-                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width)
+                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names,
+                                                 self.legend_in_order)
                 axes.set_ticks(self.size.width, self.size.height - own_row)
             text = self._build(self.size.height - own_row) if own_row else super().render()
             if legend is not None:
@@ -225,22 +229,30 @@ def legend_style(color: Any) -> Style:
     return Style()
 
 
-def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int) -> tuple[Text, bool]:
+def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
+               short: dict[str, str] | None = None, in_order: bool = False) -> tuple[Text, bool]:
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
     In the title row after the title where it fits whole, else in a row of its own below the title
-    (True); names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
-    when they fit no other way, and the row at the chart's width if it must be."""
-    def line(title: str, cut: int | None) -> Text:
+    (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
+    λ=0`` beside a coupled run); names are cut (to 12 characters in the title row, 24 then 12 in a
+    row of their own) only when they fit no other way, and the row at the chart's width if it must
+    be."""
+    short = short or {}
+
+    def line(title: str, cut: int | None, brief: bool = False) -> Text:
         out = Text(title + ("  " if title else ""))
         for i, (label, color, marker) in enumerate(entries):
+            label = short.get(label, label) if brief else label
             out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
             out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
         return out
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
-    entries = sorted(entries, key=lambda entry: entry[1] == BASELINE)
-    for candidate, own_row in ((line(title, None), False), (line("", None), True), (line(title, 12), False),
-                               (line("", 24), True), (line("", 12), True)):
+    entries = entries if in_order else sorted(entries, key=lambda entry: entry[1] == BASELINE)
+    for candidate, own_row in ((line(title, None), False), (line("", None), True),
+                               (line(title, None, True), False), (line("", None, True), True),
+                               (line(title, 12, True), False), (line("", 24, True), True),
+                               (line("", 12, True), True)):
         if candidate.cell_len <= width:
             return candidate, own_row
     candidate.truncate(width)
@@ -279,11 +291,25 @@ def role(ready: SessionReady, i: int) -> str:
     return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
 
 
+def short_role(name: str, run: Any) -> str:
+    """A comparison's legend name with only what differs from the run's record (``run``): ``vs
+    coupled λ=0`` beside a coupled run at λ 0.01 is ``vs λ=0``; the name itself if nothing
+    differs or it is not a ``vs …`` name."""
+    if not name.startswith("vs "):
+        return name
+    mine = {run.regularizer, f"λ={run.lam:g}"}
+    differs = [part for part in name[3:].split(" ") if part not in mine]
+    return "vs " + " ".join(differs) if differs else name
+
+
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
-    """The run's setting changes up to the epochs this snapshot shows."""
+    """The run's setting changes up to the last epoch this snapshot shows. (That epoch, not the
+    history's length: with a measure schedule the history keeps fewer records than epochs, and
+    the changes of a long run's later epochs went unmarked.)"""
     marks = ready.marks[0] if ready.marks else []
     n = snap.lengths[0] if snap.lengths else 0
-    return [m for m in list(marks) if m.epoch <= n]
+    last = ready.results[0].history["epoch"][n - 1] if n else 0
+    return [m for m in list(marks) if m.epoch <= last]
 
 
 def round_yticks(plt: Any, values: list[float]) -> None:
@@ -296,6 +322,50 @@ def round_yticks(plt: Any, values: list[float]) -> None:
         return
     ticks, _ = linear_ticks(lo, hi, most=4)
     plt.yticks(ticks, distinct_labels(ticks))
+
+
+def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float],
+               whole_x: bool = False) -> tuple[float, float]:
+    """Round ticks on both axes of a scatter (1-2-5 steps; whole numbers on x with ``whole_x``),
+    the y axis padded around ``ys``: a tick is at its value's own row (0 on the row of the zeros)
+    instead of plotext's own ticks at fractions of the span (-0.33 on the row of the zeros).
+    Returns the y limits."""
+    finite_ys = [y for y in ys if math.isfinite(y)] or [0.0]
+    lo, hi = min(finite_ys), max(finite_ys)
+    pad = 0.1 * (hi - lo) or max(abs(hi), 1.0) * 0.1
+    plt.ylim(lo - pad, hi + pad)
+    ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
+    plt.yticks(ticks, distinct_labels(ticks))
+    x_lo, x_hi = x_range
+    x_ticks, x_labels = integer_ticks(x_lo, x_hi) if whole_x else linear_ticks(x_lo, x_hi, most=4)
+    plt.xticks(x_ticks, x_labels if whole_x else distinct_labels(x_ticks))
+    return lo - pad, hi + pad
+
+
+def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, columns: int = 0) -> list[str]:
+    """The names of the dotted series (``(name, xs, ys)``, in the order drawn, later ones on top;
+    ``(name, xs, ys, True)`` is a line: it covers nothing and is never said to be hidden, its
+    braille dots fall between cells) whose every point has a dot of a series drawn later in its
+    column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
+    ``limits``): on screen they cannot be seen, though the legend names them (d2l: the true
+    weights, all 0.01, under the learned ones). A point nearer a row's edge than that is not
+    counted as covered, so the claim errs towards silence."""
+    lo, hi = limits
+    near = 0.25 * (hi - lo) / max(rows - 1, 1)
+    xs_all = [x for _, xs, *_ in drawn for x in xs]
+    x_lo, x_hi = (min(xs_all), max(xs_all)) if xs_all else (0.0, 0.0)
+    column = (lambda x: x) if not columns or x_hi == x_lo else (  # noqa: E731
+        lambda x: round((x - x_lo) / (x_hi - x_lo) * (columns - 1)))
+    dots = [[] if rest and rest[0] else [(column(x), y) for x, y in zip(xs, ys) if math.isfinite(y)]
+            for _, xs, ys, *rest in drawn]
+    hidden = []
+    for i, (name, *_) in enumerate(drawn):
+        above: dict = {}
+        for c, y in (p for later in dots[i + 1:] for p in later):
+            above.setdefault(c, []).append(y)
+        if dots[i] and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in dots[i]):
+            hidden.append(name)
+    return hidden
 
 
 def distinct_labels(ticks: list[float]) -> list[str]:
@@ -336,19 +406,34 @@ class FitChart(Chart):
             index = list(range(1, len(view.true_weights) + 1))
             plt.scatter(index, view.true_weights, marker="dot", color="green", label=self.series_label("true w"))
             run = snap.records[0] if snap.records else None
+            drawn = [("true w", index, list(view.true_weights))]  # in the order drawn: later on top
             # the ridge solution is where l2 (= coupled) training converges: shown for those only
             if (view.ridge is not None and run is not None and run.lam > 0
                     and run.regularizer in ("l2", "coupled")):
-                plt.plot(index, view.ridge.weights(run.lam), color="magenta", marker="braille",
+                ridge_w = list(view.ridge.weights(run.lam))
+                plt.plot(index, ridge_w, color="magenta", marker="braille",
                          label=self.series_label(f"ridge λ={run.lam:.4g}"))
+                drawn.append(("ridge", index, ridge_w, True))
             for record, color, name in runs:
                 if record.weights is not None:
-                    plt.scatter(*finite(index, record.weights), marker="dot", color=color, label=self.series_label(name))
+                    xs, ys = finite(index, record.weights)
+                    plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
+                    drawn.append((name, xs, ys))
+            limits = round_axes(plt, (1, len(index)), [y for _, _, ys, *_ in drawn for y in ys], whole_x=True)
             ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
-            plt.xlabel("input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else ""))
+            label = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
+            hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2),
+                                   max(self.size.width - FRAME_COLUMNS, 2))
+            if hidden:  # the legend names them: say where they are (before the rest of the label)
+                where = f"{' and '.join(hidden)} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}"
+                label = f"{label} · {where}" if len(label) + len(where) + 3 <= self.size.width - 4 else \
+                    f"input i · {where}"
+            plt.xlabel(label)
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
+            # both axes span the targets (a diverged prediction leaves the plot, not the targets)
+            round_axes(plt, (lo, hi), [lo, hi])
             for record, color, name in runs:
                 if record.train_prediction is not None:
                     plt.scatter(*finite(view.y_train, record.train_prediction), marker="dot", color=color,
@@ -356,6 +441,9 @@ class FitChart(Chart):
                     plt.scatter(*finite(view.y_test, record.test_prediction), marker="x", color=color,
                                 label=self.series_label("test"))
             plt.xlabel(" · ".join(part for part in ("target y → prediction ŷ", view.shown_text(test=True)) if part))
+
+
+LOG_DECADES = 6  # a log axis spans at most this many decades below its top
 
 
 class HistoryChart(Chart):
@@ -371,13 +459,16 @@ class HistoryChart(Chart):
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
         markers = ("braille", "dot")
-        shown_x: list[float] = []
-        shown_y: list[float] = []
         names = [role(ready, i) for i in range(len(snap.lengths))]
-        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names))[::-1]  # the run on top
+        self.short_names = {name: short_role(name, snap.records[0]) for name in names[1:]} if snap.records else {}
+        diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
+        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
-        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], g.name) for g in self.ghosts]
-        for history, n, color, name in [*ghosts, *((r.history, n, c, m) for r, n, c, m in runs)]:
+        legend = self.ghost_names if len(self.ghost_names) == len(self.ghosts) else [g.name for g in self.ghosts]
+        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], name, False)
+                  for g, name in zip(self.ghosts, legend)]
+        series = []  # (xs, ys, color, marker, legend label, diverged)
+        for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
             epochs = history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
@@ -385,10 +476,22 @@ class HistoryChart(Chart):
                 if self.x_log:  # epoch 0 has no place on a log axis
                     xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
                 if xs:  # one legend entry per run; the title says which marker is which series
-                    plt.plot(xs, ys, color=color, marker=marker,
-                             label=self.series_label(name) if marker == markers[0] else None)
-                    shown_x += xs
-                    shown_y += ys
+                    series.append((xs, ys, color, marker, self.series_label(name) if marker == markers[0] else None,
+                                   lost))
+        shown_x = [x for xs, *_ in series for x in xs]
+        # the axis spans the runs that did not diverge (a diverged one leaves it at the top) and,
+        # on a log axis, at most LOG_DECADES below its top (an interpolating run's 1e-29 would
+        # squeeze the others into a row): what lies beyond is drawn on the edge, and said
+        healthy = [y for _, ys, *_, lost in series if not lost for y in ys] or [y for _, ys, *_ in series for y in ys]
+        lo, hi = (min(healthy), max(healthy)) if healthy else (0.0, 0.0)
+        if self.log and lo < hi / 10**LOG_DECADES:
+            lo = hi / 10**LOG_DECADES
+        below = above = False
+        for xs, ys, color, marker, label, lost in series:
+            below = below or any(y < lo for y in ys)
+            above = above or any(y > hi for y in ys)
+            plt.plot(xs, [min(max(y, lo), hi) for y in ys], color=color, marker=marker, label=label)
+        shown_y = [lo, hi] if healthy else []
         marks = shown_marks(ready, snap)
         if shown_x:  # plotext cannot build an empty log axis, so only with data
             for mark in marks:  # the boundary after the last epoch trained with the old setting
@@ -406,6 +509,12 @@ class HistoryChart(Chart):
                 title = f"{self.chart_title} ⠿{self.keys[0][1]} •{self.keys[1][1]}"
             plt.title(title)
         label = "epoch (log)" if self.x_log else "epoch"
+        edges = ([f"↑ {', '.join(n for n, d in zip(names, diverged) if d)} diverged, at the top"]
+                 if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else [])
+        if edges and len(label) + sum(len(e) + 3 for e in edges) > self.size.width - 8:
+            edges = (["↑ diverged, at the top"] if above else []) + (["↓ beyond: at the bottom"] if below else [])
+        if edges and len(label) + sum(len(e) + 3 for e in edges) <= self.size.width - 8:
+            label += "".join(f" · {e}" for e in edges)
         if marks:  # the latest change, as long as the axis has room for it
             label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
             if len(label) > self.size.width - 8:
@@ -441,7 +550,7 @@ class AccuracyChart(HistoryChart):
 
     def yaxis(self, plt: Any, values: list[float]) -> None:
         plt.ylim(0, 1)
-        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0", "25%", "50%", "75%", "100%"])
+        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
 
 
 class ClassChart(Chart):
@@ -518,6 +627,8 @@ class SweepChart(Chart):
         if self.log:
             plt.yscale("log")
             plt.yticks(*log_ticks(min(shown_y), max(shown_y), most=self.y_tick_budget))
+        elif shown_y:  # ‖w‖: round ticks (plotext's own were 26.6 / 25.4 / 24.2)
+            round_yticks(plt, shown_y)
         best = snap.best_lambda
         if best:
             plt.vline(best, BEST)

@@ -31,9 +31,12 @@ LAYER_COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "
 INVARIANT_MARK = "⟂"
 
 
-def layer_label(name: str, invariant: tuple[str, ...]) -> str:
-    """``1.weight ⟂`` for a scale-invariant layer, else the tensor's name."""
-    return f"{name} {INVARIANT_MARK}" if name in invariant else name
+def layer_label(name: str, invariant: tuple[str, ...], layers: dict[str, str] | None = None) -> str:
+    """A layer by its reader's name, as the Weights tab names it (``hidden 1``; ``layers`` maps the
+    tensor's name, e.g. ``1.weight``, to ``hidden 1 (Linear 64×64) …``), with ``⟂`` when it is
+    scale-invariant: ``hidden 1 ⟂``."""
+    label = (layers or {}).get(name, name).split(" (")[0]
+    return f"{label} {INVARIANT_MARK}" if name in invariant else label
 
 
 def angle_series(ready: SessionReady, n: int) -> tuple[dict[str, Any], str]:
@@ -47,6 +50,8 @@ def angle_series(ready: SessionReady, n: int) -> tuple[dict[str, Any], str]:
 
 
 class LayerNormChart(Chart):
+    legend_in_order = True  # layers in the model's order (orange is a layer here, not the comparison)
+
     """‖w‖₂ of each weight matrix of the run, against epoch (log y: the layers differ by decades)."""
 
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
@@ -59,7 +64,8 @@ class LayerNormChart(Chart):
         for name, color in zip(names, LAYER_COLORS):
             xs, ys = loggable(*downsample(epochs, result.layer_norms[name][:n], points))
             if xs:
-                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(layer_label(name, invariant)))
+                plt.plot(xs, ys, color=color, marker="braille",
+                         label=self.series_label(layer_label(name, invariant, ready.layers)))
                 shown += ys
         if shown:
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
@@ -72,6 +78,8 @@ class AngleChart(Chart):
     """The run's angular update per layer, with the equilibrium prediction arccos(1 − η·λ) ≈
     √(2ηλ) as a gray line where it holds (see ``lessons.equilibrium``)."""
 
+    legend_in_order = True
+
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot, Config], points: int) -> None:
         ready, snap, config = data
         n = snap.lengths[0]
@@ -83,7 +91,8 @@ class AngleChart(Chart):
         for (name, values), color in zip(series.items(), LAYER_COLORS):
             xs, ys = loggable(*downsample(epochs, values, points))
             if xs:
-                plt.plot(xs, ys, color=color, marker="braille", label=self.series_label(layer_label(name, invariant)))
+                plt.plot(xs, ys, color=color, marker="braille",
+                         label=self.series_label(layer_label(name, invariant, ready.layers)))
                 shown += ys
         record = snap.records[0]
         per_step = bool(result.step_angular_update) or steps_per_epoch(config) == 1
@@ -127,7 +136,8 @@ class LayersView(Vertical):
         """The note for this session's model: which layers are scale-invariant."""
         invariant = state.ready.data.scale_invariant
         if invariant:
-            text = (f"{INVARIANT_MARK} {', '.join(invariant)}: scale-invariant (a Linear straight into a "
+            named = ", ".join(layer_label(name, (), state.ready.layers) for name in invariant)
+            text = (f"{INVARIANT_MARK} {named}: scale-invariant (a Linear straight into a "
                     "LayerNorm: c·(W, b) computes the same function), so λ sets how far each step turns "
                     "them, not how simple they are.")
         else:

@@ -19,7 +19,17 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...engine.config import ACTIVATIONS, DECAY_CONVENTIONS, MODELS, OPTIMIZERS, REGULARIZERS, ConfigError, parse_field
+from ...engine.config import (
+    ACTIVATIONS,
+    DECAY_CONVENTIONS,
+    MODELS,
+    OPTIMIZERS,
+    REGULARIZERS,
+    SOLVERS,
+    ConfigError,
+    data_inputs,
+    parse_field,
+)
 from ...engine.lessons.presets import PRESETS, Run
 
 
@@ -212,12 +222,50 @@ class Toggle(Horizontal):
 
 
 def text(value: Any, none: str = "full") -> str:
-    """How a config value is shown in an input (None: ``none``, e.g. full batch, all examples)."""
+    """How a config value is shown in an input (None: ``none``, e.g. full batch, all examples;
+    a pair as the flag takes it: ``0.9,0.999``)."""
     if value is None:
         return none
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(text(v) for v in value)
     return str(value)
+
+
+FIELD_TEXTS = ("n_train", "n_inputs", "noise", "modulus", "seed", "width", "depth", "dropout", "betas", "lr",
+               "batch_size", "epochs")  # the config's fields typed in an input
+CHOICES = ("preset", "model", "activation", "optimizer", "solver", "regularizer", "decay_convention")
+UNUSED_BY_EXACT = ("optimizer", "betas", "lr", "batch_size", "epochs", "compare_optimizer")
+
+
+def field_text(config, field: str) -> str:
+    """A config field as its input shows it."""
+    return text(getattr(config, field), "all" if field == "n_train" else "full")
+
+
+def in_use(config) -> dict[str, bool]:
+    """Which of the fields that only some settings use are in use with ``config``: noise (generated
+    data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), solver (a
+    preset that solves exactly, or exact chosen), width and activation (not for a linear model), depth (not for the CNN),
+    and the training fields (not with the exact solver, which solves in closed form)."""
+    from ...engine.config import FILE_SOURCES
+
+    source = PRESETS[config.preset].data
+    generated = config.data is None and source not in (*FILE_SOURCES, "modular")
+    exact = config.solver == "exact"
+    shown = {
+        "noise": generated,
+        "n_inputs": generated and data_inputs(config) is None,
+        "modulus": source == "modular" and config.data is None,
+        "solver": exact or PRESETS[config.preset].config.get("solver", "gd") == "exact",
+    }
+    shown.update({field: not exact for field in UNUSED_BY_EXACT})
+    linear = config.model == "mlp" and config.depth == 0  # one Linear layer: no hidden units
+    shown["width"] = shown["activation"] = not linear
+    shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
+    shown["betas"] = shown["betas"] and config.optimizer == "adam"
+    return shown
 
 
 class Sidebar(VerticalScroll):
@@ -226,7 +274,8 @@ class Sidebar(VerticalScroll):
     Sidebar .panel { height: auto; border-top: solid $primary; padding-bottom: 1; }
     Sidebar .panel-title { text-style: bold; color: $accent; }
     Sidebar #rule { color: $text-muted; height: auto; }
-    Sidebar #decay-summary { color: $text-muted; height: 4; }  /* fixed: it arrives after the first layout */
+    Sidebar #not-applied { color: $warning; height: auto; }
+    Sidebar #decay-summary { color: $text-muted; height: 5; }  /* fixed: it arrives after the first layout */
     Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
     """
 
@@ -246,7 +295,9 @@ class Sidebar(VerticalScroll):
             yield Label("Dataset", classes="panel-title")
             yield Choice("preset", "preset", PRESETS, c.preset)
             yield Field("n_train", "n_train", text(c.n_train, "all"))
+            yield Field("n_inputs", "n_inputs", text(c.n_inputs))
             yield Field("noise", "noise", text(c.noise))
+            yield Field("modulus", "modulus p", text(c.modulus))
             yield Field("seed", "seed", text(c.seed))
             yield Button("regenerate (seed + 1)", id="regenerate", compact=True)
         with Vertical(classes="panel"):
@@ -256,7 +307,10 @@ class Sidebar(VerticalScroll):
             yield Field("depth", "depth", text(c.depth))
             yield Choice("activation", "activation", ACTIVATIONS, c.activation)
             yield Field("dropout", "dropout p", text(c.dropout))
+            yield Choice("solver", "solver", SOLVERS, c.solver)
+            yield Static("", id="not-applied")
             yield Choice("optimizer", "optimizer", OPTIMIZERS, c.optimizer)
+            yield Field("betas", "betas", text(c.betas))
             yield Field("lr", "lr", text(c.lr))
             yield Field("batch_size", "batch", text(c.batch_size))
             yield Field("epochs", "epochs", text(c.epochs))
@@ -282,19 +336,30 @@ class Sidebar(VerticalScroll):
 
     def on_mount(self) -> None:
         self.query_one("#comparison-fields").display = self.compare
+        self.show_in_use(self.config)
 
+    def show_in_use(self, config) -> None:
+        """Only the fields ``config`` uses are shown (:func:`in_use`); with the exact solver a line
+        says why the training fields are gone."""
+        for field, shown in in_use(config).items():
+            self.query_one(f"#field-{field}").display = shown
+        note = self.query_one("#not-applied", Static)
+        note.display = config.solver == "exact"
+        note.update(Text("solver exact: the closed-form solution, so optimizer, lr, batch and epochs are "
+                         "not used (solver gd trains)"))
     def _p(self, run: Run) -> float:
         return self.config.dropout if run.dropout is None else run.dropout
 
     def show_config(self, config, lam: float) -> None:
         """Put every value of ``config`` in its widget (after a preset change)."""
         self.config = config
-        for field in ("n_train", "noise", "seed", "width", "depth", "dropout", "lr", "batch_size", "epochs"):
-            self.query_one(f"#field-{field}", Field).set_value(text(getattr(config, field), "all" if field == "n_train" else "full"))
+        for field in FIELD_TEXTS:
+            self.query_one(f"#field-{field}", Field).set_value(field_text(config, field))
         self.query_one("#field-lam", Field).set_value(f"{lam:.4g}")
-        for field in ("preset", "model", "activation", "optimizer", "regularizer", "decay_convention"):
+        for field in CHOICES:
             self.query_one(f"#field-{field}", Choice).set_value(getattr(config, field))
         self.query_one("#field-decay_all", Toggle).set_value(config.decay_all)
+        self.show_in_use(config)
 
     def show_comparison(self, on: bool, comparison: str, run: Run | None = None) -> None:
         """The comparison's name on its toggle, and (``run``) its setting in its fields."""

@@ -24,7 +24,7 @@ def _accuracy(record, brief: bool = False) -> str:
     """`` (91.2 %)`` after the test loss of a classifier; nothing for regression."""
     if record.test_accuracy is None or not math.isfinite(record.test_accuracy):
         return ""
-    return f" ({100 * record.test_accuracy:.1f}{'' if brief else ' '}%)"
+    return f" ({100 * record.test_accuracy:.1f}%)"
 
 
 def numbers(record, brief: bool = False) -> str:
@@ -38,23 +38,33 @@ class StatusLine(Static):
     """
     _shown = ""
     _within: tuple[int, float] | None = None
+    _lr: float | None = None
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
              device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
-             within: tuple[int, float] | None = None) -> None:
+             within: tuple[int, float] | None = None, building: str = "", lr: float | None = None) -> None:
         """``lam``/``regularizer``: the setting asked for (shown as pending where the epoch on
         screen trained with another); ``hint``: what the second line says without a comparison;
         ``pinned``: how many pinned runs the charts show beside the live ones; ``within``: (epoch,
-        share done) of a long epoch being trained."""
+        share done) of a long epoch being trained; ``building``: how far the session's build is
+        (before its first snapshot), e.g. ``loading CIFAR-10 … 40 %``; ``lr``: the lr asked for
+        (pending like λ). A line never wraps: what does not fit is cut at its end ("…"), so the
+        comparison's line stays below the run's."""
+        self._lr = lr
         self._within = within
         width = max(self.size.width - 2, 0) or 10**6
         if snapshot is None or ready is None:
-            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {note or 'building…'}")
+            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {building or 'building…'}")
+            if note:
+                line.append(f"\n{note}", style="dim")
             self._set(line)
             return
-        line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned, brief=False)
-        if max(map(len, line.plain.split("\n"))) > width:
-            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned, brief=True)
+        for brief, when in ((False, True), (True, True), (True, False)):  # shorter until it fits
+            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned,
+                               brief=brief, when=when)
+            if max(map(len, line.plain.split("\n"))) <= width:
+                break
+        line.no_wrap, line.overflow = True, "ellipsis"
         self._set(line)
 
     def _set(self, line: Text) -> None:
@@ -63,7 +73,7 @@ class StatusLine(Static):
             self.update(line, layout=False)  # fixed rows: a layout pass would reflow the screen
 
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
-               show_speed: bool, note: str, hint: str, pinned: int, brief: bool) -> Text:
+               show_speed: bool, note: str, hint: str, pinned: int, brief: bool, when: bool = True) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -75,10 +85,10 @@ class StatusLine(Static):
         elif snapshot.running:
             line.append("training", style="green")
             if self._within is not None:  # a long epoch: how far it is
-                where = "" if brief else f" of {self._within[0]}"
-                line.append(f" {100 * self._within[1]:.0f}%{where}", style="green")
+                where = "" if brief else f" epoch {self._within[0]}:"
+                line.append(f"{where} {100 * self._within[1]:.0f}%", style="green")
         else:
-            line.append("paused" if run.epoch else "ready: space to start", style="yellow")
+            line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
         setting = f"λ={run.lam:.4g}" if brief else f"{run.regularizer} λ={run.lam:.4g}"
         pending = []
@@ -86,14 +96,17 @@ class StatusLine(Static):
             pending.append(regularizer)
         if lam != run.lam:
             pending.append(f"λ={lam:.4g}")
+        if self._lr is not None and self._lr != run.lr:
+            pending.append(f"lr={self._lr:.4g}")
         line.append(f" · {ready.labels[0]} ")
         line.append(setting, style="bold cyan")
-        if pending:
-            line.append(f" (→ {' '.join(pending)} next epoch)", style="yellow")
+        if pending:  # a finished run trains again only when its epochs are raised
+            later = "" if not when else " if epochs are raised" if snapshot.finished else " next epoch"
+            line.append(f" (→ {' '.join(pending)}{later})", style="yellow")
         line.append(f": {numbers(run, brief)}")
         if not brief:  # brief: the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
-            if show_speed:
+            if show_speed and run.epoch:  # before the first epoch there is no speed to tell
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
         line.append("\n")
         # the second line: the comparison's numbers, the pinned runs, the note (or a hint)

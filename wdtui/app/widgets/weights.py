@@ -126,6 +126,10 @@ class WeightsView(VerticalScroll):
     WeightsView HistogramChart { width: 1fr; height: 1fr; }
     """
 
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._charts: list[HistogramChart] = []
+
     def ready(self, state: AppState) -> list[HistogramChart]:
         """Mount one block per layer of the new session's runs and return its charts (to be fed)."""
         ready = state.ready
@@ -150,11 +154,14 @@ class WeightsView(VerticalScroll):
             self.mount(name)
             for row in rows:
                 self.mount(Horizontal(*row, classes="histogram-row"))
+        self._charts = charts
         return charts
 
     @property
     def charts(self) -> list[Chart]:
-        return list(self.query(HistogramChart))
+        """The session's charts, as made by :meth:`ready` (a DOM query right after mounting may
+        not find them yet, and would leave them without data until the next epoch)."""
+        return list(self._charts)
 
     def show(self, state: AppState) -> None:
         for chart in self.charts:

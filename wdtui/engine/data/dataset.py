@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,15 @@ def shown_rows(n: int, seed: int, most: int = SHOWN_MOST) -> torch.Tensor | None
     if n <= most:
         return None
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:most].sort().values
+
+
+Step = Callable[[str, float], None]
+"""A build's report between its steps: ``step(what, share)`` says what is being done and how far
+(``share`` 0…1 of ``what``). It may raise to stop the build (the app's :class:`.BuildStopped`)."""
+
+
+def no_step(what: str, share: float) -> None:
+    """A build nobody watches."""
 
 
 TENSORS = ("x_train", "y_train", "x_test", "y_test", "grid_x", "grid_y", "true_weights", "x_val", "y_val")

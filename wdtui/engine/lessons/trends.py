@@ -16,35 +16,40 @@ from dataclasses import dataclass
 
 DIAGONAL = -0.6  # slope of log best λ against log lr at or below which the good cells lie on a diagonal
 FLAT = 0.3  # |slope| at or below which the best λ stays put
+SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
 
 
 @dataclass(frozen=True)
 class Trend:
     """Per lr (rows), the λ of the lowest test loss (None: every cell diverged) and whether it
-    sits at an end of the λ range (the true best may lie beyond it); ``slope`` of log₁₀ best λ
-    against log₁₀ lr over the rows whose best λ is > 0 and inside the range (None: fewer than two
-    such rows); ``kind``: diagonal (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3),
-    between, or unclear (no slope)."""
+    sits at an end of the λ range (the true best may lie beyond it), and whether λ made no
+    difference in it (``same``: its cells within ``SAME`` of each other, e.g. a row that did not
+    learn: its "best" is noise); ``slope`` of log₁₀ best λ against log₁₀ lr over the rows whose
+    best λ is > 0, inside the range and not ``same`` (None: fewer than two such rows); ``kind``:
+    diagonal (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3), between, or unclear."""
 
     lrs: tuple[float, ...]
     best: tuple[float | None, ...]
     at_edge: tuple[bool, ...]
     slope: float | None
     kind: str
+    same: tuple[bool, ...] = ()
 
 
 def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[list[float]]) -> Trend:
     """The trend of the best λ against lr in a grid: ``test_loss[r][l]`` at lr_r, λ_l (NaN for
     a diverged cell)."""
     positive = sorted(v for v in lambdas if v > 0)
-    best, edge = [], []
+    best, edge, same = [], [], []
     for row in test_loss:
         cells = [(v, lam) for v, lam in zip(row, lambdas) if math.isfinite(v)]
         lam = min(cells)[1] if cells else None
         best.append(lam)
         edge.append(lam is not None and (lam == 0 or lam in (positive[0], positive[-1])) if positive else True)
-    points = [(math.log10(lr), math.log10(lam)) for lr, lam, e in zip(lrs, best, edge)
-              if lam is not None and lam > 0 and not e]
+        values = [v for v, _ in cells]
+        same.append(len(values) > 1 and max(values) - min(values) <= SAME * abs(min(values)))
+    points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat in zip(lrs, best, edge, same)
+              if lam is not None and lam > 0 and not e and not flat]
     slope = None
     if len(points) >= 2 and len({x for x, _ in points}) >= 2:
         mx = sum(x for x, _ in points) / len(points)
@@ -58,15 +63,16 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         kind = "flat"
     else:
         kind = "between"
-    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind)
+    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same))
 
 
 def describe(label: str, trend: Trend) -> str:
     """One line: what this grid shows, e.g. ``decoupled: best λ ∝ lr^-1.0 (a diagonal) — 1e-3:
     0.3, 1e-2: 0.03, …``."""
+    same = trend.same or (False,) * len(trend.lrs)
     cells = ", ".join(
-        f"lr {lr:g}: " + ("—" if lam is None else f"{lam:.3g}" + ("*" if e else ""))
-        for lr, lam, e in zip(trend.lrs, trend.best, trend.at_edge))
+        f"lr {lr:g}: " + ("—" if lam is None else "=" if flat else f"{lam:.3g}" + ("*" if e else ""))
+        for lr, lam, e, flat in zip(trend.lrs, trend.best, trend.at_edge, same))
     if trend.kind == "diagonal":
         shape = f"best λ ∝ lr^{trend.slope:.1f}, a diagonal (lr and λ entangled)"
     elif trend.kind == "flat":
@@ -75,5 +81,9 @@ def describe(label: str, trend: Trend) -> str:
         shape = f"best λ moves with lr (slope {trend.slope:+.1f}), neither a diagonal nor flat"
     else:
         shape = "no trend readable (best λ at the range's ends or diverged)"
-    note = "; * at the λ range's end" if any(trend.at_edge) else ""
+    notes = ["* at the λ range's end" if any(e and not f for e, f in zip(trend.at_edge, same)) else "",
+             "= λ made no difference" if any(same) else ""]
+    note = "".join(f"; {n}" for n in notes if n)
+    if note:
+        note += " (left out of the slope)"
     return f"{label}: {shape} — best λ per {cells}{note}"

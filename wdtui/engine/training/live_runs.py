@@ -102,7 +102,9 @@ class RunCopy:
     def apply(self, changes: dict) -> None:
         self.runs.apply(self.k, changes)
 
-    def measure(self, detail: bool = False) -> EpochRecord:
+    def measure(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord:
+        """``stop`` is not polled: the pair batches only small models (``copies_are_cheap``),
+        whose measurement takes milliseconds."""
         return self.runs.measure_copy(self.k, detail)
 
 

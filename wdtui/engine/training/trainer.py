@@ -302,7 +302,7 @@ class Trainer:
         started = time.perf_counter()
         if self.train_epoch(stop, progress):
             return None
-        record = self.measure(detail) if detail or self.measure_due() else None
+        record = self.measure(detail, stop) if detail or self.measure_due() else None
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         if record is not None:
             record.epochs_per_s = self.epochs_per_s
@@ -310,14 +310,23 @@ class Trainer:
         return record
 
     @torch.no_grad()
-    def measure(self, detail: bool = False) -> EpochRecord:
-        """The record of the model as it is now (after ``self.epoch`` epochs), without training."""
+    def measure(self, detail: bool = False, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
+        """The record of the model as it is now (after ``self.epoch`` epochs), without training.
+        ``stop`` is polled between evaluation chunks (a CIFAR-10 evaluation takes seconds): once
+        it says stop, None is returned."""
         if self._dropout:
             self.model.eval()
         chunks = self._chunks_grid if detail else self._chunks
-        out = self._forward(chunks[0]) if len(chunks) == 1 else torch.cat([self._forward(c) for c in chunks])
+        outs = []
+        for chunk in chunks:
+            if stop is not None and outs and stop():
+                break
+            outs.append(self._forward(chunk))
         if self._dropout:
             self.model.train()
+        if len(outs) < len(chunks):
+            return None
+        out = outs[0] if len(outs) == 1 else torch.cat(outs)
         n_tr, n_te, n_eval = self._n_train, self._n_train + self._n_test, self._n_eval
         per_sample = self.loss_fn.per_sample(out[:n_eval], self._eval_y).reshape(-1)
         numbers = [self.loss_fn.scale * (self._average @ per_sample)]

@@ -1,0 +1,217 @@
+"""The settings' controller: a change from the sidebar, a key (``]``, ``[``, ``c``) or a sweep's
+best goes through :meth:`SettingsController.apply`, which validates it with the engine, puts it
+into the app's state and tells the run how it applies: λ, lr, the regularizer and the epoch count
+between epochs (the charts mark where), anything else by a restart that the note names (and
+ctrl+z undoes). The sidebar always shows the value in use, or why a value was not applied.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from ..engine.config import ConfigError, make_config, notices, rule_text
+from .session import preset_comparison, setting_label
+from .widgets.sidebar import Choice, Field, Sidebar, field_text, shorten
+
+if TYPE_CHECKING:
+    from .app import WdtuiApp
+
+LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
+FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
+
+
+class SettingsController:
+    def __init__(self, app: WdtuiApp):
+        self.app = app
+        self.state = app.state
+        self._notices: set[str] = set()  # the notices about the current settings already shown
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.app.main.query_one(Sidebar)
+
+    @property
+    def runs(self):
+        return self.app.runs
+
+    def apply(self, field: str, value) -> None:
+        """A setting the user changed. λ, lr, the regularizer and the epoch count apply from the
+        next epoch (the charts mark where); anything else restarts the run, and the note says so."""
+        state, app = self.state, self.app
+        if field == "preset":
+            self.load_preset(value)
+            return
+        kept = state.keep()  # before the change: what ctrl+z brings back if it restarts
+        if field == "compare":
+            state.compare = value
+            self.sidebar.show_comparison(value, setting_label(state.comparison))
+            self.runs.restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0", kept)
+            return
+        if field.startswith("compare_"):
+            self._change_comparison(field.removeprefix("compare_"), value, kept)
+            return
+        if field == "lam" and state.config.regularizer == "none":
+            self.show_field("lam")
+            app.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
+            return
+        changes = {field: value}
+        if field == "regularizer":  # λ means nothing to none; it comes back with a regularizer
+            if value == "none":
+                state.lam_kept = state.config.lam
+            changes["lam"] = 0.0 if value == "none" else state.lam_kept
+        try:
+            config = state.config.with_changes(**changes)
+        except ConfigError as error:
+            self.field_error(field, error)
+            return
+        finished = state.snapshot is not None and state.snapshot.finished
+        state.config = config
+        control = self.runs.control
+        if field == "lam":
+            state.lam_kept = value
+            self.show_field("lam")
+            control.set_lambda(state.lam)
+            app.sweeps.show()  # the run's λ is marked on the sweep's charts
+        elif field in LIVE_FIELDS:
+            if field == "regularizer":
+                self.show_rule()
+                self.show_field("lam")
+                control.set_regularizer(value)
+                control.set_lambda(state.lam)
+            elif field == "lr":
+                control.set_lr(value)
+            else:
+                control.set_epochs(value)
+                self.runs.continue_if_more(finished)
+        else:
+            self.runs.restart(f"{field} changed: run restarted from epoch 0", kept)
+            return
+        app.redraw()
+
+    def lambda_step(self, lam: float, at_end: str) -> None:
+        """] and [: the next λ of the ladder; at its end, say so instead of doing nothing."""
+        if lam == self.state.lam and self.state.config.regularizer != "none":
+            self.app.notify(at_end, severity="warning")
+            return
+        self.apply("lam", lam)
+
+    def focus_lambda(self) -> None:
+        """l: the control everyone looks for, straight to the λ field."""
+        if self.state.config.regularizer == "none":
+            self.app.notify("λ has no effect with regularizer none: pick a regularizer first", severity="warning")
+            return
+        self.sidebar.display = True
+        field = self.app.main.query_one("#input-lam", Input)
+        field.focus()
+        field.select_all()
+
+    def _change_comparison(self, key: str, value, kept: dict) -> None:
+        """One setting of the comparison run (regularizer, lam, dropout, optimizer) changed: both
+        runs start again from epoch 0, as they must share their first epoch. An optimizer equal
+        to the run's is stored as None (it follows the run's); λ is 0 with regularizer none."""
+        state = self.state
+        if key == "optimizer" and value == state.config.optimizer:
+            value = None
+        run = state.comparison._replace(**{key: value})
+        if run.regularizer == "none":
+            run = run._replace(lam=0.0)
+        if run == state.comparison:
+            return
+        state.comparison = run
+        self.sidebar.show_comparison(state.compare, setting_label(run), run)
+        if state.compare:
+            self.runs.restart(f"comparison now {setting_label(run)}: both runs restarted from epoch 0", kept)
+        else:
+            self.app.notify(f"comparison now {setting_label(run)} (c shows it)")
+            self.app.redraw()
+
+    def load_preset(self, name: str) -> None:
+        """All of the preset's settings (device kept, and the data paths given at start-up: the
+        CIFAR-10 folder, your own data file for the custom preset), its comparison, a new run."""
+        state = self.state
+        config = state.config
+        paths = {"data_dir": config.data_dir, "data": config.data if name == "custom" else None}
+        try:
+            config = make_config(name, device=config.device, **paths)
+        except ConfigError as error:
+            self.app.main.query_one("#field-preset", Choice).set_value(state.config.preset)
+            self.app.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
+                            severity="error", timeout=10)
+            return
+        kept = state.keep()
+        state.config, state.comparison = preset_comparison(config)
+        state.lam_kept = state.config.lam
+        state.compare = True
+        self.show_settings()
+        self.runs.start(autostart=False, note=f"preset {name}", kept=kept)
+
+    def regenerate(self) -> None:
+        """New data (and initialization) from the next seed."""
+        seed = self.state.config.seed + 1
+        self.app.main.query_one("#field-seed", Field).set_value(str(seed))
+        self.apply("seed", seed)
+
+    # --- what the sidebar shows --------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        """Every field from the state (after a preset or an undo replaced the settings)."""
+        state = self.state
+        self.sidebar.show_config(state.config, state.lam)
+        self.sidebar.show_comparison(state.compare, setting_label(state.comparison), state.comparison)
+        self.show_rule()
+        self.show_field("lam")
+
+    def show_rule(self) -> None:
+        """The rule of the chosen regularizer (with its note: decoupled's convention, l1 under
+        Adam), and once each, a notice for settings that do not mean what their name suggests."""
+        c = self.state.config
+        main = self.app.main
+        main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention)))
+        # the convention means something to decoupled only: a field shows only what is in use
+        main.query_one("#field-decay_convention").display = c.regularizer == "decoupled"
+        self.sidebar.show_in_use(c)
+        self.show_decay_summary()
+        current = set(notices(c))
+        for notice in sorted(current - self._notices):
+            self.app.notify(notice, severity="warning", timeout=10)
+        self._notices = current
+
+    def show_decay_summary(self) -> None:
+        """What decay acts on (the session's count of tensors and parameters); with regularizer
+        none, that nothing is decayed now (a regularizer chosen later acts on those)."""
+        ready = self.state.ready
+        summary = ready.decay_summary if ready is not None else ""
+        if summary and self.state.config.regularizer == "none":
+            summary = f"nothing is decayed (regularizer none); a regularizer would act on: {summary}"
+        self.app.main.query_one("#decay-summary", Static).update(Text(summary))
+
+    def show_field(self, field: str) -> None:
+        """Put the value in use back into a field (after the app changed or refused it)."""
+        widget = self.app.main.query_one(f"#field-{field}", Field)
+        config = self.state.config
+        if field == "lam":
+            widget.set_value(f"{config.lam:.4g}")
+            widget.input.disabled = config.regularizer == "none"
+        else:
+            widget.set_value(field_text(config, field))
+
+    def field_error(self, field: str, error: ConfigError) -> None:
+        """A value the engine refused: the field shows the value in use again, marked with why
+        the other was not applied; the error goes to the field it names, when there is one."""
+        name = FIELD_NAMES.get(error.field, error.field)
+        for which in dict.fromkeys((field, name)):
+            widget = self.app.main.query(f"#field-{which}")
+            if not widget:
+                continue
+            first = widget.first()
+            if isinstance(first, Field):
+                refused = first.input.value
+                self.show_field(which)
+                first.show_error(f"not applied: {shorten(refused)!r}: {error.message}"
+                                 if which == field else error.message)
+            elif isinstance(first, Choice):
+                first.set_value(getattr(self.state.config, which))
+        self.app.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")

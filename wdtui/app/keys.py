@@ -1,0 +1,37 @@
+"""The app's keys (its Textual bindings): what each does is in the help screen (``screens/help.py``).
+The footer shows what fits in 80 columns; every key is in the help screen (?) and ctrl+p."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+KEYS = [
+    Binding("space", "toggle", "start/pause"),
+    Binding("n", "step", "step", show=False),
+    Binding("r", "reset", "reset", show=False),
+    Binding("right_square_bracket", "lambda_up", "λ+", key_display="]"),
+    Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
+    Binding("l", "focus_lambda", "λ field", show=False),
+    Binding("c", "compare", "compare"),
+    Binding("p", "pin", "pin run", show=False),
+    Binding("u", "unpin", "unpin", show=False),
+    Binding("w", "sweep", "λ sweep", show=False),
+    Binding("b", "best", "best λ", show=False),
+    Binding("g", "grid", "lr×λ grid", show=False),
+    Binding("d", "samples", "n_train sweep", show=False),
+    Binding("s", "screenshot", "svg", show=False),
+    Binding("e", "export", "export", show=False),
+    Binding("t", "tensorboard", "tensorboard", show=False),
+    Binding("x", "cancel_sweep", "cancel sweep", show=False),
+    Binding("1", "show_tab('charts')", "charts", show=False),
+    Binding("2", "show_tab('weights')", "weights", show=False),
+    Binding("3", "show_tab('sweep')", "sweep", show=False),
+    Binding("4", "show_tab('layers')", "layers", show=False),
+    Binding("ctrl+b", "toggle_sidebar", "sidebar", show=False),
+    Binding("z", "zoom", "zoom chart", show=False),
+    Binding("ctrl+z", "undo", "undo restart", show=False),
+    Binding("question_mark", "help", "help", key_display="?"),
+    Binding("f1", "help", "help", show=False),
+    Binding("q", "quit", "quit"),
+    Binding("escape", "unfocus", "leave field"),  # shown only while a field has the keys
+]

@@ -1,0 +1,20 @@
+"""The footer of keys, shown whether or not the app has the focus.
+
+Textual's Footer fills in its keys only while the app has the focus (``Footer.bindings_changed``
+returns early otherwise). In a browser (``wdtui serve``) the page reports a blur whenever it is
+not the focused element, and a page loaded without focus (a headless browser, another window
+in front, the address bar focused) kept an empty footer row until the user pressed a key; in a
+terminal that reports focus, a footer hidden behind another window went stale the same way.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class KeysFooter(Footer):
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.recompose)
