@@ -159,3 +159,44 @@ def test_predictions_follow_the_derivation():
     assert eq.equilibrium_norm(0.1, 0.02, 3.0) == pytest.approx(0.3 / math.sqrt(0.04 - 0.0004))
     assert eq.steps_per_epoch(config) == 20 and eq.per_epoch_prediction(config) is None
     assert eq.per_epoch_prediction(make_config("quadratic")) is None  # Adam with coupled decay
+
+
+def test_angles_in_the_history_do_not_depend_on_which_epochs_were_shown():
+    """The app measures the epochs it shows (how many depends on the screen's speed) besides the
+    schedule's; the angles the history keeps are measured between the schedule's epochs, so a
+    run shown often and one never shown record the same angles (per step and per measurement),
+    and a measurement repeated at the same epoch repeats its record."""
+    from wdtui.engine.training.batched_runs import BatchedRuns
+    from wdtui.engine.training.trainer import MeasureSchedule
+
+    exp = build_experiment(make_config("equilibrium", n_train=100, n_test=60, epochs=14, width=16))
+    plain, shown = Trainer(exp, "coupled", 0.05), Trainer(exp, "coupled", 0.05)
+    plain.schedule = shown.schedule = MeasureSchedule(every=2, early=10)  # as a large model's
+    kept = {}
+    for epoch in range(1, 15):
+        a = plain.run_epoch()
+        b = shown.run_epoch(detail=epoch in (11, 12, 13))  # shown epochs, on and off the schedule
+        assert (a is None) == (not shown.measure_due())
+        if a is not None:
+            again = shown.measure()
+            for record in (b, again):
+                assert record.angular_update == a.angular_update
+                assert record.step_angular_update == a.step_angular_update and a.step_angular_update
+            kept[epoch] = a
+    assert sorted(kept) == [e for e in range(1, 15) if plain.schedule.due(e, 14)]
+    assert {11, 12, 13} - set(kept)  # some shown epochs were off the schedule
+    assert all(v > 0 for record in kept.values() for v in record.angular_update.values())
+
+    lone_rule = make_config("sine", epochs=14, n_train=20)  # batched copies: the same rule
+    exp = build_experiment(lone_rule)
+    plain, shown = (BatchedRuns(exp, [("coupled", 0.0), ("coupled", 0.1)]) for _ in range(2))
+    plain.schedule = shown.schedule = MeasureSchedule(every=2, early=10)
+    for epoch in range(1, 15):
+        a = plain.run_epoch()
+        b = shown.run_epoch()
+        if a is None and epoch in (11, 12, 13):
+            shown.measure()  # a shown epoch off the schedule
+        if a is not None:
+            again = shown.measure()
+            for records in (b, again):
+                assert [r.angular_update for r in records] == [r.angular_update for r in a]

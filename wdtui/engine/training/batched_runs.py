@@ -60,8 +60,12 @@ class BatchedRuns:
         params = dict(experiment.base_model.named_parameters())
         self._weight_names = [n for n, p in params.items() if p.dim() >= 2]
         self._weights = [self.batch.params[n] for n in self._weight_names]
-        with torch.no_grad():  # each copy's weight directions at the last measurement
+        with torch.no_grad():  # each copy's weight directions at the schedule's last measurement
             self._units = [self._unit(w) for w in self._weights]
+        # as the lone trainer: only the schedule's epochs move the angles' reference (an epoch
+        # measured because it is shown, or measured again, does not: see Trainer.measure)
+        self._advanced_at = 0
+        self._units_before = self._units
         self.ended = [False] * self.copies  # diverged at a measurement: its history has ended
 
     @staticmethod
@@ -102,8 +106,11 @@ class BatchedRuns:
         rows, sets = batch.measured_rows()
         stats = len(rows)
         units = [self._unit(w) for w in self._weights]
-        rows += [torch.linalg.vector_norm(u - before, dim=1) for u, before in zip(units, self._units)]
-        self._units = units
+        again = self.epoch == self._advanced_at
+        rows += [torch.linalg.vector_norm(u - before, dim=1)
+                 for u, before in zip(units, self._units_before if again else self._units)]
+        if not again and (self.schedule.due(self.epoch, self.epochs) or all(batch.diverged)):
+            self._units_before, self._units, self._advanced_at = self._units, units, self.epoch
         values = torch.stack(rows).tolist()  # the one sync
         width = 3 if batch._uses_l1 else 2
         # classification: the counts of right predictions on train and test, last of the stats

@@ -175,6 +175,12 @@ class Trainer:
             self._step_units = unit_tensors(self._invariant_vectors()) if self._invariant else []
         self._step_angles = torch.zeros(len(self._invariant), dtype=experiment.dtype, device=experiment.device)
         self._steps = 0  # steps whose angles _step_angles holds (since the last measurement)
+        # The angles are measured between the schedule's epochs only (MeasureSchedule): the
+        # app also measures the epochs it shows, which depend on how fast the screen is, and
+        # those measurements must not move the reference (the history would depend on timing).
+        self._advanced_at = 0  # the epoch the references (_units, _step_angles) last moved to
+        self._units_before: list[torch.Tensor] = self._units  # the reference before that
+        self._step_angles_then: torch.Tensor | None = None  # the RMS step angles reported then
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -338,17 +344,30 @@ class Trainer:
             numbers.append(torch.stack([hit[:n_tr].sum(), hit[n_tr:n_te].sum()]).to(self._average.dtype))
         with_l1 = self.regularizer.uses_l1
         stats = weight_stats(self.decayed, with_l1)
+        # the angles since the schedule's previous measurement; a scheduled epoch moves the
+        # reference, a shown-only epoch (or the same epoch again) does not
+        again = self.epoch == self._advanced_at
+        advance = not again and self.measure_due()
         if self._weights:
             norms = None if self._weight_index is None else [stats[i] for i in self._weight_index]
-            self._units, chords = angle_stats(self._units, self._weight_list, norms)
+            units, chords = angle_stats(self._units_before if again else self._units, self._weight_list, norms)
+            if advance:
+                self._units_before, self._units = self._units, units
             stats += chords
         if stats:
             numbers.append(torch.stack(stats))
         steps = self._steps
-        if steps:
+        if again and self._step_angles_then is not None:
+            numbers.append(self._step_angles_then)
+        elif steps:
             numbers.append((self._step_angles / steps).sqrt())
-            self._step_angles = torch.zeros_like(self._step_angles)
-            self._steps = 0
+            if advance:
+                self._step_angles_then = numbers[-1]
+                self._step_angles = torch.zeros_like(self._step_angles)
+                self._steps = 0
+        if advance:
+            self._advanced_at = self.epoch
+        steps = steps or (again and self._step_angles_then is not None)
         values = torch.cat(numbers).tolist()  # one sync
         step_angles = values[len(values) - len(self._invariant):] if steps else []
         values = values[:len(values) - len(step_angles)]
