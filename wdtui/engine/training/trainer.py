@@ -356,7 +356,7 @@ class Trainer:
             with torch.enable_grad():
                 ahead = self._forward(chunks[0])
             self._ahead = (ahead, self._versions())
-            outs, chunks = [ahead.detach()], chunks[1:]
+            outs, chunks = [ahead], chunks[1:]  # under no_grad: nothing below joins its graph
         outs += [self._forward(c) for c in chunks]
         out = outs[0] if len(outs) == 1 else torch.cat(outs)
         if self._dropout:
