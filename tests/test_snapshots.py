@@ -162,7 +162,7 @@ def test_layers_tab_marks_scale_invariant_layers_with_the_predicted_angle(snap_c
     async def layers(pilot):
         await _finished(pilot)
         await pilot.press("4")
-        await _drawn(pilot)
+        await pilot.pause(0.5)
 
     app = snapshot_app("equilibrium", n_train=200, epochs=15)
     assert snap_compare(app, terminal_size=(120, 40), run_before=layers)
