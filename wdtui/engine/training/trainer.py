@@ -12,7 +12,9 @@ An epoch is one pass over the training set: full batch, or mini-batches in a fre
 After the epochs of its measurement schedule (:class:`MeasureSchedule`: every epoch at first, then
 spaced where measuring costs more than training, always the last) the model is evaluated
 (dropout off) on train, test (and the plotting grid) in one forward pass — in chunks of ``EVAL_CHUNK`` examples for large image sets — and every number is
-brought to the host in one transfer. For classification that includes the train and test
+brought to the host in one transfer. With full-batch training and no dropout the training set
+gets a pass of its own, with autograd on, which the next step uses as its forward pass (the same
+operation on the same parameters; discarded if a parameter changed in between). For classification that includes the train and test
 accuracy: the count of examples whose largest logit is the true class (an exact integer) divided
 by the set's size. λ and η can be changed between epochs. A run that diverges
 (``records.is_diverged``: train loss or ‖w‖ NaN/inf, or the train loss above 10⁶ times its value
