@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from typing import Callable
 
 import pytest
+import textual._wait
 import torch
 
 from wdtui.engine.config import make_config
@@ -98,6 +100,17 @@ def sine64() -> Experiment:
 def _no_animations(monkeypatch):
     """Deterministic screens: no animations in the app tests and snapshots."""
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
+def _idle_is_the_app_thread(monkeypatch):
+    """The pilot's waits (``press``, ``pause()``) end when the app's own thread is idle, not the
+    whole process: Textual's ``wait_for_idle`` compares the process's CPU time with the wall
+    clock, and a training worker keeps the process busy, so each key pressed during training
+    waited its cap (1 s, twice per key) and how many epochs ran meanwhile depended on the
+    machine's load. The app's thread handles the keys; the worker reports through messages,
+    which the tests wait for."""
+    monkeypatch.setattr(textual._wait, "process_time", time.thread_time)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -21,12 +21,22 @@ def snapshot_app(preset="sine", **overrides) -> WdtuiApp:
     return WdtuiApp(make_config(preset, **overrides), compare=True, deterministic=True)
 
 
-async def _until(pilot, condition, timeout=60.0):
+async def _until(pilot, condition, timeout=60.0, drawn=True):
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline
         await pilot.pause(0.05)
-    await pilot.pause(0.3)  # let the last redraw land
+    if drawn:
+        await _drawn(pilot)
+
+
+async def _drawn(pilot):
+    """The screen as the app's next redraw tick leaves it (status and every stale chart built from
+    the latest state; the tick comes every 0.25 s), drawn now: a fixed pause for the tick missed
+    it on a loaded machine, and the snapshot then showed an earlier state."""
+    await pilot.pause()  # the layout first: a chart is drawn once it has a region on screen
+    pilot.app.redraw(force=True)
+    await pilot.pause()
 
 
 async def _ready(pilot):
@@ -119,10 +129,11 @@ async def _lambda_changed_twice(pilot):
             # worker stepped) let two steps pass before a λ change, which then marked one change
             start = app.snapshot.records[0].epoch
             await pilot.press("n")
-            await _until(pilot, lambda: app.snapshot.records[0].epoch > start and not app.snapshot.running)
+            await _until(pilot, lambda: app.snapshot.records[0].epoch > start and not app.snapshot.running,
+                         drawn=False)
         if key:
             await pilot.press(key)
-    await pilot.pause(0.3)
+    await _drawn(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -138,7 +149,7 @@ def test_after_two_live_lambda_changes_with_its_comparison(snap_compare, size, p
 async def _help(pilot):
     await _ready(pilot)
     await pilot.press("question_mark")
-    await pilot.pause(0.3)
+    await _drawn(pilot)
 
 
 def test_help_screen(snap_compare):
@@ -160,7 +171,7 @@ def test_layers_tab_marks_scale_invariant_layers_with_the_predicted_angle(snap_c
 async def _finished_on_weights_tab(pilot):
     await _finished(pilot)
     await pilot.press("2")
-    await pilot.pause(0.3)
+    await _drawn(pilot)
 
 
 def test_weights_tab_with_its_comparison(snap_compare):

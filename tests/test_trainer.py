@@ -230,3 +230,32 @@ def test_digits_is_measured_every_epoch_early_then_spaced_and_at_the_last():
 def test_small_models_are_measured_every_epoch():
     for preset in ("sine", "d2l", "quadratic", "sparse"):
         assert Trainer(experiment(preset, epochs=3)).schedule == MeasureSchedule(every=1), preset
+
+
+def test_a_full_batch_step_reuses_the_measured_pass_and_trains_exactly_as_without_it():
+    """The measurement's pass over the training set is kept for the next step; a trainer that
+    forwards again every step gets the same numbers, bit for bit, also after an in-place change
+    of a weight between epochs (which must discard the kept pass)."""
+    exp = experiment("sine", epochs=12, regularizer="l2", lam=0.01)
+    kept, fresh = Trainer(exp), Trainer(exp)
+    fresh._ahead_ok = False  # its measurements keep nothing: each step forwards itself
+    reused = []
+    prediction = kept._prediction
+
+    def spy(x):
+        ahead = None if kept._ahead is None else kept._ahead[0]
+        out = prediction(x)
+        reused.append(out is ahead)
+        return out
+
+    kept._prediction = spy
+    for epoch in range(1, 13):
+        if epoch == 6:  # an outside change of the weights between epochs (e.g. a restore)
+            for trainer in (kept, fresh):
+                with torch.no_grad():
+                    trainer.model[0].weight.mul_(0.5)
+        a, b = kept.run_epoch(), fresh.run_epoch()
+        assert (a.train_loss, a.test_loss, a.weight_norm) == (b.train_loss, b.test_loss, b.weight_norm), epoch
+    assert reused == [epoch != 6 for epoch in range(1, 13)]
+    for p, q in zip(kept.model.parameters(), fresh.model.parameters()):
+        assert torch.equal(p, q)

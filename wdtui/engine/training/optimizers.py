@@ -8,6 +8,10 @@ first optimizer is built. These classes do the same arithmetic in 1–7 foreach 
 check them against ``torch.optim.SGD``/``Adam``/``AdamW`` in float64. Weight decay is not here:
 it is the regularizer's job (``regularizers.py``), so every variant is stated in one place.
 
+A float that multiplies or is added to every tensor (β₂, μ, ε) is passed as a 0-d tensor of the
+parameters' dtype: ``_foreach_mul_(tensors, 0.999)`` converts the float to a tensor once per
+tensor (4 operations each) and then computes the same float32 (or float64) product.
+
 They work unchanged on stacked parameters (a leading dimension of K copies, for λ sweeps):
 every operation is elementwise and the step count is shared. ``lr`` is a float, or (an (lr, λ)
 grid) one tensor per parameter that broadcasts over it, like λ in ``regularizers.py``.
@@ -41,6 +45,12 @@ class Optimizer:
         self.params = list(params)
         self.lr = float(lr) if isinstance(lr, (int, float)) else list(lr)
 
+    def _scalar(self, value: float) -> torch.Tensor | None:
+        """``value`` as a 0-d tensor of the parameters' dtype and device (None without parameters)."""
+        if not self.params:
+            return None
+        return torch.tensor(value, dtype=self.params[0].dtype, device=self.params[0].device)
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
@@ -57,6 +67,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[torch.Tensor], lr: Lr, momentum: float = 0.0):
         super().__init__(params, lr)
         self.momentum = float(momentum)
+        self._momentum = self._scalar(self.momentum)
         self.buffers: list[torch.Tensor] | None = None
 
     @torch.no_grad()
@@ -66,7 +77,7 @@ class SGD(Optimizer):
             if self.buffers is None:
                 self.buffers = [g.clone() for g in grads]
             else:
-                torch._foreach_mul_(self.buffers, self.momentum)
+                torch._foreach_mul_(self.buffers, self._momentum)
                 torch._foreach_add_(self.buffers, grads)
             grads = self.buffers
         add_scaled_(params, grads, scaled(self.lr, -1.0))
@@ -86,6 +97,7 @@ class Adam(Optimizer):
         self.t = 0
         self.m: list[torch.Tensor] = []
         self.v: list[torch.Tensor] = []
+        self._beta2, self._eps_root = self._scalar(self.beta2), self._scalar(0.0)
 
     @torch.no_grad()
     def step(self) -> None:
@@ -95,11 +107,11 @@ class Adam(Optimizer):
             self.v = [torch.zeros_like(p) for p in params]
         self.t += 1
         torch._foreach_lerp_(self.m, grads, 1 - self.beta1)
-        torch._foreach_mul_(self.v, self.beta2)
+        torch._foreach_mul_(self.v, self._beta2)
         torch._foreach_addcmul_(self.v, grads, grads, 1 - self.beta2)
         root = math.sqrt(1 - self.beta2 ** self.t)
         denom = torch._foreach_sqrt(self.v)
-        torch._foreach_add_(denom, self.eps * root)
+        torch._foreach_add_(denom, self._eps_root.fill_(self.eps * root))
         step = scaled(self.lr, -root / (1 - self.beta1 ** self.t))
         if isinstance(step, float):
             torch._foreach_addcdiv_(params, self.m, denom, step)
