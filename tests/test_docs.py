@@ -21,10 +21,10 @@ README = (ROOT / "README.md").read_text()
 def test_quick_start_is_two_commands_and_ci_runs_the_readme_test_command():
     after = README[README.index("## Quick start"):]
     blocks = re.findall(r"```bash\n(.*?)```", after, re.S)
-    assert blocks[1].split("\n")[:2] == ["wdtui", "python -m pytest"]
+    assert blocks[1].split("\n")[:2] == ["wdtui", "python -m pytest -n 2"]
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line and not line.startswith("#")]
-    assert ci[-1] == "python -m pytest"
+    assert ci[-1] == "python -m pytest -n 2"
     install = blocks[0]
     # the CPU build is installed before wdtui (else pip pulls the CUDA build)
     assert install.index("download.pytorch.org/whl/cpu") < install.index('pip install -e ".[test]"')
