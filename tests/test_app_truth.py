@@ -542,3 +542,28 @@ async def test_lambda_keys_at_the_ladders_ends_say_so():
         await pilot.press("right_square_bracket")
         await pilot.pause(0.1)
         assert a.lam == 10.0 and any("ladder's top (10)" in n.message for n in a._notifications)
+
+
+async def test_each_status_line_takes_its_own_form_and_the_brief_form_keeps_what_tells_the_runs_apart():
+    a = app("sparse", compare=True, epochs=3)  # l1 beside l2: the regularizer is the lesson
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        status = a.query_one("StatusLine")
+        cfg = a.config
+        status.show(a.snapshot, a.ready, lam=cfg.lam, regularizer=cfg.regularizer, device="cpu",
+                    show_speed=True, note="a note far too long for one line of eighty columns " * 3)
+        first, second = str(status.render()).rstrip("\n").split("\n")
+        assert "run l1 λ=0.2" in first and second.startswith("vs l2 λ=0.2")
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        status = a.query_one("StatusLine")
+        cfg = a.config
+        show = lambda note: status.show(a.snapshot, a.ready, lam=cfg.lam, regularizer=cfg.regularizer,  # noqa: E731
+                                        device="cpu", show_speed=True, note=note)
+        show("")
+        alone = str(status.render()).split("\n")[0]
+        show("a note far too long for the second line, which is cut at its end " * 3)
+        first, second = str(status.render()).rstrip("\n").split("\n")
+        assert first == alone and first.startswith("epoch 0/3 ready: space to start · run coupled λ=0.01")
+        assert second.startswith("vs coupled λ=0: train")  # cut at its end on screen (nowrap, ellipsis)

@@ -34,7 +34,7 @@ def numbers(record, brief: bool = False) -> str:
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 2; background: $boost; padding: 0 1; }
+    StatusLine { height: 2; background: $boost; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     _shown = ""
     _within: tuple[int, float] | None = None
@@ -59,11 +59,15 @@ class StatusLine(Static):
                 line.append(f"\n{note}", style="dim")
             self._set(line)
             return
-        for brief, when in ((False, True), (True, True), (True, False)):  # shorter until it fits
-            line = self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned,
-                               brief=brief, when=when)
-            if max(map(len, line.plain.split("\n"))) <= width:
-                break
+        # each line told more briefly until it fits: a long note on the second line does not
+        # shorten the first, whose form stays the same while the screen's width does
+        forms = [self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned,
+                             brief=brief, when=when).split("\n", allow_blank=True)
+                 for brief, when in ((False, True), (True, True), (True, False))]
+        at = next((i for i, lines in enumerate(forms) if len(lines[0]) <= width), len(forms) - 1)
+        first = forms[at][0]  # the second line in the first line's form, or briefer where it must
+        second = next((lines[1] for lines in forms[at:] if len(lines[1]) <= width), forms[-1][1])
+        line = Text("\n").join([first, second])
         line.no_wrap, line.overflow = True, "ellipsis"
         self._set(line)
 
@@ -85,12 +89,15 @@ class StatusLine(Static):
         elif snapshot.running:
             line.append("training", style="green")
             if self._within is not None:  # a long epoch: how far it is
-                where = "" if brief else f" epoch {self._within[0]}:"
+                where = f" {'ep' if brief else 'epoch'} {self._within[0]}:"  # the epoch, not the run
                 line.append(f"{where} {100 * self._within[1]:.0f}%", style="green")
         else:
             line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
-        setting = f"λ={run.lam:.4g}" if brief else f"{run.regularizer} λ={run.lam:.4g}"
+        # brief: the regularizer only where it tells the run from its comparison (sparse: l1 vs l2)
+        other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else run.regularizer
+        setting = (f"λ={run.lam:.4g}" if brief and other == run.regularizer
+                   else f"{run.regularizer} λ={run.lam:.4g}")
         pending = []
         if regularizer != run.regularizer:
             pending.append(regularizer)
