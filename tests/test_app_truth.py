@@ -567,3 +567,18 @@ async def test_each_status_line_takes_its_own_form_and_the_brief_form_keeps_what
         first, second = str(status.render()).rstrip("\n").split("\n")
         assert first == alone and first.startswith("epoch 0/3 ready: space to start · run coupled λ=0.01")
         assert second.startswith("vs coupled λ=0: train")  # cut at its end on screen (nowrap, ellipsis)
+
+
+def test_dropout_on_a_linear_model_is_refused_and_its_field_not_shown(capsys):
+    """A linear model (depth 0) has no hidden units: dropout p > 0 is one line, exit 2, naming
+    what is allowed (it used to build and then fail, saying 'give the config a dropout p > 0')."""
+    from wdtui.app.widgets.sidebar import in_use
+    from wdtui.cli.main import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--preset", "sparse", "--dropout", "0.5", "--epochs", "1", "--quiet"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--dropout" in err and "depth 1 or more" in err and "p > 0" not in err, err
+    assert make_config("sparse", dropout=0.5, depth=1).dropout == 0.5  # with a hidden layer it applies
+    assert not in_use(make_config("d2l"))["dropout"] and in_use(make_config("sine"))["dropout"]

@@ -468,6 +468,9 @@ def check(config: Config) -> Config:
         )
     if config.solver == "exact":
         _check_exact(config, source)
+    if config.model == "mlp" and config.depth == 0 and config.dropout > 0:
+        raise ConfigError("dropout", f"a linear model (depth 0) has no hidden units to drop: use 0, or depth 1 or more "
+                          f"(got {config.dropout:g})")
     if config.regularizer == "none" and config.lam != 0:
         raise ConfigError(
             "lambda", f"λ = {config.lam:g} has no effect with regularizer none; use 0 or pick one of "

@@ -247,7 +247,7 @@ def field_text(config, field: str) -> str:
 def in_use(config) -> dict[str, bool]:
     """Which of the fields that only some settings use are in use with ``config``: noise (generated
     data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), solver (a
-    preset that solves exactly, or exact chosen), width and activation (not for a linear model), depth (not for the CNN),
+    preset that solves exactly, or exact chosen), width, activation and dropout p (not for a linear model: no hidden units), depth (not for the CNN),
     and the training fields (not with the exact solver, which solves in closed form)."""
     from ...engine.config import FILE_SOURCES
 
@@ -262,7 +262,7 @@ def in_use(config) -> dict[str, bool]:
     }
     shown.update({field: not exact for field in UNUSED_BY_EXACT})
     linear = config.model == "mlp" and config.depth == 0  # one Linear layer: no hidden units
-    shown["width"] = shown["activation"] = not linear
+    shown["width"] = shown["activation"] = shown["dropout"] = not linear  # dropout drops hidden units
     shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
     shown["betas"] = shown["betas"] and config.optimizer == "adam"
     return shown
