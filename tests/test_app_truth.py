@@ -79,6 +79,8 @@ async def test_pending_lambda_while_paused_is_shown_as_pending():
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n")  # one epoch trained with 0.01, then paused
+        await wait_for(pilot, lambda: epoch(a) == 1)
         await pilot.press("right_square_bracket")
         await pilot.pause(0.3)
         status = str(a.query_one("StatusLine").render())
@@ -582,3 +584,18 @@ def test_dropout_on_a_linear_model_is_refused_and_its_field_not_shown(capsys):
     assert "\n" not in err and "--dropout" in err and "depth 1 or more" in err and "p > 0" not in err, err
     assert make_config("sparse", dropout=0.5, depth=1).dropout == 0.5  # with a hidden layer it applies
     assert not in_use(make_config("d2l"))["dropout"] and in_use(make_config("sine"))["dropout"]
+
+
+async def test_before_the_first_epoch_a_new_lambda_is_the_runs_and_a_speed_shows_only_while_training():
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.apply_change("lam", 10.0)
+        await pilot.pause(0.2)
+        first = str(a.query_one("StatusLine").render()).split("\n")[0]
+        assert "run coupled λ=10:" in first and "→" not in first, first  # nothing pending: it has not trained
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.pause(0.2)
+        first = str(a.query_one("StatusLine").render()).split("\n")[0]
+        assert "done" in first and "λ=10" in first and "epochs/s" not in first, first

@@ -232,3 +232,7 @@ def test_a_row_where_lambda_made_no_difference_is_left_out_of_the_slope():
     assert trend.same == (True, False, False) and math.isclose(trend.slope, -1.0)  # from the two learned rows
     text = describe("coupled", trend)
     assert "lr 0.001: =" in text and "= λ made no difference" in text and "left out of the slope" in text
+    # cells 0.7 % apart that the grid prints alike (1.08e+04) show no difference either
+    printed_alike = [10760.0, 10840.0, 10810.0, 10790.0, 10800.0, 10830.0]
+    assert best_lambda_trend(lrs, lambdas, [printed_alike, bowl(3), bowl(2)]).same == (True, False, False)
+    assert best_lambda_trend(lrs, lambdas, [[10760.0, 10900.0, *printed_alike[2:]], bowl(3), bowl(2)]).same[0] is False

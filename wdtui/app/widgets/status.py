@@ -96,14 +96,16 @@ class StatusLine(Static):
         # the run: its setting at the epoch shown, what is pending, its numbers
         # brief: the regularizer only where it tells the run from its comparison (sparse: l1 vs l2)
         other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else run.regularizer
-        setting = (f"λ={run.lam:.4g}" if brief and other == run.regularizer
-                   else f"{run.regularizer} λ={run.lam:.4g}")
+        started = run.epoch > 0  # before the first epoch the setting asked for is the run's own
+        shown_reg, shown_lam = (run.regularizer, run.lam) if started else (regularizer, lam)
+        setting = (f"λ={shown_lam:.4g}" if brief and other == shown_reg
+                   else f"{shown_reg} λ={shown_lam:.4g}")
         pending = []
-        if regularizer != run.regularizer:
+        if regularizer != shown_reg:
             pending.append(regularizer)
-        if lam != run.lam:
+        if lam != shown_lam:
             pending.append(f"λ={lam:.4g}")
-        if self._lr is not None and self._lr != run.lr:
+        if started and self._lr is not None and self._lr != run.lr:
             pending.append(f"lr={self._lr:.4g}")
         line.append(f" · {ready.labels[0]} ")
         line.append(setting, style="bold cyan")
@@ -113,7 +115,7 @@ class StatusLine(Static):
         line.append(f": {numbers(run, brief)}")
         if not brief:  # brief: the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
-            if show_speed and run.epoch:  # before the first epoch there is no speed to tell
+            if show_speed and snapshot.running and run.epoch:  # a speed while it trains, not paused or done
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
         line.append("\n")
         # the second line: the comparison's numbers, the pinned runs, the note (or a hint)

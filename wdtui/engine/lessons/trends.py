@@ -17,14 +17,15 @@ from dataclasses import dataclass
 DIAGONAL = -0.6  # slope of log best λ against log lr at or below which the good cells lie on a diagonal
 FLAT = 0.3  # |slope| at or below which the best λ stays put
 SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
+SHOWN = "{:.3g}"  # how the grid prints a cell: a row whose cells all print alike also shows no difference
 
 
 @dataclass(frozen=True)
 class Trend:
     """Per lr (rows), the λ of the lowest test loss (None: every cell diverged) and whether it
     sits at an end of the λ range (the true best may lie beyond it), and whether λ made no
-    difference in it (``same``: its cells within ``SAME`` of each other, e.g. a row that did not
-    learn: its "best" is noise); ``slope`` of log₁₀ best λ against log₁₀ lr over the rows whose
+    difference in it (``same``: its cells within ``SAME`` of each other, or all printed alike at
+    the grid's 3 significant digits, e.g. a row that did not learn: its "best" is noise); ``slope`` of log₁₀ best λ against log₁₀ lr over the rows whose
     best λ is > 0, inside the range and not ``same`` (None: fewer than two such rows); ``kind``:
     diagonal (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3), between, or unclear."""
 
@@ -47,7 +48,8 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         best.append(lam)
         edge.append(lam is not None and (lam == 0 or lam in (positive[0], positive[-1])) if positive else True)
         values = [v for v, _ in cells]
-        same.append(len(values) > 1 and max(values) - min(values) <= SAME * abs(min(values)))
+        same.append(len(values) > 1 and (max(values) - min(values) <= SAME * abs(min(values))
+                                         or len({SHOWN.format(v) for v in values}) == 1))
     points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat in zip(lrs, best, edge, same)
               if lam is not None and lam > 0 and not e and not flat]
     slope = None
