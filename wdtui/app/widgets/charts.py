@@ -515,10 +515,14 @@ class HistoryChart(Chart):
             edges = (["↑ diverged, at the top"] if above else []) + (["↓ beyond: at the bottom"] if below else [])
         if edges and len(label) + sum(len(e) + 3 for e in edges) <= self.size.width - 8:
             label += "".join(f" · {e}" for e in edges)
-        if marks:  # the latest change, as long as the axis has room for it
-            label += f"  ┆ {marks[-1].text} @{marks[-1].epoch - 1}"
-            if len(label) > self.size.width - 8:
-                label = f"epoch  ┆ {len(marks)} setting change{'s' if len(marks) > 1 else ''}"
+        if marks:  # every change named where the axis has room, else the latest, else how many
+            named = [f"{m.text} @{m.epoch - 1}" for m in marks]
+            n = len(marks)
+            told = [f"{label}  ┆ " + " · ".join(named)]
+            if n > 1:
+                told.append(f"{label}  ┆ …, {named[-1]}")  # earlier ones are marked, not named
+            told.append(f"epoch ┆ {n} change{'s' if n > 1 else ''}")  # the marks' glyph: what they are
+            label = next((t for t in told if len(t) <= self.size.width - 8), told[-1])
         plt.xlabel(label)
 
     def yaxis(self, plt: Any, values: list[float]) -> None:
