@@ -35,6 +35,7 @@ async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, in
         note = str(app.query_one(LayersView).query_one("#layers-note").render())
         named = [app.ready.layers[name].split(" (")[0] for name in invariant]  # "hidden 1", as on Weights
         assert all(name in note for name in named) and "scale-invariant" in note and ".weight" not in note
+        assert note.startswith("The run's layers. ")  # whose layers: the run alone here
         series, what = angle_series(app.ready, app.snapshot.lengths[0])
         assert what == kind
         norms = str(app.query_one(LayerNormChart).render())

@@ -142,7 +142,10 @@ class LayersView(Vertical):
                     "them, not how simple they are.")
         else:
             text = "No scale-invariant layer in this model (no Linear straight into a LayerNorm)."
-        self.query_one("#layers-note", Static).update(Text(text))
+        labels = state.ready.labels
+        whose = (f"The run's layers (its comparison, {labels[1]}, is not drawn here). " if len(labels) > 1
+                 else "The run's layers. ")
+        self.query_one("#layers-note", Static).update(Text(whose + text))
 
     def show(self, state: AppState) -> None:
         self.query_one(LayerNormChart).update((state.ready, state.snapshot))
