@@ -600,3 +600,14 @@ async def test_before_the_first_epoch_a_new_lambda_is_the_runs_and_a_speed_shows
         await pilot.pause(0.2)
         first = str(a.query_one("StatusLine").render()).split("\n")[0]
         assert "done" in first and "λ=10" in first and "epochs/s" not in first, first
+
+
+async def test_a_notice_already_on_screen_is_not_stacked_again():
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("u", "u", "u")  # "no pinned run" three times
+        await pilot.pause(0.2)
+        assert len(a.screen.query("Toast")) == 1
+        a.notify("another notice")
+        await wait_for(pilot, lambda: len(a.screen.query("Toast")) == 2)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from pathlib import Path
 
 from textual import events, on
@@ -118,8 +119,18 @@ class WdtuiApp(App[int]):
         """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
         return self.config.lam
 
+    _last_notice: tuple[tuple, float] = ((), 0.0)
+
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
-        """Notices repeat what the user typed and file names: text, never Rich markup."""
+        """Notices repeat what the user typed and file names: text, never Rich markup. A notice
+        identical to one still on screen (``]`` pressed twice under regularizer none) is not
+        stacked beside it a second time."""
+        key = (message, kwargs.get("title", ""), kwargs.get("severity", "information"))
+        now = time.monotonic()
+        shown_for = kwargs.get("timeout") or self.NOTIFICATION_TIMEOUT
+        if self._last_notice[0] == key and now - self._last_notice[1] < shown_for:
+            return
+        self._last_notice = (key, now)
         super().notify(message, markup=markup, **kwargs)
 
     # --- layout ------------------------------------------------------------------------------------
