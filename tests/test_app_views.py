@@ -371,3 +371,15 @@ def test_a_narrow_legend_names_the_comparison_by_what_differs_before_cutting_nam
     entries = [("run", RUN, "braille"), ("vs l2 λ=0", BASELINE, "braille")]
     legend, _ = legend_row("", entries, 16, {"vs l2 λ=0": "vs λ=0"})
     assert legend.plain == "━ run  ━ vs λ=0"  # whole, where the full names would have been cut
+
+
+def test_a_narrow_legend_puts_the_pins_together_before_cutting_the_comparisons_name():
+    from wdtui.app.widgets.charts import BASELINE, RUN, legend_row
+
+    grey = (150, 150, 160)
+    entries = [("pin 1 λ=0.01", grey, "braille"), ("pin 2 (same setting)", grey, "braille"),
+               ("run", RUN, "braille"), ("vs coupled λ=0", BASELINE, "braille")]
+    legend, own_row = legend_row("loss", entries, 40, {"vs coupled λ=0": "vs λ=0"})
+    assert legend.plain == "━ 2 pins  ━ run  ━ vs λ=0" and own_row  # every name whole, the pins counted
+    wide, _ = legend_row("loss", entries, 120, {"vs coupled λ=0": "vs λ=0"})
+    assert "pin 1 λ=0.01" in wide.plain and "pin 2 (same setting)" in wide.plain  # room: each pin named

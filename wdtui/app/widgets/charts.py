@@ -234,14 +234,18 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
     In the title row after the title where it fits whole, else in a row of its own below the title
     (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
-    λ=0`` beside a coupled run); names are cut (to 12 characters in the title row, 24 then 12 in a
-    row of their own) only when they fit no other way, and the row at the chart's width if it must
-    be."""
+    λ=0`` beside a coupled run); then two or more pins as one entry (``2 pins``) before any name is
+    cut; names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
+    when they fit no other way, and the row at the chart's width if it must be."""
     short = short or {}
 
-    def line(title: str, cut: int | None, brief: bool = False) -> Text:
+    def line(title: str, cut: int | None, brief: bool = False, pins_together: bool = False) -> Text:
         out = Text(title + ("  " if title else ""))
-        for i, (label, color, marker) in enumerate(entries):
+        shown = entries
+        pins = [entry for entry in entries if entry[0].startswith("pin ")]
+        if pins_together and len(pins) > 1:  # the pins as one entry: their names are in the status' count
+            shown = [(f"{len(pins)} pins", pins[0][1], pins[0][2])] + [e for e in entries if e not in pins]
+        for i, (label, color, marker) in enumerate(shown):
             label = short.get(label, label) if brief else label
             out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
             out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
@@ -251,8 +255,9 @@ def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
     entries = entries if in_order else sorted(entries, key=lambda entry: entry[1] == BASELINE)
     for candidate, own_row in ((line(title, None), False), (line("", None), True),
                                (line(title, None, True), False), (line("", None, True), True),
+                               (line("", None, True, True), True),
                                (line(title, 12, True), False), (line("", 24, True), True),
-                               (line("", 12, True), True)):
+                               (line("", 12, True), True), (line("", 12, True, True), True)):
         if candidate.cell_len <= width:
             return candidate, own_row
     candidate.truncate(width)
