@@ -290,13 +290,7 @@ class BatchedTrainer(SweepEpochs):
         views = lambda t, params: [t.view(-1, *[1] * (p.dim() - 1)) for p in params]  # noqa: E731
         self.copy_lambdas = [self.lambdas[k % len(self.lambdas)] for k in range(self.copies)]
         self.copy_lrs = [self.lrs[(k // len(self.lambdas)) % len(self.lrs)] for k in range(self.copies)]
-        self.lam_views = views(per_copy(self.copy_lambdas), self.decayed)
-        # (regularizer, its λ per copy: λ_k where copy k follows it, else 0)
-        self._rules = [(rule, self.lam_views) if len(set(self.copy_regularizers)) == 1 else
-                       (rule, views(per_copy([lam if own == rule else 0.0 for lam, own
-                                              in zip(self.copy_lambdas, self.copy_regularizers)]), self.decayed))
-                       for rule in dict.fromkeys(self.copy_regularizers)]
-        self._uses_l1 = any(rule.uses_l1 for rule, _ in self._rules)
+        self.set_rules()
         if lrs:  # one η per copy: the optimizer needs it for every parameter, decay for the decayed
             lr = per_copy(self.copy_lrs)
             self.lr, optimizer_lr = views(lr, self.decayed), views(lr, self.params.values())
@@ -339,6 +333,20 @@ class BatchedTrainer(SweepEpochs):
         self.initial_loss = [math.inf] * self.copies  # L₀ per copy, for the divergence rule
         self.initial_loss = self.measure().train_loss
         self.diverged = [False] * self.copies
+
+    def set_rules(self) -> None:
+        """Each regularizer present with its λ per copy — λ_k on the copies that follow it, else
+        0 — from ``copy_lambdas`` and ``copy_regularizers``; called again when a copy's λ or
+        regularizer changes between epochs (the app's live pair, ``live_runs``)."""
+        exp = self.experiments[0]
+        per_copy = lambda values: torch.tensor(values, device=exp.device, dtype=exp.dtype)  # noqa: E731
+        views = lambda t: [t.view(-1, *[1] * (p.dim() - 1)) for p in self.decayed]  # noqa: E731
+        lams = views(per_copy(self.copy_lambdas))
+        self._rules = [(rule, lams) if len(set(self.copy_regularizers)) == 1 else
+                       (rule, views(per_copy([lam if own == rule else 0.0 for lam, own
+                                              in zip(self.copy_lambdas, self.copy_regularizers)])))
+                       for rule in dict.fromkeys(self.copy_regularizers)]
+        self._uses_l1 = any(rule.uses_l1 for rule, _ in self._rules)
 
     def _per_sample(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Each copy's per-example losses, (K, N), for predictions (K, N, out) and targets shared

@@ -152,7 +152,7 @@ class LiveRuns:
         if "regularizer" in changes:
             batch.copy_regularizers[k] = make_regularizer(changes["regularizer"], cfg.decay_convention)
         if "lam" in changes or "regularizer" in changes:
-            self._set_rules()
+            batch.set_rules()
         if "lr" in changes:
             lr = float(changes["lr"])
             self.batched.lr = batch.lr = batch.optimizer.lr = lr
@@ -160,18 +160,6 @@ class LiveRuns:
             self.batched.epochs = batch.epochs = int(changes["epochs"])
         if changes:
             self._measured = None  # a record carries the setting
-
-    def _set_rules(self) -> None:
-        """The batch's regularizers from each copy's regularizer and λ: each regularizer present
-        with λ_k on the copies that follow it and 0 on the others (see the module)."""
-        batch, exp = self.batch, self.experiment
-        tensor = lambda values: torch.tensor(values, device=exp.device, dtype=exp.dtype)  # noqa: E731
-        views = lambda t: [t.view(-1, *[1] * (p.dim() - 1)) for p in batch.decayed]  # noqa: E731
-        batch.lam_views = views(tensor(batch.copy_lambdas))
-        batch._rules = [(rule, views(tensor([lam if own == rule else 0.0 for lam, own
-                                             in zip(batch.copy_lambdas, batch.copy_regularizers)])))
-                        for rule in dict.fromkeys(batch.copy_regularizers)]
-        batch._uses_l1 = any(rule.uses_l1 for rule, _ in batch._rules)
 
     # --- training --------------------------------------------------------------------------------
 
