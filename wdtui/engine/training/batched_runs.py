@@ -22,7 +22,7 @@ import torch
 
 from ..experiment import Experiment
 from .batched import BatchedTrainer, batchable
-from .metrics import angle
+from .metrics import AngleReference, angle
 from .models import scale_invariant
 from .records import EpochRecord, is_diverged
 from .trainer import measure_schedule, smoothed_rate
@@ -61,11 +61,7 @@ class BatchedRuns:
         self._weight_names = [n for n, p in params.items() if p.dim() >= 2]
         self._weights = [self.batch.params[n] for n in self._weight_names]
         with torch.no_grad():  # each copy's weight directions at the schedule's last measurement
-            self._units = [self._unit(w) for w in self._weights]
-        # as the lone trainer: only the schedule's epochs move the angles' reference (an epoch
-        # measured because it is shown, or measured again, does not: see Trainer.measure)
-        self._advanced_at = 0
-        self._units_before = self._units
+            self._angles_from = AngleReference([self._unit(w) for w in self._weights])
         self.ended = [False] * self.copies  # diverged at a measurement: its history has ended
 
     @staticmethod
@@ -106,11 +102,10 @@ class BatchedRuns:
         rows, sets = batch.measured_rows()
         stats = len(rows)
         units = [self._unit(w) for w in self._weights]
-        again = self.epoch == self._advanced_at
-        rows += [torch.linalg.vector_norm(u - before, dim=1)
-                 for u, before in zip(units, self._units_before if again else self._units)]
-        if not again and (self.schedule.due(self.epoch, self.epochs) or all(batch.diverged)):
-            self._units_before, self._units, self._advanced_at = self._units, units, self.epoch
+        reference = self._angles_from
+        rows += [torch.linalg.vector_norm(u - before, dim=1) for u, before in zip(units, reference.base(self.epoch))]
+        if not reference.again(self.epoch) and (self.schedule.due(self.epoch, self.epochs) or all(batch.diverged)):
+            reference.move(self.epoch, units)
         values = torch.stack(rows).tolist()  # the one sync
         width = 3 if batch._uses_l1 else 2
         # classification: the counts of right predictions on train and test, last of the stats

@@ -36,6 +36,30 @@ def angle_stats(previous_units: list[torch.Tensor], params: list[torch.Tensor],
     return units, torch._foreach_norm(torch._foreach_sub(units, previous_units))
 
 
+class AngleReference:
+    """The directions a run's angles are measured from: its weights' unit vectors at the
+    schedule's last measured epoch (``MeasureSchedule``). The app also measures the epochs it
+    shows, which depend on how fast the screen is: those are measured from the reference without
+    moving it, and a measurement repeated at the reference's own epoch is measured from the one
+    before (the same angle again), so the angles a history keeps do not depend on timing."""
+
+    def __init__(self, units: list[torch.Tensor]):
+        self.units = self.before = units
+        self.epoch = 0  # the epoch ``units`` were taken at
+
+    def again(self, epoch: int) -> bool:
+        """Whether ``epoch`` is the reference's own (a measurement repeated there)."""
+        return epoch == self.epoch
+
+    def base(self, epoch: int) -> list[torch.Tensor]:
+        """The unit vectors a measurement at ``epoch`` is taken from."""
+        return self.before if self.again(epoch) else self.units
+
+    def move(self, epoch: int, units: list[torch.Tensor]) -> None:
+        """A scheduled measurement at ``epoch``: its unit vectors become the reference."""
+        self.before, self.units, self.epoch = self.units, units, epoch
+
+
 def angle(chord: float) -> float:
     """The angle (radians) between two unit vectors ``chord`` apart: 2·asin(chord/2)."""
     return 2 * math.asin(min(chord / 2, 1.0)) if math.isfinite(chord) else math.nan

@@ -35,7 +35,8 @@ import torch.nn.functional as F
 from ..data.dataset import shown_rows
 from ..experiment import SMALL_WORK, Experiment, work_per_step
 from .control import Control
-from .metrics import angle, angle_stats, confusion, grad_histograms, histograms, summarize, unit_tensors, weight_stats
+from .metrics import (AngleReference, angle, angle_stats, confusion, grad_histograms, histograms, summarize,
+                      unit_tensors, weight_stats)
 from .models import dropout_generator, forward_function, no_dropout_layers, scale_invariant, set_dropout
 from .optimizers import make_optimizer
 from .records import EpochRecord, is_diverged
@@ -176,8 +177,8 @@ class Trainer:
         self._weight_index = [self.decayed_names.index(n) for n in self._weights if n in self.decayed_names]
         if len(self._weight_index) != len(self._weights):
             self._weight_index = None
-        with torch.no_grad():  # directions of the weight matrices at the last measurement
-            self._units = unit_tensors(self._weight_list) if self._weights else []
+        with torch.no_grad():  # directions of the weight matrices at the schedule's last measurement
+            self._angles_from = AngleReference(unit_tensors(self._weight_list) if self._weights else [])
         # Scale-invariant layers trained in mini-batches: their angle per step, root-mean-square
         # over the epoch (the equilibrium's prediction is per step and for E[θ²]; see
         # lessons/equilibrium.py; the epoch's angle is not k times it)
@@ -190,12 +191,9 @@ class Trainer:
             self._step_units = unit_tensors(self._invariant_vectors()) if self._invariant else []
         self._step_angles = torch.zeros(len(self._invariant), dtype=experiment.dtype, device=experiment.device)
         self._steps = 0  # steps whose angles _step_angles holds (since the last measurement)
-        # The angles are measured between the schedule's epochs only (MeasureSchedule): the
-        # app also measures the epochs it shows, which depend on how fast the screen is, and
-        # those measurements must not move the reference (the history would depend on timing).
-        self._advanced_at = 0  # the epoch the references (_units, _step_angles) last moved to
-        self._units_before: list[torch.Tensor] = self._units  # the reference before that
-        self._step_angles_then: torch.Tensor | None = None  # the RMS step angles reported then
+        # like the directions (AngleReference), the step angles' sum restarts only at the
+        # schedule's epochs; the RMS reported at the last of them, for a repeated measurement
+        self._step_angles_then: torch.Tensor | None = None
         data = experiment.data
         self._batch = cfg.effective_batch_size
         self._shuffle = torch.Generator(device=experiment.device).manual_seed(cfg.seed)
@@ -390,13 +388,12 @@ class Trainer:
         stats = weight_stats(self.decayed, with_l1)
         # the angles since the schedule's previous measurement; a scheduled epoch moves the
         # reference, a shown-only epoch (or the same epoch again) does not
-        again = self.epoch == self._advanced_at
+        again = self._angles_from.again(self.epoch)
         advance = not again and self.measure_due()
+        units: list[torch.Tensor] = []
         if self._weights:
             norms = None if self._weight_index is None else [stats[i] for i in self._weight_index]
-            units, chords = angle_stats(self._units_before if again else self._units, self._weight_list, norms)
-            if advance:
-                self._units_before, self._units = self._units, units
+            units, chords = angle_stats(self._angles_from.base(self.epoch), self._weight_list, norms)
             stats += chords
         if stats:
             numbers.append(torch.stack(stats))
@@ -410,7 +407,7 @@ class Trainer:
                 self._step_angles = torch.zeros_like(self._step_angles)
                 self._steps = 0
         if advance:
-            self._advanced_at = self.epoch
+            self._angles_from.move(self.epoch, units)
         steps = steps or (again and self._step_angles_then is not None)
         values = torch.cat(numbers).tolist()  # one sync
         step_angles = values[len(values) - len(self._invariant):] if steps else []
