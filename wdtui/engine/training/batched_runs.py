@@ -73,15 +73,33 @@ class BatchedRuns:
     def done(self) -> bool:
         return self.epoch >= self.epochs or all(self.ended)
 
-    def run_epoch(self, stop: Callable[[], bool] | None = None) -> list[EpochRecord | None] | None:
-        """One epoch of every copy; its records when the schedule measures this epoch (None for a
-        copy whose history has ended), else None."""
+    def run_epoch(self, stop: Callable[[], bool] | None = None, progress: Callable[[int, float], None] | None = None,
+                  shown: bool = False, measure: Callable[[], list] | None = None) -> list[EpochRecord | None] | None:
+        """One epoch of every copy; its records when the schedule measures this epoch, ``shown``
+        asks for it, or a step was refused (None for a copy whose history has ended), else None.
+        ``stop`` is polled between mini-batches: once it says stop, nothing is measured and None
+        is returned. ``progress(epoch, share)`` after each mini-batch, the share of the epoch
+        done. ``measure``: what measures the copies (default :meth:`measure`; the app's live pair
+        adds its detail fields), timed with the epoch as a lone trainer's measurement is."""
         started = time.perf_counter()
-        self.batch.train_epoch(stop)
-        self.epoch += 1
-        self.batch.epoch = self.epoch
+        epoch = self.epoch + 1
+        batches = math.ceil(self.batch._n_train / self.batch._batch)
+        done, stopped = [0], [False]
+
+        def after_step() -> bool:  # BatchedTrainer polls this after every mini-batch step
+            done[0] += 1
+            if progress is not None:
+                progress(epoch, done[0] / batches)
+            stopped[0] = stop is not None and stop()
+            return stopped[0]
+
+        self.batch.train_epoch(after_step if stop is not None or progress is not None else None)
+        self.epoch = self.batch.epoch = epoch
+        if stopped[0]:
+            return None
         overflowed = all(self.batch.diverged)  # a step PyTorch refused (η too large for the dtype)
-        records = self.measure() if self.schedule.due(self.epoch, self.epochs) or overflowed else None
+        due = shown or self.schedule.due(self.epoch, self.epochs) or overflowed
+        records = (measure or self.measure)() if due else None
         self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
         for record in records or []:
             if record is not None:

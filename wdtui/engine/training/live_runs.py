@@ -23,8 +23,6 @@ each copy's records against its lone run to 1e-10 in float64, across a λ change
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
@@ -36,7 +34,7 @@ from .batched_runs import BatchedRuns, records_as_lone
 from .control import Control
 from .records import EpochRecord
 from .regularizers import make_regularizer
-from .trainer import Trainer, apply_changes, smoothed_rate
+from .trainer import Trainer, apply_changes
 
 DETAIL_FIELDS = ("prediction", "train_prediction", "test_prediction", "weights", "histograms",
                  "grad_histograms", "confusion")
@@ -169,32 +167,9 @@ class LiveRuns:
         was refused: every copy's record (None for a copy that has ended), else None. ``stop`` is
         polled between mini-batches: once it says stop, nothing is measured and None is returned.
         ``progress(epoch, share)`` after each mini-batch, the share of the epoch done."""
-        started = time.perf_counter()
-        epoch = self.epoch + 1
-        n_train = len(self.experiment.data.x_train)
-        batches = math.ceil(n_train / self.batch._batch)
-        done = [0]
-        stopped = [False]
-
-        def after_step() -> bool:  # BatchedTrainer polls ``stop`` after every mini-batch step
-            done[0] += 1
-            if progress is not None:
-                progress(epoch, done[0] / batches)
-            stopped[0] = stop is not None and stop()
-            return stopped[0]
-
-        self.batch.train_epoch(after_step)
-        batched = self.batched
-        batched.epoch = self.batch.epoch = epoch
-        if stopped[0]:
-            return None
-        overflowed = all(self.batch.diverged)  # a step PyTorch refused (η too large for the dtype)
-        due = detail or self.schedule.due(epoch, self.epochs) or overflowed
-        records = self.measure(detail) if due else None
-        batched.epochs_per_s = smoothed_rate(batched.epochs_per_s, time.perf_counter() - started, epoch == 1)
+        records = self.batched.run_epoch(stop, progress, shown=detail, measure=lambda: self.measure(detail))
         for k, record in enumerate(records or []):
             if record is not None:
-                record.epochs_per_s = batched.epochs_per_s
                 self.last_records[k] = record
         if records is not None:
             self._measured[3].update(range(self.copies))  # the caller takes every copy's record
