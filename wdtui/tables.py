@@ -9,6 +9,8 @@ from typing import Sequence
 from rich import box
 from rich.table import Table
 
+from .engine.lessons.trends import SHOWN  # a cell as printed: the hint's "prints alike" is this format
+
 
 def number(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else str(value)
@@ -57,7 +59,7 @@ def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> 
             table.add_column(short(lam), justify="right", no_wrap=True, min_width=5)
         for r, row in enumerate(grid.grid(key)):
             cells = [f"[{_heat(scale.get(v))}{' bold underline' if best == (r, l) else ''}]"
-                     f"{f'{v:.3g}' if math.isfinite(v) else 'div'}{'' if colour or best != (r, l) else '*'}[/]"
+                     f"{SHOWN.format(v) if math.isfinite(v) else 'div'}{'' if colour or best != (r, l) else '*'}[/]"
                      for l, v in enumerate(row)]
             table.add_row(short(grid.lrs[r]), *cells)
         tables.append(table)
