@@ -37,8 +37,6 @@ class StatusLine(Static):
     StatusLine { height: 2; background: $boost; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     _shown = ""
-    _within: tuple[int, float] | None = None
-    _lr: float | None = None
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
              device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
@@ -50,8 +48,6 @@ class StatusLine(Static):
         (before its first snapshot), e.g. ``loading CIFAR-10 … 40 %``; ``lr``: the lr asked for
         (pending like λ). A line never wraps: what does not fit is cut at its end ("…"), so the
         comparison's line stays below the run's."""
-        self._lr = lr
-        self._within = within
         width = max(self.size.width - 2, 0) or 10**6
         if snapshot is None or ready is None:
             line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {building or 'building…'}")
@@ -62,7 +58,7 @@ class StatusLine(Static):
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
         forms = [self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned,
-                             brief=brief, when=when).split("\n", allow_blank=True)
+                             within, lr, brief=brief, when=when).split("\n", allow_blank=True)
                  for brief, when in ((False, True), (True, True), (True, False))]
         at = next((i for i, lines in enumerate(forms) if len(lines[0]) <= width), len(forms) - 1)
         first = forms[at][0]  # the second line in the first line's form, or briefer where it must
@@ -77,7 +73,8 @@ class StatusLine(Static):
             self.update(line, layout=False)  # fixed rows: a layout pass would reflow the screen
 
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
-               show_speed: bool, note: str, hint: str, pinned: int, brief: bool, when: bool = True) -> Text:
+               show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
+               lr: float | None, brief: bool, when: bool = True) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -88,9 +85,9 @@ class StatusLine(Static):
             line.append("done", style="green")
         elif snapshot.running:
             line.append("training", style="green")
-            if self._within is not None:  # a long epoch: how far it is
-                where = f" {'ep' if brief else 'epoch'} {self._within[0]}:"  # the epoch, not the run
-                line.append(f"{where} {100 * self._within[1]:.0f}%", style="green")
+            if within is not None:  # a long epoch: how far it is
+                where = f" {'ep' if brief else 'epoch'} {within[0]}:"  # the epoch, not the run
+                line.append(f"{where} {100 * within[1]:.0f}%", style="green")
         else:
             line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
@@ -105,8 +102,8 @@ class StatusLine(Static):
             pending.append(regularizer)
         if lam != shown_lam:
             pending.append(f"λ={lam:.4g}")
-        if started and self._lr is not None and self._lr != run.lr:
-            pending.append(f"lr={self._lr:.4g}")
+        if started and lr is not None and lr != run.lr:
+            pending.append(f"lr={lr:.4g}")
         line.append(f" · {ready.labels[0]} ")
         line.append(setting, style="bold cyan")
         if pending:  # a finished run trains again only when its epochs are raised
