@@ -25,8 +25,9 @@ async def test_sweep_shows_eta_while_running_and_x_cancels_within_a_step():
         snap = a.sweep_snapshot
         left = snap.epochs - snap.epoch
         assert snap.eta_s > 0 and math.isfinite(snap.eta_s)
-        status = str(a.query_one("#sweep-status").render())
-        assert "ETA" in status and "x cancels" in status
+        # the next frame shows it (the view changes by frames, with its charts)
+        await wait_for(pilot, lambda: "ETA" in str(a.query_one("#sweep-status").render()))
+        assert "x cancels" in str(a.query_one("#sweep-status").render())
         await pilot.press("x")
         assert not a.sweeping
         await wait_for(pilot, lambda: a._sweep_worker.is_finished, timeout=2.0)  # stops within a step

@@ -61,6 +61,37 @@ async def test_lambda_changes_are_marked_history_and_status_names_the_lambda_of_
             assert record.lam in history[: max(record.epoch, 1)] or record.epoch == 0
 
 
+async def test_while_training_the_charts_and_the_status_describe_the_same_epoch():
+    """The screen changes by frames: a λ change is named in the status (as trained, not pending)
+    exactly when the charts draw its mark, and the status's epoch is the one the charts end at.
+    Sampled between frames for a few seconds of training, on the text each widget last drew."""
+    from wdtui.app.widgets.charts import LossChart, NormChart
+
+    a = app(epochs=10**6, compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.query_one(LossChart).data[1].records[0].epoch > 100)  # a frame of training
+        await pilot.press("right_square_bracket")
+        agreed, ahead = [], 0
+        for _ in range(120):
+            await pilot.pause(0.05)
+            charts = [a.query_one(LossChart), a.query_one(NormChart)]
+            if any(c.stale or c._cache is None for c in charts):
+                continue  # a frame handed over, not drawn yet
+            status = str(a.query_one("StatusLine").render())
+            shown = int(re.match(r"(?:epoch|ep) (\d+)/", status).group(1))
+            assert all(shown == c.data[1].records[0].epoch for c in charts)
+            ahead += epoch(a) > shown  # the worker trains on while a frame is on screen
+            in_status = "run coupled λ=0.01778:" in status
+            for chart in charts:
+                assert ("λ 0.01→0.0178 @" in chart._cache[1].plain) == in_status, (status, chart.id)
+            agreed.append(in_status)
+            if len(agreed) > 10 and agreed[-1]:
+                break
+        assert agreed and agreed[-1] and ahead  # the change reached the screen; frames lag the worker
+
+
 async def test_lambda_to_zero_does_not_make_both_runs_read_lambda_zero_by_name():
     a = app(epochs=10**6, compare=True)
     async with a.run_test(size=(120, 40)) as pilot:

@@ -54,12 +54,16 @@ def test_pin_copies_the_history_shown_and_names_the_setting_it_trained_with():
     assert state.pin() is None  # nothing trained yet
     state.accept(ready(1, result, marks=([Mark(4, "λ 0.01→0.1")],)))
     state.accept(Progress(snapshot(1, 3)))
+    assert state.pin() is None  # trained, but no frame shows it yet
+    assert state.take_frame() and not state.take_frame()
+    state.accept(Progress(snapshot(1, 5)))  # the worker is ahead of the frame on screen
     ghost = state.pin()
     assert list(ghost.history["epoch"]) == [1, 2, 3]  # as long as shown, not as long as trained
     assert ghost.name == f"pin 1: l2 λ=0.01 lr=0.05 {state.config.optimizer}"  # no change within 3 epochs
     result.add(record(6, lam=0.1))
     assert list(ghost.history["epoch"]) == [1, 2, 3]  # a copy: the run's growth does not reach it
     state.accept(Progress(snapshot(1, 6, lam=0.1)))
+    state.take_frame()
     assert state.pin().name.endswith(f"λ=0.1 lr=0.05 {state.config.optimizer} (changed)")
     for _ in range(MAX_GHOSTS):
         state.pin()
@@ -282,6 +286,7 @@ def test_pins_belong_to_their_problem_and_come_back_with_it():
         result.add(record(e))
     state.accept(ready(1, result))
     state.accept(Progress(snapshot(1, 3)))
+    state.take_frame()
     ghost = state.pin()
     sine = state.config
     for same in (dict(lam=0.1), dict(width=8, depth=2), dict(n_train=20), dict(seed=3), dict(optimizer="adam")):
@@ -331,6 +336,7 @@ def test_a_change_is_marked_at_its_epoch_when_the_history_skips_epochs():
     state.accept(ready(1, result, marks=([Mark(20, "λ 0.01→0.1")],)))
     state.accept(Progress(snapshot(1, 12, lam=0.1)))
     assert [m.epoch for m in shown_marks(state.ready, state.snapshot)] == [20]
+    state.take_frame()
     assert state.pin().label.endswith("(changed)")
     state.accept(Progress(snapshot(1, 11)))  # up to epoch 16: before the change
     assert shown_marks(state.ready, state.snapshot) == []

@@ -307,26 +307,44 @@ class WdtuiApp(App[int]):
         self.show_run()
 
     def show_run(self) -> None:
-        """Hand the state to the run's views (cheap); building happens at redraw."""
-        if self.state.ready is None:
+        """Hand the frame (``state.shown``) to the run's views (cheap); building happens at redraw."""
+        if self.state.ready is None or self.state.shown is None:
             return
         self.run_view.show(self.state)
         self.weights_view.show(self.state)
         self.layers_view.show(self.state)
 
     def redraw(self, force: bool = False) -> None:
-        """Status every tick; charts within the budget (all of them when not training)."""
+        """The status lines every tick; a new frame when the budget allows (at once when forced
+        or when nothing trains): the latest snapshot and sweep handed to the views and every
+        chart they change built, so the charts, legends and status lines describe one epoch."""
         if not self.live:
             return
+        training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
+        if self.budget.due(training, force):
+            self._frame()
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
-        self.status.show(self.snapshot, self.ready, lam=self.lam, regularizer=self.config.regularizer,
+        self.status.show(self.state.shown, self.ready, lam=self.lam, regularizer=self.config.regularizer,
                          device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
                          pinned=len(self.state.ghosts), within=self.state.epoch_share(),
                          building=self.state.building.text if self.state.building is not None else "",
                          lr=self.config.lr)
-        training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
-        for chart in self.budget.due(self._charts, training, force):
-            chart.refresh()
+
+    _sweep_shown: tuple = (None, None)  # the frame's sweep snapshot and the run's λ it marks
+
+    def _frame(self) -> None:
+        """The next frame: what changed since the last one handed to its views, then every chart
+        shown whose data changed (or whose pins, λ or size did) rebuilt, all in this tick."""
+        state = self.state
+        if state.take_frame():
+            self.show_run()
+        sweep = (state.current_sweep(), state.lam)  # the run's λ is marked on the sweep's charts
+        if sweep[0] is not self._sweep_shown[0] or sweep[1] != self._sweep_shown[1]:
+            self._sweep_shown = sweep
+            self.sweeps.show()
+        for chart in self._charts:
+            if chart.stale and chart.data is not None and chart.region.area:
+                chart.refresh()
 
     # --- keys: each handed to the part that owns it ------------------------------------------------
 

@@ -73,8 +73,7 @@ class SettingsController:
         if field == "lam":
             state.lam_kept = value
             self.show_field("lam")
-            control.set_lambda(state.lam)
-            app.sweeps.show()  # the run's λ is marked on the sweep's charts
+            control.set_lambda(state.lam)  # the sweep's charts mark it from the next frame
         elif field in LIVE_FIELDS:
             if field == "regularizer":
                 self.show_rule()

@@ -45,7 +45,7 @@ class RunView(Vertical):
             chart.x_log = log_epochs
 
     def show(self, state: AppState) -> None:
-        data = (state.ready, state.snapshot)
+        data = (state.ready, state.shown)
         for chart in self.charts:
             chart.update(data)
             chart.ghosts = tuple(state.ghosts)

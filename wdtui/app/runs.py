@@ -138,9 +138,9 @@ class RunController:
         app = self.app
         if not app.live or not self.state.accept(message):
             return
-        app.show_run()
-        if message.snapshot.finished:
+        if message.snapshot.finished or not message.snapshot.running:  # the end, a step: at once
             app.redraw(force=True)
+        if message.snapshot.finished:
             if app.snapshot_path:
                 app.call_after_refresh(app.exports.save_snapshot_and_exit, app.snapshot_path)
 
@@ -191,7 +191,7 @@ class RunController:
                 self.state.snapshot = dataclasses.replace(snap, running=True)
         else:
             self.control.pause()
-        self.app.redraw()
+        self.app.redraw(force=True)  # what the key did shows at once
 
     def step(self) -> None:
         if self.state.snapshot is not None and self.state.snapshot.finished:

@@ -6,6 +6,10 @@ What it holds: the run's setting (``config``; λ is ``config.lam``) and its comp
 (``comparison``, shown when ``compare``), the latest messages of the current training session
 (``ready``, ``snapshot``), the pinned runs (``ghosts``), and the latest sweep's snapshot. A message
 from an older session (a run restarted, a sweep replaced) is refused by :meth:`AppState.accept`.
+
+The screen is one frame: ``shown`` is the snapshot that every chart, legend and the status lines
+describe (the app takes the latest ``snapshot`` as its next frame when the redraw budget allows,
+:meth:`.app.WdtuiApp.redraw`); ``snapshot`` is the worker's latest, which the controls act on.
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ class AppState:
     lam_kept: float = 0.0  # λ to return to when a regularizer follows `none`
     session_number: int = 0
     ready: SessionReady | None = None
-    snapshot: Snapshot | None = None
+    snapshot: Snapshot | None = None  # the worker's latest
+    shown: Snapshot | None = None  # the frame on screen: what the charts and the status describe
     device: str = ""
     note: str = ""
     within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
@@ -113,9 +118,9 @@ class AppState:
 
     def ghost_names(self) -> list[str]:
         """The shown pins' legend names: what differs from the run as it is shown now."""
-        if self.snapshot is None or self.ready is None:
+        if self.shown is None or self.ready is None:
             return [g.name for g in self.ghosts]
-        run = pin_label(self.snapshot.records[0], self.config.optimizer, self.ready.results[0].dropout)
+        run = pin_label(self.shown.records[0], self.config.optimizer, self.ready.results[0].dropout)
         return [g.name_beside(run) for g in self.ghosts]
 
     def put_away(self, before: Config) -> list[Ghost]:
@@ -161,6 +166,13 @@ class AppState:
             return True
         raise TypeError(f"not a worker message: {type(message).__name__}")
 
+    def take_frame(self) -> bool:
+        """The worker's latest snapshot becomes the frame on screen; False if it already was."""
+        if self.shown is self.snapshot:
+            return False
+        self.shown = self.snapshot
+        return True
+
     def next_number(self) -> int:
         """One counter for runs and sweeps, so a message names its session unambiguously."""
         self.numbers += 1
@@ -169,7 +181,7 @@ class AppState:
     def new_session(self, number: int, note: str = "") -> None:
         """A new training session: nothing of the old one is shown (ghosts stay)."""
         self.session_number = number
-        self.ready = self.snapshot = self.within = self.building = None
+        self.ready = self.snapshot = self.shown = self.within = self.building = None
         self.note = note
 
     def new_sweep(self, number: int) -> None:
@@ -203,6 +215,7 @@ class AppState:
     def restore(self, kept: dict) -> None:
         for name, value in kept.items():
             setattr(self, name, value)
+        self.shown = None  # the next frame shows it
 
     @staticmethod
     def trained(kept: dict) -> int:
@@ -213,13 +226,14 @@ class AppState:
     # --- pinned runs ---------------------------------------------------------------------------
 
     def pin(self) -> Ghost | None:
-        """Pin the run as shown now (its histories up to the snapshot's length) as a ghost; None
+        """Pin the run as shown now (its histories up to the frame's length) as a ghost; None
         when there is nothing trained to pin. Beyond ``MAX_GHOSTS`` the oldest is dropped."""
-        if self.ready is None or self.snapshot is None or not self.snapshot.lengths or not self.snapshot.lengths[0]:
+        shown = self.shown
+        if self.ready is None or shown is None or not shown.lengths or not shown.lengths[0]:
             return None
-        n = self.snapshot.lengths[0]
+        n = shown.lengths[0]
         result = self.ready.results[0]
-        record = self.snapshot.records[0]
+        record = shown.records[0]
         label = pin_label(record, self.config.optimizer, result.dropout)
         marks = self.ready.marks[0] if self.ready.marks else []
         last = result.history["epoch"][n - 1]  # the epoch shown (the history may skip epochs)
@@ -229,8 +243,7 @@ class AppState:
         self.pins += 1
         ghost = Ghost(self.pins, label, history, problem_of(self.config), self.config.preset)
         self.pinned.append(ghost)
-        shown = self.ghosts
-        for old in shown[:-MAX_GHOSTS]:
+        for old in self.ghosts[:-MAX_GHOSTS]:
             self.pinned.remove(old)
         return ghost
 

@@ -90,8 +90,7 @@ class SweepController:
     def progress(self, message) -> None:
         """A sweep's or a grid's progress message."""
         if not self.app.live or not self.state.accept(message):
-            return
-        self.show()
+            return  # the next frame shows it (app.redraw)
         if message.snapshot.finished:
             self.app.redraw(force=True)
 

@@ -148,6 +148,6 @@ class LayersView(Vertical):
         self.query_one("#layers-note", Static).update(Text(whose + text))
 
     def show(self, state: AppState) -> None:
-        self.query_one(LayerNormChart).update((state.ready, state.snapshot))
+        self.query_one(LayerNormChart).update((state.ready, state.shown))
         # the prediction needs the run's optimizer setting: the state's config, drawn at the same moment
-        self.query_one(AngleChart).update((state.ready, state.snapshot, state.config))
+        self.query_one(AngleChart).update((state.ready, state.shown, state.config))

@@ -165,4 +165,4 @@ class WeightsView(VerticalScroll):
 
     def show(self, state: AppState) -> None:
         for chart in self.charts:
-            chart.update((state.ready, state.snapshot))
+            chart.update((state.ready, state.shown))
