@@ -239,8 +239,26 @@ async def test_finished_run_is_not_restarted_by_space_and_raising_epochs_continu
         assert epoch(a) == 5 and a.snapshot.finished
         assert any("raise epochs" in str(n.message) for n in a._notifications)
         a.apply_change("epochs", 9)
+        assert a.note == "epochs 9: continuing from epoch 5"
         await wait_for(pilot, lambda: a.snapshot.finished and epoch(a) == 9)
         assert a.ready.results[0].history["epoch"].tolist() == list(range(1, 10))  # continued, not restarted
+        assert a.note == ""  # done again: "continuing" would no longer be true
+
+
+async def test_a_long_note_is_cut_between_its_phrases_at_80x24_and_both_runs_keep_their_numbers():
+    a = app(epochs=10**6, compare=True)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        a.apply_change("width", 32)  # restarts: "width changed: run restarted · ctrl+z goes back to epoch 3"
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).split("\n")
+        assert a.note == "width changed: run restarted · ctrl+z goes back to epoch 3"
+        assert "train" in first and second.startswith("vs coupled λ=0: train") and "‖w‖" in second
+        assert second.endswith("width changed: run restarted …") or second.endswith(a.note)
+        assert len(second) <= 78
 
 
 @pytest.mark.parametrize("preset,run,other", [

@@ -164,8 +164,8 @@ async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_wh
         width = a.config.width
         a.apply_change("width", width + 8)  # a model change restarts the run
         await wait_for(pilot, lambda: a.ready is not None and a.config.width == width + 8)
-        assert "epoch 3 run kept: ctrl+z brings it back" in a.note
-        assert "epoch 3 run kept" in str(a.query_one("StatusLine").render())
+        assert "ctrl+z goes back to epoch 3" in a.note
+        assert "ctrl+z goes back to epoch 3" in str(a.query_one("StatusLine").render())
         await pilot.press("n")
         await wait_for(pilot, lambda: epoch(a) == 1)
         await pilot.press("ctrl+z")
@@ -176,7 +176,7 @@ async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_wh
         assert a.ready.results[0].history["epoch"].tolist() == [1, 2, 3, 4]
         await pilot.press("r")
         await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
-        assert "epoch 4 run kept" in a.note
+        assert "ctrl+z goes back to epoch 4" in a.note
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: epoch(a) == 4)
 
@@ -231,7 +231,7 @@ async def test_a_run_whose_data_is_too_large_to_keep_twice_is_said_to_be_discard
         await wait_for(pilot, lambda: epoch(a) == 2)
         await pilot.press("r")
         await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
-        assert "epoch 2 run discarded" in a.note and a._undo is None
+        assert "epoch 2 not kept (too large to keep twice)" in a.note and a._undo is None
 
 
 async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_path, monkeypatch):
@@ -353,7 +353,7 @@ async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
         await wait_for(pilot, lambda: a.ready is not None and not a.compare)
         await pilot.press("c")
         await wait_for(pilot, lambda: a.ready is not None and a.compare)
-        assert "epoch 2 run still kept: ctrl+z brings it back" in a.note
+        assert "ctrl+z still goes back to epoch 2" in a.note
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: epoch(a) == 2)
         assert a.compare and len(a.snapshot.records) == 2

@@ -48,7 +48,7 @@ class SettingsController:
         if field == "compare":
             state.compare = value
             self.sidebar.show_comparison(value, setting_label(state.comparison))
-            self.runs.restart(f"compare {'on' if value else 'off'}: run restarted from epoch 0", kept)
+            self.runs.restart(f"compare {'on' if value else 'off'}: run restarted", kept)
             return
         if field.startswith("compare_"):
             self._change_comparison(field.removeprefix("compare_"), value, kept)
@@ -86,7 +86,7 @@ class SettingsController:
                 control.set_epochs(value)
                 self.runs.continue_if_more(finished)
         else:
-            self.runs.restart(f"{field} changed: run restarted from epoch 0", kept)
+            self.runs.restart(f"{field} changed: run restarted", kept)
             return
         app.redraw()
 
@@ -122,7 +122,7 @@ class SettingsController:
         state.comparison = run
         self.sidebar.show_comparison(state.compare, setting_label(run), run)
         if state.compare:
-            self.runs.restart(f"comparison now {setting_label(run)}: both runs restarted from epoch 0", kept)
+            self.runs.restart(f"comparison now {setting_label(run)}: both runs restarted", kept)
         else:
             self.app.notify(f"comparison now {setting_label(run)} (c shows it)")
             self.app.redraw()

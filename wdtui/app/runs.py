@@ -41,6 +41,7 @@ class RunController:
         self.session: TrainingSession | None = None
         self.worker: Worker | None = None
         self.kept: KeptRun | None = None  # ctrl+z
+        self._continuing = ""  # the note of a finished run continued (epochs raised), until it ends
 
     # --- sessions ----------------------------------------------------------------------------------
 
@@ -53,16 +54,16 @@ class RunController:
             if not trained:  # nothing of this run to keep: a run kept before stays kept (c c)
                 self.control.cancel()
                 if self.kept is not None:
-                    note += f" · epoch {AppState.trained(self.kept.state)} run still kept: ctrl+z brings it back"
+                    note += f" · ctrl+z still goes back to epoch {AppState.trained(self.kept.state)}"
             elif self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
                 self.drop_kept()
                 self.control.pause()
                 self.kept = KeptRun(kept, self.control, self.session, self.worker)
-                note += f" · epoch {trained} run kept: ctrl+z brings it back"
+                note += f" · ctrl+z goes back to epoch {trained}"
             else:
                 self.drop_kept()
                 self.control.cancel()
-                note += f" · epoch {trained} run discarded (its data is too large to keep twice)"
+                note += f" · epoch {trained} not kept (too large to keep twice)"
         state = self.state
         away = state.put_away(kept["config"]) if kept is not None else []
         if away:  # another problem: its losses are of another quantity
@@ -141,6 +142,8 @@ class RunController:
         if message.snapshot.finished or not message.snapshot.running:  # the end, a step: at once
             app.redraw(force=True)
         if message.snapshot.finished:
+            if self.state.note == self._continuing:  # it has continued: said, and done
+                self.state.note = ""
             if app.snapshot_path:
                 app.call_after_refresh(app.exports.save_snapshot_and_exit, app.snapshot_path)
 
@@ -208,7 +211,8 @@ class RunController:
         """Epochs raised after the run finished: it goes on from where it stopped."""
         snap = self.state.snapshot
         if finished and snap is not None and self.state.config.epochs > snap.records[0].epoch and not snap.diverged:
-            self.state.note = f"epochs {self.state.config.epochs}: continuing from epoch {snap.records[0].epoch}"
+            self.state.note = self._continuing = (f"epochs {self.state.config.epochs}: continuing from epoch "
+                                                  f"{snap.records[0].epoch}")
             self.control.resume()
             self.state.snapshot = dataclasses.replace(snap, running=True, finished=False)
 

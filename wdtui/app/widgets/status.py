@@ -57,12 +57,17 @@ class StatusLine(Static):
             return
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
-        forms = [self._lines(snapshot, ready, lam, regularizer, device, show_speed, note, hint, pinned,
-                             within, lr, brief=brief, when=when).split("\n", allow_blank=True)
-                 for brief, when in ((False, True), (True, True), (True, False))]
-        at = next((i for i, lines in enumerate(forms) if len(lines[0]) <= width), len(forms) - 1)
+        def lines(brief: bool, when: bool, words: str = note) -> list[Text]:
+            return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
+                               within, lr, brief=brief, when=when).split("\n", allow_blank=True)
+
+        forms = [lines(brief, when) for brief, when in ((False, True), (True, True), (True, False))]
+        at = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         first = forms[at][0]  # the second line in the first line's form, or briefer where it must
-        second = next((lines[1] for lines in forms[at:] if len(lines[1]) <= width), forms[-1][1])
+        parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
+        shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
+        seconds = [*(form[1] for form in forms[at:]), *shorter]  # briefest last
+        second = next((line for line in seconds if len(line) <= width), seconds[-1])
         line = Text("\n").join([first, second])
         line.no_wrap, line.overflow = True, "ellipsis"
         self._set(line)
