@@ -545,7 +545,8 @@ async def test_a_pending_change_keeps_both_status_lines_and_says_when_it_applies
         first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
     assert "λ=0.005623" in first and "lr=0.03" in first and "next epoch" not in first
     assert ("if epochs are raised" in first) == (size[0] > 100)  # the finished run: not "next epoch"
-    assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0]
+    assert ("→ if epochs are raised" in second) == (size[0] <= 100)  # said below where line 1 has no room
+    assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0] and len(second) <= size[0]
 
 
 async def test_escape_leaves_a_checkbox_and_space_then_trains_instead_of_toggling_it():

@@ -129,6 +129,8 @@ class StatusLine(Static):
             line.append(" · " if compared else "")
             line.append(f"{pinned} pinned" + ("" if brief else " (u unpins)"), style="bold #969696")
         words = note if compared else note or hint
+        if pending and not when and snapshot.finished:  # the line above had no room to say when
+            words = " · ".join(part for part in ("→ if epochs are raised", words) if part)
         if words:
             line.append(f" · {words}" if compared or pinned else words, style="dim")
         return line
