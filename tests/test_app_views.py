@@ -276,6 +276,49 @@ async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_pa
     assert len(read) < 6 and a.state.ready is None  # the build stopped: the other files were never read
 
 
+async def test_q_while_the_untrained_model_is_measured_ends_the_thread_within_a_second(tmp_path, monkeypatch):
+    """CIFAR-10's first measurement (every image, before the first screen) takes seconds: it is
+    the one that takes L₀ and it stops between evaluation chunks. Here 7 chunks of 0.3 s each."""
+    import time
+
+    from cifar_files import write_cifar
+
+    from wdtui.app.session import TrainingSession
+    from wdtui.engine.training import trainer
+
+    write_cifar(tmp_path / "cifar")
+    forward = trainer.forward_function
+
+    def slowed(model):
+        f = forward(model)
+
+        def slow(x):
+            time.sleep(0.3)
+            return f(x)
+        return slow
+
+    ended = []
+    run = TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(trainer, "forward_function", slowed)
+    monkeypatch.setattr(trainer, "EVAL_CHUNK", 8)  # 40 training and 10 test images: 7 chunks
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    a = WdtuiApp(make_config("cifar10", data_dir=str(tmp_path / "cifar"), epochs=1, channels="2", kernel=3),
+                 compare=False, deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        status = lambda: str(a.query_one("StatusLine").render())  # noqa: E731
+        await wait_for(pilot, lambda: "measuring the untrained model" in status(), timeout=30)
+        await pilot.pause(0.4)
+        sent = time.perf_counter()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: ended, timeout=10)
+    assert ended[0] - sent < 1.0 and a.state.ready is None
+
+
 def test_pins_belong_to_their_problem_and_come_back_with_it():
     """A pinned run is shown beside runs of its problem (data, task, loss) only; λ, the model, n
     and the seed are what pins compare, so they keep it."""

@@ -58,6 +58,7 @@ class ExactSolver(Trainer):
 
     def train_epoch(self, stop=None, progress=None) -> bool:
         """One solve (never stopped midway: it is one step)."""
+        self.measure_start()
         w, b = exact_solution(self.path, self.regularizer.name, self.lam)
         layer = linear_layer(self.model)
         with torch.no_grad():

@@ -234,9 +234,22 @@ class Trainer:
         self._dropout = has_dropout
         self.schedule = measure_schedule(experiment)
         self.overflowed = False  # a step was refused: η, λ or η·λ too large for the dtype
-        self.initial_loss = math.inf  # no growth rule while measuring the start itself
-        self.initial_loss = self.measure().train_loss  # L₀ of the divergence rule
-        self.diverged = False  # a start that is already NaN/inf is caught after the first epoch
+        self._initial_loss: float | None = None  # L₀, taken by the first measurement (see initial_loss)
+
+    @property
+    def initial_loss(self) -> float:
+        """L₀ of the divergence rule: the training loss of the untrained model. The first
+        measurement takes it (the app's first screen, which can be stopped: a CIFAR-10 evaluation
+        takes seconds), or :meth:`measure_start` before the first step when nothing measured the start."""
+        self.measure_start()
+        return self._initial_loss
+
+    def measure_start(self) -> None:
+        """Measure the untrained model if nothing has (L₀); a start that is already NaN/inf is
+        caught after the first epoch."""
+        if self._initial_loss is None:
+            self.measure()
+            self.diverged = False
 
     # --- changes between epochs ------------------------------------------------------------------
 
@@ -308,6 +321,7 @@ class Trainer:
         True when ``stop`` ended it early."""
         stopped = False
         data = self.experiment.data
+        self.measure_start()
         try:
             if self._batch >= self._n_train:
                 self._step(data.x_train, data.y_train)
@@ -420,7 +434,10 @@ class Trainer:
         accuracy = ([values[sets] / self._n_train, values[sets + 1] / self._n_test] if self._classes is not None
                     else [None, None])
         w = summarize(values[sets + 2 if self._classes is not None else sets:], self.decayed, with_l1)
-        diverged = self.overflowed or is_diverged(train, w.weight_norm, self.initial_loss)
+        start = self._initial_loss is None  # the untrained model: no growth rule for the start itself
+        diverged = self.overflowed or is_diverged(train, w.weight_norm, math.inf if start else self._initial_loss)
+        if start:
+            self._initial_loss = train
         self.diverged = self.diverged or diverged
         record = EpochRecord(
             epoch=self.epoch, lam=self.lam, lr=self.lr, train_loss=train, test_loss=test,
