@@ -13,6 +13,22 @@ from wdtui.engine.lessons.presets import Run
 from wdtui.engine.training.records import EpochRecord, RunResult
 
 
+def session_ends(monkeypatch) -> list[float]:
+    """The times (perf_counter) at which training sessions' threads end, as they end."""
+    import time
+
+    from wdtui.app.session import TrainingSession
+
+    ended, run = [], TrainingSession.run
+
+    def timed_run(self):
+        run(self)
+        ended.append(time.perf_counter())
+
+    monkeypatch.setattr(TrainingSession, "run", timed_run)
+    return ended
+
+
 def record(epoch: int, lam: float = 0.01) -> EpochRecord:
     return EpochRecord(epoch=epoch, lam=lam, lr=0.05, regularizer="l2",
                        train_loss=1.0 / (epoch + 1), test_loss=2.0 / (epoch + 1),
@@ -186,7 +202,6 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
     how far the epoch is, and q ends the app and its training thread within a second."""
     import time
 
-    from wdtui.app.session import TrainingSession
     from wdtui.engine.training.batched import BatchedTrainer
     from wdtui.engine.training.trainer import Trainer
 
@@ -196,16 +211,9 @@ async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_seco
             step(self, x, y)
         return slow_step
 
-    ended = []
-    run = TrainingSession.run
-
-    def timed_run(self):
-        run(self)
-        ended.append(time.perf_counter())
-
+    ended = session_ends(monkeypatch)
     monkeypatch.setattr(Trainer, "_step", slowed(Trainer._step))
     monkeypatch.setattr(BatchedTrainer, "_step", slowed(BatchedTrainer._step))  # the pair batched
-    monkeypatch.setattr(TrainingSession, "run", timed_run)
     a = app("digits", compare=True, epochs=5, batch_size=4)  # 75 steps per epoch: ≥ 1.5 s
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None, timeout=60)
@@ -242,7 +250,6 @@ async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_pa
 
     from cifar_files import write_cifar
 
-    from wdtui.app.session import TrainingSession
     from wdtui.engine.data import cifar10
 
     write_cifar(tmp_path / "cifar")
@@ -254,15 +261,8 @@ async def test_a_long_build_shows_its_progress_and_q_does_not_wait_for_it(tmp_pa
         read.append(path.name)
         return batch(path)
 
-    ended = []
-    run = TrainingSession.run
-
-    def timed_run(self):
-        run(self)
-        ended.append(time.perf_counter())
-
+    ended = session_ends(monkeypatch)
     monkeypatch.setattr(cifar10, "_batch", slow_batch)
-    monkeypatch.setattr(TrainingSession, "run", timed_run)
     a = WdtuiApp(make_config("cifar10", data_dir=str(tmp_path / "cifar"), epochs=1, channels="2", kernel=3),
                  compare=False, deterministic=True)
     async with a.run_test(size=(120, 40)) as pilot:
@@ -283,7 +283,6 @@ async def test_q_while_the_untrained_model_is_measured_ends_the_thread_within_a_
 
     from cifar_files import write_cifar
 
-    from wdtui.app.session import TrainingSession
     from wdtui.engine.training import trainer
 
     write_cifar(tmp_path / "cifar")
@@ -297,16 +296,9 @@ async def test_q_while_the_untrained_model_is_measured_ends_the_thread_within_a_
             return f(x)
         return slow
 
-    ended = []
-    run = TrainingSession.run
-
-    def timed_run(self):
-        run(self)
-        ended.append(time.perf_counter())
-
+    ended = session_ends(monkeypatch)
     monkeypatch.setattr(trainer, "forward_function", slowed)
     monkeypatch.setattr(trainer, "EVAL_CHUNK", 8)  # 40 training and 10 test images: 7 chunks
-    monkeypatch.setattr(TrainingSession, "run", timed_run)
     a = WdtuiApp(make_config("cifar10", data_dir=str(tmp_path / "cifar"), epochs=1, channels="2", kernel=3),
                  compare=False, deterministic=True)
     async with a.run_test(size=(120, 40)) as pilot:
