@@ -149,3 +149,26 @@ async def test_fit_chart_of_a_large_training_set_says_how_many_points_it_shows()
         assert (len(view.x_train), len(view.y_train), view.n_train) == (2000, 2000, 5000)
         await pilot.pause(0.3)
         assert "x · showing 2,000 of 5,000 train points" in str(a.main.query_one("#fit").render())
+
+
+async def test_the_time_charts_name_their_runs_from_the_ready_screen_on():
+    a = app("grokking", compare=True, epochs=3, n_train=200)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        charts = ("#accuracy", "#loss", "#norm")
+        legends = {}
+        for selector in charts:  # before the first epoch: no points, the legend already there
+            lines, frame = _legend_rows(a.main.query_one(selector))
+            legends[selector] = lines[1:frame]
+            assert "run" in " ".join(lines[:frame]) and "vs decoupled λ=0" in " ".join(lines[:frame]), lines
+        await pilot.press("n")
+        await wait_for(pilot, lambda: a.snapshot.records[0].epoch == 1)
+        await pilot.pause(0.3)
+        a.redraw(force=True)
+        await pilot.pause(0.1)
+        for selector in charts:  # the same entries once training has started
+            lines, frame = _legend_rows(a.main.query_one(selector))
+            assert lines[1:frame] == legends[selector], selector
+        status = str(a.query_one("StatusLine").render())
+    assert "vs decoupled λ=0" in status  # the name the legends give the comparison

@@ -27,7 +27,7 @@ from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks,
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 # pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
 GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
-LEGEND_GLYPHS = {"dot": "•", "x": "x", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
+LEGEND_GLYPHS = {"dot": "•", "x": "x", "●": "●", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
 
 
 class Chart(PlotextPlot):
@@ -36,7 +36,6 @@ class Chart(PlotextPlot):
     """
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
     ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
-    short_names: dict = {}  # legend name → a shorter one, used where the whole names do not fit (draw sets it)
     legend_in_order = False  # True: the legend in the order drawn (else the run before its comparison)
 
     def __init__(self, title: str, **kwargs: Any):
@@ -79,16 +78,17 @@ class Chart(PlotextPlot):
         plt.title(self.chart_title)
         axes = _Axes(plt, self.chart_title)
         try:
-            legend, own_row = None, False
+            legend, own_row, own_rows = None, False, 0
             if self.data is not None:
                 # about one point per two columns: plotext draws lines between points, and its
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 if axes.legend:
-                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names,
-                                                 self.legend_in_order)
-                axes.set_ticks(self.size.width, self.size.height - own_row)
-            text = self._build(self.size.height - own_row) if own_row else super().render()
+                    legend, own_row = legend_rows(axes.title_text, axes.legend, self.size.width,
+                                                  self.legend_in_order)
+                    own_rows = len(legend) if own_row else 0
+                axes.set_ticks(self.size.width, self.size.height - own_rows)
+            text = self._build(self.size.height - own_rows) if own_rows else super().render()
             if legend is not None:
                 text = with_legend(text, legend, own_row, axes.title_text)
         except Exception as error:  # a degenerate series must never take the app down
@@ -100,7 +100,7 @@ class Chart(PlotextPlot):
 
     def _build(self, height: int) -> Text:
         """The plot built ``height`` rows high (PlotextPlot.render builds it as high as the
-        widget): one row is left for a legend of its own."""
+        widget): the rows left are for a legend of its own."""
         self._plot.plotsize(self.size.width, height)
         self._plot._set_size(self.size.width, height)
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
@@ -150,6 +150,11 @@ class _Axes:
         if label:
             self.legend.append((label, kwargs.get("color"), kwargs.get("marker", marker)))
         return kwargs
+
+    def entry(self, label: str | None, color: Any, marker: str) -> None:
+        """A legend entry of its own (a series named before it has points)."""
+        if label:
+            self.legend.append((label, color, marker))
 
     def title(self, text: str) -> None:
         self.title_text = text
@@ -229,45 +234,67 @@ def legend_style(color: Any) -> Style:
     return Style()
 
 
-def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
-               short: dict[str, str] | None = None, in_order: bool = False) -> tuple[Text, bool]:
-    """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
-    In the title row after the title where it fits whole, else in a row of its own below the title
-    (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
-    λ=0`` beside a coupled run); then two or more pins as one entry (``2 pins``) before any name is
-    cut; names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
-    when they fit no other way, and the row at the chart's width if it must be."""
-    short = short or {}
+def legend_rows(title: str, entries: list[tuple[str, Any, str]], width: int,
+                in_order: bool = False) -> tuple[list[Text], bool]:
+    """The legend, outside the plot: each series' marker in its colour (━ a line), then its name,
+    always the name the status line gives it (names mean one thing: never a shorter one that only
+    the legend uses). The first of these that fits, leaving a blank cell at each side (so that the
+    legends of charts side by side do not run together): in the title row after the title; in a
+    row of its own below the title (True); the same with one space between entries; two or more
+    pins as one entry (``2 pins``: their names are in the status' count); no space after the
+    markers (``━run ━vs l2 λ=0``, as a narrow title writes ``⠿train •test``); in two rows; and
+    only then names cut (to 24, then 12 characters), the row at the chart's width if it must be."""
+    room = width - 2
 
-    def line(title: str, cut: int | None, brief: bool = False, pins_together: bool = False) -> Text:
-        out = Text(title + ("  " if title else ""))
-        shown = entries
-        pins = [entry for entry in entries if entry[0].startswith("pin ")]
-        if pins_together and len(pins) > 1:  # the pins as one entry: their names are in the status' count
-            shown = [(f"{len(pins)} pins", pins[0][1], pins[0][2])] + [e for e in entries if e not in pins]
+    def line(head: str, shown: list, cut: int | None, gap: str = "  ", after: str = " ") -> Text:
+        out = Text(head + ("  " if head else ""))
         for i, (label, color, marker) in enumerate(shown):
-            label = short.get(label, label) if brief else label
-            out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
-            out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
+            glyph = LEGEND_GLYPHS.get(marker, "■")
+            # the gap unstyled, after the previous name (rsvg misplaces a styled run's leading space)
+            out.append(gap if i else "")
+            out.append(glyph, style=legend_style(color))
+            name = label if cut is None or len(label) <= cut else label[:cut - 1] + "…"
+            out.append((" " if glyph.isascii() else after) + name)  # "xvs" would misread: a letter keeps its space
         return out
+
+    def together(shown: list) -> list:
+        pins = [entry for entry in shown if entry[0].startswith("pin ")]
+        if len(pins) < 2:
+            return shown
+        return [(f"{len(pins)} pins", pins[0][1], pins[0][2])] + [e for e in shown if e not in pins]
+
+    def two_rows(shown: list, cut: int | None) -> list[Text] | None:
+        """The entries split where both rows fit, the first row as full as it can be."""
+        for split in range(len(shown) - 1, 0, -1):
+            rows = [line("", shown[:split], cut, " ", ""), line("", shown[split:], cut, " ", "")]
+            if all(row.cell_len <= room for row in rows):
+                return rows
+        return None
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
     entries = entries if in_order else sorted(entries, key=lambda entry: entry[1] == BASELINE)
-    for candidate, own_row in ((line(title, None), False), (line("", None), True),
-                               (line(title, None, True), False), (line("", None, True), True),
-                               (line("", None, True, True), True),
-                               (line(title, 12, True), False), (line("", 24, True), True),
-                               (line("", 12, True), True), (line("", 12, True, True), True)):
-        if candidate.cell_len <= width:
-            return candidate, own_row
+    grouped = together(entries)
+    for candidate, own_row in ((line(title, entries, None), False), (line("", entries, None), True),
+                               (line("", entries, None, " "), True), (line("", grouped, None, " "), True),
+                               (line("", grouped, None, " ", ""), True)):
+        if candidate.cell_len <= room:
+            return [candidate], own_row
+    for cut in (None, 24, 12):
+        rows = two_rows(grouped, cut)
+        if rows is not None:
+            return rows, True
+    for cut in (24, 12):
+        candidate = line("", grouped, cut, " ", "")
+        if candidate.cell_len <= room:
+            return [candidate], True
     candidate.truncate(width)
-    return candidate, True
+    return [candidate], True
 
 
-def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Text:
-    """``text`` (a built chart) with ``legend`` centred in its title row (the first), or in a row
-    of its own inserted below the title (then the title row is written here too: plotext leaves
-    out a title it finds too long, even one that fits)."""
+def with_legend(text: Text, legend: list[Text], own_row: bool, title: str = "") -> Text:
+    """``text`` (a built chart) with ``legend`` (one row or more) centred in its title row (the
+    first), or in rows of their own inserted below the title (then the title row is written here
+    too: plotext leaves out a title it finds too long, even one that fits)."""
     rows = text.split("\n", allow_blank=True)
     title_row = rows[0]
     width = title_row.cell_len
@@ -286,25 +313,14 @@ def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Tex
         return Text(" " * left, style=pad) + content + Text(" " * (width - left - content.cell_len), style=pad)
 
     if own_row:
-        return Text("\n").join([centred(Text(title)), centred(legend), *rows[1:]])
-    return Text("\n").join([centred(legend), *rows[1:]])
+        return Text("\n").join([centred(Text(title)), *map(centred, legend), *rows[1:]])
+    return Text("\n").join([*map(centred, legend), *rows[1:]])
 
 
 def role(ready: SessionReady, i: int) -> str:
     """Run ``i``'s name in legends: its role ("run"), or the comparison's fixed setting. Never the
     latest λ: a curve trained at several λ is not relabelled by the newest."""
     return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
-
-
-def short_role(name: str, run: Any) -> str:
-    """A comparison's legend name with only what differs from the run's record (``run``): ``vs
-    coupled λ=0`` beside a coupled run at λ 0.01 is ``vs λ=0``; the name itself if nothing
-    differs or it is not a ``vs …`` name."""
-    if not name.startswith("vs "):
-        return name
-    mine = {run.regularizer, f"λ={run.lam:g}"}
-    differs = [part for part in name[3:].split(" ") if part not in mine]
-    return "vs " + " ".join(differs) if differs else name
 
 
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
@@ -465,7 +481,6 @@ class HistoryChart(Chart):
         ready, snap = data
         markers = ("braille", "dot")
         names = [role(ready, i) for i in range(len(snap.lengths))]
-        self.short_names = {name: short_role(name, snap.records[0]) for name in names[1:]} if snap.records else {}
         diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
         runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
@@ -474,15 +489,17 @@ class HistoryChart(Chart):
                   for g, name in zip(self.ghosts, legend)]
         series = []  # (xs, ys, color, marker, legend label, diverged)
         for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
+            # one legend entry per run, points or not (the ready screen names the runs it will
+            # draw); the title says which marker is which series
+            plt.entry(self.series_label(name), color, markers[0])
             epochs = history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if self.x_log:  # epoch 0 has no place on a log axis
                     xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
-                if xs:  # one legend entry per run; the title says which marker is which series
-                    series.append((xs, ys, color, marker, self.series_label(name) if marker == markers[0] else None,
-                                   lost))
+                if xs:
+                    series.append((xs, ys, color, marker, None, lost))
         shown_x = [x for xs, *_ in series for x in xs]
         # the axis spans the runs that did not diverge (a diverged one leaves it at the top) and,
         # on a log axis, at most LOG_DECADES below its top (an interpolating run's 1e-29 would
@@ -576,9 +593,9 @@ class ClassChart(Chart):
         where = list(range(len(view.classes)))
         shown: list[float] = []
         marks = {RUN: "●", BASELINE: "x"}
-        for record, color, _ in runs[::-1]:  # the run on top; no legend: it would hide class 0
+        for record, color, name in runs[::-1]:  # the run on top; the legend sits above the plot
             xs, ys = finite(where, record.class_accuracy())
-            plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color])
+            plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color], label=self.series_label(name))
             shown += [100 * y for y in ys]
         plt.xticks(where, [name[:5] for name in view.classes])
         if shown:
@@ -586,7 +603,7 @@ class ClassChart(Chart):
             plt.ylim(lo - 0.05 * (hi - lo) - 0.5, hi + 0.05 * (hi - lo) + 0.5)
             ticks, labels = linear_ticks(lo, hi, most=4)
             plt.yticks(ticks, [f"{t:g}%" for t in ticks])
-        plt.xlabel("class   " + "   ".join(f"{marks[c]} {name}" for _, c, name in runs))
+        plt.xlabel("class")
 
 
 # The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and
