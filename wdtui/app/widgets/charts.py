@@ -15,6 +15,8 @@ import math
 import time
 from typing import Any
 
+import numpy
+
 from plotext._dict import color_codes
 from rich.color import Color
 from rich.style import Style
@@ -89,6 +91,11 @@ class Chart(PlotextPlot):
                     own_rows = len(legend) if own_row else 0
                 axes.set_ticks(self.size.width, self.size.height - own_rows)
             text = self._build(self.size.height - own_rows) if own_rows else super().render()
+            if axes.caption is not None:  # a caption that says which series cannot be seen: as built
+                hidden = unseen(text, axes.legend)
+                if hidden != axes.hidden:
+                    plt.xlabel(axes.caption(hidden))
+                    text = self._build(self.size.height - own_rows)
             if legend is not None:
                 text = with_legend(text, legend, own_row, axes.title_text)
         except Exception as error:  # a degenerate series must never take the app down
@@ -131,6 +138,10 @@ class _Axes:
         self.x_log = False
         self.ticks: tuple[list[float], list[str] | None] | None = None
         self.x_ticks: tuple[list[float], list[str] | None] | None = None
+        # an x label that names the series hidden under others: ``caption(hidden)`` is the label
+        # for those names, ``hidden`` the names it was drawn with (checked against the built plot)
+        self.caption: Any = None
+        self.hidden: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plt, name)
@@ -206,6 +217,18 @@ class _Axes:
             columns = max(width - FRAME_COLUMNS, 2) - 1
             kept = _spaced(*self.x_ticks, self.x_limits, self.xs, self.x_log, columns, lambda label: len(label) + 1)
             self._plt.xticks(*kept)
+
+
+def unseen(text: Text, legend: list[tuple[str, Any, str]]) -> list[str]:
+    """The legend's series of which not one cell shows inside the plot's frame of ``text`` (a
+    built chart): drawn under others on every point. Read from the plot as built, so a caption
+    that names them is true (a guess from positions was wrong where columns were estimated)."""
+    rows = text.split("\n", allow_blank=True)
+    top = next((i for i, row in enumerate(rows) if "┌" in row.plain), 0)
+    bottom = next((i for i, row in enumerate(rows) if "└" in row.plain), len(rows))
+    shown = {span.style.color for row in rows[top + 1:bottom] for span in row.spans
+             if not isinstance(span.style, str) and row.plain[span.start:span.end].strip()}
+    return [label for label, color, _ in legend if legend_style(color).color not in shown]
 
 
 def _spaced(ticks: list[float], labels: list[str] | None, limits: tuple[float, float] | None,
@@ -364,13 +387,13 @@ def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float],
 
 
 def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, columns: int = 0) -> list[str]:
-    """The names of the dotted series (``(name, xs, ys)``, in the order drawn, later ones on top;
-    ``(name, xs, ys, True)`` is a line: it covers nothing and is never said to be hidden, its
-    braille dots fall between cells) whose every point has a dot of a series drawn later in its
-    column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
+    """The names of the series (``(name, xs, ys)`` dotted, ``(name, xs, ys, True)`` a line; in
+    the order drawn, later ones on top) whose every point has a dot of a series drawn later in
+    its column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
     ``limits``): on screen they cannot be seen, though the legend names them (d2l: the true
-    weights, all 0.01, under the learned ones). A point nearer a row's edge than that is not
-    counted as covered, so the claim errs towards silence."""
+    weights, all 0.01, under the learned ones; the ridge weights, within 0.08 of the run's). A
+    line is checked at every column it crosses (its braille between two points shows wherever
+    no dot lies over it), and covers nothing (its braille dots do not fill a cell)."""
     lo, hi = limits
     near = 0.25 * (hi - lo) / max(rows - 1, 1)
     xs_all = [x for _, xs, *_ in drawn for x in xs]
@@ -380,11 +403,22 @@ def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, co
     dots = [[] if rest and rest[0] else [(column(x), y) for x, y in zip(xs, ys) if math.isfinite(y)]
             for _, xs, ys, *rest in drawn]
     hidden = []
-    for i, (name, *_) in enumerate(drawn):
+    for i, (name, xs, ys, *rest) in enumerate(drawn):
         above: dict = {}
         for c, y in (p for later in dots[i + 1:] for p in later):
             above.setdefault(c, []).append(y)
-        if dots[i] and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in dots[i]):
+        points = dots[i]
+        if rest and rest[0]:  # a line: where it crosses each column
+            line = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y)]
+            if len(line) >= 2:
+                x0, x1 = line[0][0], line[-1][0]
+                if columns and x_hi != x_lo:  # each column's x, inside the line's span
+                    at = [min(max(x_lo + c / (columns - 1) * (x_hi - x_lo), x0), x1)
+                          for c in range(column(x0), column(x1) + 1)]
+                else:
+                    at = [float(c) for c in range(math.ceil(x0), math.floor(x1) + 1)]
+                points = [(column(x), float(numpy.interp(x, *zip(*line)))) for x in at]
+        if points and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in points):
             hidden.append(name)
     return hidden
 
@@ -396,6 +430,39 @@ def distinct_labels(ticks: list[float]) -> list[str]:
         if len(set(labels)) == len(labels):
             return labels
     return labels
+
+
+RIDGE = "magenta"  # the closed-form ridge weights on the fit chart
+
+
+def ridge_gap(weights: Any, ridge: list[float]) -> float | None:
+    """max_i |w_i − w_ridge,i| over the weights that are finite: how far the run is from the
+    ridge solution it converges to (None if no weight is finite)."""
+    gaps = [abs(w - r) for w, r in zip(weights, ridge) if math.isfinite(w) and math.isfinite(r)]
+    return max(gaps) if gaps else None
+
+
+def weights_caption(hidden: list[str], gap: float | None, ridge: bool, room: int) -> str:
+    """The x label of the learned-against-true weights chart, the longest that fits in ``room``:
+    which series are hidden under the dots drawn over them (the legend names them, the chart
+    cannot show them), and the run's distance from the ridge solution, max |w_run − w_ridge|
+    (``gap``): the number that says how close the run is to the solution drawn beneath it."""
+    base = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
+    names = " and ".join(hidden)
+    where = f"{names} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}" if hidden else ""
+    near = "" if gap is None else f"{gap:.2g}"
+    candidates = [
+        " · ".join(p for p in (base, where, near and f"max |w_run − w_ridge| = {near}") if p),
+        " · ".join(p for p in ("input i", where, near and f"max |w_run − w_ridge| = {near}") if p),
+        " · ".join(p for p in ("input i", hidden and f"{names} under the dots",
+                               near and f"|w_run − w_ridge| ≤ {near}") if p),
+        " · ".join(p for p in (hidden and f"{names} under the dots", near and f"|run − ridge| ≤ {near}") if p),
+        f"{names} under the dots",
+        f"{', '.join(hidden)} hidden",
+    ]
+    if not hidden:  # nothing to explain: the distance only where it fits beside the whole label
+        candidates = [candidates[0], base, "input i"]
+    return next((c for c in candidates if len(c) <= room), candidates[-1] if hidden else "input i")
 
 
 class FitChart(Chart):
@@ -429,27 +496,26 @@ class FitChart(Chart):
             run = snap.records[0] if snap.records else None
             drawn = [("true w", index, list(view.true_weights))]  # in the order drawn: later on top
             # the ridge solution is where l2 (= coupled) training converges: shown for those only
+            ridge_w = None
             if (view.ridge is not None and run is not None and run.lam > 0
                     and run.regularizer in ("l2", "coupled")):
                 ridge_w = list(view.ridge.weights(run.lam))
-                plt.plot(index, ridge_w, color="magenta", marker="braille",
-                         label=self.series_label(f"ridge λ={run.lam:.4g}"))
-                drawn.append(("ridge", index, ridge_w, True))
+                ridge_name = f"ridge λ={run.lam:.4g}"
+                plt.plot(index, ridge_w, color=RIDGE, marker="braille", label=self.series_label(ridge_name))
+                drawn.append((ridge_name, index, ridge_w, True))
             for record, color, name in runs:
                 if record.weights is not None:
                     xs, ys = finite(index, record.weights)
                     plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
                     drawn.append((name, xs, ys))
             limits = round_axes(plt, (1, len(index)), [y for _, _, ys, *_ in drawn for y in ys], whole_x=True)
-            ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
-            label = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
             hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2),
                                    max(self.size.width - FRAME_COLUMNS, 2))
-            if hidden:  # the legend names them: say where they are (before the rest of the label)
-                where = f"{' and '.join(hidden)} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}"
-                label = f"{label} · {where}" if len(label) + len(where) + 3 <= self.size.width - 4 else \
-                    f"input i · {where}"
-            plt.xlabel(label)
+            gap = (ridge_gap(run.weights, ridge_w) if ridge_w is not None and run.weights is not None
+                   else None)
+            plt.caption = lambda names: weights_caption(names, gap, ridge_w is not None, self.size.width - 4)
+            plt.hidden = hidden  # a guess from positions; the render checks it
+            plt.xlabel(plt.caption(hidden))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
