@@ -115,6 +115,7 @@ class Chart(PlotextPlot):
 
 
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
+MIN_ROWS_APART = 1.25  # two labels on a short chart: apart by a row and the estimate's error
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
 
@@ -208,10 +209,17 @@ class _Axes:
     def set_ticks(self, width: int, height: int) -> None:
         """The noted ticks, each kept only if it is far enough from the last one kept: y labels
         ``TICK_ROWS_APART`` rows apart, x labels a space apart (positions estimated from the
-        chart's size, on the safe side)."""
+        chart's size, on the safe side). A y axis left with one label keeps its first and last
+        ticks instead where they are ``MIN_ROWS_APART`` rows apart (a 4-row chart then reads)."""
         if self.ticks is not None:
             rows = max(height - FRAME_ROWS, 2) - 1
             kept = _spaced(*self.ticks, self.limits, self.ys, self.log, rows, lambda label: TICK_ROWS_APART)
+            if len(kept[0]) < 2 <= len(self.ticks[0]):  # a short chart: at least its end ticks, if
+                ends = [0, len(self.ticks[0]) - 1]  # on rows of their own (a row's estimate's error apart)
+                pair = ([self.ticks[0][i] for i in ends],
+                        None if self.ticks[1] is None else [self.ticks[1][i] for i in ends])
+                wide = _spaced(*pair, self.limits, self.ys, self.log, rows, lambda label: MIN_ROWS_APART)
+                kept = wide if len(wide[0]) == 2 else kept
             self._plt.yticks(*kept)
         if self.x_ticks is not None:
             columns = max(width - FRAME_COLUMNS, 2) - 1
@@ -489,6 +497,9 @@ class FitChart(Chart):
             plt.ylim(lo - pad, hi + pad)
             ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
             plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+            # round x ticks (sine: 0 2 4 6, not plotext's 0.0 1.6 3.1 4.7 6.3 at fractions of 2π)
+            x_ticks, _ = linear_ticks(min(xs + list(gx)), max(xs + list(gx)), most=4)
+            plt.xticks(x_ticks, distinct_labels(x_ticks))
             plt.xlabel(" · ".join(part for part in ("x", view.shown_text()) if part))
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
