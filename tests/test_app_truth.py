@@ -655,4 +655,10 @@ async def test_the_ridge_weights_are_said_to_be_under_the_dots_only_where_none_o
             if number:  # the distance as measured, to the 2 digits shown
                 assert math.isclose(float(number[1]), gap, rel_tol=0.06), (caption, gap)
             said[done] = hidden
+            for selector in ("#fit", "#loss", "#norm"):  # nothing drawn right of a chart's frame (in cells:
+                lines = str(a.query_one(selector).render()).split("\n")  # rsvg's PNGs widen braille)
+                top = next(i for i, line in enumerate(lines) if "┌" in line)
+                bottom = next(i for i, line in enumerate(lines) if "└" in line)
+                edge = lines[top].rindex("┐")
+                assert all(len(line.rstrip()) == edge + 1 for line in lines[top:bottom + 1]), (selector, lines)
     assert said == {2: False, 40: True}
