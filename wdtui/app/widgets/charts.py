@@ -281,11 +281,11 @@ def legend_rows(title: str, entries: list[tuple[str, Any, str]], width: int,
         out = Text(head + ("  " if head else ""))
         for i, (label, color, marker) in enumerate(shown):
             glyph = LEGEND_GLYPHS.get(marker, "■")
-            # the gap unstyled, after the previous name (rsvg misplaces a styled run's leading space)
+            # spaces only at the end of a run of one style: rsvg (the PNGs of SVG screenshots)
+            # misplaces a run's leading space, and "━ run" showed as "━run"
             out.append(gap if i else "")
-            out.append(glyph, style=legend_style(color))
-            name = label if cut is None or len(label) <= cut else label[:cut - 1] + "…"
-            out.append((" " if glyph.isascii() else after) + name)  # "xvs" would misread: a letter keeps its space
+            out.append(glyph + (" " if glyph.isascii() else after), style=legend_style(color))  # "xvs" misreads
+            out.append(label if cut is None or len(label) <= cut else label[:cut - 1] + "…")
         return out
 
     def together(shown: list) -> list:
