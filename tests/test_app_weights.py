@@ -1,6 +1,8 @@
 """The Weights tab: histograms named by layer, drawn as bars, of the weights and of their gradients,
 for the run and beside it its comparison (named by role, as on the Charts tab)."""
 
+import re
+
 from rich.text import Text
 from test_app import app, wait_for
 
@@ -110,6 +112,11 @@ async def test_legends_sit_above_the_plot_never_on_it():
                 for name in names:  # named above the frame, and nowhere inside it
                     assert any(name in line for line in lines[:frame]), (size, selector, name)
                     assert not any(name in line for line in lines[frame:]), (size, selector, name)
+                labels = [re.match(r"\s*(\S+)[┤├]", line) for line in lines[frame:]]
+                assert len([m for m in labels if m]) >= 2, (size, selector, lines)  # two y labels at 80×24 too
+            lines, _ = _legend_rows(a.main.query_one("#fit"))
+            x_ticks = lines[next(i for i, line in enumerate(lines) if "└" in line) + 1].split()
+            assert x_ticks == ["0", "2", "4", "6"], x_ticks  # round, not 0.0 1.6 3.1 4.7 6.3 (2π/4 steps)
 
 
 def test_shown_rows_are_a_seeded_sorted_sample_of_large_sets_only():

@@ -61,8 +61,18 @@ def log_labels(ticks: Sequence[float]) -> list[str]:
 
 
 def linear_ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], list[str]]:
-    """Round ticks on a 1-2-5 step inside [lo, hi], at most ``most`` + 1; ``whole`` keeps the step
+    """Round ticks on a 1-2-5 step inside [lo, hi], at most ``most`` + 1, and at least two where
+    a finer step finds them (0.33…0.49: 0.35 0.4 0.45, not a lone 0.4); ``whole`` keeps the step
     a whole number (epochs, counts)."""
+    ticks, labels = _linear_ticks(lo, hi, most, whole)
+    finer = most
+    while len(ticks) < 2 and hi > lo and finer < 4 * most and not whole:
+        finer *= 2
+        ticks, labels = _linear_ticks(lo, hi, finer, whole)
+    return ticks, labels
+
+
+def _linear_ticks(lo: float, hi: float, most: int, whole: bool) -> tuple[list[float], list[str]]:
     span = hi - lo if hi > lo else max(abs(hi), 1.0)
     raw = span / most
     power = 10.0 ** math.floor(math.log10(raw))
