@@ -635,7 +635,7 @@ async def test_the_ridge_weights_are_said_to_be_under_the_dots_only_where_none_o
         await wait_for(pilot, lambda: a.ready is not None)
         for key, done in (("n", 1), ("n", 2), ("space", 40)):  # far from the ridge at 2; near it at 40
             await pilot.press(key)
-            await wait_for(pilot, lambda: epoch(a) == done and not a.snapshot.running)
+            await wait_for(pilot, lambda done=done: epoch(a) == done and not a.snapshot.running)
             if done == 1:
                 continue
             await pilot.pause(0.3)

@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 import numpy
-
 from plotext._dict import color_codes
 from rich.color import Color
 from rich.style import Style
@@ -93,7 +92,7 @@ class Chart(PlotextPlot):
             text = self._build(self.size.height - own_rows) if own_rows else super().render()
             if axes.caption is not None:  # a caption that says which series cannot be seen: as built
                 hidden = unseen(text, axes.legend)
-                if hidden != axes.hidden:
+                if axes.caption(hidden) != axes.caption(axes.hidden):
                     plt.xlabel(axes.caption(hidden))
                     text = self._build(self.size.height - own_rows)
             if legend is not None:
@@ -524,7 +523,9 @@ class FitChart(Chart):
                                    max(self.size.width - FRAME_COLUMNS, 2))
             gap = (ridge_gap(run.weights, ridge_w) if ridge_w is not None and run.weights is not None
                    else None)
-            plt.caption = lambda names: weights_caption(names, gap, ridge_w is not None, self.size.width - 4)
+            drawn_names = [name for name, _, ys, *_ in drawn if ys]  # a run with no finite weight is not "under"
+            plt.caption = lambda names: weights_caption([n for n in names if n in drawn_names], gap,
+                                                        ridge_w is not None, self.size.width - 4)
             plt.hidden = hidden  # a guess from positions; the render checks it
             plt.xlabel(plt.caption(hidden))
         else:
