@@ -179,6 +179,6 @@ async def test_the_time_charts_name_their_runs_from_the_ready_screen_on():
             assert lines[1:frame] == legends[selector], selector
         lines, frame = _legend_rows(a.main.query_one("#per-class"))  # titled and named at 80×24 too
         above = " ".join(lines[:frame])
-        assert "per-class test accuracy" in above and "●run" in above and "x vs decoupled λ=0" in above, lines
+        assert "per-class test accuracy" in above and "●run ×vs decoupled λ=0" in above, lines
         status = str(a.query_one("StatusLine").render())
     assert "vs decoupled λ=0" in status  # the name the legends give the comparison

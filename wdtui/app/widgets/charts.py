@@ -28,7 +28,7 @@ from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks,
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 # pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
 GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
-LEGEND_GLYPHS = {"dot": "•", "x": "x", "●": "●", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
+LEGEND_GLYPHS = {"dot": "•", "x": "x", "●": "●", "×": "×", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
 
 
 class Chart(PlotextPlot):
@@ -670,7 +670,7 @@ class ClassChart(Chart):
             return
         where = list(range(len(view.classes)))
         shown: list[float] = []
-        marks = {RUN: "●", BASELINE: "x"}
+        marks = {RUN: "●", BASELINE: "×"}  # not the letter x: its legend entry needs no space (80×24)
         for record, color, name in runs[::-1]:  # the run on top; the legend sits above the plot
             xs, ys = finite(where, record.class_accuracy())
             plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color], label=self.series_label(name))
