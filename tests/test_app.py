@@ -317,7 +317,7 @@ async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histo
         _, snap = per_class.data
         assert sum(map(sum, snap.records[0].confusion)) == 200
         drawn = str(per_class.render())
-        assert "per-class test accuracy" in drawn and "%" in drawn and "● run   x vs coupled λ=0" in drawn  # named by role
+        assert "per-class test accuracy" in drawn and "%" in drawn and "● run  × vs coupled λ=0" in drawn  # named by role
         status = str(screen.query_one("StatusLine").render())
         accuracy = a.snapshot.records[0].test_accuracy
         assert f"({100 * accuracy:.1f}%)" in status and "vs coupled λ=0: train" in status

@@ -41,8 +41,11 @@ def test_log_axis_drops_what_it_cannot_show():
 
 
 def test_ticks_are_round_and_inside_the_range():
-    assert log_ticks(1e-6, 100)[1] == ["1e-6", "1e-4", "0.01", "1", "100"]
+    assert log_ticks(1e-6, 100)[1] == ["1e-6", "1e-4", "1e-2", "1e0", "1e2"]  # one notation per axis
     assert log_ticks(1e4, 1e8)[1] == ["1e4", "1e5", "1e6", "1e7", "1e8"]  # not 100000 beside 1e+06
+    assert log_ticks(10, 1e4)[1] == ["10", "100", "1000", "10000"]  # not 1e4 beside 1000 (quadratic)
+    assert log_ticks(1e-4, 1)[1] == ["0.0001", "0.001", "0.01", "0.1", "1"]  # not 1e-4 beside 0.01
+    assert linear_ticks(0.33, 0.49, most=3)[1] == ["0.35", "0.4", "0.45"]  # a finer step, not a lone 0.4
     assert linear_ticks(-0.61, 0.52) == ([-0.5, 0.0, 0.5], ["-0.5", "0", "0.5"])
     assert integer_ticks(1, 500)[1] == ["100", "200", "300", "400", "500"]
     assert integer_ticks(1, 3)[1] == ["1", "2", "3"]  # never a fractional epoch

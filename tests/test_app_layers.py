@@ -19,12 +19,12 @@ async def _until(pilot, condition, timeout=60.0):
     await pilot.pause(0.3)
 
 
-@pytest.mark.parametrize("preset,overrides,invariant,kind", [
-    ("quadratic", dict(epochs=20), ["0.weight", "2.weight", "4.weight", "6.weight"], "angle per epoch"),
-    ("equilibrium", dict(n_train=200, epochs=5), ["1.weight", "4.weight"], "RMS angle per step"),
+@pytest.mark.parametrize("preset,overrides,invariant,kind,compare", [
+    ("quadratic", dict(epochs=20), ["0.weight", "2.weight", "4.weight", "6.weight"], "angle per epoch", False),
+    ("equilibrium", dict(n_train=200, epochs=5), ["1.weight", "4.weight"], "RMS angle per step", True),
 ])
-async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, invariant, kind):
-    app = WdtuiApp(make_config(preset, dtype="float64", **overrides), compare=False, deterministic=True)
+async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, invariant, kind, compare):
+    app = WdtuiApp(make_config(preset, dtype="float64", **overrides), compare=compare, deterministic=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await _until(pilot, lambda: app.ready is not None)
         await pilot.press("space")
@@ -35,7 +35,16 @@ async def test_layers_tab_names_the_scale_invariant_layers(preset, overrides, in
         note = str(app.query_one(LayersView).query_one("#layers-note").render())
         named = [app.ready.layers[name].split(" (")[0] for name in invariant]  # "hidden 1", as on Weights
         assert all(name in note for name in named) and "scale-invariant" in note and ".weight" not in note
-        assert note.startswith("The run's layers. ")  # whose layers: the run alone here
+        if compare:  # both runs' layers: the note and the legends say which marker is which run
+            other = app.ready.labels[1]
+            assert note.startswith(f"The run's layers as lines, its comparison's ({other}) as dots")
+            for chart in (LayerNormChart, AngleChart):
+                rows = str(app.query_one(chart).render()).split("\n")
+                frame = next(i for i, row in enumerate(rows) if "┌" in row)
+                assert "━ run" in " ".join(rows[:frame]) and f"• {other}" in " ".join(rows[:frame])
+                assert "•" in "".join(rows[frame:])  # the comparison's points are drawn
+        else:
+            assert note.startswith("The run's layers. ")  # whose layers: the run alone here
         series, what = angle_series(app.ready, app.snapshot.lengths[0])
         assert what == kind
         norms = str(app.query_one(LayerNormChart).render())

@@ -514,7 +514,9 @@ def test_a_series_under_others_on_every_point_is_named_as_hidden():
     assert hidden_series(drawn, (-6.0, 6.0), 10_000) == []  # rows fine enough to tell them apart
     assert hidden_series([("a", [1], [0.0]), ("b", [2], [0.0])], (-1.0, 1.0), 20) == []  # another x
     ridge = [("ridge", [1, 2], [0.0, 0.02], True), ("run", [1, 2], [0.0, 0.02])]
-    assert hidden_series(ridge, (-6.0, 6.0), 20) == []  # a line's braille falls between cells: never claimed
+    assert hidden_series(ridge, (-6.0, 6.0), 20) == ["ridge"]  # a dot over it in every column it crosses
+    gapped = [("ridge", [1, 3], [0.0, 0.02], True), ("run", [1, 3], [0.0, 0.02])]
+    assert hidden_series(gapped, (-6.0, 6.0), 20) == []  # column 2: the line shows between the dots
 
 
 
@@ -527,6 +529,9 @@ async def test_with_regularizer_none_the_sidebar_says_nothing_is_decayed():
         a.apply_change("regularizer", "none")
         await pilot.pause(0.1)
         assert summary().startswith("nothing is decayed (regularizer none)")
+        widget = a.query_one("#decay-summary")
+        needed = widget.get_content_height(widget.size, a.size, widget.size.width)
+        assert needed > 5 and widget.size.height >= needed  # every row of it shows (5 cut it)
         a.apply_change("regularizer", "l2")
         await pilot.pause(0.1)
         assert summary().startswith("decayed: 1 tensor")
@@ -661,3 +666,49 @@ async def test_a_notice_already_on_screen_is_not_stacked_again():
         assert len(a.screen.query("Toast")) == 1
         a.notify("another notice")
         await wait_for(pilot, lambda: len(a.screen.query("Toast")) == 2)
+
+
+async def test_the_ridge_weights_are_said_to_be_under_the_dots_only_where_none_of_them_shows():
+    """d2l: the guide sends the reader to "ridge λ=3" on the fit chart. Where the run's dots cover
+    it, the caption says so (and, where it fits, how far the run is from it); the render is the
+    proof: not one cell of the plot in the ridge's colour then, some where it is not said."""
+    import numpy as np
+
+    from wdtui.app.widgets.charts import RIDGE, legend_style
+
+    ridge_color = legend_style(RIDGE).color
+    said = {}
+    # lr 2.5 × d2l's in 40 epochs: the leftover the ridge solution lacks shrinks by (1 − ηλ)^160,
+    # as in the preset's 400 steps
+    a = app("d2l", compare=True, epochs=40, lr=0.0075)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        for key, done in (("n", 1), ("n", 2), ("space", 40)):  # far from the ridge at 2; near it at 40
+            await pilot.press(key)
+            await wait_for(pilot, lambda done=done: epoch(a) == done and not a.snapshot.running)
+            if done == 1:
+                continue
+            await pilot.pause(0.3)
+            a.redraw(force=True)
+            await pilot.pause(0.1)
+            rows = a.query_one("#fit").render().split("\n")
+            record = a.snapshot.records[0]
+            gap = float(np.max(np.abs(np.array(record.weights) - np.array(a.ready.data.ridge.weights(record.lam)))))
+            frame = next(i for i, row in enumerate(rows) if "┌" in row.plain)
+            caption = rows[-1].plain.strip() or rows[-2].plain.strip()
+            coloured = sum(span.end - span.start for row in rows[frame:] for span in row.spans
+                           if getattr(span.style, "color", None) == ridge_color
+                           and row.plain[span.start:span.end].strip())
+            hidden = "ridge λ=3" in caption and ("under the dots" in caption or "hidden" in caption)
+            assert hidden == (coloured == 0), (done, caption, coloured)
+            number = re.search(r"(?:≤|=) ([\d.e-]+)$", caption)
+            if number:  # the distance as measured, to the 2 digits shown
+                assert math.isclose(float(number[1]), gap, rel_tol=0.06), (caption, gap)
+            said[done] = hidden
+            for selector in ("#fit", "#loss", "#norm"):  # nothing drawn right of a chart's frame (in cells:
+                lines = str(a.query_one(selector).render()).split("\n")  # rsvg's PNGs widen braille)
+                top = next(i for i, line in enumerate(lines) if "┌" in line)
+                bottom = next(i for i, line in enumerate(lines) if "└" in line)
+                edge = lines[top].rindex("┐")
+                assert all(len(line.rstrip()) == edge + 1 for line in lines[top:bottom + 1]), (selector, lines)
+    assert said == {2: False, 40: True}

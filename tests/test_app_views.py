@@ -403,24 +403,28 @@ def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():
     assert ghost.name_beside("l2 λ=0.01 lr=0.05 sgd") == "pin 2 (same setting)"
 
 
-def test_a_narrow_legend_names_the_comparison_by_what_differs_before_cutting_names():
-    from wdtui.app.widgets.charts import BASELINE, RUN, legend_row, short_role
+def test_a_narrow_legend_keeps_the_comparisons_name_as_the_status_gives_it():
+    from wdtui.app.widgets.charts import BASELINE, RUN, legend_rows
 
-    run = record(5, lam=0.01)  # l2 λ=0.01
-    assert short_role("vs l2 λ=0", run) == "vs λ=0" and short_role("vs l1 λ=0.01", run) == "vs l1"
-    assert short_role("vs l2 λ=0.01", run) == "vs l2 λ=0.01" and short_role("run", run) == "run"
-    entries = [("run", RUN, "braille"), ("vs l2 λ=0", BASELINE, "braille")]
-    legend, _ = legend_row("", entries, 16, {"vs l2 λ=0": "vs λ=0"})
-    assert legend.plain == "━ run  ━ vs λ=0"  # whole, where the full names would have been cut
+    entries = [("run", RUN, "braille"), ("vs decoupled λ=0", BASELINE, "braille")]
+    for width in (40, 30, 26, 24):  # closer and closer, never a name the status does not use
+        rows, own_row = legend_rows("loss", entries, width)
+        assert "vs decoupled λ=0" in " ".join(row.plain for row in rows), width
+        assert all(row.cell_len <= width - 2 for row in rows), width  # a blank each side: no run-together
+    assert [row.plain for row in legend_rows("loss", entries, 24)[0]] == ["━run ━vs decoupled λ=0"]
+    rows, own_row = legend_rows("loss", entries, 20)  # too narrow for one row: two, names whole
+    assert [row.plain for row in rows] == ["━run", "━vs decoupled λ=0"] and own_row
+    marks = [("run", RUN, "●"), ("vs l2 λ=0", BASELINE, "x")]
+    assert legend_rows("", marks, 18)[0][0].plain == "●run x vs l2 λ=0"  # a letter keeps its space
 
 
 def test_a_narrow_legend_puts_the_pins_together_before_cutting_the_comparisons_name():
-    from wdtui.app.widgets.charts import BASELINE, RUN, legend_row
+    from wdtui.app.widgets.charts import BASELINE, RUN, legend_rows
 
     grey = (150, 150, 160)
     entries = [("pin 1 λ=0.01", grey, "braille"), ("pin 2 (same setting)", grey, "braille"),
                ("run", RUN, "braille"), ("vs coupled λ=0", BASELINE, "braille")]
-    legend, own_row = legend_row("loss", entries, 40, {"vs coupled λ=0": "vs λ=0"})
-    assert legend.plain == "━ 2 pins  ━ run  ━ vs λ=0" and own_row  # every name whole, the pins counted
-    wide, _ = legend_row("loss", entries, 120, {"vs coupled λ=0": "vs λ=0"})
-    assert "pin 1 λ=0.01" in wide.plain and "pin 2 (same setting)" in wide.plain  # room: each pin named
+    rows, own_row = legend_rows("loss", entries, 40)
+    assert [row.plain for row in rows] == ["━ 2 pins ━ run ━ vs coupled λ=0"] and own_row  # every name whole
+    wide, _ = legend_rows("loss", entries, 120)
+    assert "pin 1 λ=0.01" in wide[0].plain and "pin 2 (same setting)" in wide[0].plain  # room: each pin named

@@ -1,6 +1,8 @@
 """The Weights tab: histograms named by layer, drawn as bars, of the weights and of their gradients,
 for the run and beside it its comparison (named by role, as on the Charts tab)."""
 
+import re
+
 from rich.text import Text
 from test_app import app, wait_for
 
@@ -110,6 +112,11 @@ async def test_legends_sit_above_the_plot_never_on_it():
                 for name in names:  # named above the frame, and nowhere inside it
                     assert any(name in line for line in lines[:frame]), (size, selector, name)
                     assert not any(name in line for line in lines[frame:]), (size, selector, name)
+                labels = [re.match(r"\s*(\S+)[┤├]", line) for line in lines[frame:]]
+                assert len([m for m in labels if m]) >= 2, (size, selector, lines)  # two y labels at 80×24 too
+            lines, _ = _legend_rows(a.main.query_one("#fit"))
+            x_ticks = lines[next(i for i, line in enumerate(lines) if "└" in line) + 1].split()
+            assert x_ticks == ["0", "2", "4", "6"], x_ticks  # round, not 0.0 1.6 3.1 4.7 6.3 (2π/4 steps)
 
 
 def test_shown_rows_are_a_seeded_sorted_sample_of_large_sets_only():
@@ -149,3 +156,29 @@ async def test_fit_chart_of_a_large_training_set_says_how_many_points_it_shows()
         assert (len(view.x_train), len(view.y_train), view.n_train) == (2000, 2000, 5000)
         await pilot.pause(0.3)
         assert "x · showing 2,000 of 5,000 train points" in str(a.main.query_one("#fit").render())
+
+
+async def test_the_time_charts_name_their_runs_from_the_ready_screen_on():
+    a = app("grokking", compare=True, epochs=3, n_train=200)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        charts = ("#accuracy", "#loss", "#norm")
+        legends = {}
+        for selector in charts:  # before the first epoch: no points, the legend already there
+            lines, frame = _legend_rows(a.main.query_one(selector))
+            legends[selector] = lines[1:frame]
+            assert "run" in " ".join(lines[:frame]) and "vs decoupled λ=0" in " ".join(lines[:frame]), lines
+        await pilot.press("n")
+        await wait_for(pilot, lambda: a.snapshot.records[0].epoch == 1)
+        await pilot.pause(0.3)
+        a.redraw(force=True)
+        await pilot.pause(0.1)
+        for selector in charts:  # the same entries once training has started
+            lines, frame = _legend_rows(a.main.query_one(selector))
+            assert lines[1:frame] == legends[selector], selector
+        lines, frame = _legend_rows(a.main.query_one("#per-class"))  # titled and named at 80×24 too
+        above = " ".join(lines[:frame])
+        assert "per-class test accuracy" in above and "●run ×vs decoupled λ=0" in above, lines
+        status = str(a.query_one("StatusLine").render())
+    assert "vs decoupled λ=0" in status  # the name the legends give the comparison

@@ -302,6 +302,15 @@ async def test_app_n_train_sweep_shows_the_peak_and_goes_back():
         chart = screen.query_one(SamplesChart)
         assert chart.data.test_loss is not None and len(chart.data.test_loss) == len(chart.data.n_trains)
         assert "n = d = 10" in str(chart.render())
+        assert screen.check_action("cancel", ()) is False  # done: x cancels nothing, the footer drops it
+        await pilot.pause(0.1)
+        assert "cancel" not in "".join(str(key.render()) for key in screen.query("FooterKey"))
+        await pilot.resize_terminal(80, 24)  # small: a line per λ, so that the chart keeps its rows
+        await pilot.pause(0.2)
+        lines = str(screen.query_one("#samples-status").render()).rstrip("\n").split("\n")
+        assert len(lines) == 1 + 5 and all(len(line) <= 80 for line in lines), lines
+        assert lines[1].startswith("λ = 0: ") and "highest" in lines[1] and "at n = 11" in lines[1]
+        assert chart.size.height >= 14  # was 9: a 4-row plot with every λ on one row
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(a.screen, SamplesScreen))
         a.config = a.config.with_changes(solver="gd")

@@ -46,6 +46,7 @@ class SamplesSnapshot:
     total: int
     test_loss: tuple[tuple[float, ...], ...] | None = None
     summary: tuple[str, ...] = ()
+    brief: tuple[str, ...] = ()  # the summary in a line per λ (small screens)
     cancelled: bool = False
     eta: float | None = None  # seconds left, from the pace so far (None: not known yet)
 
@@ -72,8 +73,9 @@ def sweep_plan(config: Config) -> tuple[list[int], list[float], int]:
     return n_train_ladder(config.n_inputs), lambdas, int(own.get("seeds", 5))
 
 
-def status_text(snap: SamplesSnapshot) -> str:
-    """What is solved, its state, then each λ's summary line and the keys."""
+def status_text(snap: SamplesSnapshot, brief: bool = False) -> str:
+    """What is solved, its state, then each λ's summary line and the keys; ``brief``: the
+    short forms, a line per λ, and no keys line (the footer has them)."""
     head = (f"n_train sweep: {len(snap.n_trains)} n × {len(snap.lambdas)} λ × {snap.seeds} data draws, "
             f"d = {snap.d} inputs, each solved exactly")
     if snap.cancelled:
@@ -83,7 +85,16 @@ def status_text(snap: SamplesSnapshot) -> str:
     else:
         eta = duration(snap.eta)
         state = f"solving: {snap.done}/{snap.total} experiments{' · ' + eta if eta else ''} · x cancels"
+    if brief:
+        head = f"n_train sweep: {len(snap.n_trains)} n × {len(snap.lambdas)} λ × {snap.seeds} draws, d = {snap.d}"
+        state = "done: means over the draws" if snap.finished and not snap.cancelled else state
+        return "\n".join([f"{head} · {state}", *snap.brief])
     return "\n".join([f"{head} · {state}", *snap.summary, "escape: back"])
+
+
+def status_rows(text: str, width: int) -> int:
+    """The rows ``text`` takes wrapped at ``width`` columns (the status' padding taken off)."""
+    return sum(max(1, math.ceil(len(line) / max(width - 2, 1))) for line in text.split("\n"))
 
 
 class SamplesChart(Chart):
@@ -134,12 +145,28 @@ class SamplesScreen(Screen):
                                         0, len(self.n_trains) * self.seeds)
 
     def compose(self) -> ComposeResult:
-        yield Static(status_text(self.snapshot), id="samples-status", markup=False)
+        yield Static(self._status(), id="samples-status", markup=False)
         yield SamplesChart("test loss against n_train, one curve per λ (exact solutions)", id="samples-chart")
         yield Footer()
 
     def on_mount(self) -> None:
         self._solve()
+
+    def _status(self) -> str:
+        """The status in full, or brief where the full text would take more than a third of the
+        screen's rows (80×24: 13 rows, leaving the chart 4 rows and every λ on one of them)."""
+        width, height = self.app.size
+        text = status_text(self.snapshot)
+        return status_text(self.snapshot, brief=True) if status_rows(text, width) > height // 3 else text
+
+    def on_resize(self) -> None:
+        self.query_one("#samples-status", Static).update(self._status())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """x (cancel) only while solving: the footer then drops it."""
+        if action == "cancel":
+            return not (self.snapshot.finished or self.snapshot.cancelled)
+        return True
 
     def action_cancel(self) -> None:
         self.cancelled = True
@@ -168,13 +195,16 @@ class SamplesScreen(Screen):
         else:
             table = tuple(tuple(v if math.isfinite(v) else math.nan for v in row) for row in result.table())
             final = SamplesSnapshot(base.n_trains, base.lambdas, base.seeds, base.d, base.total, base.total,
-                                    test_loss=table, summary=tuple(result.summary()))
+                                    test_loss=table, summary=tuple(result.summary()),
+                                    brief=tuple(result.brief_summary()))
         self.post_message(SamplesProgress(final))
 
     def on_samples_progress(self, message: SamplesProgress) -> None:
         if self.snapshot.finished or self.snapshot.cancelled:
             return
         self.snapshot = message.snapshot
-        self.query_one("#samples-status", Static).update(status_text(self.snapshot))
+        self.query_one("#samples-status", Static).update(self._status())
         if self.snapshot.finished:
             self.query_one(SamplesChart).update(self.snapshot)
+        if self.snapshot.finished or self.snapshot.cancelled:
+            self.refresh_bindings()  # x cancel leaves the footer

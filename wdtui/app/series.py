@@ -43,21 +43,36 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[st
         step = max(1, math.ceil(len(decades) / most))
         ticks = decades[::step] if len(decades) >= 2 else ticks[:: math.ceil(len(ticks) / most)]
     ticks = ticks or [lo]
-    return ticks, [log_label(t) for t in ticks]
+    return ticks, log_labels(ticks)
 
 
-def log_label(t: float) -> str:
-    """A log axis' tick in one notation: ``1e5``, ``2e-6`` from 10⁴ up and below 10⁻³, else
-    plain (``0.01``, ``100``); Python's ``g`` wrote ``100000`` beside ``1e+06``."""
-    if t != 0 and (abs(t) >= 1e4 or abs(t) < 1e-3):
+def log_labels(ticks: Sequence[float]) -> list[str]:
+    """A log axis' tick labels in one notation: plain where every one is short (``0.0001``,
+    ``0.01``, ``1``, ``10000``), else all as powers (``1e-6``, ``1e-2``, ``1e0``, ``2e5``); a
+    mix (``1e4`` beside ``1000``) read as two scales."""
+    plain = [f"{t:g}" for t in ticks]
+    if all("e" not in label and len(label) <= 6 for label in plain):
+        return plain
+    powers = []
+    for t in ticks:
         mantissa, exponent = f"{t:.0e}".split("e")
-        return f"{mantissa}e{int(exponent)}"
-    return f"{t:g}"
+        powers.append(f"{mantissa}e{int(exponent)}")
+    return powers
 
 
 def linear_ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], list[str]]:
-    """Round ticks on a 1-2-5 step inside [lo, hi], at most ``most`` + 1; ``whole`` keeps the step
+    """Round ticks on a 1-2-5 step inside [lo, hi], at most ``most`` + 1, and at least two where
+    a finer step finds them (0.33…0.49: 0.35 0.4 0.45, not a lone 0.4); ``whole`` keeps the step
     a whole number (epochs, counts)."""
+    ticks, labels = _linear_ticks(lo, hi, most, whole)
+    finer = most
+    while len(ticks) < 2 and hi > lo and finer < 4 * most and not whole:
+        finer *= 2
+        ticks, labels = _linear_ticks(lo, hi, finer, whole)
+    return ticks, labels
+
+
+def _linear_ticks(lo: float, hi: float, most: int, whole: bool) -> tuple[list[float], list[str]]:
     span = hi - lo if hi > lo else max(abs(hi), 1.0)
     raw = span / most
     power = 10.0 ** math.floor(math.log10(raw))

@@ -15,6 +15,7 @@ import math
 import time
 from typing import Any
 
+import numpy
 from plotext._dict import color_codes
 from rich.color import Color
 from rich.style import Style
@@ -27,7 +28,7 @@ from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks,
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 # pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
 GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
-LEGEND_GLYPHS = {"dot": "•", "x": "x", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
+LEGEND_GLYPHS = {"dot": "•", "x": "x", "●": "●", "×": "×", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
 
 
 class Chart(PlotextPlot):
@@ -36,7 +37,6 @@ class Chart(PlotextPlot):
     """
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
     ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
-    short_names: dict = {}  # legend name → a shorter one, used where the whole names do not fit (draw sets it)
     legend_in_order = False  # True: the legend in the order drawn (else the run before its comparison)
 
     def __init__(self, title: str, **kwargs: Any):
@@ -79,16 +79,22 @@ class Chart(PlotextPlot):
         plt.title(self.chart_title)
         axes = _Axes(plt, self.chart_title)
         try:
-            legend, own_row = None, False
+            legend, own_row, own_rows = None, False, 0
             if self.data is not None:
                 # about one point per two columns: plotext draws lines between points, and its
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 if axes.legend:
-                    legend, own_row = legend_row(axes.title_text, axes.legend, self.size.width, self.short_names,
-                                                 self.legend_in_order)
-                axes.set_ticks(self.size.width, self.size.height - own_row)
-            text = self._build(self.size.height - own_row) if own_row else super().render()
+                    legend, own_row = legend_rows(axes.title_text, axes.legend, self.size.width,
+                                                  self.legend_in_order)
+                    own_rows = len(legend) if own_row else 0
+                axes.set_ticks(self.size.width, self.size.height - own_rows)
+            text = self._build(self.size.height - own_rows) if own_rows else super().render()
+            if axes.caption is not None:  # a caption that says which series cannot be seen: as built
+                hidden = unseen(text, axes.legend)
+                if axes.caption(hidden) != axes.caption(axes.hidden):
+                    plt.xlabel(axes.caption(hidden))
+                    text = self._build(self.size.height - own_rows)
             if legend is not None:
                 text = with_legend(text, legend, own_row, axes.title_text)
         except Exception as error:  # a degenerate series must never take the app down
@@ -100,7 +106,7 @@ class Chart(PlotextPlot):
 
     def _build(self, height: int) -> Text:
         """The plot built ``height`` rows high (PlotextPlot.render builds it as high as the
-        widget): one row is left for a legend of its own."""
+        widget): the rows left are for a legend of its own."""
         self._plot.plotsize(self.size.width, height)
         self._plot._set_size(self.size.width, height)
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
@@ -108,6 +114,7 @@ class Chart(PlotextPlot):
 
 
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
+MIN_ROWS_APART = 1.25  # two labels on a short chart: apart by a row and the estimate's error
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
 
@@ -131,6 +138,10 @@ class _Axes:
         self.x_log = False
         self.ticks: tuple[list[float], list[str] | None] | None = None
         self.x_ticks: tuple[list[float], list[str] | None] | None = None
+        # an x label that names the series hidden under others: ``caption(hidden)`` is the label
+        # for those names, ``hidden`` the names it was drawn with (checked against the built plot)
+        self.caption: Any = None
+        self.hidden: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plt, name)
@@ -150,6 +161,11 @@ class _Axes:
         if label:
             self.legend.append((label, kwargs.get("color"), kwargs.get("marker", marker)))
         return kwargs
+
+    def entry(self, label: str | None, color: Any, marker: str) -> None:
+        """A legend entry of its own (a series named before it has points)."""
+        if label:
+            self.legend.append((label, color, marker))
 
     def title(self, text: str) -> None:
         self.title_text = text
@@ -192,15 +208,34 @@ class _Axes:
     def set_ticks(self, width: int, height: int) -> None:
         """The noted ticks, each kept only if it is far enough from the last one kept: y labels
         ``TICK_ROWS_APART`` rows apart, x labels a space apart (positions estimated from the
-        chart's size, on the safe side)."""
+        chart's size, on the safe side). A y axis left with one label keeps its first and last
+        ticks instead where they are ``MIN_ROWS_APART`` rows apart (a 4-row chart then reads)."""
         if self.ticks is not None:
             rows = max(height - FRAME_ROWS, 2) - 1
             kept = _spaced(*self.ticks, self.limits, self.ys, self.log, rows, lambda label: TICK_ROWS_APART)
+            if len(kept[0]) < 2 <= len(self.ticks[0]):  # a short chart: at least its end ticks, if
+                ends = [0, len(self.ticks[0]) - 1]  # on rows of their own (a row's estimate's error apart)
+                pair = ([self.ticks[0][i] for i in ends],
+                        None if self.ticks[1] is None else [self.ticks[1][i] for i in ends])
+                wide = _spaced(*pair, self.limits, self.ys, self.log, rows, lambda label: MIN_ROWS_APART)
+                kept = wide if len(wide[0]) == 2 else kept
             self._plt.yticks(*kept)
         if self.x_ticks is not None:
             columns = max(width - FRAME_COLUMNS, 2) - 1
             kept = _spaced(*self.x_ticks, self.x_limits, self.xs, self.x_log, columns, lambda label: len(label) + 1)
             self._plt.xticks(*kept)
+
+
+def unseen(text: Text, legend: list[tuple[str, Any, str]]) -> list[str]:
+    """The legend's series of which not one cell shows inside the plot's frame of ``text`` (a
+    built chart): drawn under others on every point. Read from the plot as built, so a caption
+    that names them is true (a guess from positions was wrong where columns were estimated)."""
+    rows = text.split("\n", allow_blank=True)
+    top = next((i for i, row in enumerate(rows) if "┌" in row.plain), 0)
+    bottom = next((i for i, row in enumerate(rows) if "└" in row.plain), len(rows))
+    shown = {span.style.color for row in rows[top + 1:bottom] for span in row.spans
+             if not isinstance(span.style, str) and row.plain[span.start:span.end].strip()}
+    return [label for label, color, _ in legend if legend_style(color).color not in shown]
 
 
 def _spaced(ticks: list[float], labels: list[str] | None, limits: tuple[float, float] | None,
@@ -229,45 +264,67 @@ def legend_style(color: Any) -> Style:
     return Style()
 
 
-def legend_row(title: str, entries: list[tuple[str, Any, str]], width: int,
-               short: dict[str, str] | None = None, in_order: bool = False) -> tuple[Text, bool]:
-    """The legend, outside the plot: each series' marker in its colour (━ a line), then its name.
-    In the title row after the title where it fits whole, else in a row of its own below the title
-    (True); then with the ``short`` names (what tells a run apart: ``vs λ=0`` for ``vs coupled
-    λ=0`` beside a coupled run); then two or more pins as one entry (``2 pins``) before any name is
-    cut; names are cut (to 12 characters in the title row, 24 then 12 in a row of their own) only
-    when they fit no other way, and the row at the chart's width if it must be."""
-    short = short or {}
+def legend_rows(title: str, entries: list[tuple[str, Any, str]], width: int,
+                in_order: bool = False) -> tuple[list[Text], bool]:
+    """The legend, outside the plot: each series' marker in its colour (━ a line), then its name,
+    always the name the status line gives it (names mean one thing: never a shorter one that only
+    the legend uses). The first of these that fits, leaving a blank cell at each side (so that the
+    legends of charts side by side do not run together): in the title row after the title; in a
+    row of its own below the title (True); the same with one space between entries; two or more
+    pins as one entry (``2 pins``: their names are in the status' count); no space after the
+    markers (``━run ━vs l2 λ=0``, as a narrow title writes ``⠿train •test``); in two rows; and
+    only then names cut (to 24, then 12 characters), the row at the chart's width if it must be."""
+    room = width - 2
 
-    def line(title: str, cut: int | None, brief: bool = False, pins_together: bool = False) -> Text:
-        out = Text(title + ("  " if title else ""))
-        shown = entries
-        pins = [entry for entry in entries if entry[0].startswith("pin ")]
-        if pins_together and len(pins) > 1:  # the pins as one entry: their names are in the status' count
-            shown = [(f"{len(pins)} pins", pins[0][1], pins[0][2])] + [e for e in entries if e not in pins]
+    def line(head: str, shown: list, cut: int | None, gap: str = "  ", after: str = " ") -> Text:
+        out = Text(head + ("  " if head else ""))
         for i, (label, color, marker) in enumerate(shown):
-            label = short.get(label, label) if brief else label
-            out.append(("  " if i else "") + LEGEND_GLYPHS.get(marker, "■"), style=legend_style(color))
-            out.append(" " + (label if cut is None or len(label) <= cut else label[:cut - 1] + "…"))
+            glyph = LEGEND_GLYPHS.get(marker, "■")
+            # spaces only at the end of a run of one style: rsvg (the PNGs of SVG screenshots)
+            # misplaces a run's leading space, and "━ run" showed as "━run"
+            out.append(gap if i else "")
+            out.append(glyph + (" " if glyph.isascii() else after), style=legend_style(color))  # "xvs" misreads
+            out.append(label if cut is None or len(label) <= cut else label[:cut - 1] + "…")
         return out
+
+    def together(shown: list) -> list:
+        pins = [entry for entry in shown if entry[0].startswith("pin ")]
+        if len(pins) < 2:
+            return shown
+        return [(f"{len(pins)} pins", pins[0][1], pins[0][2])] + [e for e in shown if e not in pins]
+
+    def two_rows(shown: list, cut: int | None) -> list[Text] | None:
+        """The entries split where both rows fit, the first row as full as it can be."""
+        for split in range(len(shown) - 1, 0, -1):
+            rows = [line("", shown[:split], cut, " ", ""), line("", shown[split:], cut, " ", "")]
+            if all(row.cell_len <= room for row in rows):
+                return rows
+        return None
 
     # the run before its comparison, though the comparison is drawn first (beneath the run)
     entries = entries if in_order else sorted(entries, key=lambda entry: entry[1] == BASELINE)
-    for candidate, own_row in ((line(title, None), False), (line("", None), True),
-                               (line(title, None, True), False), (line("", None, True), True),
-                               (line("", None, True, True), True),
-                               (line(title, 12, True), False), (line("", 24, True), True),
-                               (line("", 12, True), True), (line("", 12, True, True), True)):
-        if candidate.cell_len <= width:
-            return candidate, own_row
+    grouped = together(entries)
+    for candidate, own_row in ((line(title, entries, None), False), (line("", entries, None), True),
+                               (line("", entries, None, " "), True), (line("", grouped, None, " "), True),
+                               (line("", grouped, None, " ", ""), True)):
+        if candidate.cell_len <= room:
+            return [candidate], own_row
+    for cut in (None, 24, 12):
+        rows = two_rows(grouped, cut)
+        if rows is not None:
+            return rows, True
+    for cut in (24, 12):
+        candidate = line("", grouped, cut, " ", "")
+        if candidate.cell_len <= room:
+            return [candidate], True
     candidate.truncate(width)
-    return candidate, True
+    return [candidate], True
 
 
-def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Text:
-    """``text`` (a built chart) with ``legend`` centred in its title row (the first), or in a row
-    of its own inserted below the title (then the title row is written here too: plotext leaves
-    out a title it finds too long, even one that fits)."""
+def with_legend(text: Text, legend: list[Text], own_row: bool, title: str = "") -> Text:
+    """``text`` (a built chart) with ``legend`` (one row or more) centred in its title row (the
+    first), or in rows of their own inserted below the title (then the title row is written here
+    too: plotext leaves out a title it finds too long, even one that fits)."""
     rows = text.split("\n", allow_blank=True)
     title_row = rows[0]
     width = title_row.cell_len
@@ -286,25 +343,14 @@ def with_legend(text: Text, legend: Text, own_row: bool, title: str = "") -> Tex
         return Text(" " * left, style=pad) + content + Text(" " * (width - left - content.cell_len), style=pad)
 
     if own_row:
-        return Text("\n").join([centred(Text(title)), centred(legend), *rows[1:]])
-    return Text("\n").join([centred(legend), *rows[1:]])
+        return Text("\n").join([centred(Text(title)), *map(centred, legend), *rows[1:]])
+    return Text("\n").join([*map(centred, legend), *rows[1:]])
 
 
 def role(ready: SessionReady, i: int) -> str:
     """Run ``i``'s name in legends: its role ("run"), or the comparison's fixed setting. Never the
     latest λ: a curve trained at several λ is not relabelled by the newest."""
     return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
-
-
-def short_role(name: str, run: Any) -> str:
-    """A comparison's legend name with only what differs from the run's record (``run``): ``vs
-    coupled λ=0`` beside a coupled run at λ 0.01 is ``vs λ=0``; the name itself if nothing
-    differs or it is not a ``vs …`` name."""
-    if not name.startswith("vs "):
-        return name
-    mine = {run.regularizer, f"λ={run.lam:g}"}
-    differs = [part for part in name[3:].split(" ") if part not in mine]
-    return "vs " + " ".join(differs) if differs else name
 
 
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
@@ -348,13 +394,13 @@ def round_axes(plt: Any, x_range: tuple[float, float], ys: list[float],
 
 
 def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, columns: int = 0) -> list[str]:
-    """The names of the dotted series (``(name, xs, ys)``, in the order drawn, later ones on top;
-    ``(name, xs, ys, True)`` is a line: it covers nothing and is never said to be hidden, its
-    braille dots fall between cells) whose every point has a dot of a series drawn later in its
-    column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
+    """The names of the series (``(name, xs, ys)`` dotted, ``(name, xs, ys, True)`` a line; in
+    the order drawn, later ones on top) whose every point has a dot of a series drawn later in
+    its column (of ``columns``; 0: one per x) within a quarter of a row (of ``rows`` spanning
     ``limits``): on screen they cannot be seen, though the legend names them (d2l: the true
-    weights, all 0.01, under the learned ones). A point nearer a row's edge than that is not
-    counted as covered, so the claim errs towards silence."""
+    weights, all 0.01, under the learned ones; the ridge weights, within 0.08 of the run's). A
+    line is checked at every column it crosses (its braille between two points shows wherever
+    no dot lies over it), and covers nothing (its braille dots do not fill a cell)."""
     lo, hi = limits
     near = 0.25 * (hi - lo) / max(rows - 1, 1)
     xs_all = [x for _, xs, *_ in drawn for x in xs]
@@ -364,11 +410,22 @@ def hidden_series(drawn: list[tuple], limits: tuple[float, float], rows: int, co
     dots = [[] if rest and rest[0] else [(column(x), y) for x, y in zip(xs, ys) if math.isfinite(y)]
             for _, xs, ys, *rest in drawn]
     hidden = []
-    for i, (name, *_) in enumerate(drawn):
+    for i, (name, xs, ys, *rest) in enumerate(drawn):
         above: dict = {}
         for c, y in (p for later in dots[i + 1:] for p in later):
             above.setdefault(c, []).append(y)
-        if dots[i] and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in dots[i]):
+        points = dots[i]
+        if rest and rest[0]:  # a line: where it crosses each column
+            line = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y)]
+            if len(line) >= 2:
+                x0, x1 = line[0][0], line[-1][0]
+                if columns and x_hi != x_lo:  # each column's x, inside the line's span
+                    at = [min(max(x_lo + c / (columns - 1) * (x_hi - x_lo), x0), x1)
+                          for c in range(column(x0), column(x1) + 1)]
+                else:
+                    at = [float(c) for c in range(math.ceil(x0), math.floor(x1) + 1)]
+                points = [(column(x), float(numpy.interp(x, *zip(*line)))) for x in at]
+        if points and all(any(abs(y - v) <= near for v in above.get(c, ())) for c, y in points):
             hidden.append(name)
     return hidden
 
@@ -380,6 +437,39 @@ def distinct_labels(ticks: list[float]) -> list[str]:
         if len(set(labels)) == len(labels):
             return labels
     return labels
+
+
+RIDGE = "magenta"  # the closed-form ridge weights on the fit chart
+
+
+def ridge_gap(weights: Any, ridge: list[float]) -> float | None:
+    """max_i |w_i − w_ridge,i| over the weights that are finite: how far the run is from the
+    ridge solution it converges to (None if no weight is finite)."""
+    gaps = [abs(w - r) for w, r in zip(weights, ridge) if math.isfinite(w) and math.isfinite(r)]
+    return max(gaps) if gaps else None
+
+
+def weights_caption(hidden: list[str], gap: float | None, ridge: bool, room: int) -> str:
+    """The x label of the learned-against-true weights chart, the longest that fits in ``room``:
+    which series are hidden under the dots drawn over them (the legend names them, the chart
+    cannot show them), and the run's distance from the ridge solution, max |w_run − w_ridge|
+    (``gap``): the number that says how close the run is to the solution drawn beneath it."""
+    base = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
+    names = " and ".join(hidden)
+    where = f"{names} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}" if hidden else ""
+    near = "" if gap is None else f"{gap:.2g}"
+    candidates = [
+        " · ".join(p for p in (base, where, near and f"max |w_run − w_ridge| = {near}") if p),
+        " · ".join(p for p in ("input i", where, near and f"max |w_run − w_ridge| = {near}") if p),
+        " · ".join(p for p in ("input i", hidden and f"{names} under the dots",
+                               near and f"|w_run − w_ridge| ≤ {near}") if p),
+        " · ".join(p for p in (hidden and f"{names} under the dots", near and f"|run − ridge| ≤ {near}") if p),
+        f"{names} under the dots",
+        f"{', '.join(hidden)} hidden",
+    ]
+    if not hidden:  # nothing to explain: the distance only where it fits beside the whole label
+        candidates = [candidates[0], base, "input i"]
+    return next((c for c in candidates if len(c) <= room), candidates[-1] if hidden else "input i")
 
 
 class FitChart(Chart):
@@ -406,6 +496,9 @@ class FitChart(Chart):
             plt.ylim(lo - pad, hi + pad)
             ticks, _ = linear_ticks(lo - pad, hi + pad, most=4)
             plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+            # round x ticks (sine: 0 2 4 6, not plotext's 0.0 1.6 3.1 4.7 6.3 at fractions of 2π)
+            x_ticks, _ = linear_ticks(min(xs + list(gx)), max(xs + list(gx)), most=4)
+            plt.xticks(x_ticks, distinct_labels(x_ticks))
             plt.xlabel(" · ".join(part for part in ("x", view.shown_text()) if part))
         elif view.fit == "weights":
             index = list(range(1, len(view.true_weights) + 1))
@@ -413,27 +506,28 @@ class FitChart(Chart):
             run = snap.records[0] if snap.records else None
             drawn = [("true w", index, list(view.true_weights))]  # in the order drawn: later on top
             # the ridge solution is where l2 (= coupled) training converges: shown for those only
+            ridge_w = None
             if (view.ridge is not None and run is not None and run.lam > 0
                     and run.regularizer in ("l2", "coupled")):
                 ridge_w = list(view.ridge.weights(run.lam))
-                plt.plot(index, ridge_w, color="magenta", marker="braille",
-                         label=self.series_label(f"ridge λ={run.lam:.4g}"))
-                drawn.append(("ridge", index, ridge_w, True))
+                ridge_name = f"ridge λ={run.lam:.4g}"
+                plt.plot(index, ridge_w, color=RIDGE, marker="braille", label=self.series_label(ridge_name))
+                drawn.append((ridge_name, index, ridge_w, True))
             for record, color, name in runs:
                 if record.weights is not None:
                     xs, ys = finite(index, record.weights)
                     plt.scatter(xs, ys, marker="dot", color=color, label=self.series_label(name))
                     drawn.append((name, xs, ys))
             limits = round_axes(plt, (1, len(index)), [y for _, _, ys, *_ in drawn for y in ys], whole_x=True)
-            ridge = view.ridge is not None and run is not None and run.regularizer in ("l2", "coupled")
-            label = "input i: learned wᵢ vs true wᵢ" + (" and the converged ridge wᵢ" if ridge else "")
             hidden = hidden_series(drawn, limits, max(self.size.height - FRAME_ROWS - 1, 2),
                                    max(self.size.width - FRAME_COLUMNS, 2))
-            if hidden:  # the legend names them: say where they are (before the rest of the label)
-                where = f"{' and '.join(hidden)} under the dots drawn over {'them' if len(hidden) > 1 else 'it'}"
-                label = f"{label} · {where}" if len(label) + len(where) + 3 <= self.size.width - 4 else \
-                    f"input i · {where}"
-            plt.xlabel(label)
+            gap = (ridge_gap(run.weights, ridge_w) if ridge_w is not None and run.weights is not None
+                   else None)
+            drawn_names = [name for name, _, ys, *_ in drawn if ys]  # a run with no finite weight is not "under"
+            plt.caption = lambda names: weights_caption([n for n in names if n in drawn_names], gap,
+                                                        ridge_w is not None, self.size.width - 4)
+            plt.hidden = hidden  # a guess from positions; the render checks it
+            plt.xlabel(plt.caption(hidden))
         else:
             lo, hi = min(view.y_train + view.y_test), max(view.y_train + view.y_test)
             plt.plot([lo, hi], [lo, hi], color="green", marker="braille", label=self.series_label("ŷ = y"))
@@ -465,7 +559,6 @@ class HistoryChart(Chart):
         ready, snap = data
         markers = ("braille", "dot")
         names = [role(ready, i) for i in range(len(snap.lengths))]
-        self.short_names = {name: short_role(name, snap.records[0]) for name in names[1:]} if snap.records else {}
         diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
         runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
@@ -474,15 +567,17 @@ class HistoryChart(Chart):
                   for g, name in zip(self.ghosts, legend)]
         series = []  # (xs, ys, color, marker, legend label, diverged)
         for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
+            # one legend entry per run, points or not (the ready screen names the runs it will
+            # draw); the title says which marker is which series
+            plt.entry(self.series_label(name), color, markers[0])
             epochs = history["epoch"][:n]
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if self.x_log:  # epoch 0 has no place on a log axis
                     xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
-                if xs:  # one legend entry per run; the title says which marker is which series
-                    series.append((xs, ys, color, marker, self.series_label(name) if marker == markers[0] else None,
-                                   lost))
+                if xs:
+                    series.append((xs, ys, color, marker, None, lost))
         shown_x = [x for xs, *_ in series for x in xs]
         # the axis spans the runs that did not diverge (a diverged one leaves it at the top) and,
         # on a log axis, at most LOG_DECADES below its top (an interpolating run's 1e-29 would
@@ -575,10 +670,10 @@ class ClassChart(Chart):
             return
         where = list(range(len(view.classes)))
         shown: list[float] = []
-        marks = {RUN: "●", BASELINE: "x"}
-        for record, color, _ in runs[::-1]:  # the run on top; no legend: it would hide class 0
+        marks = {RUN: "●", BASELINE: "×"}  # not the letter x: its legend entry needs no space (80×24)
+        for record, color, name in runs[::-1]:  # the run on top; the legend sits above the plot
             xs, ys = finite(where, record.class_accuracy())
-            plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color])
+            plt.scatter(xs, [100 * y for y in ys], color=color, marker=marks[color], label=self.series_label(name))
             shown += [100 * y for y in ys]
         plt.xticks(where, [name[:5] for name in view.classes])
         if shown:
@@ -586,7 +681,7 @@ class ClassChart(Chart):
             plt.ylim(lo - 0.05 * (hi - lo) - 0.5, hi + 0.05 * (hi - lo) + 0.5)
             ticks, labels = linear_ticks(lo, hi, most=4)
             plt.yticks(ticks, [f"{t:g}%" for t in ticks])
-        plt.xlabel("class   " + "   ".join(f"{marks[c]} {name}" for _, c, name in runs))
+        plt.xlabel("class")
 
 
 # The data sets on the Sweep tab, in colours no run uses (RGB: plotext's named "yellow" and

@@ -24,11 +24,26 @@ from ...engine.lessons.equilibrium import angular_update, steps_per_epoch
 from ..messages import SessionReady, Snapshot
 from ..series import downsample, integer_ticks, log_ticks, loggable
 from ..state import AppState
-from .charts import Chart, round_yticks
+from .charts import Chart, role, round_yticks
 
-# one color per layer (the run only: a second run's layers would double the lines)
+# one color per layer; the run's layers drawn as lines, its comparison's (the same layers) as dots
 LAYER_COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "white")
 INVARIANT_MARK = "⟂"
+RUN_MARKERS = ("braille", "dot")  # the run, its comparison
+
+
+def layer_runs(ready: SessionReady, snap: Snapshot) -> list[tuple[int, str, str]]:
+    """(index, marker, name) of the runs whose layers are drawn, the comparison first (beneath
+    the run): the run as lines, its comparison as dots, each layer in its own colour."""
+    runs = [(i, RUN_MARKERS[i], role(ready, i)) for i in range(min(len(ready.results), len(snap.lengths), 2))]
+    return runs[::-1]
+
+
+def name_runs(plt: Any, runs: list[tuple[int, str, str]]) -> None:
+    """The legend's first entries: which marker is which run (the colours are the layers)."""
+    if len(runs) > 1:
+        for _, marker, name in runs[::-1]:
+            plt.entry(name, None, marker)
 
 
 def layer_label(name: str, invariant: tuple[str, ...], layers: dict[str, str] | None = None) -> str:
@@ -39,11 +54,12 @@ def layer_label(name: str, invariant: tuple[str, ...], layers: dict[str, str] | 
     return f"{label} {INVARIANT_MARK}" if name in invariant else label
 
 
-def angle_series(ready: SessionReady, n: int) -> tuple[dict[str, Any], str]:
-    """The run's angles to draw and what they are: the RMS angle per step of its scale-invariant
-    layers when it trains in mini-batches (other layers are not measured per step), else the
-    angle between consecutive epochs of every weight matrix (per step when an epoch is one step)."""
-    result = ready.results[0]
+def angle_series(ready: SessionReady, n: int, index: int = 0) -> tuple[dict[str, Any], str]:
+    """Run ``index``'s angles to draw and what they are: the RMS angle per step of its
+    scale-invariant layers when it trains in mini-batches (other layers are not measured per
+    step), else the angle between consecutive epochs of every weight matrix (per step when an
+    epoch is one step)."""
+    result = ready.results[index]
     if result.step_angular_update:
         return {k: v[:n] for k, v in result.step_angular_update.items()}, "RMS angle per step"
     return {k: v[:n] for k, v in result.angular_update.items()}, "angle per epoch"
@@ -56,17 +72,21 @@ class LayerNormChart(Chart):
 
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
-        result, n = ready.results[0], snap.lengths[0]
         invariant = ready.data.scale_invariant
-        epochs = result.history["epoch"][:n]
-        names = [name for name in result.layer_norms if name in result.angular_update]  # matrices
+        runs = layer_runs(ready, snap)
+        name_runs(plt, runs)
         shown: list[float] = []
-        for name, color in zip(names, LAYER_COLORS):
-            xs, ys = loggable(*downsample(epochs, result.layer_norms[name][:n], points))
-            if xs:
-                plt.plot(xs, ys, color=color, marker="braille",
-                         label=self.series_label(layer_label(name, invariant, ready.layers)))
-                shown += ys
+        epochs: list[int] = []
+        for i, marker, _ in runs:
+            result, n = ready.results[i], snap.lengths[i]
+            epochs = result.history["epoch"][:n]
+            names = [name for name in result.layer_norms if name in result.angular_update]  # matrices
+            for name, color in zip(names, LAYER_COLORS):
+                xs, ys = loggable(*downsample(epochs, result.layer_norms[name][:n], points))
+                if xs:
+                    label = layer_label(name, invariant, ready.layers) if i == 0 else None
+                    plt.plot(xs, ys, color=color, marker=marker, label=label and self.series_label(label))
+                    shown += ys
         if shown:
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
             plt.yscale("log")
@@ -82,18 +102,23 @@ class AngleChart(Chart):
 
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot, Config], points: int) -> None:
         ready, snap, config = data
-        n = snap.lengths[0]
         result = ready.results[0]
         invariant = ready.data.scale_invariant
-        epochs = result.history["epoch"][:n]
-        series, what = angle_series(ready, n)
+        runs = layer_runs(ready, snap)
+        name_runs(plt, runs)
         shown: list[float] = []
-        for (name, values), color in zip(series.items(), LAYER_COLORS):
-            xs, ys = loggable(*downsample(epochs, values, points))
-            if xs:
-                plt.plot(xs, ys, color=color, marker="braille",
-                         label=self.series_label(layer_label(name, invariant, ready.layers)))
-                shown += ys
+        for i, marker, _ in runs:
+            n = snap.lengths[i]
+            epochs = ready.results[i].history["epoch"][:n]
+            series, what = angle_series(ready, n, i)
+            for (name, values), color in zip(series.items(), LAYER_COLORS):
+                xs, ys = loggable(*downsample(epochs, values, points))
+                if xs:
+                    label = layer_label(name, invariant, ready.layers) if i == 0 else None
+                    plt.plot(xs, ys, color=color, marker=marker, label=label and self.series_label(label))
+                    shown += ys
+        n = snap.lengths[0]
+        epochs = result.history["epoch"][:n]
         record = snap.records[0]
         per_step = bool(result.step_angular_update) or steps_per_epoch(config) == 1
         predicted = angular_update(config, record.lam, record.lr) if per_step and invariant else None
@@ -101,7 +126,7 @@ class AngleChart(Chart):
         if predicted is not None and shown:
             plt.hline(predicted, "gray")
             shown.append(predicted)
-            note = f"── predicted arccos(1−s) = {predicted:.3g} rad"
+            note = f"── predicted arccos(1−s) = {predicted:.3g} rad" + (" (the run's)" if len(runs) > 1 else "")
         if shown:
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
             lo, hi = min(shown), max(shown)
@@ -143,8 +168,8 @@ class LayersView(Vertical):
         else:
             text = "No scale-invariant layer in this model (no Linear straight into a LayerNorm)."
         labels = state.ready.labels
-        whose = (f"The run's layers (its comparison, {labels[1]}, is not drawn here). " if len(labels) > 1
-                 else "The run's layers. ")
+        whose = (f"The run's layers as lines, its comparison's ({labels[1]}) as dots, a colour per layer. "
+                 if len(labels) > 1 else "The run's layers. ")
         self.query_one("#layers-note", Static).update(Text(whose + text))
 
     def show(self, state: AppState) -> None:

@@ -275,7 +275,9 @@ class Sidebar(VerticalScroll):
     Sidebar .panel-title { text-style: bold; color: $accent; }
     Sidebar #rule { color: $text-muted; height: auto; }
     Sidebar #not-applied { color: $warning; height: auto; }
-    Sidebar #decay-summary { color: $text-muted; height: 5; }  /* fixed: it arrives after the first layout */
+    /* 5 rows kept from the start (it arrives after the first layout); more where its text needs them
+       (regularizer none: "nothing is decayed …; a regularizer would act on: …" takes 6 at 120×40) */
+    Sidebar #decay-summary { color: $text-muted; height: auto; min-height: 5; }
     Sidebar Button { width: 100%; height: 1; min-width: 0; border: none; }
     """
 

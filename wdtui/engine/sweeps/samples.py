@@ -85,6 +85,16 @@ class SampleSweep:
                          f"({curve[self.n_trains.index(peak)]:.3g}); {steps}")
         return lines
 
+    def brief_summary(self) -> list[str]:
+        """:meth:`summary` in a line of 80 columns per λ: the mean test loss at the smallest and
+        largest n and where it is highest (a small screen keeps its rows for the chart)."""
+        lines = []
+        for j, lam in enumerate(self.lambdas):
+            curve, peak = self.curve(j), self.peak(j)
+            lines.append(f"λ = {lam:.3g}: {curve[0]:.3g} at n = {self.n_trains[0]} → {curve[-1]:.3g} at "
+                         f"n = {self.n_trains[-1]}; highest {curve[self.n_trains.index(peak)]:.3g} at n = {peak}")
+        return lines
+
     def to_dict(self, config: dict[str, Any]) -> dict[str, Any]:
         """The ``wdtui sweep --n-trains`` JSON: ``final[key]`` is an [n][λ] table of means over
         seeds (``std``, ``sem`` and ``per_seed`` [s][n][λ] with several seeds)."""
