@@ -2,8 +2,9 @@
 
     python benchmarks/sweep_vs_run.py [--preset sine] [--copies 16] [--gpu-copies 256]
 
-Per epoch, in this process, on the same preset: one run (the single-run trainer, measured
-every epoch as `wdtui run` does), a sweep of K copies as one batched model (measured as often as
+Per epoch, in this process, on the same preset: one run (the single-run trainer, measured on
+its schedule and with the threads its build chose, as `wdtui run` trains it: 1 for the MLPs, one
+per idle core for the CNNs), a sweep of K copies as one batched model (measured as often as
 `wdtui sweep` does: about 100 times per run), and a loop of K single runs (K × one run, timed
 on a few of them). Printed as ratios to one run; the target is ≤ 1.5× for K = 16 on the CPU. With a CUDA
 device present, the same for K = 256 there (target ≤ 2×).
@@ -47,6 +48,7 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5)
     """Alternating rounds (one run, then the sweep), so that the machine's drift hits both;
     the medians of each are returned."""
     exp = build_experiment(make_config(preset, device=device, epochs=10**9), check_memory=False)
+    single_threads = torch.get_num_threads()  # what the build chose for one run (as `wdtui run` trains)
     lambdas = [10 ** (-5 + 4 * i / (copies - 1)) for i in range(copies)]
     single_trainer = Trainer(exp, lam=lambdas[0])
     sweep_trainer = BatchedTrainer([exp], lambdas)
@@ -54,12 +56,12 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5)
     every = measure_every(DEFAULT_EPOCHS[preset], exp)  # as `wdtui sweep` measures
     times: dict[str, list[float]] = {"single": [], "sweep": []}
     for _ in range(rounds):
-        set_threads(1)  # a single run's own setting
+        set_threads(single_threads)  # a single run's own setting
         times["single"].append(per_epoch(single_trainer.run_epoch, epochs, CPU_TIMES["single"]))
         set_threads(sweep_threads)
         times["sweep"].append(per_epoch(
             lambda: sweep_trainer.run_epoch(measure=sweep_trainer.epoch % every == 0), epochs, CPU_TIMES["sweep"]))
-    set_threads(1)
+    set_threads(single_threads)
     loop_sample = min(copies, 4)
     trainers = [Trainer(exp, lam=lam) for lam in lambdas[:loop_sample]]
     loop = per_epoch(lambda: [t.run_epoch() for t in trainers], epochs) * copies / loop_sample
@@ -69,11 +71,11 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5)
     CPU_TIMES["sweep"].clear()
     return {"single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
             "loop": loop, "ratio": statistics.median(ratios), "cpu_ratio": statistics.median(cpu_ratios),
-            "threads": sweep_threads}
+            "threads": sweep_threads, "single_threads": single_threads}
 
 
 def report(label: str, copies: int, t: dict[str, float]) -> None:
-    print(f"{label}: one run {t['single'] * 1e6:.0f} µs/epoch; {copies}-λ sweep ({t['threads']} threads) "
+    print(f"{label}: one run ({t['single_threads']} threads) {t['single'] * 1e6:.0f} µs/epoch; {copies}-λ sweep ({t['threads']} threads) "
           f"{t['sweep'] * 1e6:.0f} µs/epoch = {t['ratio']:.2f}× one run (median of rounds; CPU time "
           f"{t['cpu_ratio']:.2f}×); a loop of {copies} runs ≈ {t['loop'] / t['single']:.1f}× (the sweep is "
           f"{t['loop'] / t['sweep']:.1f}× faster); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
