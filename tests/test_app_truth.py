@@ -92,6 +92,47 @@ async def test_while_training_the_charts_and_the_status_describe_the_same_epoch(
         assert agreed and agreed[-1] and ahead  # the change reached the screen; frames lag the worker
 
 
+async def test_a_change_is_marked_at_its_epoch_and_drawn_to_the_epoch_shown_when_epochs_are_measured_sparsely(
+        monkeypatch):
+    """With a measuring schedule (digits: every 6th epoch) a change's epoch may be off it: the
+    first epoch after a change is measured anyway, so its mark is exact, and the time charts end
+    at the frame's epoch (a shown epoch off the schedule), where the status says the run is."""
+    from wdtui.app.widgets.charts import LossChart, shown_marks
+    from wdtui.engine.training import batched_runs, trainer
+
+    sparse = lambda experiment: trainer.MeasureSchedule(every=7, early=3)  # noqa: E731
+    monkeypatch.setattr(trainer, "measure_schedule", sparse)
+    monkeypatch.setattr(batched_runs, "measure_schedule", sparse)
+    a = app(epochs=10**6, compare=True)
+    posted = []
+    async with a.run_test(size=(120, 40), message_hook=posted.append) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: epoch(a) > 100)
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: a.ready.marks[0])
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not a.snapshot.running)
+        await pilot.pause(0.3)
+        mark = a.ready.marks[0][0]
+        history = a.ready.results[0].history
+        n = a.snapshot.lengths[0]
+        epochs, lams = list(history["epoch"][:n]), list(history["lambda"][:n])
+        assert all(lam == 0.01 for e, lam in zip(epochs, lams) if e < mark.epoch)  # trained before it: 0.01
+        assert all(lam > 0.0177 for e, lam in zip(epochs, lams) if e >= mark.epoch)
+        assert [e for e in epochs if e > 3 and e % 7 and e != epochs[-1]] == []  # the schedule's epochs only
+        # the first epoch trained at the new λ was measured and posted: the mark is at it
+        first = next(m.snapshot.records[0] for m in posted
+                     if isinstance(m, Progress) and m.snapshot.records[0].lam > 0.0177)
+        assert first.epoch == mark.epoch
+        shown = a.state.shown.records[0].epoch
+        assert shown_marks(a.ready, a.state.shown) == [mark]
+        text = a.query_one(LossChart).render().plain
+        assert f"λ 0.01→0.0178 @{mark.epoch - 1}" in text
+        status = str(a.query_one("StatusLine").render())
+        assert re.match(rf"(epoch|ep) {shown}/", status) and "λ=0.01778" in status
+
+
 async def test_lambda_to_zero_does_not_make_both_runs_read_lambda_zero_by_name():
     a = app(epochs=10**6, compare=True)
     async with a.run_test(size=(120, 40)) as pilot:

@@ -228,15 +228,18 @@ class TrainingSession:
             for records in train(self.control, detail=self._detail_due, on_block=self._publish_now,
                                  progress=self._within_epoch):
                 for i, (result, record, trainer) in enumerate(zip(self.results, records, self._trainers)):
+                    # a change is marked at its epoch: the first epoch after one is always
+                    # measured (_detail_due), shown or on the schedule
+                    if record.epoch > previous[i].epoch:
+                        change = setting_changes(previous[i], record)
+                        if change:
+                            self.marks[i].append(Mark(record.epoch, change))
+                        previous[i] = record
                     # the history keeps the epochs of the schedule (a shown epoch off it is not
                     # kept: the history is the same however fast the screen is); a finished or
                     # unmeasured baseline repeats its last record
                     if record.epoch > result.epochs and (trainer.schedule.due(record.epoch, trainer.epochs)
                                                          or trainer.done):
-                        change = setting_changes(previous[i], record)
-                        if change:
-                            self.marks[i].append(Mark(record.epoch, change))
-                        previous[i] = record
                         result.add(record)
                         self.boards.add(i, record, self.results)
                 if records[0].histograms is not None:  # detail was due: this epoch is shown
@@ -277,7 +280,16 @@ class TrainingSession:
         ``POST_INTERVAL`` (else the screen would lag an epoch behind a long epoch's progress)."""
         slow = self._trainers[0].epochs_per_s < 1 / POST_INTERVAL
         return (slow or time.perf_counter() - self._last_post >= POST_INTERVAL
-                or epoch >= self._trainers[0].epochs or self.control.paused)
+                or epoch >= self._trainers[0].epochs or self.control.paused or self._changed())
+
+    def _changed(self) -> bool:
+        """Whether a trainer's setting (λ, regularizer, lr) is not its last record's: a change was
+        just applied, and the epoch it starts at is measured and shown (its mark is exact)."""
+        for t in self._trainers:
+            last = t.last_record
+            if last is not None and (t.lam != last.lam or t.lr != last.lr or t.regularizer.name != last.regularizer):
+                return True
+        return False
 
     def _publish_now(self) -> None:
         """About to pause: show the state the run pauses in, unless that was the last post."""

@@ -354,12 +354,13 @@ def role(ready: SessionReady, i: int) -> str:
 
 
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
-    """The run's setting changes up to the last epoch this snapshot shows. (That epoch, not the
-    history's length: with a measure schedule the history keeps fewer records than epochs, and
-    the changes of a long run's later epochs went unmarked.)"""
+    """The run's setting changes up to the last epoch this snapshot shows: its record's, or its
+    history's last where that is later. (That epoch, not the history's length: with a measure
+    schedule the history keeps fewer records than epochs, and the changes of a long run's later
+    epochs went unmarked.)"""
     marks = ready.marks[0] if ready.marks else []
     n = snap.lengths[0] if snap.lengths else 0
-    last = ready.results[0].history["epoch"][n - 1] if n else 0
+    last = max(ready.results[0].history["epoch"][n - 1] if n else 0, snap.records[0].epoch if snap.records else 0)
     return [m for m in list(marks) if m.epoch <= last]
 
 
@@ -560,19 +561,25 @@ class HistoryChart(Chart):
         markers = ("braille", "dot")
         names = [role(ready, i) for i in range(len(snap.lengths))]
         diverged = [bool(r.diverged) for r in snap.records] + [False] * len(snap.lengths)
-        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged))[::-1]  # the run on top
+        # each live run's history, and the frame's record where it is newer (a shown epoch off the
+        # measuring schedule): the charts end at the epoch the status names
+        latest = list(snap.records) + [None] * len(snap.lengths)
+        runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged, latest))[::-1]  # run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
         legend = self.ghost_names if len(self.ghost_names) == len(self.ghosts) else [g.name for g in self.ghosts]
-        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], name, False)
+        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], name, False, None)
                   for g, name in zip(self.ghosts, legend)]
         series = []  # (xs, ys, color, marker, legend label, diverged)
-        for history, n, color, name, lost in [*ghosts, *((r.history, n, c, m, d) for r, n, c, m, d in runs)]:
+        for history, n, color, name, lost, record in [*ghosts, *((r.history, *rest) for r, *rest in runs)]:
             # one legend entry per run, points or not (the ready screen names the runs it will
             # draw); the title says which marker is which series
             plt.entry(self.series_label(name), color, markers[0])
             epochs = history["epoch"][:n]
+            newer = record is not None and record.epoch > (epochs[-1] if n else 0)
             for (key, label), marker in zip(self.keys, markers):
                 xs, ys = downsample(epochs, history.get(key, [])[:n], points)
+                if newer and getattr(record, key, None) is not None:
+                    xs, ys = [*xs, record.epoch], [*ys, getattr(record, key)]
                 xs, ys = loggable(xs, ys) if self.log else finite(xs, ys)
                 if self.x_log:  # epoch 0 has no place on a log axis
                     xs, ys = [x for x in xs if x > 0], [y for x, y in zip(xs, ys) if x > 0]
