@@ -2,7 +2,8 @@
 
 Everything shown comes from one snapshot (the records of the epoch on screen) and the session's
 names for its runs, the same names the legends use: the run's λ is the λ of the epoch shown, and
-a λ asked for but not yet trained with is shown as pending ("→ 0.0178 next epoch").
+a λ asked for but not yet trained with is shown as pending ("→ λ=0.0178 next epoch" when paused,
+"pending" while training: the frame on screen is up to a second behind the worker).
 When a line is wider than the screen it is told more briefly rather than cut before the numbers.
 """
 
@@ -57,11 +58,12 @@ class StatusLine(Static):
             return
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
-        def lines(brief: bool, when: bool, words: str = note) -> list[Text]:
+        def lines(brief: bool, when: bool, words: str = note, extras: bool = True) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
-                               within, lr, brief=brief, when=when).split("\n", allow_blank=True)
+                               within, lr, brief=brief, when=when, extras=extras).split("\n", allow_blank=True)
 
-        forms = [lines(brief, when) for brief, when in ((False, True), (True, True), (True, False))]
+        # the long form; without the device and speed; brief; brief without saying when a change applies
+        forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False)]
         at = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         first = forms[at][0]  # the second line in the first line's form, or briefer where it must
         parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
@@ -79,7 +81,7 @@ class StatusLine(Static):
 
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
-               lr: float | None, brief: bool, when: bool = True) -> Text:
+               lr: float | None, brief: bool, when: bool = True, extras: bool = True) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -112,10 +114,13 @@ class StatusLine(Static):
         line.append(f" · {ready.labels[0]} ")
         line.append(setting, style="bold cyan")
         if pending:  # a finished run trains again only when its epochs are raised
-            later = "" if not when else " if epochs are raised" if snapshot.finished else " next epoch"
+            # running, the frame on screen is up to a second behind the worker: "pending" until
+            # a frame shows the epochs trained with it (the mark says where it began)
+            later = ("" if not when else " if epochs are raised" if snapshot.finished
+                     else " pending" if snapshot.running else " next epoch")
             line.append(f" (→ {' '.join(pending)}{later})", style="yellow")
         line.append(f": {numbers(run, brief)}")
-        if not brief:  # brief: the numbers of both runs before the device and the speed
+        if extras and not brief:  # else the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
             if show_speed and snapshot.running and run.epoch:  # a speed while it trains, not paused or done
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
