@@ -504,7 +504,7 @@ async def test_the_footer_shows_the_keys_while_the_app_has_no_focus():
         footer = lambda: " ".join(str(k.render()) for k in a.query("FooterKey"))  # noqa: E731
         assert "quit" in footer() and "leave field" not in footer()
         a.query_one("#input-lr").focus()
-        await wait_for(pilot, lambda: "leave field" in footer(), timeout=5)
+        await wait_for(pilot, lambda: "leave field" in footer())
 
 
 def test_the_help_warns_of_flips_only_where_the_factor_is_the_rule():
