@@ -134,6 +134,31 @@ async def test_a_change_is_marked_at_its_epoch_and_drawn_to_the_epoch_shown_when
         assert re.match(rf"(epoch|ep) {shown}/", status) and "λ=0.01778" in status
 
 
+def test_a_status_line_too_long_is_cut_between_words_never_inside_a_number():
+    from rich.text import Text
+
+    from wdtui.app.widgets.status import cut
+
+    line = Text("vs coupled λ=0: train 0.0154 test 0.018 ‖w‖ 9.2 · undone: back to epoch 3000 (space goes on)")
+    for width in range(20, len(line)):
+        shown = cut(line, width).plain
+        assert len(shown) <= width and shown.endswith(" …")
+        assert line.plain.startswith(shown[:-2]) and line.plain[len(shown) - 2] == " "  # a whole word before "…"
+    assert cut(line, len(line)).plain == line.plain
+
+
+async def test_a_lambda_set_before_the_first_epoch_is_the_runs_own_not_a_change():
+    a = app(compare=True, epochs=5)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("right_square_bracket")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.pause(0.3)
+        assert a.ready.results[0].history["lambda"][0] == pytest.approx(10 ** -1.75)
+        assert a.ready.marks[0] == [] and "┆" not in a.query_one("#loss").render().plain
+
+
 async def test_lambda_to_zero_does_not_make_both_runs_read_lambda_zero_by_name():
     a = app(epochs=10**6, compare=True)
     async with a.run_test(size=(120, 40)) as pilot:

@@ -231,7 +231,8 @@ class TrainingSession:
                     # a change is marked at its epoch: the first epoch after one is always
                     # measured (_detail_due), shown or on the schedule
                     if record.epoch > previous[i].epoch:
-                        change = setting_changes(previous[i], record)
+                        # before the first epoch the setting asked for is the run's own: no change
+                        change = setting_changes(previous[i], record) if previous[i].epoch > 0 else ""
                         if change:
                             self.marks[i].append(Mark(record.epoch, change))
                         previous[i] = record

@@ -189,10 +189,12 @@ class AppState:
         self.sweep_snapshot = self.grid_snapshot = None
 
     def epoch_share(self) -> tuple[int, float] | None:
-        """(epoch, share done) of the epoch being trained, when it is past the epoch shown and
-        the run is training; else None."""
-        w, snap = self.within, self.snapshot
-        if w is None or snap is None or not snap.running or w.epoch <= snap.records[0].epoch:
+        """(epoch, share done) of the epoch being trained, when it is the one right after the
+        epoch on screen and the run is training (a long epoch: CIFAR-10's take seconds); else
+        None (short epochs: the frame is epochs behind the worker, and a second epoch would only
+        confuse the first)."""
+        w, snap, shown = self.within, self.snapshot, self.shown
+        if w is None or snap is None or shown is None or not snap.running or w.epoch != shown.records[0].epoch + 1:
             return None
         return w.epoch, w.share
 

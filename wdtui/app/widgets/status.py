@@ -33,11 +33,24 @@ def numbers(record, brief: bool = False) -> str:
             f" · ‖w‖ {_num(record.weight_norm)}").replace(" · ", " " if brief else " · ")
 
 
+STEADY = 6  # columns a longer form must leave free before the line returns to it
+
+
+def cut(line: Text, width: int) -> Text:
+    """``line`` in ``width`` columns: cut after its last whole word that fits, then "…" (a cut
+    inside a number would make it another number: "epoch 300…" for 3000)."""
+    if len(line) <= width:
+        return line
+    end = line.plain.rfind(" ", 0, max(width - 1, 1))
+    return line[:end if end > 0 else max(width - 1, 0)] + Text(" …" if end > 0 else "…", style="dim")
+
+
 class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: 2; background: $boost; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     _shown = ""
+    _form = 0  # the first line's form (index into show()'s forms), kept while it fits with room
 
     def show(self, snapshot: Snapshot | None, ready: SessionReady | None, *, lam: float, regularizer: str,
              device: str, show_speed: bool, note: str = "", hint: str = "", pinned: int = 0,
@@ -49,7 +62,7 @@ class StatusLine(Static):
         (before its first snapshot), e.g. ``loading CIFAR-10 … 40 %``; ``lr``: the lr asked for
         (pending like λ). A line never wraps: what does not fit is cut at its end ("…"), so the
         comparison's line stays below the run's."""
-        width = max(self.size.width - 2, 0) or 10**6
+        width = self.size.width or 10**6  # the content's width (the padding is not in it)
         if snapshot is None or ready is None:
             line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {building or 'building…'}")
             if note:
@@ -64,13 +77,18 @@ class StatusLine(Static):
 
         # the long form; without the device and speed; brief; brief without saying when a change applies
         forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False)]
-        at = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
+        fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
+        # the form stays while it fits: it goes back to a longer one only with room to spare (a
+        # number growing a digit, a progress or a speed coming and going would make it flicker)
+        if fits > self._form or len(forms[fits][0]) <= width - STEADY or not snapshot.running:
+            self._form = fits  # (paused or done: the best that fits, whatever came before)
+        at = self._form
         first = forms[at][0]  # the second line in the first line's form, or briefer where it must
         parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
         seconds = [*(form[1] for form in forms[at:]), *shorter]  # briefest last
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
-        line = Text("\n").join([first, second])
+        line = Text("\n").join([cut(first, width), cut(second, width)])
         line.no_wrap, line.overflow = True, "ellipsis"
         self._set(line)
 
