@@ -259,3 +259,21 @@ def test_a_full_batch_step_reuses_the_measured_pass_and_trains_exactly_as_withou
     assert reused == [epoch != 6 for epoch in range(1, 13)]
     for p, q in zip(kept.model.parameters(), fresh.model.parameters()):
         assert torch.equal(p, q)
+
+
+def test_the_epochs_per_second_shown_is_epochs_over_wall_time_not_an_average_of_rates():
+    """digits: five unmeasured 10 ms epochs, then a measured 60 ms one, 110 ms for 6 epochs: 54.5
+    epochs/s (an average of the rates said 86); and the time between epochs counts unless it is a pause."""
+    import time
+
+    from wdtui.engine.training.trainer import PAUSE_S, epoch_seconds, smoothed_rate
+
+    rate = 0.0
+    for i in range(600):
+        rate = smoothed_rate(rate, 0.06 if i % 6 == 5 else 0.01, i == 0)
+    assert 6 / 0.11 * 0.85 < rate < 6 / 0.11 * 1.15
+    now = time.perf_counter()
+    seconds, end = epoch_seconds(now - 0.01, now - 0.05)  # 40 ms spent between the epochs: counted
+    assert seconds >= 0.05 and end >= now
+    seconds, _ = epoch_seconds(now - 0.01, now - 0.01 - 2 * PAUSE_S)  # after a pause: its own time
+    assert 0.01 <= seconds < 0.5

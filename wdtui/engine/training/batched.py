@@ -25,7 +25,7 @@ from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, no_d
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
-from .trainer import LOSSES, is_overflow, smoothed_rate
+from .trainer import LOSSES, epoch_seconds, is_overflow, smoothed_rate
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
@@ -212,6 +212,7 @@ class SweepEpochs:
 
     epoch = 0
     epochs_per_s = 0.0
+    _ended: float | None = None  # when the last epoch ended (perf_counter)
 
     @property
     def done(self) -> bool:
@@ -229,7 +230,8 @@ class SweepEpochs:
             return None
         self.epoch += 1
         record = self.measure() if measure or self.epoch >= self.epochs else None
-        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
+        seconds, self._ended = epoch_seconds(started, self._ended)
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, seconds, self.epoch == 1)
         if record is not None:
             record.epochs_per_s = self.epochs_per_s
         return record

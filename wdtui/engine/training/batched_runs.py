@@ -25,7 +25,7 @@ from .batched import BatchedTrainer, batchable
 from .metrics import AngleReference, angle
 from .models import scale_invariant
 from .records import EpochRecord, is_diverged
-from .trainer import measure_schedule, smoothed_rate
+from .trainer import epoch_seconds, measure_schedule, smoothed_rate
 
 
 def records_as_lone(experiment: Experiment) -> bool:
@@ -54,6 +54,7 @@ class BatchedRuns:
         self.epochs = experiment.config.epochs
         self.epoch = 0
         self.epochs_per_s = 0.0
+        self._ended: float | None = None  # when the last epoch ended (perf_counter)
         self.lr = experiment.config.lr
         self.schedule = measure_schedule(experiment)
         self.decayed_names = list(experiment.decayed_names)
@@ -100,7 +101,8 @@ class BatchedRuns:
         overflowed = all(self.batch.diverged)  # a step PyTorch refused (η too large for the dtype)
         due = shown or self.schedule.due(self.epoch, self.epochs) or overflowed
         records = (measure or self.measure)() if due else None
-        self.epochs_per_s = smoothed_rate(self.epochs_per_s, time.perf_counter() - started, self.epoch == 1)
+        seconds, self._ended = epoch_seconds(started, self._ended)
+        self.epochs_per_s = smoothed_rate(self.epochs_per_s, seconds, self.epoch == 1)
         for record in records or []:
             if record is not None:
                 record.epochs_per_s = self.epochs_per_s
