@@ -58,6 +58,9 @@ def cpu_per_epoch(make, epochs: int) -> float:
     return (time.process_time() - start) / epochs
 
 
+LIMIT = 18
+
+
 def profile(make, epochs: int = 200) -> None:
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
@@ -71,7 +74,7 @@ def profile(make, epochs: int = 200) -> None:
     rows = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
     total = sum(e.self_cpu_time_total for e in rows)
     print(f"  total self CPU {total / epochs:7.1f} µs/epoch; per op (µs/epoch, calls/epoch):")
-    for e in rows[:18]:
+    for e in rows[:LIMIT]:
         print(f"    {e.key:38s} {e.self_cpu_time_total / epochs:7.1f}  {e.count / epochs:5.1f}")
 
 
