@@ -21,7 +21,7 @@ from torch import nn
 
 from ..config import ConfigError
 from ..experiment import EVAL_CHUNK, SMALL_WORK, Experiment, auto_threads, set_threads, work_per_step
-from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, no_dropout_layers
+from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, layer_function, no_dropout_layers
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
@@ -124,6 +124,9 @@ class BatchedModel:
         self._pool_first = {i for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:]))
                             if type(layer) is nn.ReLU and isinstance(after, nn.MaxPool2d)}
         self._skip = {i + 1 for i in self._pool_first}
+        # each layer's stacked parameters and (activations) its torch function, looked up once
+        self._stacked = [(params.get(f"{i}.weight"), params.get(f"{i}.bias")) for i in range(len(self.layers))]
+        self._functions = [layer_function(layer) for layer in self.layers]
 
     def _drop(self, h: torch.Tensor) -> torch.Tensor:
         shape = h.shape[1:]
@@ -146,7 +149,7 @@ class BatchedModel:
             if i in self._skip:
                 continue
             if isinstance(layer, nn.Conv2d):
-                weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
+                weight, bias = self._stacked[i]
                 h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
                              layer.dilation, k if layout == "grouped" else 1)
                 layout = "grouped"
@@ -159,7 +162,7 @@ class BatchedModel:
                     h = h.flatten(1) if layout == "shared image" else h.flatten(2)
                 layout = "flat"
             elif isinstance(layer, nn.Linear):
-                weight, bias = self.params[f"{i}.weight"], self.params[f"{i}.bias"]
+                weight, bias = self._stacked[i]
                 if weight.shape[2] == 1:  # one input: b + x·w, an outer product (below)
                     h = torch.addcmul(bias.unsqueeze(1), h, weight.transpose(1, 2))
                     continue
@@ -168,14 +171,15 @@ class BatchedModel:
                 h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
             elif isinstance(layer, nn.LayerNorm):
                 h = F.layer_norm(h, layer.normalized_shape, eps=layer.eps)
-                h = h * self.params[f"{i}.weight"].unsqueeze(1) + self.params[f"{i}.bias"].unsqueeze(1)
+                weight, bias = self._stacked[i]
+                h = h * weight.unsqueeze(1) + bias.unsqueeze(1)
             elif isinstance(layer, nn.Dropout):
                 if train and self.dropout is not None:
                     if layout != "flat" or h.dim() != 3:
                         raise ValueError("the batched model drops (K, N, F) activations only")
                     h = self._drop(h)
             else:
-                h = layer(h)
+                h = self._functions[i](h)
         return h
 
 
@@ -499,7 +503,7 @@ class BatchedTrainer(SweepEpochs):
         if self._path is not None:
             blocks.append(self._path)
         rows = torch.cat(blocks, dim=1).tolist()  # the one sync
-        norms, zeros, penalty, hits = [], [], [], []
+        norms, zeros, penalty = [], [], []
         lams = self.copy_lambdas
         for k, values in enumerate(rows):
             layer, nonzero, l1 = self.copy_stats(values, sets)
