@@ -156,3 +156,15 @@ def test_batched_runs_make_the_forward_passes_of_a_lone_run_and_redo_one_after_a
     for _ in range(4):
         records = again.run_epoch()
     _close(records[1], lone.last_record)
+
+
+@pytest.mark.parametrize("preset,n", [("sine", 37), ("d2l", 20)])  # mse, half_mse
+def test_the_summed_squared_loss_gives_each_copy_its_lone_gradient_to_the_last_bit(preset, n):
+    exp = experiment(preset, epochs=1, n_train=n)
+    batch = BatchedRuns(exp, [("coupled", 0.0)] * 3).batch
+    pred = torch.randn(3, n, 1, requires_grad=True)
+    summed, = torch.autograd.grad(batch._loss_sum(pred, exp.data.y_train), pred)
+    for k in range(3):
+        alone = pred[k].detach().clone().requires_grad_()
+        lone, = torch.autograd.grad(batch.loss_fn(alone, exp.data.y_train), alone)
+        assert torch.equal(summed[k], lone)
