@@ -48,7 +48,8 @@ def child(kind: str, preset: str, short: int, long: int) -> None:
 
         live_runs.batches_live = lambda experiment, runs: False
     timed_snapshot(kind, preset, 10)  # warm-up: imports, first-call costs
-    (wall_long, cpu_long), (wall_short, cpu_short) = timed_snapshot(kind, preset, long), timed_snapshot(kind, preset, short)
+    (wall_long, cpu_long) = timed_snapshot(kind, preset, long)
+    (wall_short, cpu_short) = timed_snapshot(kind, preset, short)
     print(json.dumps({"kind": kind, "epochs_per_s": (long - short) / (wall_long - wall_short),
                       "cpu_us_per_epoch": 1e6 * (cpu_long - cpu_short) / (long - short)}))
 
@@ -83,8 +84,9 @@ def main() -> None:
     print(f"  compare on, two lone trainers     {lone:8.0f}")
     print(f"cost of compare: {off / on:.2f}x a single run's epoch (goal ≤ 1.2x); "
           f"as two lone trainers {off / lone:.2f}x")
+    each = ', '.join(f'{k} ' + ' '.join(f'{v:.0f}' for v in vs) for k, vs in cpus.items())
     print(f"CPU µs per epoch (the process, all threads), median: off {cpu_off:.0f}, on {cpu_on:.0f}, "
-          f"two lone {cpu_lone:.0f} (each: {', '.join(f'{k} ' + ' '.join(f'{v:.0f}' for v in vs) for k, vs in cpus.items())})")
+          f"two lone {cpu_lone:.0f} (each: {each})")
     print(f"cost of compare in CPU time: {cpu_on / cpu_off:.2f}x; as two lone trainers {cpu_lone / cpu_off:.2f}x; "
           f"load at end: {os.getloadavg()[0]:.2f}")
 

@@ -106,7 +106,8 @@ def main() -> None:
           f"load {os.getloadavg()[0]:.2f}):")
     for name, value in med.items():
         print(f"  {name:9s} {value * 1e6:7.1f}   ({', '.join(f'{v * 1e6:.0f}' for v in times[name])})")
-    print(f"pair / lone {ratios['pair']:.2f}x, two lone / lone {ratios['two lone']:.2f}x (medians of the rounds' ratios)")
+    print(f"pair / lone {ratios['pair']:.2f}x, two lone / lone {ratios['two lone']:.2f}x "
+          "(medians of the rounds' ratios)")
 
 
 if __name__ == "__main__":
