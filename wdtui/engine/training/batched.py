@@ -127,27 +127,6 @@ class BatchedModel:
         # each layer's stacked parameters and (activations) its torch function, looked up once
         self._stacked = [(params.get(f"{i}.weight"), params.get(f"{i}.bias")) for i in range(len(self.layers))]
         self._functions = [layer_function(layer) for layer in self.layers]
-        self._flat = self._flat_steps()
-
-    def _flat_steps(self) -> list | None:
-        """An MLP's layers as a list of functions of (K, N, ·) activations (a shared input (N, in)
-        broadcast by the first), the operations of :meth:`__call__` without its per-layer
-        dispatch; None for a model with images or dropout (the general path)."""
-        steps = []
-        for layer, (weight, bias), function in zip(self.layers, self._stacked, self._functions):
-            if isinstance(layer, nn.Linear) and weight.shape[2] == 1:
-                steps.append(lambda h, w=weight, b=bias: torch.addcmul(b.unsqueeze(1), h, w.transpose(1, 2)))
-            elif isinstance(layer, nn.Linear):
-                steps.append(lambda h, w=weight, b=bias: torch.baddbmm(
-                    b.unsqueeze(1), h if h.dim() == 3 else h.expand(w.shape[0], *h.shape), w.transpose(1, 2)))
-            elif isinstance(layer, nn.LayerNorm):
-                steps.append(lambda h, w=weight, b=bias, shape=layer.normalized_shape, eps=layer.eps:
-                             F.layer_norm(h, shape, eps=eps) * w.unsqueeze(1) + b.unsqueeze(1))
-            elif isinstance(layer, ELEMENTWISE):
-                steps.append(function)
-            elif not (isinstance(layer, nn.Dropout) and self.dropout is None):  # dropout that drops nothing
-                return None
-        return steps
 
     def _drop(self, h: torch.Tensor) -> torch.Tensor:
         shape = h.shape[1:]
@@ -157,10 +136,6 @@ class BatchedModel:
     def __call__(self, x: torch.Tensor, train: bool = False) -> torch.Tensor:
         h, k = x, self.copies
         example = x.dim() - (1 if self.shared else 2)  # dimensions of one example
-        if example == 1 and self._flat is not None:
-            for step in self._flat:
-                h = step(h)
-            return h
         if example == 1:
             layout = "flat"  # (N, in) shared or (K, N, in)
         elif self.shared:
