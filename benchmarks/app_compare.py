@@ -9,7 +9,9 @@ by the extra epochs is the cost of an epoch, free of start-up. ``off``: the run 
 as one batched model where the preset batches (``engine/training/live_runs.py``); ``on-lone``: the same pair
 as two lone trainers in turn (what the app did before, and still does for models that do not
 batch). Rounds alternate the three; medians are printed, and the cost of compare: the epoch time
-with compare on over off (goal ≤ 1.2).
+with compare on over off (goal ≤ 1.2). Wall time is what a user waits; the process's CPU time
+(``time.process_time``, all its threads: the worker and the screen) is printed beside it, as on a
+shared machine it moves far less with the other processes' load (``uptime`` is printed too).
 """
 
 from __future__ import annotations
@@ -28,16 +30,16 @@ import time
 KINDS = {"off": ["0.01"], "on": ["0.01", "0"], "on-lone": ["0.01", "0"]}
 
 
-def timed_snapshot(kind: str, preset: str, epochs: int) -> float:
+def timed_snapshot(kind: str, preset: str, epochs: int) -> tuple[float, float]:
     from wdtui.cli.main import main
 
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
         args = ["snapshot", "--preset", preset, "--lambdas", *KINDS[kind], "--epochs", str(epochs),
                 "--out", os.path.join(folder, "s.svg"), "--size", "120x40"]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         main(args)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def child(kind: str, preset: str, short: int, long: int) -> None:
@@ -46,8 +48,10 @@ def child(kind: str, preset: str, short: int, long: int) -> None:
 
         live_runs.batches_live = lambda experiment, runs: False
     timed_snapshot(kind, preset, 10)  # warm-up: imports, first-call costs
-    per_epoch = (timed_snapshot(kind, preset, long) - timed_snapshot(kind, preset, short)) / (long - short)
-    print(json.dumps({"kind": kind, "epochs_per_s": 1.0 / per_epoch}))
+    (wall_long, cpu_long) = timed_snapshot(kind, preset, long)
+    (wall_short, cpu_short) = timed_snapshot(kind, preset, short)
+    print(json.dumps({"kind": kind, "epochs_per_s": (long - short) / (wall_long - wall_short),
+                      "cpu_us_per_epoch": 1e6 * (cpu_long - cpu_short) / (long - short)}))
 
 
 def main() -> None:
@@ -61,13 +65,18 @@ def main() -> None:
     if args.child:
         return child(args.child, args.preset, short, long)
     speeds: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    cpus: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    print(f"load at start: {os.getloadavg()[0]:.2f}")
     for _ in range(args.rounds):
         for kind in speeds:
             out = subprocess.run([sys.executable, __file__, "--child", kind, "--preset", args.preset,
                                   "--epochs", str(short), str(long)],
                                  capture_output=True, text=True, check=True).stdout
-            speeds[kind].append(json.loads(out.strip().splitlines()[-1])["epochs_per_s"])
+            got = json.loads(out.strip().splitlines()[-1])
+            speeds[kind].append(got["epochs_per_s"])
+            cpus[kind].append(got["cpu_us_per_epoch"])
     off, on, lone = (statistics.median(speeds[kind]) for kind in KINDS)
+    cpu_off, cpu_on, cpu_lone = (statistics.median(cpus[kind]) for kind in KINDS)
     print(f"{args.preset} preset in the app (wdtui snapshot 120x40), epochs/s, median of {args.rounds} "
           f"(each: {', '.join(f'{k} ' + ' '.join(f'{v:.0f}' for v in vs) for k, vs in speeds.items())})")
     print(f"  compare off (λ = 0.01 alone)      {off:8.0f}")
@@ -75,6 +84,11 @@ def main() -> None:
     print(f"  compare on, two lone trainers     {lone:8.0f}")
     print(f"cost of compare: {off / on:.2f}x a single run's epoch (goal ≤ 1.2x); "
           f"as two lone trainers {off / lone:.2f}x")
+    each = ', '.join(f'{k} ' + ' '.join(f'{v:.0f}' for v in vs) for k, vs in cpus.items())
+    print(f"CPU µs per epoch (the process, all threads), median: off {cpu_off:.0f}, on {cpu_on:.0f}, "
+          f"two lone {cpu_lone:.0f} (each: {each})")
+    print(f"cost of compare in CPU time: {cpu_on / cpu_off:.2f}x; as two lone trainers {cpu_lone / cpu_off:.2f}x; "
+          f"load at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,45 @@ def test_wdtui_run_batches_classifier_and_dropout_runs_with_their_accuracies(tmp
     assert batched["dropout"] == lone["dropout"] == 0.5
     for key in ("train_accuracy", "test_accuracy"):
         assert batched["history"][key] == lone["history"][key] and len(lone["history"][key]) == 2
+
+
+def test_batched_runs_make_the_forward_passes_of_a_lone_run_and_redo_one_after_a_change():
+    """Full batch, no dropout: as the lone trainer, each epoch evaluates train (with autograd on)
+    and test, and the next step takes the training pass: 2 forward passes per epoch, none made
+    by the step; a parameter changed in between (its version moves) makes the step run its own."""
+    exp = experiment("sine", epochs=6, dtype="float64", n_train=20, n_test=20)
+    runs = BatchedRuns(exp, [("coupled", 0.01), ("coupled", 0.0)])
+    model, calls = runs.batch.model, []
+
+    def counted(x, train=False):
+        calls.append(train)
+        return model(x, train)
+
+    runs.batch.model = counted
+    for _ in range(3):
+        assert runs.run_epoch() is not None
+    assert calls == [False, False] * 3  # measured each epoch; no step made a pass of its own
+    with torch.no_grad():
+        runs.batch.params["2.bias"].add_(0.0)  # in place: the kept pass is no longer this model's
+    calls.clear()
+    runs.run_epoch()
+    assert calls == [True, False, False]
+    lone = Trainer(exp, "coupled", 0.0)
+    for _ in range(4):
+        lone.run_epoch()
+    again = BatchedRuns(exp, [("coupled", 0.01), ("coupled", 0.0)])
+    for _ in range(4):
+        records = again.run_epoch()
+    _close(records[1], lone.last_record)
+
+
+@pytest.mark.parametrize("preset,n", [("sine", 37), ("d2l", 20)])  # mse, half_mse
+def test_the_summed_squared_loss_gives_each_copy_its_lone_gradient_to_the_last_bit(preset, n):
+    exp = experiment(preset, epochs=1, n_train=n)
+    batch = BatchedRuns(exp, [("coupled", 0.0)] * 3).batch
+    pred = torch.randn(3, n, 1, requires_grad=True)
+    summed, = torch.autograd.grad(batch._loss_sum(pred, exp.data.y_train), pred)
+    for k in range(3):
+        alone = pred[k].detach().clone().requires_grad_()
+        lone, = torch.autograd.grad(batch.loss_fn(alone, exp.data.y_train), alone)
+        assert torch.equal(summed[k], lone)

@@ -60,14 +60,16 @@ class BatchedRuns:
         self.decayed_names = list(experiment.decayed_names)
         params = dict(experiment.base_model.named_parameters())
         self._weight_names = [n for n, p in params.items() if p.dim() >= 2]
-        self._weights = [self.batch.params[n] for n in self._weight_names]
+        self._weight_flats = [self.batch.params[n].detach().flatten(1) for n in self._weight_names]  # views
+        # where each weight matrix is among the decayed tensors, whose norms the stats measure
+        self._weight_index = [self.decayed_names.index(n) if n in self.decayed_names else None
+                              for n in self._weight_names]
         with torch.no_grad():  # each copy's weight directions at the schedule's last measurement
-            self._angles_from = AngleReference([self._unit(w) for w in self._weights])
+            self._angles_from = AngleReference([self._unit(w) for w in self._weight_flats])
         self.ended = [False] * self.copies  # diverged at a measurement: its history has ended
 
     @staticmethod
-    def _unit(w: torch.Tensor) -> torch.Tensor:
-        flat = w.flatten(1)
+    def _unit(flat: torch.Tensor) -> torch.Tensor:
         return flat / torch.linalg.vector_norm(flat, dim=1, keepdim=True)
 
     @property
@@ -119,40 +121,39 @@ class BatchedRuns:
     def measure(self) -> list[EpochRecord | None]:
         """Every copy's record after ``self.epoch`` epochs, in one host transfer."""
         batch = self.batch
-        rows, sets = batch.measured_rows()
-        stats = len(rows)
-        units = [self._unit(w) for w in self._weights]
+        blocks, sets, norms = batch.measured_columns()
+        stats = sum(block.shape[1] for block in blocks)
+        # each weight matrix's direction, from its norm where the stats measured it (as the lone
+        # trainer's angle_stats): its angle since the reference's directions, as a chord
+        units = [flat / (norms[i] if i is not None else torch.linalg.vector_norm(flat, dim=1, keepdim=True))
+                 for flat, i in zip(self._weight_flats, self._weight_index)]
         reference = self._angles_from
-        rows += [torch.linalg.vector_norm(u - before, dim=1) for u, before in zip(units, reference.base(self.epoch))]
+        blocks += [torch.linalg.vector_norm(u - before, dim=1, keepdim=True)
+                   for u, before in zip(units, reference.base(self.epoch))]
         if not reference.again(self.epoch) and (self.schedule.due(self.epoch, self.epochs) or all(batch.diverged)):
             reference.move(self.epoch, units)
-        values = torch.stack(rows).tolist()  # the one sync
-        width = 3 if batch._uses_l1 else 2
-        # classification: the counts of right predictions on train and test, last of the stats
-        hits = values[stats - 2:stats] if batch._classes is not None else None
+        rows = torch.cat(blocks, dim=1).tolist()  # the one sync
+        classes = batch._classes is not None  # the counts of right predictions, last of the stats
         records: list[EpochRecord | None] = []
-        previous = list(batch.diverged)
-        for k in range(self.copies):
+        previous = batch.diverged
+        for k, values in enumerate(rows):
             if self.ended[k]:
                 records.append(None)
                 continue
-            layer = [math.sqrt(values[sets + i * width][k]) for i in range(len(self.decayed_names))]
-            nonzero = sum(values[sets + i * width + 1][k] for i in range(len(self.decayed_names)))
-            l1 = sum(values[sets + i * width + 2][k] for i in range(len(self.decayed_names))) if width == 3 else 0.0
+            layer, zeros, l1 = batch.copy_stats(values, sets)
             norm = math.sqrt(sum(v * v for v in layer))
-            train = values[0][k]
-            zeros = int(sum(batch._numel) - nonzero) if math.isfinite(nonzero) else 0
+            train = values[0]
             diverged = previous[k] or is_diverged(train, norm, batch.initial_loss[k])
             regularizer = batch.copy_regularizers[k]
             lam = batch.copy_lambdas[k]
             records.append(EpochRecord(
-                epoch=self.epoch, lam=lam, lr=self.lr, train_loss=train, test_loss=values[1][k],
+                epoch=self.epoch, lam=lam, lr=self.lr, train_loss=train, test_loss=values[1],
                 penalty=regularizer.penalty_value(lam, norm, l1), weight_norm=norm,
                 layer_norms=dict(zip(self.decayed_names, layer)), zeros=zeros, epochs_per_s=0.0,
                 diverged=diverged, dropout=self.dropouts[k], regularizer=regularizer.name,
-                train_accuracy=None if hits is None else hits[0][k] / batch._n_train,
-                test_accuracy=None if hits is None else hits[1][k] / batch._n_test,
-                angular_update={n: angle(values[stats + j][k]) for j, n in enumerate(self._weight_names)},
+                train_accuracy=values[stats - 2] / batch._n_train if classes else None,
+                test_accuracy=values[stats - 1] / batch._n_test if classes else None,
+                angular_update=dict(zip(self._weight_names, map(angle, values[stats:]))),
             ))
             self.ended[k] = diverged
         return records

@@ -189,7 +189,9 @@ class LiveRuns:
             if control is not None:
                 if not control.wait(on_block):
                     return
-                apply_changes(self.copy_views, control.take_changes())
+                changes = control.take_changes()
+                if changes:
+                    apply_changes(self.copy_views, changes)
             records = self.run_epoch(bool(detail and detail(self.epoch + 1)), stop, progress)
             if control is not None and control.cancelled:
                 return

@@ -65,7 +65,7 @@ class Loss:
         return squared_errors(pred, target, NONE)
 
 
-NONE, MEAN = 0, 1  # reductions as ATen numbers them (torch.nn._reduction.get_enum)
+NONE, MEAN, SUM = 0, 1, 2  # reductions as ATen numbers them (torch.nn._reduction.get_enum)
 
 
 def squared_errors(pred: torch.Tensor, target: torch.Tensor, reduction: int) -> torch.Tensor:
