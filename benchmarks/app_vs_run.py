@@ -123,8 +123,8 @@ def main() -> None:
     print(f"  wdtui run (headless)           {run:8.0f}")
     print(f"  app via wdtui snapshot 120x40  {app:8.0f}")
     print(f"ratio app / run: {app / run:.2f}x")
-    print(f"chart rebuilds in the app: {statistics.median(builds):.1f}/s (3 charts in turn; the status "
-          f"line every 0.25 s)")
+    print(f"chart rebuilds in the app: {statistics.median(builds):.1f}/s (frames of the 3 charts, "
+          f"about {statistics.median(builds) / 3:.1f} frames/s; the status line every 0.25 s)")
     print(f"key latency while training ({len(latencies)} presses of ]): median "
           f"{1000 * statistics.median(latencies):.1f} ms, max {1000 * latencies[-1]:.1f} ms")
 
