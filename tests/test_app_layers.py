@@ -73,3 +73,18 @@ async def test_grokking_draws_accuracy_against_log_epochs_without_images():
         assert accuracy.x_log and accuracy.display and not app.query_one(FitChart).display
         assert "epoch (log)" in str(accuracy.render())
         assert "cannot draw" not in str(app.query_one(ClassChart).render())
+
+
+async def test_at_80x24_the_layers_note_is_one_phrase_and_the_charts_keep_their_rows():
+    app = WdtuiApp(make_config("equilibrium", epochs=2), compare=True, deterministic=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: app.ready is not None)
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        note = str(app.query_one("#layers-note").render())
+        assert note.startswith("run: lines, vs ") and "scale-invariant" in note
+        assert app.query_one("#layers-note").size.height <= 2
+        assert all(chart.size.height >= 8 for chart in (app.query_one(LayerNormChart), app.query_one(AngleChart)))
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.3)
+        assert str(app.query_one("#layers-note").render()).startswith("The run's layers as lines")

@@ -139,6 +139,9 @@ class AngleChart(Chart):
         plt.xlabel(f"epoch   {note}")
 
 
+FULL_NOTE_ROWS = 30  # the tab's height from which the note is told in full
+
+
 class LayersView(Vertical):
     """The tab's content: a line saying what is marked and why, then the two charts."""
 
@@ -170,7 +173,21 @@ class LayersView(Vertical):
         labels = state.ready.labels
         whose = (f"The run's layers as lines, its comparison's ({labels[1]}) as dots, a colour per layer. "
                  if len(labels) > 1 else "The run's layers. ")
-        self.query_one("#layers-note", Static).update(Text(whose + text))
+        short = ((f"run: lines, {labels[1]}: dots" if len(labels) > 1 else "the run's layers")
+                 + (f" · {INVARIANT_MARK} {named}: scale-invariant" if invariant else " · no scale-invariant layer"))
+        self._notes = (whose + text, short)
+        self._show_note()
+
+    _notes = ("", "")  # the note told in full, and in one phrase for short screens
+
+    def on_resize(self) -> None:
+        self._show_note()
+
+    def _show_note(self) -> None:
+        """The note in full where the tab has the rows, else in one phrase: at 80×24 the full
+        note left the charts no row to plot in."""
+        full, short = self._notes
+        self.query_one("#layers-note", Static).update(Text(full if self.size.height >= FULL_NOTE_ROWS else short))
 
     def show(self, state: AppState) -> None:
         self.query_one(LayerNormChart).update((state.ready, state.shown))
