@@ -127,9 +127,10 @@ def preset_comparison(config: Config) -> tuple[Config, Run]:
 
 
 def setting_label(run: Run) -> str:
-    """A comparison run named by its setting: ``l2 λ=0.2``, ``none λ=0 p=0.5``, ``l2 λ=0.01 adam``
-    (the optimizer only where it is not the run's)."""
-    return (f"{run.regularizer} λ={run.lam:g}" + (f" p={run.dropout:g}" if run.dropout else "")
+    """A comparison run named by its setting: ``l2 λ=0.2``, ``none p=0.5``, ``l2 λ=0.01 adam``
+    (no λ under regularizer none, which has none; the optimizer only where it is not the run's)."""
+    lam = "" if run.regularizer == "none" else f" λ={run.lam:g}"
+    return (f"{run.regularizer}{lam}" + (f" p={run.dropout:g}" if run.dropout else "")
             + (f" {run.optimizer}" if run.optimizer else ""))
 
 
