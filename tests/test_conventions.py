@@ -181,6 +181,9 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
     assert rising.kind == "between" and math.isclose(rising.slope, 1.0)
     nan = float("nan")
     diverged = best_lambda_trend(lrs, lambdas, [[nan] * 6, *grid([3, 2])])
+    assert diverged.best[0] is None and diverged.kind == "unclear"  # two rows: any two points make a line
+    assert "fewer than 3 lr rows" in describe("coupled", diverged)
+    diverged = best_lambda_trend([1e-4, *lrs], lambdas, [[nan] * 6, *grid([4, 3, 2])])
     assert diverged.best[0] is None and diverged.kind == "diagonal"
 
 
@@ -224,14 +227,15 @@ def test_wdtui_sweep_grid_says_what_its_grid_shows(capsys):
 def test_a_row_where_lambda_made_no_difference_is_left_out_of_the_slope():
     """quadratic's coupled row at lr 1e-3 read 1.08e+04 in every cell, yet its 'best λ' entered
     the slope: such a row is marked '=' and left out."""
-    lrs = [1e-3, 1e-2, 1e-1]
+    lrs = [1e-4, 1e-3, 1e-2, 1e-1]
     lambdas = [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
     stuck = [10800.0, 10799.99, 10800.01, 10800.0, 10800.0, 10800.0]
     bowl = lambda best: [abs(i - best) + 1.0 for i in range(len(lambdas))]  # noqa: E731
-    trend = best_lambda_trend(lrs, lambdas, [stuck, bowl(3), bowl(2)])
-    assert trend.same == (True, False, False) and math.isclose(trend.slope, -1.0)  # from the two learned rows
+    trend = best_lambda_trend(lrs, lambdas, [stuck, bowl(4), bowl(3), bowl(2)])
+    assert trend.same == (True, False, False, False) and math.isclose(trend.slope, -1.0)  # the learned rows
     text = describe("coupled", trend)
-    assert "lr 0.001: =" in text and "= λ made no difference" in text and "left out of the slope" in text
+    assert "lr 0.0001: =" in text and "= λ made no difference" in text and "left out of the slope" in text
+    lrs = lrs[1:]
     # cells 0.7 % apart that the grid prints alike (1.08e+04) show no difference either
     printed_alike = [10760.0, 10840.0, 10810.0, 10790.0, 10800.0, 10830.0]
     assert best_lambda_trend(lrs, lambdas, [printed_alike, bowl(3), bowl(2)]).same == (True, False, False)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 DIAGONAL = -0.6  # slope of log best λ against log lr at or below which the good cells lie on a diagonal
 FLAT = 0.3  # |slope| at or below which the best λ stays put
+MIN_ROWS = 3  # lr rows with a best λ inside the range needed to read a slope (two are any line)
 SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
 SHOWN = "{:.3g}"  # how the grid prints a cell: a row whose cells all print alike also shows no difference
 
@@ -53,7 +54,7 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
     points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat in zip(lrs, best, edge, same)
               if lam is not None and lam > 0 and not e and not flat]
     slope = None
-    if len(points) >= 2 and len({x for x, _ in points}) >= 2:
+    if len({x for x, _ in points}) >= MIN_ROWS:
         mx = sum(x for x, _ in points) / len(points)
         my = sum(y for _, y in points) / len(points)
         slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
@@ -82,7 +83,7 @@ def describe(label: str, trend: Trend) -> str:
     elif trend.kind == "between":
         shape = f"best λ moves with lr (slope {trend.slope:+.1f}), neither a diagonal nor flat"
     else:
-        shape = "no trend readable (best λ at the range's ends or diverged)"
+        shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with a best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and not f for e, f in zip(trend.at_edge, same)) else "",
              "= λ made no difference" if any(same) else ""]
     note = "".join(f"; {n}" for n in notes if n)
