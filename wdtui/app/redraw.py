@@ -4,7 +4,8 @@ with ``time.thread_time``: building, compositing and message handling all count)
 changes by frames: a frame hands the worker's latest snapshot to every view and rebuilds every
 chart shown whose data changed, in one tick, so the charts, legends and status lines always
 describe the same epoch. While training a frame is taken only when the budget is positive (a
-frame of three charts costs ~0.1 s, so about one every 2 s); when nothing trains, at once.
+frame of three charts costs 40–100 ms: about one a second on sine at 120×40), and at least every
+``FRAME_WAIT_MAX``; when nothing trains, at once.
 The status lines are rebuilt every tick from the frame (what the user asked for since shows as
 pending at once).
 """
@@ -28,8 +29,9 @@ class RedrawBudget:
     def due(self, training: bool, force: bool = False) -> bool:
         """Whether the next frame may be drawn now: always when forced or when nothing trains,
         else while the budget is positive, and at the latest ``FRAME_WAIT_MAX`` after the last
-        (the app's own message handling can use the whole share on a loaded machine). Call once per tick: the budget earns ``REDRAW_SHARE``
-        of the wall time since the last call, less the CPU time the app's thread spent."""
+        (the app's own message handling can use the whole share on a loaded machine). Call once
+        per tick: the budget earns ``REDRAW_SHARE`` of the wall time since the last call, less
+        the CPU time the app's thread spent."""
         now, cpu = time.perf_counter(), time.thread_time()
         (then, cpu_then), self._clock = self._clock, (now, cpu)
         if training:  # only time taken from a running worker counts
