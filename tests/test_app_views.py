@@ -392,6 +392,13 @@ async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
         await pilot.press("ctrl+z")
         await wait_for(pilot, lambda: epoch(a) == 2)
         assert a.compare and len(a.snapshot.records) == 2
+        await pilot.press("c")  # off: the epoch-2 run kept, then 3 epochs of the run alone
+        await wait_for(pilot, lambda: a.ready is not None and not a.compare)
+        await pilot.press("n", "n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        await pilot.press("c")  # on again: undo keeps one run, and the note says which one goes
+        await wait_for(pilot, lambda: a.ready is not None and a.compare)
+        assert "the epoch 2 run kept before is dropped" in a.note and "ctrl+z goes back to epoch 3" in a.note
 
 
 def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():

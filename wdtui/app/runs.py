@@ -56,12 +56,12 @@ class RunController:
                 if self.kept is not None:
                     note += f" · ctrl+z still goes back to epoch {AppState.trained(self.kept.state)}"
             elif self.session is not None and self.session.data_size() <= UNDO_MOST_NUMBERS:
-                self.drop_kept()
+                note += self.drop_kept()
                 self.control.pause()
                 self.kept = KeptRun(kept, self.control, self.session, self.worker)
                 note += f" · ctrl+z goes back to epoch {trained}"
             else:
-                self.drop_kept()
+                note += self.drop_kept()
                 self.control.cancel()
                 note += f" · epoch {trained} not kept (too large to keep twice)"
         state = self.state
@@ -95,10 +95,13 @@ class RunController:
         for control in self.controls():
             control.cancel()
 
-    def drop_kept(self) -> None:
-        if self.kept is not None:
-            self.kept.control.cancel()
-            self.kept = None
+    def drop_kept(self) -> str:
+        """Let the run kept for undo go (one level); the note's words for it, "" if none was kept."""
+        if self.kept is None:
+            return ""
+        self.kept.control.cancel()
+        dropped, self.kept = AppState.trained(self.kept.state), None
+        return f" · the epoch {dropped} run kept before is dropped" if dropped else ""
 
     def undo(self) -> None:
         """Bring back the run the last restart replaced (paused where it was), with its settings;
