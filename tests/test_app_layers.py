@@ -88,3 +88,21 @@ async def test_at_80x24_the_layers_note_is_one_phrase_and_the_charts_keep_their_
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.3)
         assert str(app.query_one("#layers-note").render()).startswith("The run's layers as lines")
+
+
+async def test_the_layers_charts_mark_lambda_changes_and_claim_no_layernorm_where_there_is_none():
+    app = WdtuiApp(make_config("sine", epochs=10**6), compare=False, deterministic=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: app.ready is not None)
+        await pilot.press("space")
+        await _until(pilot, lambda: app.snapshot.records[0].epoch > 30)
+        await pilot.press("right_square_bracket")
+        await _until(pilot, lambda: app.ready.marks[0])
+        await pilot.press("space")
+        await _until(pilot, lambda: not app.snapshot.running)
+        await pilot.press("4")
+        await pilot.pause(0.5)
+        norms, angles = app.query_one(LayerNormChart).render().plain, app.query_one(AngleChart).render().plain
+        for text in (norms, angles):
+            assert "┆ 1 change" in text and "LayerNorm" not in text
+        assert "no scale-invariant layer: nothing to predict" in angles

@@ -24,7 +24,7 @@ from ...engine.lessons.equilibrium import angular_update, steps_per_epoch
 from ..messages import SessionReady, Snapshot
 from ..series import downsample, integer_ticks, log_ticks, loggable
 from ..state import AppState
-from .charts import Chart, role, round_yticks
+from .charts import Chart, role, round_yticks, shown_marks
 
 # one color per layer; the run's layers drawn as lines, its comparison's (the same layers) as dots
 LAYER_COLORS = ("cyan", "orange", "green", "magenta", "blue", "red", "yellow", "white")
@@ -91,7 +91,17 @@ class LayerNormChart(Chart):
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
             plt.yscale("log")
             plt.yticks(*log_ticks(min(shown), max(shown)))
-        plt.xlabel(f"epoch   {INVARIANT_MARK} scale-invariant: Linear → LayerNorm")
+        key = f"{INVARIANT_MARK} scale-invariant: Linear → LayerNorm" if invariant else ""
+        plt.xlabel(with_marks(plt, ready, snap, bool(shown), "   ".join(p for p in ("epoch", key) if p)))
+
+
+def with_marks(plt: Any, ready: SessionReady, snap: Snapshot, drawn: bool, label: str) -> str:
+    """The run's setting changes marked as on the Charts tab (a dotted line after the last epoch
+    of the old setting), and ``label`` with how many there are."""
+    marks = shown_marks(ready, snap) if drawn else []
+    for mark in marks:
+        plt.vline(mark.epoch - 1, "gray")
+    return label + (f"  ┆ {len(marks)} change{'s' if len(marks) > 1 else ''}" if marks else "")
 
 
 class AngleChart(Chart):
@@ -122,7 +132,8 @@ class AngleChart(Chart):
         record = snap.records[0]
         per_step = bool(result.step_angular_update) or steps_per_epoch(config) == 1
         predicted = angular_update(config, record.lam, record.lr) if per_step and invariant else None
-        note = "no prediction for this optimizer/regularizer" if per_step else "prediction is per step"
+        note = ("no scale-invariant layer: nothing to predict" if not invariant
+                else "no prediction for this optimizer/regularizer" if per_step else "prediction is per step")
         if predicted is not None and shown:
             plt.hline(predicted, "gray")
             shown.append(predicted)
@@ -136,7 +147,7 @@ class AngleChart(Chart):
             else:
                 round_yticks(plt, shown)
         plt.title(f"{self.chart_title}: {what}")
-        plt.xlabel(f"epoch   {note}")
+        plt.xlabel(with_marks(plt, ready, snap, bool(shown), f"epoch   {note}"))
 
 
 FULL_NOTE_ROWS = 30  # the tab's height from which the note is told in full
