@@ -243,7 +243,7 @@ def test_a_full_batch_step_reuses_the_measured_pass_and_trains_exactly_as_withou
     prediction = kept._prediction
 
     def spy(x):
-        ahead = None if kept._ahead is None else kept._ahead[0]
+        ahead = kept._kept_pass.out
         out = prediction(x)
         reused.append(out is ahead)
         return out

@@ -25,7 +25,7 @@ from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, laye
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
-from .trainer import LOSSES, SUM, epoch_seconds, is_overflow, smoothed_rate
+from .trainer import LOSSES, SUM, KeptPass, epoch_seconds, is_overflow, smoothed_rate
 
 ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
@@ -338,8 +338,7 @@ class BatchedTrainer(SweepEpochs):
         # The training set is then evaluated as a chunk of its own.
         self._ahead_ok = (self._batch >= self._n_train and self.model.dropout is None
                           and self._n_train <= self._eval_chunk)
-        self._ahead: tuple[torch.Tensor, list[int]] | None = None
-        self._param_list = list(self.params.values())
+        self._kept_pass = KeptPass(self.params.values(), self.x_train)
         parts = [stacked(f"x_{name}") for name in sets]
         if self._ahead_ok:
             rest = torch.cat(parts[1:], dim=self._examples) if len(parts) > 2 else parts[1]
@@ -399,17 +398,10 @@ class BatchedTrainer(SweepEpochs):
             return total * (self.loss_fn.scale / pred.shape[1])
         return self._copy_losses(pred, target).sum()
 
-    def _versions(self) -> list[int]:
-        """The parameters' version counters (each in-place change of a tensor raises its own)."""
-        return [p._version for p in self._param_list]
-
     def _prediction(self, x: torch.Tensor) -> torch.Tensor:
-        """``model(x, train=True)``: the forward pass the last measurement made on the training set
-        when ``x`` is that set and no parameter has changed since, else a new one."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and x is self.x_train and ahead[1] == self._versions():
-            return ahead[0]
-        return self.model(x, train=True)
+        """``model(x, train=True)``: the measurement's pass where it was kept (:class:`~.trainer.KeptPass`)."""
+        kept = self._kept_pass.take(x)
+        return kept if kept is not None else self.model(x, train=True)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
@@ -472,7 +464,7 @@ class BatchedTrainer(SweepEpochs):
         if self._ahead_ok:  # the training set's pass, kept for the next step (see _prediction)
             with torch.enable_grad():
                 ahead = self.model(parts[0])
-            self._ahead = (ahead, self._versions())
+            self._kept_pass.keep(ahead)
             outs, parts = [ahead], parts[1:]  # under no_grad: nothing below joins its graph
         outs += [self.model(part) for part in parts]
         out = torch.cat(outs, dim=1) if len(outs) > 1 else outs[0]

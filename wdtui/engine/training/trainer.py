@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -155,6 +155,37 @@ def epoch_seconds(started: float, previous_end: float | None) -> tuple[float, fl
     return now - since, now
 
 
+class KeptPass:
+    """The measurement's forward pass on the training set, kept (made with autograd on) for the
+    next full-batch step, which would make the same pass: the same operations on the same
+    parameters and input. The step takes it only if no parameter has changed since (each in-place
+    change raises a tensor's version counter), and only once. Used by the lone trainer and the
+    batched copies alike."""
+
+    def __init__(self, params: Iterable[torch.Tensor], x_train: torch.Tensor):
+        self.params, self.x_train = list(params), x_train
+        self._kept: tuple[torch.Tensor, list[int]] | None = None
+
+    @property
+    def out(self) -> torch.Tensor | None:
+        """The pass kept, if any."""
+        return None if self._kept is None else self._kept[0]
+
+    def _versions(self) -> list[int]:
+        return [p._version for p in self.params]
+
+    def keep(self, out: torch.Tensor) -> None:
+        self._kept = (out, self._versions())
+
+    def take(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The kept pass when ``x`` is the training set and no parameter changed since; else None
+        (the caller forwards). Either way nothing stays kept."""
+        kept, self._kept = self._kept, None
+        if kept is not None and x is self.x_train and kept[1] == self._versions():
+            return kept[0]
+        return None
+
+
 class Trainer:
     """One run. ``dropout`` sets the model's dropout p for this run (None: the config's; a model
     built without dropout layers accepts only None or 0); ``optimizer`` its optimizer (None: the
@@ -230,10 +261,8 @@ class Trainer:
         # set is the next step's (same parameters, input and mode), so it runs once, with
         # autograd on, and the next step takes it (:meth:`_prediction`). The training set is
         # then its own chunk (a forward pass's rows do not depend on the other rows).
-        self._x_train = data.x_train
         self._ahead_ok = self._batch >= self._n_train and not has_dropout and self._n_train <= EVAL_CHUNK
-        self._ahead: tuple[torch.Tensor, list[int]] | None = None
-        self._params = list(self.model.parameters())
+        self._kept_pass = KeptPass(self.model.parameters(), data.x_train)
         head, rest = ([data.x_train], sets[1:]) if self._ahead_ok else ([], sets)
         eval_x = head + together(rest)
         eval_x_grid = eval_x if data.grid_x is None else head + together([*rest, data.grid_x])
@@ -296,17 +325,10 @@ class Trainer:
 
     # --- training --------------------------------------------------------------------------------
 
-    def _versions(self) -> list[int]:
-        """The parameters' version counters (each in-place change of a tensor raises its own)."""
-        return [p._version for p in self._params]
-
     def _prediction(self, x: torch.Tensor) -> torch.Tensor:
-        """``model(x)`` with autograd: the forward pass the last measurement made on the training
-        set when ``x`` is that set and no parameter has changed since, else a new one."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and x is self._x_train and ahead[1] == self._versions():
-            return ahead[0]
-        return self._forward(x)
+        """``model(x)`` with autograd: the measurement's pass where it was kept (:class:`KeptPass`)."""
+        kept = self._kept_pass.take(x)
+        return kept if kept is not None else self._forward(x)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         self.optimizer.zero_grad()
@@ -396,7 +418,7 @@ class Trainer:
         if self._ahead_ok:  # the training set's pass, kept for the next step (see _prediction)
             with torch.enable_grad():
                 ahead = self._forward(chunks[0])
-            self._ahead = (ahead, self._versions())
+            self._kept_pass.keep(ahead)
             outs, chunks = [ahead], chunks[1:]  # under no_grad: nothing below joins its graph
         for chunk in chunks:
             if stop is not None and outs and stop():
