@@ -91,7 +91,9 @@ class SweepController:
         """A sweep's or a grid's progress message."""
         if not self.app.live or not self.state.accept(message):
             return  # the next frame shows it (app.redraw)
-        if message.snapshot.finished:
+        if message.snapshot.finished or self.cancelled:
+            # the last one, or one posted before x was taken: shown at once, so "cancelled at
+            # epoch N" and the charts name the epoch the state holds
             self.app.redraw(force=True)
 
     def cancel(self) -> None:
