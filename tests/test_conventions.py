@@ -11,7 +11,7 @@ from conftest import experiment, max_rel_diff, reference_run, trained
 
 from wdtui.cli.main import main
 from wdtui.engine.config import ConfigError, make_config, notices, rule_text
-from wdtui.engine.lessons.trends import best_lambda_trend, describe
+from wdtui.engine.lessons.trends import DIAGONAL, best_lambda_trend, describe
 from wdtui.engine.training.batched import BatchedTrainer
 
 LAM = 0.05
@@ -179,6 +179,13 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
     assert edge.at_edge == (True, True, True) and edge.kind == "unclear" and edge.slope is None
     rising = best_lambda_trend(lrs, lambdas, grid([2, 3, 4]))
     assert rising.kind == "between" and math.isclose(rising.slope, 1.0)
+    # up then down: the least-squares slope of 1e-3, 1e-2, 1e-4 is −1.0, yet it is no diagonal
+    # (the sine grid's decoupled hint read "a diagonal" from these three rows)
+    app_lambdas = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]  # the app's grid (g): 1e-4 is inside its range
+    zigzag = best_lambda_trend([1e-2, 3e-2, 1e-1], app_lambdas, grid([2, 3, 1]))
+    assert zigzag.slope < DIAGONAL and zigzag.kind == "scattered"
+    assert "no trend readable (the best λ goes up and down" in describe("decoupled", zigzag)
+    assert best_lambda_trend(lrs, lambdas, grid([2, 3, 2])).kind == "scattered"  # slope 0, yet not flat
     nan = float("nan")
     diverged = best_lambda_trend(lrs, lambdas, [[nan] * 6, *grid([3, 2])])
     assert diverged.best[0] is None and diverged.kind == "unclear"  # two rows: any two points make a line

@@ -26,9 +26,12 @@ class Trend:
     """Per lr (rows), the λ of the lowest test loss (None: every cell diverged) and whether it
     sits at an end of the λ range (the true best may lie beyond it), and whether λ made no
     difference in it (``same``: its cells within ``SAME`` of each other, or all printed alike at
-    the grid's 3 significant digits, e.g. a row that did not learn: its "best" is noise); ``slope`` of log₁₀ best λ against log₁₀ lr over the rows whose
-    best λ is > 0, inside the range and not ``same`` (None: fewer than two such rows); ``kind``:
-    diagonal (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3), between, or unclear."""
+    the grid's 3 significant digits, e.g. a row that did not learn: its "best" is noise); ``slope``
+    of log₁₀ best λ against log₁₀ lr (least squares) over the rows whose best λ is > 0, inside the
+    range and not ``same`` (None: fewer than ``MIN_ROWS`` such rows); ``kind``: diagonal
+    (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3), between, unclear (no slope), or
+    scattered: the best λ goes up and down as lr grows, so no line describes it whatever its
+    fitted slope (1e-3, 1e-2, 1e-4 over three lrs fits a slope of −1.0, yet is no diagonal)."""
 
     lrs: tuple[float, ...]
     best: tuple[float | None, ...]
@@ -58,8 +61,12 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         mx = sum(x for x, _ in points) / len(points)
         my = sum(y for _, y in points) / len(points)
         slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+    ys = [y for _, y in sorted(points)]
+    rises, falls = (any(b > a for a, b in zip(ys, ys[1:])), any(b < a for a, b in zip(ys, ys[1:])))
     if slope is None:
         kind = "unclear"
+    elif rises and falls:
+        kind = "scattered"
     elif slope <= DIAGONAL:
         kind = "diagonal"
     elif abs(slope) <= FLAT:
@@ -82,6 +89,8 @@ def describe(label: str, trend: Trend) -> str:
         shape = f"best λ stays put across lr (slope {trend.slope:+.1f})"
     elif trend.kind == "between":
         shape = f"best λ moves with lr (slope {trend.slope:+.1f}), neither a diagonal nor flat"
+    elif trend.kind == "scattered":
+        shape = "no trend readable (the best λ goes up and down as lr grows)"
     else:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with a best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and not f for e, f in zip(trend.at_edge, same)) else "",
