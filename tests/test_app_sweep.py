@@ -157,3 +157,43 @@ def test_grid_tables_stay_readable_at_80_columns():
     text = console.export_text()
     assert "…" not in text and "0.115" in text and "0.152" in text
     assert "1e-5" in text and "3e-3" in text
+
+
+def test_the_grids_best_cell_says_how_many_cells_print_alike():
+    """The app's sine grid: the best cell (0.1476) printed 0.148 as three cells of another lr did;
+    the line says so rather than name one winner the table cannot show."""
+    from wdtui.tables import best_line
+
+    values = [0.2 + 0.01 * i for i in range(30)]
+    values[20], values[3], values[4] = 0.1476, 0.1478, 0.1481
+    assert best_line(_grid("coupled", values)).endswith("test 0.1476; 2 other cells print alike)")
+    values[4] = 0.149
+    assert best_line(_grid("coupled", values)).endswith("; 1 other cell prints alike)")
+    values[3] = 0.16
+    assert best_line(_grid("coupled", values)).endswith("(val 0.1476, test 0.1476)")
+
+
+async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_they_go_on():
+    a = app(epochs=3)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: a.grid_snapshot is not None and a.grid_snapshot.finished)
+        await pilot.pause(0.2)
+        grid = a.query_one("#grid")
+        status = lambda: str(a.query_one("#sweep-status").render())  # noqa: E731
+        assert grid.max_scroll_y > 0 and grid.scroll_y == 0 and "pgdn: more" in status()
+        await pilot.press("pagedown")
+        await pilot.pause(0.1)
+        assert 0 < grid.scroll_y < grid.max_scroll_y and "pgdn: more" in status()
+        for _ in range(6):
+            await pilot.press("pagedown")
+        await pilot.pause(0.1)
+        assert grid.scroll_y == grid.max_scroll_y and "pgup: back" in status() and "pgdn" not in status()
+        await pilot.press("pageup")
+        await pilot.pause(0.1)
+        assert grid.scroll_y < grid.max_scroll_y and "pgdn: more" in status()
+        await pilot.press("2", "pagedown")  # the Weights tab's histograms page the same way
+        await pilot.pause(0.1)
+        view = a.weights_view
+        assert view.max_scroll_y > 0 and view.scroll_y > 0

@@ -184,14 +184,34 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
     app_lambdas = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]  # the app's grid (g): 1e-4 is inside its range
     zigzag = best_lambda_trend([1e-2, 3e-2, 1e-1], app_lambdas, grid([2, 3, 1]))
     assert zigzag.slope < DIAGONAL and zigzag.kind == "scattered"
-    assert "no trend readable (the best λ goes up and down" in describe("decoupled", zigzag)
-    assert best_lambda_trend(lrs, lambdas, grid([2, 3, 2])).kind == "scattered"  # slope 0, yet not flat
+    assert "no trend readable (the best λ per lr jumps" in describe("decoupled", zigzag)
+    assert best_lambda_trend(lrs, app_lambdas, grid([1, 3, 1])).kind == "scattered"  # slope 0 over 2 decades
+    assert best_lambda_trend(lrs, app_lambdas, grid([2, 3, 2])).kind == "flat"  # within one decade
+    # a one-step wiggle on a sloped line is still the line (R² 0.94)
+    wiggle = best_lambda_trend([1e-3, 3e-3, 1e-2, 3e-2, 1e-1], lambdas, grid([4, 4, 3, 3, 2]))
+    assert wiggle.kind == "diagonal"
     nan = float("nan")
     diverged = best_lambda_trend(lrs, lambdas, [[nan] * 6, *grid([3, 2])])
     assert diverged.best[0] is None and diverged.kind == "unclear"  # two rows: any two points make a line
     assert "fewer than 3 lr rows" in describe("coupled", diverged)
     diverged = best_lambda_trend([1e-4, *lrs], lambdas, [[nan] * 6, *grid([4, 3, 2])])
     assert diverged.best[0] is None and diverged.kind == "diagonal"
+
+
+def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
+    """The app's sine grid at 30 epochs: lr 1e-3 read 0.228 at λ 1e-5 … 1e-2 and its 'best λ'
+    (1e-3, a rounding winner) entered the slope."""
+    lrs = [1e-3, 3e-3, 1e-2, 1e-1]
+    lambdas = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+    rows = [[0.2281, 0.2282, 0.2279, 0.2283, 0.24, 0.248],  # 0.228 four times
+            [0.176, 0.1762, 0.1758, 0.177, 0.187, 0.196],  # 0.176 three times
+            [0.2, 0.19, 0.15, 0.17, 0.2, 0.3], [0.2, 0.17, 0.18, 0.19, 0.2, 0.3]]
+    trend = best_lambda_trend(lrs, lambdas, rows)
+    assert trend.tied[:2] == ((1e-5, 1e-2), (1e-5, 1e-3)) and trend.tied[2:] == (None, None)
+    assert trend.slope is None and trend.kind == "unclear"  # two rows with one best λ left
+    text = describe("coupled", trend)
+    assert "lr 0.001: 1e-05…0.01≈" in text and "≈ λs tied for best at 3 digits" in text
+    assert "one best λ" in text
 
 
 @pytest.mark.parametrize("decay_all", [False, True])

@@ -67,8 +67,13 @@ def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> 
 
 
 def best_line(grid) -> str:
+    """The grid's best cell by validation loss, and how many other cells the table prints alike
+    (at its 3 digits the table cannot tell them from the best: which one wins is within noise)."""
     if grid.best is None:
         return f"{grid.regularizer}: every cell diverged"
     r, l = grid.best
+    val = grid.grid("val_loss")
+    alike = sum(SHOWN.format(v) == SHOWN.format(val[r][l]) for row in val for v in row if math.isfinite(v)) - 1
+    tie = f"; {alike} other cell{'s' if alike > 1 else ''} print{'' if alike > 1 else 's'} alike" if alike else ""
     return (f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} by validation loss "
-            f"(val {number(grid.grid('val_loss')[r][l])}, test {number(grid.grid('test_loss')[r][l])})")
+            f"(val {number(val[r][l])}, test {number(grid.grid('test_loss')[r][l])}{tie})")

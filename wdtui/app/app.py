@@ -422,6 +422,15 @@ class WdtuiApp(App[int]):
         self.run_view.zoom()
         self.redraw(force=True)
 
+    def action_page(self, pages: int) -> None:
+        """pgdn / pgup: page what the active tab scrolls (the grid's tables, the histograms)."""
+        tab = self.main.query_one(TabbedContent).active
+        if tab == "sweep":
+            self.sweep_view.scroll_grid(pages)
+        elif tab == "weights":
+            view = self.weights_view
+            view.scroll_to(y=view.scroll_y + pages * max(view.scrollable_content_region.height - 1, 1), animate=False)
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()

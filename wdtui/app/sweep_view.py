@@ -94,15 +94,44 @@ class SweepView(Vertical):
                 chart.update((snap, state.lam))
             text = sweep_status(snap, cancelled, show_eta)
         elif isinstance(snap, GridSnapshot):
-            parts = [grid_hint(snap.grids, state.config.decay_convention), ""]
+            parts = []  # the tables first (what the grid is), then what it shows in words
             for grid, table in zip(snap.grids, grid_tables(snap.grids)):
                 parts += [table, best_line(grid), ""]
+            parts.append(grid_hint(snap.grids, state.config.decay_convention))
             self.query_one("#grid-tables", Static).update(Group(*parts))
-            text = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}"
-                    "\nb: use the best (lr, λ) · e: export the grid (JSON)")
+            self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}"
+                               "\nb: use the best (lr, λ) · e: export the grid (JSON)")
+            text = self._grid_keys + self._scroll_hint()
+            self.call_after_refresh(self._update_scroll_hint)  # the tables' height is known once laid out
         else:
             return
         self.query_one("#sweep-status", Static).update(text, layout=False)
+
+    _grid_keys = ""
+
+    def _scroll_hint(self) -> str:
+        """" · pgdn: more" while the grid's tables go on below the view, " · pgup: back" once
+        scrolled to their end, nothing when they fit."""
+        grid = self.query_one("#grid", VerticalScroll)
+        if not grid.display or grid.max_scroll_y <= 0:
+            return ""
+        return " · pgdn: more" if grid.scroll_y < grid.max_scroll_y else " · pgup: back"
+
+    def _update_scroll_hint(self) -> None:
+        if self._grid_keys and self.query_one("#grid").display:
+            self.query_one("#sweep-status", Static).update(self._grid_keys + self._scroll_hint(), layout=False)
+
+    def scroll_grid(self, pages: int) -> bool:
+        """Page the grid's tables (pgdn +1, pgup −1); False when no grid is shown."""
+        grid = self.query_one("#grid", VerticalScroll)
+        if not grid.display:
+            return False
+        grid.scroll_to(y=grid.scroll_y + pages * max(grid.scrollable_content_region.height - 1, 1), animate=False)
+        return True
+
+    def on_mount(self) -> None:
+        # keys, wheel or scrollbar: the hint follows where the tables are
+        self.watch(self.query_one("#grid"), "scroll_y", lambda _: self._update_scroll_hint(), init=False)
 
 
 def grid_hint(grids, decay_convention: str) -> str:

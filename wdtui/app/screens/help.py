@@ -40,6 +40,7 @@ KEYS = (
     ("x", "cancel the running sweep or grid"),
     ("1 2 3 4", "Charts, Weights, Sweep, Layers tab"),
     ("z", "show one chart alone (again: the next one, then all)"),
+    ("pgdn / pgup", "scroll the grid's tables (Sweep tab) or the histograms (Weights tab)"),
     ("ctrl+b", "hide / show the sidebar"),
     ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),
     ("t", "TensorBoard event files of the runs on/off (folder runs, or --tensorboard DIR)"),

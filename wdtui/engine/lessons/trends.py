@@ -17,6 +17,8 @@ from dataclasses import dataclass
 DIAGONAL = -0.6  # slope of log best λ against log lr at or below which the good cells lie on a diagonal
 FLAT = 0.3  # |slope| at or below which the best λ stays put
 MIN_ROWS = 3  # lr rows with a best λ inside the range needed to read a slope (two are any line)
+FIT = 0.5  # share of the best λs' variance (R²) a sloped line must explain to be read as a trend
+BAND = 1.0  # decades within which the best λs of a level line must lie to "stay put"
 SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
 SHOWN = "{:.3g}"  # how the grid prints a cell: a row whose cells all print alike also shows no difference
 
@@ -26,12 +28,16 @@ class Trend:
     """Per lr (rows), the λ of the lowest test loss (None: every cell diverged) and whether it
     sits at an end of the λ range (the true best may lie beyond it), and whether λ made no
     difference in it (``same``: its cells within ``SAME`` of each other, or all printed alike at
-    the grid's 3 significant digits, e.g. a row that did not learn: its "best" is noise); ``slope``
-    of log₁₀ best λ against log₁₀ lr (least squares) over the rows whose best λ is > 0, inside the
-    range and not ``same`` (None: fewer than ``MIN_ROWS`` such rows); ``kind``: diagonal
-    (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3), between, unclear (no slope), or
-    scattered: the best λ goes up and down as lr grows, so no line describes it whatever its
-    fitted slope (1e-3, 1e-2, 1e-4 over three lrs fits a slope of −1.0, yet is no diagonal)."""
+    the grid's 3 significant digits, e.g. a row that did not learn: its "best" is noise), and
+    whether its best is ``tied`` (other cells print as its best does: the grid cannot tell which
+    of those λ is best, so the row has no one best λ); ``slope`` of log₁₀ best λ against log₁₀
+    lr (least squares) over the rows whose best λ is > 0, inside the range, not ``same`` and not
+    ``tied`` (None: fewer than ``MIN_ROWS`` such rows); ``kind``: diagonal
+    (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3 and every best λ within ``BAND``
+    decades), between, unclear (no slope), or scattered: no line describes the points whatever
+    their fitted slope — a sloped line that explains less than ``FIT`` of their variance (R²;
+    1e-3, 1e-2, 1e-4 over three lrs fits a slope of −1.0 with R² = 0.27), or a level one with
+    best λs spread over more than ``BAND`` decades."""
 
     lrs: tuple[float, ...]
     best: tuple[float | None, ...]
@@ -39,13 +45,14 @@ class Trend:
     slope: float | None
     kind: str
     same: tuple[bool, ...] = ()
+    tied: tuple[tuple[float, float] | None, ...] = ()  # (lowest, highest) λ printed alike with the best
 
 
 def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[list[float]]) -> Trend:
     """The trend of the best λ against lr in a grid: ``test_loss[r][l]`` at lr_r, λ_l (NaN for
     a diverged cell)."""
     positive = sorted(v for v in lambdas if v > 0)
-    best, edge, same = [], [], []
+    best, edge, same, tied = [], [], [], []
     for row in test_loss:
         cells = [(v, lam) for v, lam in zip(row, lambdas) if math.isfinite(v)]
         lam = min(cells)[1] if cells else None
@@ -54,18 +61,20 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         values = [v for v, _ in cells]
         same.append(len(values) > 1 and (max(values) - min(values) <= SAME * abs(min(values))
                                          or len({SHOWN.format(v) for v in values}) == 1))
-    points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat in zip(lrs, best, edge, same)
-              if lam is not None and lam > 0 and not e and not flat]
+        alike = [lam for v, lam in cells if SHOWN.format(v) == SHOWN.format(min(cells)[0])]
+        tied.append((min(alike), max(alike)) if len(alike) > 1 and not same[-1] else None)
+    points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat, tie in zip(lrs, best, edge, same, tied)
+              if lam is not None and lam > 0 and not e and not flat and tie is None]
     slope = None
     if len({x for x, _ in points}) >= MIN_ROWS:
         mx = sum(x for x, _ in points) / len(points)
         my = sum(y for _, y in points) / len(points)
         slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
-    ys = [y for _, y in sorted(points)]
-    rises, falls = (any(b > a for a, b in zip(ys, ys[1:])), any(b < a for a, b in zip(ys, ys[1:])))
     if slope is None:
         kind = "unclear"
-    elif rises and falls:
+    elif abs(slope) <= FLAT and max(y for _, y in points) - min(y for _, y in points) > BAND:
+        kind = "scattered"
+    elif abs(slope) > FLAT and _r_squared(points, slope) < FIT:
         kind = "scattered"
     elif slope <= DIAGONAL:
         kind = "diagonal"
@@ -73,16 +82,34 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         kind = "flat"
     else:
         kind = "between"
-    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same))
+    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same), tuple(tied))
+
+
+def _r_squared(points: list[tuple[float, float]], slope: float) -> float:
+    """R² = 1 − Σ residual² / Σ (y − ȳ)² of the least-squares line through ``points``."""
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    total = sum((y - my) ** 2 for _, y in points)
+    residual = sum((y - my - slope * (x - mx)) ** 2 for x, y in points)
+    return 1.0 - residual / total if total > 0 else 1.0
 
 
 def describe(label: str, trend: Trend) -> str:
     """One line: what this grid shows, e.g. ``decoupled: best λ ∝ lr^-1.0 (a diagonal) — 1e-3:
     0.3, 1e-2: 0.03, …``."""
     same = trend.same or (False,) * len(trend.lrs)
-    cells = ", ".join(
-        f"lr {lr:g}: " + ("—" if lam is None else "=" if flat else f"{lam:.3g}" + ("*" if e else ""))
-        for lr, lam, e, flat in zip(trend.lrs, trend.best, trend.at_edge, same))
+    tied = trend.tied or (None,) * len(trend.lrs)
+
+    def cell(lam, edge, flat, tie):
+        if lam is None:
+            return "—"
+        if flat:
+            return "="
+        if tie is not None:
+            return f"{tie[0]:.3g}…{tie[1]:.3g}≈"
+        return f"{lam:.3g}" + ("*" if edge else "")
+
+    cells = ", ".join(f"lr {lr:g}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
     if trend.kind == "diagonal":
         shape = f"best λ ∝ lr^{trend.slope:.1f}, a diagonal (lr and λ entangled)"
     elif trend.kind == "flat":
@@ -90,11 +117,12 @@ def describe(label: str, trend: Trend) -> str:
     elif trend.kind == "between":
         shape = f"best λ moves with lr (slope {trend.slope:+.1f}), neither a diagonal nor flat"
     elif trend.kind == "scattered":
-        shape = "no trend readable (the best λ goes up and down as lr grows)"
+        shape = "no trend readable (the best λ per lr jumps: no line fits it)"
     else:
-        shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with a best λ inside the range)"
-    notes = ["* at the λ range's end" if any(e and not f for e, f in zip(trend.at_edge, same)) else "",
-             "= λ made no difference" if any(same) else ""]
+        shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
+    notes = ["* at the λ range's end" if any(e and not f and t is None for e, f, t in zip(trend.at_edge, same, tied))
+             else "", "= λ made no difference" if any(same) else "",
+             "≈ λs tied for best at 3 digits" if any(t is not None for t in tied) else ""]
     note = "".join(f"; {n}" for n in notes if n)
     if note:
         note += " (left out of the slope)"
