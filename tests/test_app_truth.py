@@ -200,6 +200,28 @@ async def test_enter_in_a_field_gives_the_keys_back_and_q_quits():
         await wait_for(pilot, lambda: not a.is_running, timeout=3)
 
 
+async def test_keys_typed_in_one_burst_into_a_field_act_in_the_order_typed():
+    """Textual's Input ran bound keys (ctrl+k, backspace, enter) after the characters typed
+    behind them: ``ctrl+a ctrl+k 2 4 enter`` in one burst left the λ field empty and focused."""
+    from textual import events
+
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        box = a.query_one("#input-lam")
+        for burst, value in ((["ctrl+a", "ctrl+k", "2", "4", "enter"], 24.0),
+                             (["end", "x", "backspace", "backspace", ".", "5", "enter"], 2.5)):
+            await pilot.press("l")
+            for key in burst:  # posted at once, none waiting for the one before
+                a.post_message(events.Key(key, key if len(key) == 1 else None))
+            await wait_for(pilot, lambda: a.focused is None, timeout=5)
+            assert a.lam == value and box.value == f"{value:g}"
+        for key in ["l", "0", ".", "5", "enter", "l", "l", "escape"]:  # l, then at once what goes in the field
+            a.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: a.focused is None and box.value == "0.5", timeout=5)
+        assert a.lam == 0.5  # the second l went to the field ("0.5l", not applied), escape left it
+
+
 async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
     a = app(optimizer="sgd", regularizer="decoupled", lr=0.05, lam=0.01)
     async with a.run_test(size=(120, 40)) as pilot:

@@ -233,6 +233,8 @@ class WdtuiApp(App[int]):
         a screen over the run hides the run's keys."""
         if action == "unfocus":
             return self.focused is not None and any(isinstance(n, Sidebar) for n in self.focused.ancestors)
+        if action == "focus_lambda":  # a priority key: an "l" typed into a field, or over a screen, is not it
+            return self.screen is self.main and not isinstance(self.focused, Input)
         # a screen over the run (the n_train sweep's) keeps only help and quit of the app's keys
         return not (getattr(self.screen, "HIDES_RUN_KEYS", False) and action in RUN_ACTIONS)
 

@@ -104,7 +104,7 @@ class SettingsController:
             return
         self.sidebar.display = True
         field = self.app.main.query_one("#input-lam", Input)
-        field.focus()
+        self.app.set_focus(field)  # at once (Widget.focus waits a tick): the next key typed goes to it
         field.select_all()
 
     def _change_comparison(self, key: str, value, kept: dict) -> None:

@@ -11,7 +11,10 @@ KEYS = [
     Binding("r", "reset", "reset", show=False),
     Binding("right_square_bracket", "lambda_up", "λ+", key_display="]"),
     Binding("left_square_bracket", "lambda_down", "λ−", key_display="["),
-    Binding("l", "focus_lambda", "λ field", show=False),
+    # priority: taken when it arrives, so the keys typed right behind it land in the field (a
+    # key bound on the app otherwise runs after a round trip that the next keys overtake);
+    # the app's check_action passes it on to a field being typed in
+    Binding("l", "focus_lambda", "λ field", show=False, priority=True),
     Binding("c", "compare", "compare"),
     Binding("p", "pin", "pin run", show=False),
     Binding("u", "unpin", "unpin", show=False),

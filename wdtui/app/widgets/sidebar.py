@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -51,6 +51,26 @@ class FieldValidator(Validator):
         return self.success()
 
 
+class FieldInput(Input):
+    """An Input whose own editing keys act in the order they were typed.
+
+    Textual's Input inserts a printable key when it arrives but runs a bound key (backspace,
+    home, end, ctrl+k, enter) only after the key has bubbled up to the app and come back as an
+    action, so in a burst of keys (a fast typist, a macro, ``tmux send-keys``) the characters
+    typed after it overtake it: ``ctrl+a ctrl+k 2 4 enter`` typed "24", then cleared it, and
+    the field was left empty and focused (Textual issue #6605). Here the field's own bindings
+    run inline, when the key arrives; keys it does not bind (the app's) travel on as before."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                if not binding.priority and await self.app.run_action(binding.action, self):
+                    event.stop()
+                    event.prevent_default()
+                    return
+        await super()._on_key(event)
+
+
 class FieldCommitted(Message):
     """A sidebar value the user set: ``field`` is the config key, ``value`` already parsed."""
 
@@ -86,7 +106,7 @@ class Field(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(self.label)
-            yield Input(self.initial, id=f"input-{self.field}", compact=True,
+            yield FieldInput(self.initial, id=f"input-{self.field}", compact=True,
                         validators=[FieldValidator(self.parse_as)], validate_on=["changed", "submitted", "blur"])
         yield Static("", classes="error")
 
