@@ -9,6 +9,7 @@ import torch
 from test_app import app, epoch, wait_for
 
 from wdtui.app.app import WdtuiApp
+from wdtui.app.ladder import LADDER
 from wdtui.app.messages import Progress
 from wdtui.app.screens.help import Decay, HelpScreen
 from wdtui.app.session import preset_comparison
@@ -219,7 +220,12 @@ async def test_keys_typed_in_one_burst_into_a_field_act_in_the_order_typed():
         for key in ["l", "0", ".", "5", "enter", "l", "l", "escape"]:  # l, then at once what goes in the field
             a.post_message(events.Key(key, key if len(key) == 1 else None))
         await wait_for(pilot, lambda: a.focused is None and box.value == "0.5", timeout=5)
-        assert a.lam == 0.5  # the second l went to the field ("0.5l", not applied), escape left it
+        assert a.lam == 0.5  # the second l went to the field ("l", not applied), escape left it
+        assert "not applied: 'l'" in str(a.query_one("#field-lam .error").render())
+        for key in ["l", "1", "enter", "right_square_bracket"]:  # the key right behind enter is the app's
+            a.post_message(events.Key(key, "]" if key.startswith("right") else key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: a.lam > 1, timeout=5)
+        assert a.focused is None and a.lam == LADDER[LADDER.index(1.0) + 1]
 
 
 async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():

@@ -57,7 +57,7 @@ from .sweeps import SweepController
 from .widgets.charts import Chart
 from .widgets.footer import KeysFooter
 from .widgets.layers import LayersView
-from .widgets.sidebar import FieldCommitted, Sidebar, Toggle
+from .widgets.sidebar import FieldCommitted, Retyped, Sidebar, Toggle
 from .widgets.status import StatusLine
 from .widgets.weights import WeightsView
 
@@ -289,6 +289,11 @@ class WdtuiApp(App[int]):
 
     def on_export_done(self, message: ExportDone) -> None:
         self.exports.done(message)
+
+    @on(Retyped)
+    def _retyped(self, message: Retyped) -> None:
+        """A key typed right behind an Enter: the app's, in the order typed."""
+        self.post_message(events.Key(message.key, message.character))
 
     @on(FieldCommitted)
     def _field_committed(self, message: FieldCommitted) -> None:

@@ -59,16 +59,44 @@ class FieldInput(Input):
     action, so in a burst of keys (a fast typist, a macro, ``tmux send-keys``) the characters
     typed after it overtake it: ``ctrl+a ctrl+k 2 4 enter`` typed "24", then cleared it, and
     the field was left empty and focused (Textual issue #6605). Here the field's own bindings
-    run inline, when the key arrives; keys it does not bind (the app's) travel on as before."""
+    run inline, when the key arrives; keys it does not bind (the app's) travel on as before.
+    Enter commits at once (not by a message that the keys behind it would overtake), so does
+    escape leave the field, and a key that reaches the field after it gave the keys back goes to
+    the app, as it was typed for."""
+
+    async def action_submit(self) -> None:
+        self.query_ancestor(Field).submit(self.value, self.validate(self.value))
 
     async def _on_key(self, event: events.Key) -> None:
+        """Runs before Input's own handler (Textual calls each class's, unless one prevents the
+        default)."""
+        if self.app.focused is not self:
+            # forwarded here before an Enter ahead of it gave the keys back: to the app, as if
+            # typed now, behind the value Enter committed (both travel up the same way)
+            event.stop()
+            event.prevent_default()
+            self.post_message(Retyped(event.key, event.character))
+            return
+        if event.key == "escape":  # the app's "leave field", also at once
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action("unfocus")
+            return
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
                 if not binding.priority and await self.app.run_action(binding.action, self):
                     event.stop()
                     event.prevent_default()
                     return
-        await super()._on_key(event)
+
+
+class Retyped(Message):
+    """A key that reached a field after the field gave the keys back: the app takes it again."""
+
+    def __init__(self, key: str, character: str | None):
+        super().__init__()
+        self.key = key
+        self.character = character
 
 
 class FieldCommitted(Message):
@@ -135,12 +163,10 @@ class Field(Vertical):
         result = event.validation_result
         self.show_error(None if result is None or result.is_valid else result.failure_descriptions[0])
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def submit(self, value: str, result: ValidationResult | None) -> None:
         """Enter: commit a valid value and give the keys back to the app; an invalid value keeps
         the field (with its reason) so it can be corrected, or left with escape."""
-        event.stop()
-        if self._commit(event.value, event.validation_result):
+        if self._commit(value, result):
             self.app.set_focus(None)
 
     @on(Input.Blurred)
