@@ -27,6 +27,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static, TabbedContent, TabPane
+from textual.widgets._toast import Toast
 from textual.worker import Worker
 
 from ..engine.config import Config
@@ -122,16 +123,28 @@ class WdtuiApp(App[int]):
     _last_notice: tuple[tuple, float] = ((), 0.0)
 
     def notify(self, message: str, *, markup: bool = False, **kwargs) -> None:
-        """Notices repeat what the user typed and file names: text, never Rich markup. A notice
-        identical to one still on screen (``]`` pressed twice under regularizer none) is not
-        stacked beside it a second time."""
+        """Notices repeat what the user typed and file names: text, never Rich markup. One is
+        shown at a time, the latest (they sit over the tab bar and the charts' title rows, and
+        three stacked had covered the fit chart's legend at 80×24; what must stay, a restart or
+        an error, is also on the status line). A notice identical to the one on screen (``]``
+        pressed twice under regularizer none) leaves it as it is."""
         key = (message, kwargs.get("title", ""), kwargs.get("severity", "information"))
         now = time.monotonic()
         shown_for = kwargs.get("timeout") or self.NOTIFICATION_TIMEOUT
         if self._last_notice[0] == key and now - self._last_notice[1] < shown_for:
             return
         self._last_notice = (key, now)
+        self.call_later(self.clear_notifications)  # in the queue's order: a notice is added by a message
         super().notify(message, markup=markup, **kwargs)
+        self.call_after_refresh(self._prune_toasts)
+
+    def _prune_toasts(self) -> None:
+        """Toasts of notices already cleared: Textual's rack removes those it has mounted when
+        a new notice comes, but one still being mounted then (two keys in one tick: u c)
+        stays beside the new one until its timeout."""
+        for toast in self.screen.query(Toast):
+            if toast._notification not in self._notifications and toast.parent is not None:
+                toast.parent.remove()
 
     # --- layout ------------------------------------------------------------------------------------
 

@@ -128,7 +128,7 @@ class ExportController:
             self.app.notify(f"cannot export: {message.error}", severity="error")
         else:
             where = "sent to the browser" if self.app.is_web else f"saved {message.path}"
-            self.app.notify(f"{where}, with its settings ({message.path.with_suffix('.toml').name})", title="export")
+            self.app.notify(f"{where} (+ .toml: its settings)", title="export")
 
     def _export_sweep(self) -> None:
         snap = self.state.current_sweep()
