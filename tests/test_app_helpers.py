@@ -49,3 +49,15 @@ def test_ticks_are_round_and_inside_the_range():
     assert linear_ticks(-0.61, 0.52) == ([-0.5, 0.0, 0.5], ["-0.5", "0", "0.5"])
     assert integer_ticks(1, 500)[1] == ["100", "200", "300", "400", "500"]
     assert integer_ticks(1, 3)[1] == ["1", "2", "3"]  # never a fractional epoch
+
+
+def test_changes_of_one_setting_are_named_as_one_chain():
+    from wdtui.app.session import Mark
+    from wdtui.app.widgets.charts import chained
+
+    assert chained([Mark(4001, "λ 0.01→0.0178"), Mark(8532, "λ 0.0178→0.0316")]) == "λ 0.01→0.0178 @4000 →0.0316 @8531"
+    # another setting in between breaks the chain; a change of two settings is named whole
+    assert (chained([Mark(11, "λ 0.01→0.0178"), Mark(21, "lr 0.01→0.02"), Mark(31, "λ 0.0178→0.0316")])
+            == "λ 0.01→0.0178 @10 · lr 0.01→0.02 @20 · λ 0.0178→0.0316 @30")
+    assert (chained([Mark(11, "coupled→l1, λ 0.01→0.1"), Mark(21, "λ 0.1→0.2"), Mark(31, "λ 0.2→0.3")])
+            == "coupled→l1, λ 0.01→0.1 @10 · λ 0.1→0.2 @20 →0.3 @30")

@@ -53,8 +53,11 @@ async def test_lambda_changes_are_marked_history_and_status_names_the_lambda_of_
         assert f"λ={a.snapshot.records[0].lam:.4g}:" in status and "vs coupled λ=0:" in status
         for chart in ("#loss", "#norm"):
             drawn = str(a.query_one(chart).render())
-            # the latest change named on the axis, and the earlier one too or "…" where it has no room
-            assert "λ 0.0178→0.0316 @" in drawn and ("λ 0.01→0.0178 @" in drawn or "┆ …, λ 0.0178" in drawn)
+            # both changes named on the axis (as one chain if two apart have no room), else the
+            # latest with "…" (the chart's width at 120×40 depends on the epochs' digits)
+            b1, b2 = (m.epoch - 1 for m in a.ready.marks[0])
+            assert (f"λ 0.01→0.0178 @{b1} →0.0316 @{b2}" in drawn or f"λ 0.01→0.0178 @{b1} · λ 0.0178→0.0316 @{b2}"
+                    in drawn or f"┆ …, λ 0.0178→0.0316 @{b2}" in drawn), drawn
             assert "λ=0.0316" not in drawn  # the curves are never relabelled with the new λ
     for message in seen:  # every state shown: the run's λ is the λ its epoch trained with
         if isinstance(message, Progress):

@@ -353,6 +353,23 @@ def role(ready: SessionReady, i: int) -> str:
     return ready.labels[i] if i < len(ready.labels) else f"run {i + 1}"
 
 
+def chained(marks) -> str:
+    """Changes in few words: a run of changes of one setting, each from where the last left it,
+    as one chain (``λ 0.01→0.0178 @4000 →0.0316 @8531``); others as they are (``@`` the
+    boundary: the last epoch trained with the old setting)."""
+    parts: list[str] = []
+    last: tuple[str, str] | None = None  # (setting, value) the previous change left
+    for mark in marks:
+        name, _, change = mark.text.rpartition(" ")
+        old, arrow, new = change.partition("→")
+        if arrow and "," not in mark.text and last == (name, old):
+            parts[-1] += f" →{new} @{mark.epoch - 1}"
+        else:
+            parts.append(f"{mark.text} @{mark.epoch - 1}")
+        last = (name, new) if arrow and "," not in mark.text else None
+    return " · ".join(parts)
+
+
 def shown_marks(ready: SessionReady, snap: Snapshot) -> list:
     """The run's setting changes up to the last epoch this snapshot shows: its record's, or its
     history's last where that is later. (That epoch, not the history's length: with a measure
@@ -625,9 +642,9 @@ class HistoryChart(Chart):
         if marks:  # every change named where the axis has room, else the latest, else how many
             named = [f"{m.text} @{m.epoch - 1}" for m in marks]
             n = len(marks)
-            told = [f"{label}  ┆ " + " · ".join(named)]
-            if n > 1:
-                told.append(f"{label}  ┆ …, {named[-1]}")  # earlier ones are marked, not named
+            told = [f"{label}  ┆ " + " · ".join(named), f"{label}  ┆ " + chained(marks), f"epoch ┆ " + chained(marks)]
+            if n > 1:  # earlier ones are marked, not named (z: the chart alone has room for them)
+                told += [f"epoch ┆ {n} changes, last {named[-1]}", f"epoch ┆ …, {named[-1]}"]
             told.append(f"epoch ┆ {n} change{'s' if n > 1 else ''}")  # the marks' glyph: what they are
             label = next((t for t in told if len(t) <= self.size.width - 8), told[-1])
         plt.xlabel(label)
