@@ -642,7 +642,7 @@ class HistoryChart(Chart):
         if marks:  # every change named where the axis has room, else the latest, else how many
             named = [f"{m.text} @{m.epoch - 1}" for m in marks]
             n = len(marks)
-            told = [f"{label}  ┆ " + " · ".join(named), f"{label}  ┆ " + chained(marks), f"epoch ┆ " + chained(marks)]
+            told = [f"{label}  ┆ " + " · ".join(named), f"{label}  ┆ " + chained(marks), "epoch ┆ " + chained(marks)]
             if n > 1:  # earlier ones are marked, not named (z: the chart alone has room for them)
                 told += [f"epoch ┆ {n} changes, last {named[-1]}", f"epoch ┆ …, {named[-1]}"]
             told.append(f"epoch ┆ {n} change{'s' if n > 1 else ''}")  # the marks' glyph: what they are
