@@ -55,6 +55,7 @@ from .session import preset_comparison, setting_label
 from .state import AppState
 from .sweep_view import SweepView
 from .sweeps import SweepController
+from .widgets import page
 from .widgets.charts import Chart
 from .widgets.footer import KeysFooter
 from .widgets.layers import LayersView
@@ -448,8 +449,7 @@ class WdtuiApp(App[int]):
         if tab == "sweep":
             self.sweep_view.scroll_grid(pages)
         elif tab == "weights":
-            view = self.weights_view
-            view.scroll_to(y=view.scroll_y + pages * max(view.scrollable_content_region.height - 1, 1), animate=False)
+            page(self.weights_view, pages)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from ..tables import best_line, grid_tables
 from .messages import GridSnapshot, SweepSnapshot
 from .state import AppState
+from .widgets import page
 from .widgets.charts import Chart, SweepChart, SweepLossChart, SweepNormChart, SweepPathChart
 
 INTRO = ("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, over 3 seeds, as one "
@@ -126,7 +127,7 @@ class SweepView(Vertical):
         grid = self.query_one("#grid", VerticalScroll)
         if not grid.display:
             return False
-        grid.scroll_to(y=grid.scroll_y + pages * max(grid.scrollable_content_region.height - 1, 1), animate=False)
+        page(grid, pages)
         return True
 
     def on_mount(self) -> None:
