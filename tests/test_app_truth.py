@@ -229,6 +229,28 @@ async def test_keys_typed_in_one_burst_into_a_field_act_in_the_order_typed():
             a.post_message(events.Key(key, "]" if key.startswith("right") else key if len(key) == 1 else None))
         await wait_for(pilot, lambda: a.lam > 1, timeout=5)
         assert a.focused is None and a.lam == LADDER[LADDER.index(1.0) + 1]
+        # shift+tab behind l moves on at once: the keys behind it reach the field it moved to
+        order = a.screen.focus_chain  # every widget tab visits: inputs, choices, checkboxes, buttons
+        width = a.query_one("#input-width")
+        back = order.index(a.query_one("#input-lam")) - order.index(width)
+        lam = a.lam
+        for key in ["l", *["shift+tab"] * back, "ctrl+a", "ctrl+k", "3", "2", "enter"]:
+            a.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: a.focused is None and a.config.width == 32, timeout=5)
+        assert a.lam == lam  # λ untouched (the burst had set λ = 32)
+
+
+async def test_escape_leaves_a_field_without_applying_what_was_typed():
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("l", "9", "escape")
+        assert a.focused is None and a.lam == 0.01 and a.query_one("#input-lam").value == "0.01"
+        assert not a.query_one("#field-lam").has_class("-invalid")  # a cancel, not an error
+        await pilot.press("l", *"9x", "escape")  # not valid either: the reason stays under the field
+        assert a.lam == 0.01 and "not applied: '9x'" in str(a.query_one("#field-lam .error").render())
+        await pilot.press("l", "9", "tab")  # leaving by tab applies it
+        assert a.lam == 9.0
 
 
 async def test_help_shows_the_live_eta_lambda_and_closes_with_escape():
@@ -530,6 +552,32 @@ def test_the_sidebar_shows_the_fields_each_setting_uses():
     exact = shown("double-descent")
     assert "solver" in exact and not {"optimizer", "lr", "batch_size", "epochs", "width", "activation"} & exact
     assert {"optimizer", "lr", "epochs"} <= shown("double-descent", solver="gd")
+    assert not {"dropout", "compare_dropout"} & shown("sparse") and "compare_dropout" in shown("dropout")
+
+
+async def test_a_comparison_the_model_cannot_train_is_refused_before_anything_restarts():
+    """sparse (a linear model): the comparison's dropout p = 0.5 had restarted both runs into
+    "cannot start" while the status said "generating the sparse data …" for ever."""
+    a = app("sparse", compare=True, epochs=5)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        session, comparison = a.state.session_number, a.state.comparison
+        assert not a.query_one("#field-compare_dropout").display  # not offered where nothing can drop
+        a.apply_change("compare_dropout", 0.5)  # as the field would post it
+        await pilot.pause(0.2)
+        assert a.state.session_number == session and a.state.comparison == comparison and a.ready is not None
+        assert "not applied: '0.5'" in str(a.query_one("#field-compare_dropout .error").render())
+        assert a.query_one("#input-compare_dropout").value == "0"
+    b = app("sine", compare=True, epochs=5)  # an MLP whose comparison drops: depth 0 would leave nothing to drop
+    async with b.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: b.ready is not None)
+        b.apply_change("compare_dropout", 0.5)
+        await wait_for(pilot, lambda: b.ready is not None and b.state.comparison.dropout == 0.5)
+        session = b.state.session_number
+        b.apply_change("depth", 0)
+        await pilot.pause(0.2)
+        assert b.state.session_number == session and b.config.depth == 1
+        assert "could not train: a linear model" in str(b.query_one("#field-depth .error").render())
 
 
 async def test_with_the_exact_solver_the_training_fields_give_way_to_the_reason():

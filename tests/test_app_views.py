@@ -197,6 +197,19 @@ async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_wh
         await wait_for(pilot, lambda: epoch(a) == 4)
 
 
+async def test_undo_back_to_a_finished_run_says_how_it_goes_on():
+    a = app(epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
+        await pilot.press("ctrl+z")
+        await wait_for(pilot, lambda: epoch(a) == 3)
+        assert "undone: back to epoch 3 (done: raise epochs to go on)" in a.note  # not "space goes on"
+
+
 async def test_a_long_epoch_shows_its_progress_and_q_ends_training_within_a_second(monkeypatch):
     """An epoch stretched to seconds (each mini-batch step takes 20 ms more): the status shows
     how far the epoch is, and q ends the app and its training thread within a second."""

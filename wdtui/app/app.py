@@ -249,14 +249,18 @@ class WdtuiApp(App[int]):
             return self.focused is not None and any(isinstance(n, Sidebar) for n in self.focused.ancestors)
         if action == "focus_lambda":  # a priority key: an "l" typed into a field, or over a screen, is not it
             return self.screen is self.main and not isinstance(self.focused, Input)
+        if action in ("focus_next", "focus_previous"):  # priority keys: over a screen, its own tab
+            return self.screen is self.main
         # a screen over the run (the n_train sweep's) keeps only help and quit of the app's keys
         return not (getattr(self.screen, "HIDES_RUN_KEYS", False) and action in RUN_ACTIONS)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self.refresh_bindings()
+        if self.screen_stack:  # not once the app is closing (a focus change still queued then)
+            self.refresh_bindings()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self.refresh_bindings()
+        if self.screen_stack:
+            self.refresh_bindings()
 
     # --- the controllers' parts, as the app's attributes (tests and the CLI read them) -----------
 

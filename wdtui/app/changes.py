@@ -23,6 +23,15 @@ LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too,
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 
 
+def comparison_config(config, run):
+    """The comparison's settings: the run's ``config`` (model, data, lr) with the comparison's
+    regularizer, λ, dropout p and optimizer; raises ConfigError where the model cannot train it
+    (dropout on a linear model)."""
+    return config.with_changes(regularizer=run.regularizer, lam=run.lam,
+                               dropout=config.dropout if run.dropout is None else run.dropout,
+                               optimizer=run.optimizer or config.optimizer)
+
+
 class SettingsController:
     def __init__(self, app: WdtuiApp):
         self.app = app
@@ -66,6 +75,13 @@ class SettingsController:
             config = state.config.with_changes(**changes)
         except ConfigError as error:
             self.field_error(field, error)
+            return
+        try:  # the comparison trains the same model: e.g. depth 0 leaves its dropout p nothing to drop
+            if state.compare:
+                comparison_config(config, state.comparison)
+        except ConfigError as error:
+            self.field_error(field, ConfigError(field, f"the comparison ({setting_label(state.comparison)}) "
+                                                       f"could not train: {error.message}"))
             return
         finished = state.snapshot is not None and state.snapshot.finished
         state.config = config
@@ -118,6 +134,15 @@ class SettingsController:
         if run.regularizer == "none":
             run = run._replace(lam=0.0)
         if run == state.comparison:
+            return
+        try:  # the comparison trains the run's model with its own setting: refused before it restarts anything
+            comparison_config(state.config, run)
+        except ConfigError as error:
+            self.sidebar.show_comparison(state.compare, setting_label(state.comparison), state.comparison)
+            widget = self.app.main.query_one(f"#field-compare_{key}")
+            if isinstance(widget, Field):
+                widget.show_error(f"not applied: {shorten(str(value))!r}: {error.message}")
+            self.app.notify(f"comparison not changed: {error.field}: {error.message}", severity="error")
             return
         state.comparison = run
         self.sidebar.show_comparison(state.compare, setting_label(run), run)

@@ -39,4 +39,8 @@ KEYS = [
     Binding("f1", "help", "help", show=False),
     Binding("q", "quit", "quit"),
     Binding("escape", "unfocus", "leave field"),  # shown only while a field has the keys
+    # focus moves at once (priority), so the keys typed right behind a tab reach the widget it
+    # moved to, not the one it left (Textual's screen binding runs after a round trip)
+    Binding("tab", "focus_next", "next field", show=False, priority=True),
+    Binding("shift+tab", "focus_previous", "previous field", show=False, priority=True),
 ]

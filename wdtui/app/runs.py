@@ -115,7 +115,10 @@ class RunController:
         if self.control is not None:
             self.control.cancel()
         self.state.restore(kept.state)
-        self.state.note = f"undone: back to epoch {AppState.trained(kept.state)} (space goes on)"
+        snapshot = kept.state["snapshot"]
+        finished = snapshot is not None and snapshot.finished
+        self.state.note = (f"undone: back to epoch {AppState.trained(kept.state)} "
+                           + ("(done: raise epochs to go on)" if finished else "(space goes on)"))
         self.control, self.session, self.worker = kept.control, kept.session, kept.worker
         if self.state.snapshot is not None:
             self.state.snapshot = dataclasses.replace(self.state.snapshot, running=False)
@@ -156,6 +159,7 @@ class RunController:
         if message.session not in (state.session_number, state.sweep_number) or not app.live:
             return
         state.note = f"cannot start: {message.field}: {message.error}"
+        state.building = None  # nothing is being built any more: the status must not say so
         app.notify(state.note, severity="error", timeout=10)
         if app.snapshot_path:  # wdtui snapshot prints it as one line naming the flag
             app.failure = (message.field, message.error)

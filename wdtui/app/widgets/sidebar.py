@@ -2,9 +2,10 @@
 
 Typed values are checked by the engine's own field parsers (as Textual validators): an invalid
 value is marked on its input with the reason under it while it is typed, and only a valid value,
-committed with Enter or by leaving the field, is posted to the app as :class:`FieldCommitted`.
-Leaving a field with an invalid value puts the value in use back and says what was not applied.
-Enter hands the keys back to the app (space, ], q act again). Typed text is shown as text.
+committed with Enter or by leaving the field (tab, a click), is posted to the app as
+:class:`FieldCommitted`. Escape leaves the field without applying what was typed. Leaving a field
+with an invalid value puts the value in use back and says what was not applied. Enter and escape
+hand the keys back to the app (space, ], q act again). Typed text is shown as text.
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ class FieldInput(Input):
     typed after it overtake it: ``ctrl+a ctrl+k 2 4 enter`` typed "24", then cleared it, and
     the field was left empty and focused (Textual issue #6605). Here the field's own bindings
     run inline, when the key arrives; keys it does not bind (the app's) travel on as before.
-    Enter commits at once (not by a message that the keys behind it would overtake), so does
-    escape leave the field, and a key that reaches the field after it gave the keys back goes to
-    the app, as it was typed for."""
+    Enter commits at once (not by a message that the keys behind it would overtake), escape
+    leaves the field at once with the value in use kept, and a key that reaches the field after
+    it gave the keys back goes to the app, as it was typed for."""
 
     async def action_submit(self) -> None:
         self.query_ancestor(Field).submit(self.value, self.validate(self.value))
@@ -77,9 +78,10 @@ class FieldInput(Input):
             event.prevent_default()
             self.post_message(Retyped(event.key, event.character))
             return
-        if event.key == "escape":  # the app's "leave field", also at once
+        if event.key == "escape":  # leave the field, the value in use kept (at once, as Enter)
             event.stop()
             event.prevent_default()
+            self.query_ancestor(Field).cancel(self.value, self.validate(self.value))
             await self.app.run_action("unfocus")
             return
         if not event.is_printable:
@@ -160,8 +162,19 @@ class Field(Vertical):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value != self.input.value:  # overtaken (escape put the value in use back): stale
+            return
         result = event.validation_result
         self.show_error(None if result is None or result.is_valid else result.failure_descriptions[0])
+
+    def cancel(self, value: str, result: ValidationResult | None) -> None:
+        """Escape: what was typed is not applied; the value in use comes back (marked with why,
+        where what was typed was not valid either)."""
+        if value.strip() == self.committed:
+            return
+        self.set_value(self.committed)
+        if result is not None and not result.is_valid:
+            self.show_error(f"not applied: {shorten(value.strip())!r}: {result.failure_descriptions[0]}")
 
     def submit(self, value: str, result: ValidationResult | None) -> None:
         """Enter: commit a valid value and give the keys back to the app; an invalid value keeps
@@ -293,7 +306,8 @@ def field_text(config, field: str) -> str:
 def in_use(config) -> dict[str, bool]:
     """Which of the fields that only some settings use are in use with ``config``: noise (generated
     data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), solver (a
-    preset that solves exactly, or exact chosen), width, activation and dropout p (not for a linear model: no hidden units), depth (not for the CNN),
+    preset that solves exactly, or exact chosen), width, activation and dropout p, the run's and
+    the comparison's (not for a linear model: no hidden units), depth (not for the CNN),
     and the training fields (not with the exact solver, which solves in closed form)."""
     from ...engine.config import FILE_SOURCES
 
@@ -308,7 +322,8 @@ def in_use(config) -> dict[str, bool]:
     }
     shown.update({field: not exact for field in UNUSED_BY_EXACT})
     linear = config.model == "mlp" and config.depth == 0  # one Linear layer: no hidden units
-    shown["width"] = shown["activation"] = shown["dropout"] = not linear  # dropout drops hidden units
+    # dropout drops hidden units (the run's and the comparison's p alike)
+    shown["width"] = shown["activation"] = shown["dropout"] = shown["compare_dropout"] = not linear
     shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
     shown["betas"] = shown["betas"] and config.optimizer == "adam"
     return shown
