@@ -12,7 +12,7 @@ import time
 
 from wdtui.engine.config import make_config, parse_lambda_spec
 from wdtui.engine.experiment import build_experiment
-from wdtui.engine.lessons.trends import best_lambda_trend, describe
+from wdtui.engine.lessons.trends import best_lambda_trend, describe, read_grid
 from wdtui.engine.sweeps.sweep import GridResult
 from wdtui.engine.training.batched import BatchedTrainer
 
@@ -37,12 +37,12 @@ def main() -> None:
         record = trainer.measure()
         label = regularizer if regularizer == "coupled" else f"decoupled ({convention})"
         grid = GridResult(regularizer, lrs, lambdas, args.seeds, record)
-        print(describe(f"{label}, mean of {args.seeds} seeds", best_lambda_trend(lrs, lambdas, grid.grid("test_loss"))))
+        print(describe(f"{label}, mean of {args.seeds} seeds", read_grid(grid, "test_loss")))
         per = len(lrs) * len(lambdas)
         for s in range(args.seeds):
             cells = record.test_loss[s * per:(s + 1) * per]
             rows = [cells[r * len(lambdas):(r + 1) * len(lambdas)] for r in range(len(lrs))]
-            print("   " + describe(f"seed {s}", best_lambda_trend(lrs, lambdas, rows)))
+            print("   " + describe(f"seed {s} alone", best_lambda_trend(lrs, lambdas, rows)))
         print(f"   ({trainer.copies} copies, {time.perf_counter() - started:.0f} s)", flush=True)
 
 

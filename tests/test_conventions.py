@@ -198,6 +198,39 @@ def test_trend_reads_a_diagonal_a_flat_band_and_the_range_ends():
     assert diverged.best[0] is None and diverged.kind == "diagonal"
 
 
+def test_with_seeds_a_cell_within_two_paired_standard_errors_of_the_best_ties_and_one_seed_reads_no_trend():
+    from wdtui.engine.lessons.trends import read_grid
+    from wdtui.engine.sweeps.sweep import GridResult
+    from wdtui.engine.training.batched import SweepRecord
+
+    lrs, lambdas = [1e-3, 1e-2, 1e-1], [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+
+    def result(per_seed):  # copies k = (s·R + r)·L + l
+        values = [v for grid in per_seed for row in grid for v in row]
+        k = len(values)
+        record = SweepRecord(epoch=5, train_loss=values, test_loss=values, weight_norm=[1.0] * k,
+                             penalty=[0.0] * k, zeros=[0] * k, diverged=[False] * k, val_loss=values)
+        return GridResult("decoupled", lrs, lambdas, len(per_seed), record)
+
+    bowl = lambda best, noise: [[abs(l - b) * 0.1 + 1.0 + noise * (l % 2) for l in range(5)]  # noqa: E731
+                                for b in best]
+    # three seeds agree: each row's best beats its neighbours by 0.1 every seed: a diagonal
+    clear = read_grid(result([bowl([3, 2, 1], 0.0), bowl([3, 2, 1], 0.001), bowl([3, 2, 1], -0.001)]))
+    assert clear.kind == "diagonal" and not any(clear.tied)
+    # lr 1e-2: λ 1e-3 beats λ 1e-2 on the mean (0.99 against 1.0) but loses for one seed of three:
+    # their paired difference (0.05, 0.05, −0.07) is within 2 SE of 0, so they tie and the row
+    # leaves the slope (two rows are left: no trend)
+    seeds = [bowl([3, 2, 1], 0.0) for _ in range(3)]
+    for grid, d in zip(seeds, (-0.05, -0.05, 0.07)):
+        grid[1][:] = [1.2, 1.1, 1.0 + d, 1.0, 1.1]
+    noisy = read_grid(result(seeds))
+    assert noisy.best[1] == 1e-3 and noisy.tied[1] == (1e-3, 1e-2) and noisy.kind == "unclear"
+    # one seed: the per-lr bests are listed, no trend is read
+    one = read_grid(result([bowl([3, 2, 1], 0.0)]))
+    text = describe("decoupled", one)
+    assert one.kind == "one seed" and "no trend read from one seed" in text and "lr 0.01: 0.001," in text
+
+
 def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
     """The app's sine grid at 30 epochs: lr 1e-3 read 0.228 at λ 1e-5 … 1e-2 and its 'best λ'
     (1e-3, a rounding winner) entered the slope."""
@@ -210,7 +243,7 @@ def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
     assert trend.tied[:2] == ((1e-5, 1e-2), (1e-5, 1e-3)) and trend.tied[2:] == (None, None)
     assert trend.slope is None and trend.kind == "unclear"  # two rows with one best λ left
     text = describe("coupled", trend)
-    assert "lr 0.001: 1e-05…0.01≈" in text and "≈ λs tied for best at 3 digits" in text
+    assert "lr 0.001: 1e-05…0.01≈" in text and "≈ λs tied for best" in text
     assert "one best λ" in text
 
 

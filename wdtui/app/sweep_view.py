@@ -137,14 +137,13 @@ class SweepView(Vertical):
 
 def grid_hint(grids, decay_convention: str) -> str:
     """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
-    the best λ (by validation loss, as the grid chooses) moves with lr. With one seed, a flat
-    minimum's best cell moves with noise: the hint says so."""
-    from ..engine.lessons.trends import best_lambda_trend, describe
+    the best λ (by validation loss, as the grid chooses) moves with lr. The app's grid has one
+    seed, from which no trend is read (a row's best λ moves with the seed): the hint lists each
+    row's best and says how to read a trend."""
+    from ..engine.lessons.trends import describe, read_grid
 
     lines = []
     for grid in grids:
         label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        lines.append(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
-    if grids and grids[0].seeds == 1:
-        lines.append("one seed: a flat minimum's best cell moves with noise (wdtui sweep --seeds)")
+        lines.append(describe(label, read_grid(grid)).replace("--seeds 5", "wdtui sweep --seeds 5"))
     return " · ".join(lines)

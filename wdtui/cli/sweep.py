@@ -274,13 +274,11 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
             if args.tensorboard is not None:  # the grid measures its last epoch only: one point each
                 _boards(parser.prog, args.tensorboard, base, trainer, [record], grid=True)
     print_grid(grids)
-    from ..engine.lessons.trends import best_lambda_trend, describe
+    from ..engine.lessons.trends import describe, read_grid
 
     for grid in grids:  # what this grid shows, read from it (not from the paper)
         label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        print(describe(label, best_lambda_trend(grid.lrs, grid.lambdas, grid.grid("val_loss"))))
-    if args.seeds == 1:
-        print("one seed: the best cell of a flat minimum moves with noise; --seeds 5 averages it")
+        print(describe(label, read_grid(grid)))
     doc = None
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config

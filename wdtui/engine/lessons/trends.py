@@ -20,6 +20,7 @@ MIN_ROWS = 3  # lr rows with a best λ inside the range needed to read a slope (
 FIT = 0.5  # share of the best λs' variance (R²) a sloped line must explain to be read as a trend
 BAND = 1.0  # decades within which the best λs of a level line must lie to "stay put"
 SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
+TIE_SE = 2.0  # a cell within this many standard errors (paired over seeds) of its row's best ties with it
 SHOWN = "{:.3g}"  # how the grid prints a cell: a row whose cells all print alike also shows no difference
 
 
@@ -32,7 +33,8 @@ class Trend:
     whether its best is ``tied`` (other cells print as its best does: the grid cannot tell which
     of those λ is best, so the row has no one best λ); ``slope`` of log₁₀ best λ against log₁₀
     lr (least squares) over the rows whose best λ is > 0, inside the range, not ``same`` and not
-    ``tied`` (None: fewer than ``MIN_ROWS`` such rows); ``kind``: diagonal
+    ``tied`` (None: fewer than ``MIN_ROWS`` such rows); ``kind``: "one seed" for a grid of one
+    seed (:func:`read_grid`: no trend is read from it), else diagonal
     (slope ≤ −0.6, best λ ∝ lr^slope), flat (|slope| ≤ 0.3 and every best λ within ``BAND``
     decades), between, unclear (no slope), or scattered: no line describes the points whatever
     their fitted slope — a sloped line that explains less than ``FIT`` of their variance (R²;
@@ -48,12 +50,24 @@ class Trend:
     tied: tuple[tuple[float, float] | None, ...] = ()  # (lowest, highest) λ printed alike with the best
 
 
-def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[list[float]]) -> Trend:
+def read_grid(grid, key: str = "val_loss") -> Trend:
+    """What a grid (``sweeps.sweep.GridResult``) shows, by the loss it chooses on. With several
+    seeds a cell ties with its row's best where their paired difference (seed by seed) is
+    within ``TIE_SE`` standard errors of 0; with one seed no trend is read: a row's best λ moves
+    with the seed (sine-overfit, 300 epochs, 8 seeds: lr 0.01's best decoupled λ was 1e-5 for
+    two seeds, 1e-4 for two, 1e-3 for two, 0.01 for one and 0.1 for one)."""
+    per_seed = grid.per_seed(key) if grid.seeds > 1 else None
+    return best_lambda_trend(grid.lrs, grid.lambdas, grid.grid(key), per_seed=per_seed, seeds=grid.seeds)
+
+
+def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[list[float]],
+                      per_seed: list[list[list[float]]] | None = None, seeds: int | None = None) -> Trend:
     """The trend of the best λ against lr in a grid: ``test_loss[r][l]`` at lr_r, λ_l (NaN for
-    a diverged cell)."""
+    a diverged cell), the mean over seeds; ``per_seed`` (two seeds or more) each seed's grid, for
+    the paired tie rule; ``seeds`` = 1 says the grid is one seed's (no trend is read)."""
     positive = sorted(v for v in lambdas if v > 0)
     best, edge, same, tied = [], [], [], []
-    for row in test_loss:
+    for r, row in enumerate(test_loss):
         cells = [(v, lam) for v, lam in zip(row, lambdas) if math.isfinite(v)]
         lam = min(cells)[1] if cells else None
         best.append(lam)
@@ -62,7 +76,9 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         same.append(len(values) > 1 and (max(values) - min(values) <= SAME * abs(min(values))
                                          or len({SHOWN.format(v) for v in values}) == 1))
         alike = [lam for v, lam in cells if SHOWN.format(v) == SHOWN.format(min(cells)[0])]
-        tied.append((min(alike), max(alike)) if len(alike) > 1 and not same[-1] else None)
+        if per_seed is not None and lam is not None:
+            alike += [lambdas[l] for l in _paired_ties(r, lambdas.index(lam), per_seed)]
+        tied.append((min(alike), max(alike)) if len(set(alike)) > 1 and not same[-1] else None)
     points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat, tie in zip(lrs, best, edge, same, tied)
               if lam is not None and lam > 0 and not e and not flat and tie is None]
     slope = None
@@ -82,7 +98,24 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         kind = "flat"
     else:
         kind = "between"
+    if seeds == 1:
+        kind = "one seed"
     return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same), tuple(tied))
+
+
+def _paired_ties(r: int, b: int, per_seed: list[list[list[float]]]) -> list[int]:
+    """The columns of row ``r`` whose paired difference to the best column ``b`` (seed by seed)
+    has a mean within ``TIE_SE`` standard errors of 0: over these seeds they are not worse."""
+    tied = []
+    for l in range(len(per_seed[0][r])):
+        d = [grid[r][l] - grid[r][b] for grid in per_seed]
+        if l == b or not all(math.isfinite(x) for x in d):
+            continue
+        mean = sum(d) / len(d)
+        se = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1) / len(d))
+        if mean <= TIE_SE * se:
+            tied.append(l)
+    return tied
 
 
 def _r_squared(points: list[tuple[float, float]], slope: float) -> float:
@@ -109,7 +142,7 @@ def describe(label: str, trend: Trend) -> str:
             return f"{tie[0]:.3g}…{tie[1]:.3g}≈"
         return f"{lam:.3g}" + ("*" if edge else "")
 
-    cells = ", ".join(f"lr {lr:g}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
+    cells = ", ".join(f"lr {lr:.3g}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
     if trend.kind == "diagonal":
         shape = f"best λ ∝ lr^{trend.slope:.1f}, a diagonal (lr and λ entangled)"
     elif trend.kind == "flat":
@@ -118,11 +151,14 @@ def describe(label: str, trend: Trend) -> str:
         shape = f"best λ moves with lr (slope {trend.slope:+.1f}), neither a diagonal nor flat"
     elif trend.kind == "scattered":
         shape = "no trend readable (the best λ per lr jumps: no line fits it)"
+    elif trend.kind == "one seed":
+        shape = "no trend read from one seed (a row's best λ moves with the seed: --seeds 5 reads one)"
     else:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and not f and t is None for e, f, t in zip(trend.at_edge, same, tied))
              else "", "= λ made no difference" if any(same) else "",
-             "≈ λs tied for best at 3 digits" if any(t is not None for t in tied) else ""]
+             "≈ λs tied for best (alike at 3 digits, or within 2 SE paired over seeds)"
+             if any(t is not None for t in tied) else ""]
     note = "".join(f"; {n}" for n in notes if n)
     if note:
         note += " (left out of the slope)"

@@ -295,6 +295,13 @@ class GridResult:
         n = len(self.lambdas)
         return [cells[r * n:(r + 1) * n] for r in range(len(self.lrs))]
 
+    def per_seed(self, key: str) -> list[list[list[float]]]:
+        """Seed by seed, rows η_r, columns λ_l: each seed's own grid (its cells are paired: one
+        seed's data and initialization for every (lr, λ))."""
+        values, n, cells = getattr(self.record, key), len(self.lambdas), len(self.lambdas) * len(self.lrs)
+        return [[values[s * cells + r * n:s * cells + (r + 1) * n] for r in range(len(self.lrs))]
+                for s in range(self.seeds)]
+
     def diverged(self) -> list[list[bool]]:
         """Rows η_r, columns λ_l: whether the cell diverged for any seed."""
         n, cells = len(self.lambdas), len(self.lambdas) * len(self.lrs)
