@@ -705,9 +705,11 @@ async def test_a_pending_change_keeps_both_status_lines_and_says_when_it_applies
         await pilot.press("left_square_bracket")
         await pilot.pause(0.3)
         first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
-    assert "λ=0.005623" in first and "lr=0.03" in first and "next epoch" not in first
-    assert ("if epochs are raised" in first) == (size[0] > 100)  # the finished run: not "next epoch"
-    assert ("→ if epochs are raised" in second) == (size[0] <= 100)  # said below where line 1 has no room
+    assert "next epoch" not in first + second and "‖w‖ " in first  # the run's numbers whole
+    if size[0] > 100:  # the finished run: not "next epoch"
+        assert "(→ λ=0.005623 lr=0.03 if epochs are raised)" in first
+    else:  # said below where line 1 has no room for it beside the run's numbers (and when, if it fits)
+        assert "· run → λ=0.005623 lr=0.03" in second and "…" not in second, second
     assert second.startswith("vs coupled λ=0: train") and len(first) <= size[0] and len(second) <= size[0]
 
 

@@ -71,12 +71,15 @@ class StatusLine(Static):
             return
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
-        def lines(brief: bool, when: bool, words: str = note, extras: bool = True) -> list[Text]:
+        def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
-                               within, lr, brief=brief, when=when, extras=extras).split("\n", allow_blank=True)
+                               within, lr, brief=brief, when=when, extras=extras,
+                               pending_below=below).split("\n", allow_blank=True)
 
-        # the long form; without the device and speed; brief; brief without saying when a change applies
-        forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False)]
+        # the long form; without the device and speed; brief; brief without saying when a change
+        # applies; brief with the pending change on the second line (the run's numbers first)
+        forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False),
+                 lines(True, True, below=True)]
         fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         # the form stays while it fits: it goes back to a longer one only with room to spare (a
         # number growing a digit, a progress or a speed coming and going would make it flicker)
@@ -86,7 +89,10 @@ class StatusLine(Static):
         first = forms[at][0]  # the second line in the first line's form, or briefer where it must
         parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
-        seconds = [*(form[1] for form in forms[at:]), *shorter]  # briefest last
+        # briefest last: without the note rather than a note cut to a bare "…"
+        below = at == len(forms) - 1
+        seconds = [*(form[1] for form in forms[at:]), *shorter,
+                   *(lines(True, when, "", below=below)[1] for when in (True, False))]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
         line = Text("\n").join([cut(first, width), cut(second, width)])
         line.no_wrap, line.overflow = True, "ellipsis"
@@ -99,7 +105,8 @@ class StatusLine(Static):
 
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
-               lr: float | None, brief: bool, when: bool = True, extras: bool = True) -> Text:
+               lr: float | None, brief: bool, when: bool = True, extras: bool = True,
+               pending_below: bool = False) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -131,11 +138,12 @@ class StatusLine(Static):
             pending.append(f"lr={lr:.4g}")
         line.append(f" · {ready.labels[0]} ")
         line.append(setting, style="bold cyan")
-        if pending:  # a finished run trains again only when its epochs are raised
-            # running, the frame on screen is up to a second behind the worker: "pending" until
-            # a frame shows the epochs trained with it (the mark says where it began)
-            later = ("" if not when else " if epochs are raised" if snapshot.finished
-                     else " pending" if snapshot.running else " next epoch")
+        # a finished run trains again only when its epochs are raised; running, the frame on
+        # screen is up to a second behind the worker: "pending" until a frame shows the epochs
+        # trained with it (the mark says where it began)
+        later = ("" if not when else " if epochs are raised" if snapshot.finished
+                 else " pending" if snapshot.running else " next epoch")
+        if pending and not pending_below:
             line.append(f" (→ {' '.join(pending)}{later})", style="yellow")
         line.append(f": {numbers(run, brief)}")
         if extras and not brief:  # else the numbers of both runs before the device and the speed
@@ -152,7 +160,9 @@ class StatusLine(Static):
             line.append(" · " if compared else "")
             line.append(f"{pinned} pinned" + ("" if brief else " (u unpins)"), style="bold #969696")
         words = note if compared else note or hint
-        if pending and not when and snapshot.finished:  # the line above had no room to say when
+        if pending and pending_below:  # the line above kept the run's numbers instead
+            words = " · ".join(part for part in (f"run → {' '.join(pending)}{later}", words) if part)
+        elif pending and not when and snapshot.finished:  # the line above had no room to say when
             words = " · ".join(part for part in ("→ if epochs are raised", words) if part)
         if words:
             line.append(f" · {words}" if compared or pinned else words, style="dim")
