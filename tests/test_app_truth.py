@@ -879,3 +879,13 @@ async def test_the_ridge_weights_are_said_to_be_under_the_dots_only_where_none_o
                 edge = lines[top].rindex("┐")
                 assert all(len(line.rstrip()) == edge + 1 for line in lines[top:bottom + 1]), (selector, lines)
     assert said == {2: False, 40: True}
+
+
+async def test_a_few_training_points_are_drawn_over_the_curves():
+    """poly's 10 points vanished under its curves (the lesson: λ = 0 passes through them)."""
+    a = app("poly", compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        drawn = a.query_one("#fit").render().plain
+        assert drawn.count("●") >= len(a.ready.data.y_train)  # each point, and its legend entry

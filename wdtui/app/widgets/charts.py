@@ -27,6 +27,7 @@ from ..series import downsample, finite, integer_ticks, linear_ticks, log_ticks,
 
 RUN, BASELINE = "cyan", "orange"  # the run and the comparison run, in every chart
 # pinned runs (ghosts), dimmed: greys with a tint each, so two of them can be told apart
+FEW_POINTS = 30  # a fit chart's training points drawn over the curves (●) when at most this many
 GHOSTS = ((150, 150, 150), (125, 125, 190), (190, 150, 110), (120, 170, 120))
 LEGEND_GLYPHS = {"dot": "•", "x": "x", "●": "●", "×": "×", "braille": "━", "-": "╌", "bar": "█"}  # plotext marker → legend
 
@@ -501,13 +502,20 @@ class FitChart(Chart):
         runs = list(zip(snap.records, (RUN, BASELINE), names))[::-1]  # the run is drawn last, on top
         if view.fit == "curve":
             xs = [row[0] for row in view.x_train]
-            plt.scatter(xs, view.y_train, marker="dot", color="gray", label=self.series_label("data"))
+            # many points under the curves (over them they would hide the curves); a few over
+            # them: poly's 10 points vanished under its curves, and the lesson is which curve
+            # passes through them
+            few = len(xs) <= FEW_POINTS
+            if not few:
+                plt.scatter(xs, view.y_train, marker="dot", color="gray", label=self.series_label("data"))
             gx, gy = downsample(view.grid_x, view.grid_y, points)
             plt.plot(gx, gy, color="green", marker="braille", label=self.series_label("true"))
             for record, color, name in runs:
                 if record.prediction is not None:
                     px, py = finite(*downsample(view.grid_x, record.prediction, points))
                     plt.plot(px, py, color=color, marker="braille", label=self.series_label(name))
+            if few:
+                plt.scatter(xs, view.y_train, marker="●", color="white", label=self.series_label("data"))
             # the axis spans the data (a diverged prediction leaves the plot, not the data)
             lo, hi = min(list(gy) + list(view.y_train)), max(list(gy) + list(view.y_train))
             pad = 0.15 * (hi - lo) or 1.0
