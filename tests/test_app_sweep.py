@@ -197,3 +197,21 @@ async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_
         await pilot.pause(0.1)
         view = a.weights_view
         assert view.max_scroll_y > 0 and view.scroll_y > 0
+
+
+async def test_z_on_the_sweep_tab_gives_the_loss_against_lambda_the_whole_tab_at_80x24():
+    a = app(epochs=5)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        await pilot.pause(0.2)
+        chart = a.query_one(SweepLossChart)
+        before = chart.size.height
+        await pilot.press("z")
+        await pilot.pause(0.3)
+        assert a.query_one("TabbedContent").active == "sweep" and not a.query_one("#sweep-status").display
+        assert chart.size.height >= before + 6 and "λ" in chart.render().plain  # the U-curve has rows now
+        await pilot.press("z")
+        await pilot.pause(0.1)
+        assert a.query_one("#sweep-status").display and chart.size.height == before

@@ -442,7 +442,11 @@ class WdtuiApp(App[int]):
             self.set_focus(None)
 
     def action_zoom(self) -> None:
-        """Show one chart of the Charts tab alone; each press the next one, then all again."""
+        """Show one chart of the Charts tab alone; each press the next one, then all again. On
+        the Sweep tab, the λ sweep's loss chart alone (again: all)."""
+        if self.main.query_one(TabbedContent).active == "sweep" and self.sweep_view.zoom():
+            self.redraw(force=True)
+            return
         self.action_show_tab("charts")
         self.run_view.zoom()
         self.redraw(force=True)

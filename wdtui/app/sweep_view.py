@@ -82,6 +82,8 @@ class SweepView(Vertical):
     def starting(self, text: str, grid: bool) -> None:
         """A new sweep: the grid's tables or the λ sweep's charts, and what is starting."""
         self.query_one("#grid").display = grid
+        self.remove_class("zoomed")
+        self.query_one("#sweep-status").display = True
         for name in ("#sweep-loss", "#sweep-lower"):
             self.query_one(name).display = not grid
         self.query_one("#sweep-status", Static).update(text)
@@ -128,6 +130,16 @@ class SweepView(Vertical):
         if not grid.display:
             return False
         page(grid, pages)
+        return True
+
+    def zoom(self) -> bool:
+        """z on the Sweep tab: the λ sweep's loss chart alone (its text and the lower charts
+        hidden: at 80×24 they left the U-curve one row), again: all; False with no λ sweep shown."""
+        if not self.query_one("#sweep-loss").display:
+            return False
+        self.toggle_class("zoomed")
+        for name in ("#sweep-status", "#sweep-lower"):
+            self.query_one(name).display = not self.has_class("zoomed")
         return True
 
     def on_mount(self) -> None:
