@@ -367,8 +367,12 @@ async def test_finished_run_is_not_restarted_by_space_and_raising_epochs_continu
         await pilot.pause(0.3)
         assert epoch(a) == 5 and a.snapshot.finished
         assert any("raise epochs" in str(n.message) for n in a._notifications)
+        a.deterministic = False  # the speed is shown (hidden in snapshots only)
         a.apply_change("epochs", 9)
         assert a.note == "epochs 9: continuing from epoch 5"
+        a.redraw(force=True)  # the frame before the worker's first epoch of the continuation
+        first = str(a.query_one("StatusLine").render()).split("\n")[0]
+        assert "epoch 5/9 training" in first and "epochs/s" not in first, first  # not "5/5", no stale speed
         await wait_for(pilot, lambda: a.snapshot.finished and epoch(a) == 9)
         assert a.ready.results[0].history["epoch"].tolist() == list(range(1, 10))  # continued, not restarted
         assert a.note == ""  # done again: "continuing" would no longer be true

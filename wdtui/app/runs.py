@@ -221,7 +221,11 @@ class RunController:
             self.state.note = self._continuing = (f"epochs {self.state.config.epochs}: continuing from epoch "
                                                   f"{snap.records[0].epoch}")
             self.control.resume()
-            self.state.snapshot = dataclasses.replace(snap, running=True, finished=False)
+            # until the worker's first epoch of the continuation: the new total, and no speed
+            # (the last one was of epochs before the stop)
+            records = tuple(dataclasses.replace(r, epochs_per_s=0.0) for r in snap.records)
+            self.state.snapshot = dataclasses.replace(snap, records=records, running=True, finished=False,
+                                                      epochs=self.state.config.epochs)
 
     # --- pinned runs -------------------------------------------------------------------------------
 

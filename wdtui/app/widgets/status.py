@@ -148,7 +148,8 @@ class StatusLine(Static):
         line.append(f": {numbers(run, brief)}")
         if extras and not brief:  # else the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
-            if show_speed and snapshot.running and run.epoch:  # a speed while it trains, not paused or done
+            # a speed while it trains (not paused or done, nor before its first epoch since)
+            if show_speed and snapshot.running and run.epoch and run.epochs_per_s > 0:
                 line.append(f" · {run.epochs_per_s:.0f} epochs/s", style="dim")
         line.append("\n")
         # the second line: the comparison's numbers, the pinned runs, the note (or a hint)
