@@ -4,6 +4,8 @@ writes the settings beside the metrics, and ``wdtui --config`` opens those setti
 import json
 
 import tomllib
+
+import pytest
 from test_app import app, wait_for
 from test_tensorboard import board
 
@@ -54,3 +56,34 @@ async def test_export_writes_the_settings_that_reopen_the_app(tmp_path, monkeypa
     args, config = checked_config(build_parser(), ["--config", str(saved)])
     assert config == a.config and args.compare is False
     assert json.loads(exported.read_text())["config"]["seed"] == 5
+
+
+async def test_a_comparison_set_in_the_sidebar_is_exported_and_reopened(tmp_path, monkeypatch):
+    """The exported TOML said it held "its settings" but not the comparison's."""
+    from wdtui.cli.app_command import comparison_of
+
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=3, compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.apply_change("compare_lam", 0.1)
+        a.apply_change("compare_optimizer", "sgd")
+        await wait_for(pilot, lambda: a.ready is not None and a.state.comparison.optimizer == "sgd")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("wdtui-sine-*.toml")))
+    (saved,) = tmp_path.glob("wdtui-sine-*.toml")
+    settings = tomllib.loads(saved.read_text())
+    assert settings["compare_lambda"] == 0.1 and settings["compare_optimizer"] == "sgd"
+    parser = build_parser()
+    args, config = checked_config(parser, ["--config", str(saved)])
+    assert comparison_of(parser, args, config) == (a.config, a.state.comparison)
+
+
+def test_a_comparison_the_model_cannot_train_is_one_line_and_exit_2(capsys):
+    from wdtui.cli.main import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--preset", "sparse", "--compare-dropout", "0.5"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "--compare-dropout: the comparison cannot train: a linear model" in err

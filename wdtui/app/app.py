@@ -83,14 +83,16 @@ class WdtuiApp(App[int]):
     BINDINGS = KEYS  # the footer shows what fits in 80 columns; every key is in the help (?) and ctrl+p
 
     def __init__(self, config: Config, *, compare: bool | None = None, compare_lam: float | None = None,
-                 autostart: bool = False, snapshot_path: str | None = None, deterministic: bool = False):
+                 comparison: Run | None = None, autostart: bool = False, snapshot_path: str | None = None,
+                 deterministic: bool = False):
         """``compare`` None: on (a preset is a comparison). The comparison is the preset's other
-        run (:func:`.session.preset_comparison`), or with ``compare_lam`` the run at that λ."""
+        run (:func:`.session.preset_comparison`), or ``comparison`` (``--compare-…`` flags), or
+        with ``compare_lam`` the run at that λ."""
         super().__init__()
-        if compare_lam is None:
-            config, comparison = preset_comparison(config)
-        else:
+        if compare_lam is not None:
             comparison = Run(config.regularizer, compare_lam, config.dropout)
+        elif comparison is None:
+            config, comparison = preset_comparison(config)
         self.state = AppState(config, comparison, compare=True if compare is None else compare, lam_kept=config.lam)
         self.autostart = autostart or snapshot_path is not None
         self.snapshot_path = snapshot_path

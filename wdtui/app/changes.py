@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Input, Static
 
 from ..engine.config import ConfigError, make_config, notices, rule_text
+from ..engine.lessons.presets import comparison_config
 from .session import preset_comparison, setting_label
 from .widgets.sidebar import Choice, Field, Sidebar, field_text, shorten
 
@@ -21,15 +22,6 @@ if TYPE_CHECKING:
 
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
-
-
-def comparison_config(config, run):
-    """The comparison's settings: the run's ``config`` (model, data, lr) with the comparison's
-    regularizer, λ, dropout p and optimizer; raises ConfigError where the model cannot train it
-    (dropout on a linear model)."""
-    return config.with_changes(regularizer=run.regularizer, lam=run.lam,
-                               dropout=config.dropout if run.dropout is None else run.dropout,
-                               optimizer=run.optimizer or config.optimizer)
 
 
 class SettingsController:

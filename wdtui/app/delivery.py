@@ -34,10 +34,10 @@ def save_text(app: App, path: Path, text: str) -> str:
     return f"saved {path}"
 
 
-def export_files(path: Path, text: str, config: Config, compare: bool) -> list[tuple[Path, str]]:
+def export_files(path: Path, text: str, config: Config, compare: bool, comparison=None) -> list[tuple[Path, str]]:
     """An export: the metrics (``path``, JSON) and beside it the settings that reproduce the run
     (the same name, ``.toml``: ``wdtui --config`` opens it)."""
-    return [(path, text), (path.with_suffix(".toml"), settings_text(app_settings(config, compare)))]
+    return [(path, text), (path.with_suffix(".toml"), settings_text(app_settings(config, compare, comparison)))]
 
 
 def deliver_files(app: App, files: list[tuple[Path, str]]) -> None:
@@ -104,15 +104,16 @@ class ExportController:
             return
         results = [r.upto(n) for r, n in zip(state.ready.results, state.snapshot.lengths)]
         self.app.notify("exporting…", title="export", timeout=2)
-        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"), state.compare)
+        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"), state.compare,
+                                state.comparison)
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 
-    def _write(self, config: Config, device: str, results: list, path: Path, compare: bool) -> None:
+    def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison) -> None:
         """On the export worker's thread: encode, write (or send to the browser), report."""
         app = self.app
         try:
             doc = document(config, device, results)
-            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare)
+            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare, comparison)
             if app.is_web:
                 app.call_from_thread(deliver_files, app, files)
             else:

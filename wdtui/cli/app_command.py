@@ -11,7 +11,8 @@ from ..engine.export import check_output_path
 from ..engine.tensorboard import check_board_folder
 from .config_file import add_config_options, parse_args
 from .main import COMMANDS
-from .options import Parser, add_engine_options, config_error, overrides, preset_name
+from ..engine.config import OPTIMIZERS, REGULARIZERS
+from .options import Parser, _choices, add_engine_options, config_error, field_type, overrides, preset_name
 
 
 def build_parser() -> Parser:
@@ -27,6 +28,11 @@ def build_parser() -> Parser:
     add_engine_options(parser, lam_option="lambda")
     parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=None,
                         help="train the preset's other run beside it (default: on; e.g. sparse: l2 beside l1)")
+    other = parser.add_argument_group("the comparison (default: the preset's other run)")
+    other.add_argument("--compare-regularizer", type=field_type("regularizer"), metavar=_choices(REGULARIZERS))
+    other.add_argument("--compare-lambda", type=field_type("lam"), metavar="λ")
+    other.add_argument("--compare-dropout", type=field_type("dropout"), metavar="P")
+    other.add_argument("--compare-optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
     parser.add_argument("--tensorboard", metavar="DIR",
                         help="write TensorBoard event files of the runs under DIR from the start "
                         "(t toggles it; default folder: runs)")
@@ -55,6 +61,33 @@ def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
     return config
 
 
+COMPARISON_FLAGS = {"regularizer": "compare_regularizer", "lam": "compare_lambda", "dropout": "compare_dropout",
+                    "optimizer": "compare_optimizer"}  # Run field → option (and settings key)
+
+
+def comparison_of(parser: Parser, args: argparse.Namespace, config: Config):
+    """The run's config and the comparison the ``--compare-…`` flags set (on the preset's other
+    run), checked against the run's model; (config, None) where no such flag is given (the app
+    takes the preset's)."""
+    given = {field: getattr(args, dest, None) for field, dest in COMPARISON_FLAGS.items()}
+    given = {field: value for field, value in given.items() if value is not None}
+    if not given:
+        return config, None
+    from ..app.session import preset_comparison
+    from ..engine.lessons.presets import comparison_config
+
+    config, run = preset_comparison(config)
+    run = run._replace(**given)
+    if run.regularizer == "none" and "lam" not in given:
+        run = run._replace(lam=0.0)
+    try:
+        comparison_config(config, run)
+    except ConfigError as error:
+        dest = COMPARISON_FLAGS.get(error.field, error.field)
+        config_error(parser.prog, ConfigError(dest, f"the comparison cannot train: {error.message}"))
+    return config, run
+
+
 def checked_config(parser: Parser, argv: Sequence[str], prog: str | None = None) -> tuple[argparse.Namespace, Config]:
     """The app's options (with ``--config``'s settings) and their validated config; a refused
     option is one line on stderr, exit 2, before any screen opens."""
@@ -75,19 +108,20 @@ def checked_config(parser: Parser, argv: Sequence[str], prog: str | None = None)
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args, config = checked_config(parser, argv)
+    config, comparison = comparison_of(parser, args, config)
     if args.save_config is not None:
         from ..engine.export import write_text
         from ..engine.settings import app_settings, settings_text
         from .options import output_error
 
         try:
-            write_text(args.save_config, settings_text(app_settings(config, args.compare is not False)),
+            write_text(args.save_config, settings_text(app_settings(config, args.compare is not False, comparison)),
                        "save_config")
         except OSError as error:
             output_error(parser.prog, error)
     from ..app.app import WdtuiApp
 
-    app = WdtuiApp(config, compare=args.compare)
+    app = WdtuiApp(config, compare=args.compare, comparison=comparison)
     if args.tensorboard is not None:
         app.board_root = args.tensorboard
     app.run()

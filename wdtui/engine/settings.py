@@ -46,11 +46,20 @@ def config_settings(config: Config, keys: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def app_settings(config: Config, compare: bool) -> dict[str, Any]:
+def app_settings(config: Config, compare: bool, comparison=None) -> dict[str, Any]:
     """The app's settings (what ``wdtui --config FILE`` opens with): its flags ``--lambda``,
-    ``--regularizer``, ``--compare`` beside the config's."""
-    return {"command": "", "preset": config.preset, **config_settings(config, FLAG_FIELDS),
-            "regularizer": config.regularizer, "lambda": config.lam, "compare": compare}
+    ``--regularizer``, ``--compare`` beside the config's, and the comparison's setting
+    (``comparison``, a ``presets.Run``) as ``--compare-regularizer``, ``--compare-lambda``,
+    ``--compare-dropout`` and ``--compare-optimizer`` (the last two where it has its own)."""
+    settings = {"command": "", "preset": config.preset, **config_settings(config, FLAG_FIELDS),
+                "regularizer": config.regularizer, "lambda": config.lam, "compare": compare}
+    if comparison is not None:
+        settings.update({"compare_regularizer": comparison.regularizer, "compare_lambda": comparison.lam})
+        if comparison.dropout is not None:
+            settings["compare_dropout"] = comparison.dropout
+        if comparison.optimizer is not None:
+            settings["compare_optimizer"] = comparison.optimizer
+    return settings
 
 
 def settings_text(settings: dict[str, Any]) -> str:

@@ -31,6 +31,15 @@ class Run(NamedTuple):
         return text if self.optimizer is None else f"{text} {self.optimizer}"
 
 
+def comparison_config(config, run: Run):
+    """The comparison's settings: the run's ``config`` (model, data, lr) with the comparison's
+    regularizer, λ, dropout p and optimizer; raises ConfigError where the model cannot train it
+    (dropout on a linear model)."""
+    return config.with_changes(regularizer=run.regularizer, lam=run.lam,
+                               dropout=config.dropout if run.dropout is None else run.dropout,
+                               optimizer=run.optimizer or config.optimizer)
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
