@@ -353,6 +353,11 @@ async def test_regularizer_none_can_be_chosen_and_lambda_returns_with_a_regulari
         assert a.query_one("#input-lam").disabled
         await pilot.press("right_square_bracket")
         assert a.lam == 0.0
+        await pilot.press("n")  # an epoch trained with none: the status names it without a λ it has not
+        await wait_for(pilot, lambda: epoch(a) == 1)
+        await pilot.pause(0.3)
+        status = str(a.query_one("StatusLine").render())
+        assert "run none:" in status and "none λ" not in status, status
         a.apply_change("regularizer", "l2")
         assert a.config.regularizer == "l2" and a.lam == 0.01
 

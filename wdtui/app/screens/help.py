@@ -56,11 +56,11 @@ WORDS = {
           "gradient and goes through the optimizer (momentum, Adam's scaling).",
     "coupled": "the optimizers' own weight_decay (torch.optim.SGD/Adam): λ·w is added to the "
                "gradient. The same update as l2; with Adam the decay is divided by √v̂ like the gradient.",
-    "decoupled": "AdamW / SGDW (Loshchilov & Hutter): every weight shrinks by the factor 1 − η·λ "
-                 "each step, outside the optimizer, whatever its gradient history.",
+    "decoupled": "AdamW / SGDW (Loshchilov & Hutter): every weight shrinks by a factor each step, "
+                 "outside the optimizer, whatever its gradient history: 1 − η·λ in torch's convention "
+                 "(AdamW's weight_decay), 1 − λ in the paper's.",
     "l1": "lasso's proximal step: after the optimizer's step each weight moves η·λ toward 0 and "
-          "stops at exactly 0, so small weights become exact zeros (the Lasso with plain SGD; "
-          "with Adam it is not the Lasso).",
+          "stops at exactly 0, so small weights become exact zeros (the Lasso with plain SGD).",
     "l1-subgradient": "the L1 penalty as blog posts write it: λ·Σ|w| is added to the loss and autograd "
                       "takes its subgradient λ·sign(w); weights shrink toward 0 but jitter around it "
                       "instead of landing on exactly 0.",

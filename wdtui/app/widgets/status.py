@@ -64,7 +64,8 @@ class StatusLine(Static):
         comparison's line stays below the run's."""
         width = self.size.width or 10**6  # the content's width (the padding is not in it)
         if snapshot is None or ready is None:
-            line = Text(f"run {regularizer} λ={lam:g} · {device or '…'} · {building or 'building…'}")
+            setting = "none" if regularizer == "none" else f"{regularizer} λ={lam:g}"
+            line = Text(" · ".join(part for part in (f"run {setting}", device, building or "building…") if part))
             if note:
                 line.append(f"\n{note}", style="dim")
             self._set(line)
@@ -127,8 +128,8 @@ class StatusLine(Static):
         other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else run.regularizer
         started = run.epoch > 0  # before the first epoch the setting asked for is the run's own
         shown_reg, shown_lam = (run.regularizer, run.lam) if started else (regularizer, lam)
-        setting = (f"λ={shown_lam:.4g}" if brief and other == shown_reg
-                   else f"{shown_reg} λ={shown_lam:.4g}")
+        setting = ("none" if shown_reg == "none"  # no λ: none has none (as the comparison's name says)
+                   else f"λ={shown_lam:.4g}" if brief and other == shown_reg else f"{shown_reg} λ={shown_lam:.4g}")
         pending = []
         if regularizer != shown_reg:
             pending.append(regularizer)
