@@ -44,10 +44,12 @@ def per_epoch(step, epochs: int, cpu: list[float] | None = None) -> float:
     return (time.perf_counter() - start) / epochs
 
 
-def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5) -> dict[str, float]:
+def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5,
+            threads: int | None = None) -> dict[str, float]:
     """Alternating rounds (one run, then the sweep), so that the machine's drift hits both;
-    the medians of each are returned."""
-    exp = build_experiment(make_config(preset, device=device, epochs=10**9), check_memory=False)
+    the medians of each are returned. ``threads``: both use that many (default: each as its
+    build chooses, which reads the machine's load at that moment)."""
+    exp = build_experiment(make_config(preset, device=device, epochs=10**9, threads=threads), check_memory=False)
     single_threads = torch.get_num_threads()  # what the build chose for one run (as `wdtui run` trains)
     lambdas = [10 ** (-5 + 4 * i / (copies - 1)) for i in range(copies)]
     single_trainer = Trainer(exp, lam=lambdas[0])
@@ -87,9 +89,12 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=16)
     parser.add_argument("--gpu-copies", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=300, help="epochs per timed round")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians are printed)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for both (default: each as its build chooses)")
     args = parser.parse_args()
     report(f"{args.preset}, cpu", args.copies,
-           measure(args.preset, args.copies, "cpu", args.epochs))
+           measure(args.preset, args.copies, "cpu", args.epochs, args.rounds, args.threads))
     if torch.cuda.is_available():
         name = torch.cuda.get_device_name()
         report(f"{args.preset}, cuda ({name})", args.gpu_copies,

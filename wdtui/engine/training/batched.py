@@ -150,8 +150,11 @@ class BatchedModel:
                 continue
             if isinstance(layer, nn.Conv2d):
                 weight, bias = self._stacked[i]
-                h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
-                             layer.dilation, k if layout == "grouped" else 1)
+                if layout == "shared image" and layer.padding_mode == "zeros" and not isinstance(layer.padding, str):
+                    h = shared_conv(h, layer, weight, bias)
+                else:
+                    h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                                 layer.dilation, k if layout == "grouped" else 1)
                 layout = "grouped"
             elif i in self._pool_first:  # ReLU → MaxPool2d as MaxPool2d → ReLU: the same numbers
                 h = F.relu(layers[i + 1](h))
@@ -181,6 +184,30 @@ class BatchedModel:
             else:
                 h = self._functions[i](h)
         return h
+
+
+def shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """The K copies' ``layer`` (stacked ``weight`` (K, C_out, C, kh, kw), ``bias`` (K, C_out)) on
+    images x (N, C, H, W) that every copy shares, as one matrix product:
+
+        out[n, p, k·C_out + o] = b[k, o] + Σ_(c,i,j) W[k, o, c, i, j] · x[n, c, p + (i, j)]
+
+    the patches (N·H'·W', C·kh·kw) (``F.unfold``: column c·kh·kw + i·kw + j, the order of a
+    filter's entries) times the stacked filters (C·kh·kw, K·C_out). The result (N, H', W', K·C_out)
+    is returned as (N, K·C_out, H', W'): the grouped layout, channels-last in memory. The filters'
+    gradient is patchesᵀ · ∂out, a product with the K·C_out columns as the wide side (the
+    filters are made contiguous so that autograd takes that orientation; the other one ran 4×
+    slower); the data need no gradient. On the 16 digits CNNs (1 → 16 channels of 8×8) this
+    evaluated 1,797 images ~15 % faster than PyTorch's grouped convolution (oneDNN), whose
+    kernel for one input channel is slow, and trained at the same speed
+    (benchmarks/cnn_batching.py)."""
+    rows = [(x.shape[2 + d] + 2 * layer.padding[d] - layer.dilation[d] * (layer.kernel_size[d] - 1) - 1)
+            // layer.stride[d] + 1 for d in (0, 1)]
+    patches = F.unfold(x, layer.kernel_size, layer.dilation, layer.padding, layer.stride)  # (N, C·kh·kw, H'·W')
+    patches = patches.transpose(1, 2).reshape(-1, patches.shape[1])
+    filters = weight.flatten(0, 1).flatten(1).t().contiguous()  # (C·kh·kw, K·C_out)
+    out = torch.addmm(bias.flatten(), patches, filters)
+    return out.view(x.shape[0], *rows, -1).permute(0, 3, 1, 2)
 
 
 def channels_last(h: torch.Tensor) -> torch.Tensor:
