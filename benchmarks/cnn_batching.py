@@ -189,7 +189,7 @@ def main() -> None:
 
     steps = {"one lone model": lone_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
              f"vmap, K = {k}": vmap_step, f"engine, K = {k}": engine_step,
-             f"engine, oneDNN 1st conv": onednn_step}
+             "engine, oneDNN 1st conv": onednn_step}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
     wall: dict[str, list[float]] = {name: [] for name in steps}
     for step in steps.values():  # warm-up

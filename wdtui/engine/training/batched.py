@@ -31,6 +31,10 @@ ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
 # (~3·10⁵) ran 15 % faster on 2 threads than on 1 on the reference machine.
 THREADED_WORK = 1 << 18
+# Stacked filters (K·C_out) from which a conv on shared images is one matrix product
+# (shared_conv): with fewer, oneDNN's convolution evaluated faster (digits CNNs, 1,797 images:
+# K = 2 15 against 18 ms, K = 4 23 against 25 ms, K = 8 the same, K = 16 110 against 69 ms).
+MATMUL_FILTERS = 128
 
 
 def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
@@ -150,7 +154,8 @@ class BatchedModel:
                 continue
             if isinstance(layer, nn.Conv2d):
                 weight, bias = self._stacked[i]
-                if layout == "shared image" and layer.padding_mode == "zeros" and not isinstance(layer.padding, str):
+                if (layout == "shared image" and weight.shape[0] * weight.shape[1] >= MATMUL_FILTERS
+                        and layer.padding_mode == "zeros" and not isinstance(layer.padding, str)):
                     h = shared_conv(h, layer, weight, bias)
                 else:
                     h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
@@ -198,9 +203,9 @@ def shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: t
     gradient is patchesᵀ · ∂out, a product with the K·C_out columns as the wide side (the
     filters are made contiguous so that autograd takes that orientation; the other one ran 4×
     slower); the data need no gradient. On the 16 digits CNNs (1 → 16 channels of 8×8) this
-    evaluated 1,797 images ~15 % faster than PyTorch's grouped convolution (oneDNN), whose
-    kernel for one input channel is slow, and trained at the same speed
-    (benchmarks/cnn_batching.py)."""
+    evaluated 1,797 images in 69 against 110 ms (CPU time, one thread) with PyTorch's convolution
+    (oneDNN), whose kernel for one input channel is slow there, and trained at the same speed
+    (benchmarks/cnn_batching.py; used from ``MATMUL_FILTERS`` stacked filters)."""
     rows = [(x.shape[2 + d] + 2 * layer.padding[d] - layer.dilation[d] * (layer.kernel_size[d] - 1) - 1)
             // layer.stride[d] + 1 for d in (0, 1)]
     patches = F.unfold(x, layer.kernel_size, layer.dilation, layer.padding, layer.stride)  # (N, C·kh·kw, H'·W')
