@@ -1,6 +1,7 @@
 """What a batched λ sweep costs against one run.
 
-    python benchmarks/sweep_vs_run.py [--preset sine] [--copies 16] [--gpu-copies 256]
+    python benchmarks/sweep_vs_run.py [--preset sine] [--copies 16] [--gpu-copies 256] [--threads N]
+    python benchmarks/sweep_vs_run.py --preset digits --end-to-end [--rounds 3]
 
 Per epoch, in this process, on the same preset: one run (the single-run trainer, measured on
 its schedule and with the threads its build chose, as `wdtui run` trains it: 1 for the MLPs, one
@@ -8,13 +9,21 @@ per idle core for the CNNs), a sweep of K copies as one batched model (measured 
 `wdtui sweep` does: about 100 times per run), and a loop of K single runs (K × one run, timed
 on a few of them). Printed as ratios to one run; the target is ≤ 1.5× for K = 16 on the CPU. With a CUDA
 device present, the same for K = 256 there (target ≤ 2×).
+
+``--end-to-end``: the commands as a user types them, each in a fresh process, start-up included:
+``wdtui run --preset P --lambdas 0.01`` (one run: the preset alone compares two) against ``wdtui sweep --preset P --lambdas 0 …`` (K λ: 0 and K − 1 from
+1e-5 to 0.1, log-spaced; the sweep holds out a validation fifth of the training rows, as it always does), in
+alternating rounds; medians of the wall time and of the child's CPU time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -83,6 +92,36 @@ def report(label: str, copies: int, t: dict[str, float]) -> None:
           f"{t['loop'] / t['sweep']:.1f}× faster); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
+def command_seconds(args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``python -m wdtui ARGS --quiet`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "wdtui", *args, "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def end_to_end(preset: str, copies: int, rounds: int, threads: int | None) -> None:
+    extra = [] if threads is None else ["--threads", str(threads)]
+    commands = {"run": ["run", "--preset", preset, "--lambdas", "0.01", *extra],  # one λ (the preset compares two)
+                "sweep": ["sweep", "--preset", preset, "--lambdas", "0",
+                          *(f"{10 ** (-5 + 4 * i / (copies - 2)):.3g}" for i in range(copies - 1)), *extra]}
+    command_seconds(commands["run"])  # warm the file cache (imports) before the first timed round
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, args in commands.items():
+            times[name].append(command_seconds(args))
+    wall = {name: statistics.median(t[0] for t in v) for name, v in times.items()}
+    cpu = {name: statistics.median(t[1] for t in v) for name, v in times.items()}
+    print(f"{preset}, start-up included (median of {rounds} alternating rounds; threads "
+          f"{threads or 'auto'}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"  wdtui run, one λ     wall {wall['run']:6.2f} s   CPU {cpu['run']:6.2f} s")
+    print(f"  wdtui sweep, {copies} λ   wall {wall['sweep']:6.2f} s   CPU {cpu['sweep']:6.2f} s")
+    print(f"ratio sweep / run: wall {wall['sweep'] / wall['run']:.2f}x, CPU {cpu['sweep'] / cpu['run']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="sine")
@@ -92,7 +131,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (medians are printed)")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for both (default: each as its build chooses)")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="time `wdtui run` against `wdtui sweep` as commands, start-up included")
     args = parser.parse_args()
+    if args.end_to_end:
+        end_to_end(args.preset, args.copies, args.rounds, args.threads)
+        return
     report(f"{args.preset}, cpu", args.copies,
            measure(args.preset, args.copies, "cpu", args.epochs, args.rounds, args.threads))
     if torch.cuda.is_available():
