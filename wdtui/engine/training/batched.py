@@ -93,9 +93,11 @@ class BatchedModel:
 
     Images go through the convolutions as one image of K·C channels, copy k's channels
     k·C … k·C + C − 1 (the grouped layout, (N, K·C, H, W)): a conv on the shared input is one
-    conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
-    (groups = K: copy k's filters see only copy k's channels), in the channels-last memory layout
-    (:func:`channels_last`); max-pooling and activations act per channel. Flatten takes each
+    conv with the K copies' filters stacked (K·C_out filters; from ``MATMUL_FILTERS`` of them one
+    matrix product of the images' patches with the filters, :func:`shared_conv`), every later
+    conv a grouped conv (groups = K: copy k's filters see only copy k's channels), in the
+    channels-last memory layout (:func:`channels_last`); max-pooling and activations act per
+    channel. Flatten takes each
     copy's channels in the lone model's (C, H, W) order, to (K, N, C·H·W). Each copy computes
     exactly its lone model's function.
 
