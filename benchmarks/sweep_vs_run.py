@@ -33,7 +33,7 @@ from wdtui.engine.experiment import build_experiment, set_threads
 from wdtui.engine.lessons.presets import PRESETS
 from wdtui.engine.sweeps.sweep import measure_every
 from wdtui.engine.training.batched import BatchedTrainer
-from wdtui.engine.training.trainer import Trainer
+from wdtui.engine.training.trainer import Trainer, measure_schedule
 
 DEFAULT_EPOCHS = {name: preset.config["epochs"] for name, preset in PRESETS.items()}
 
@@ -72,6 +72,8 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5,
         set_threads(sweep_threads)
         times["sweep"].append(per_epoch(
             lambda: sweep_trainer.run_epoch(measure=sweep_trainer.epoch % every == 0), epochs, CPU_TIMES["sweep"]))
+    parts = breakdown(single_trainer, single_threads, sweep_trainer, sweep_threads, rounds)
+    parts["every"], parts["single_every"] = every, measure_schedule(exp).every
     set_threads(single_threads)
     loop_sample = min(copies, 4)
     trainers = [Trainer(exp, lam=lam) for lam in lambdas[:loop_sample]]
@@ -82,7 +84,25 @@ def measure(preset: str, copies: int, device: str, epochs: int, rounds: int = 5,
     CPU_TIMES["sweep"].clear()
     return {"single": statistics.median(times["single"]), "sweep": statistics.median(times["sweep"]),
             "loop": loop, "ratio": statistics.median(ratios), "cpu_ratio": statistics.median(cpu_ratios),
-            "threads": sweep_threads, "single_threads": single_threads}
+            "threads": sweep_threads, "single_threads": single_threads, **parts}
+
+
+def breakdown(single: Trainer, single_threads: int, sweep: BatchedTrainer, sweep_threads: int,
+              rounds: int) -> dict[str, float]:
+    """Where an epoch goes: CPU seconds of one epoch's training and of one measurement, for the
+    run and the sweep (alternating rounds, medians)."""
+    cpu: dict[str, list[float]] = {"single_train": [], "single_measure": [], "sweep_train": [], "sweep_measure": []}
+    calls = {"single_train": single.train_epoch, "single_measure": single.measure,
+             "sweep_train": sweep.train_epoch, "sweep_measure": sweep.measure}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            set_threads(single_threads if name.startswith("single") else sweep_threads)
+            call()  # warm-up
+            start = time.process_time()
+            for _ in range(3):
+                call()
+            cpu[name].append((time.process_time() - start) / 3)
+    return {name: statistics.median(values) for name, values in cpu.items()}
 
 
 def report(label: str, copies: int, t: dict[str, float]) -> None:
@@ -90,6 +110,11 @@ def report(label: str, copies: int, t: dict[str, float]) -> None:
           f"{t['sweep'] * 1e6:.0f} µs/epoch = {t['ratio']:.2f}× one run (median of rounds; CPU time "
           f"{t['cpu_ratio']:.2f}×); a loop of {copies} runs ≈ {t['loop'] / t['single']:.1f}× (the sweep is "
           f"{t['loop'] / t['sweep']:.1f}× faster); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"  CPU time: an epoch's training {t['single_train'] * 1e3:.1f} ms (one run), "
+          f"{t['sweep_train'] * 1e3:.1f} ms (sweep) = {t['sweep_train'] / t['single_train']:.2f}×; a measurement "
+          f"{t['single_measure'] * 1e3:.1f} ms (one run, every {t['single_every']} epochs), "
+          f"{t['sweep_measure'] * 1e3:.1f} ms (sweep, every {t['every']}) = "
+          f"{t['sweep_measure'] / t['single_measure']:.2f}×")
 
 
 def command_seconds(args: list[str]) -> tuple[float, float]:
