@@ -203,11 +203,14 @@ def shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: t
     filter's entries) times the stacked filters (C·kh·kw, K·C_out). The result (N, H', W', K·C_out)
     is returned as (N, K·C_out, H', W'): the grouped layout, channels-last in memory. The filters'
     gradient is patchesᵀ · ∂out, a product with the K·C_out columns as the wide side (the
-    filters are made contiguous so that autograd takes that orientation; the other one ran 4×
-    slower); the data need no gradient. On the 16 digits CNNs (1 → 16 channels of 8×8) this
-    evaluated 1,797 images in 69 against 110 ms (CPU time, one thread) with PyTorch's convolution
-    (oneDNN), whose kernel for one input channel is slow there, and trained at the same speed
-    (benchmarks/cnn_batching.py; used from ``MATMUL_FILTERS`` stacked filters)."""
+    filters are made contiguous so that autograd takes that orientation; the other one ran 2–4×
+    slower); the data need no gradient. On the 16 digits CNNs (1 → 16 channels of 8×8), against
+    PyTorch's convolution (oneDNN, whose kernel for one input channel is slow there), on the
+    2-core reference machine (CPU time, one thread, load 1–3): in six runs of
+    benchmarks/cnn_batching.py evaluating 1,797 images took 16–37 % less time in four (e.g. 54
+    against 64 ms, 69 against 110 ms), 3 % and 6 % more in two; the sweep's own measurement
+    (``BatchedTrainer.measure``, 9 alternating rounds) a median of 77 against 92 ms; a training
+    step the same within the noise (±5 %). Used from ``MATMUL_FILTERS`` stacked filters."""
     rows = [(x.shape[2 + d] + 2 * layer.padding[d] - layer.dilation[d] * (layer.kernel_size[d] - 1) - 1)
             // layer.stride[d] + 1 for d in (0, 1)]
     patches = F.unfold(x, layer.kernel_size, layer.dilation, layer.padding, layer.stride)  # (N, C·kh·kw, H'·W')
