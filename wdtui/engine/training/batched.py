@@ -32,8 +32,9 @@ ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # (~3·10⁵) ran 15 % faster on 2 threads than on 1 on the reference machine.
 THREADED_WORK = 1 << 18
 # Stacked filters (K·C_out) from which a conv on shared images is one matrix product
-# (shared_conv): with fewer, oneDNN's convolution evaluated faster (digits CNNs, 1,797 images:
-# K = 2 15 against 18 ms, K = 4 23 against 25 ms, K = 8 the same, K = 16 110 against 69 ms).
+# (shared_conv): with fewer, oneDNN's convolution evaluated faster (digits CNNs, 1,797 images,
+# oneDNN against the matrix product, one cnn_batching run each: K = 2 15 against 18 ms, K = 4 23
+# against 25 ms, K = 8 51 against 51 ms; K = 16 see shared_conv).
 MATMUL_FILTERS = 128
 
 
