@@ -13,11 +13,15 @@ mini-batch of 64 images, for K copies with their own parameters:
   cross-entropy summed;
 - vmap: ``torch.func.vmap(functional_call(model, params_k, x))`` over the stacked parameters;
 - engine: ``batched.BatchedModel``, the grouped layout as wdtui trains it: channels-last memory
-  layout (max-pooling 8×8 planes one by one is the planar layout's bottleneck) and each ReLU
-  pooled before it is applied (max commutes with ReLU: the same numbers).
+  layout (max-pooling 8×8 planes one by one is the planar layout's bottleneck), each ReLU
+  pooled before it is applied (max commutes with ReLU: the same numbers), and the first conv
+  (on the images every copy shares) as patches × stacked filters, one matrix product
+  (``batched.shared_conv``);
+- engine, oneDNN 1st conv: the same with the first conv as PyTorch's convolution (K·16
+  filters stacked, oneDNN's kernel), as the engine did before.
 
 Then one evaluation pass over the digits' 1,797 images: the lone model at once, the engine's K
-copies in its chunks of 64 images.
+copies in its chunks of 64 images, both ways (alternating rounds, medians).
 
 FLOPs: a digits CNN's forward pass is 91,776 multiply-adds per image (conv 9,216, conv 73,728,
 Linear 8,192 and 640); a training step about 3× that (the first conv has no input gradient), so
@@ -42,7 +46,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, vmap
 
-from wdtui.engine.training.batched import BatchedModel
+from wdtui.engine.training import batched
+from wdtui.engine.training.batched import BatchedModel, channels_last
 
 FORWARD_MACS = 16 * 9 * 64 + 32 * 16 * 9 * 16 + 128 * 64 + 64 * 10  # per image
 STEP_MACS = 3 * FORWARD_MACS - 16 * 9 * 64  # forward, input and weight gradients (none for the input)
@@ -85,6 +90,20 @@ def sgd_(params, lr: float = 0.01) -> None:
         torch._foreach_add_(list(params), grads, alpha=-lr)
         for p in params:
             p.grad = None
+
+
+def onednn_shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """The first conv as the engine ran it before ``batched.shared_conv``: PyTorch's convolution."""
+    return F.conv2d(channels_last(x), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                    layer.dilation)
+
+
+MATMUL_SHARED_CONV = batched.shared_conv
+
+
+def first_conv(way: str) -> None:
+    """The engine's first conv from now on: "matmul" (its own) or "onednn"."""
+    batched.shared_conv = MATMUL_SHARED_CONV if way == "matmul" else onednn_shared_conv
 
 
 def timed(f) -> float:
@@ -159,11 +178,18 @@ def main() -> None:
         sgd_(list(vmap_p.values()))
 
     def engine_step():
+        first_conv("matmul")
+        copy_loss(engine(x, train=True), y).backward()
+        sgd_(list(engine_p.values()))
+
+    def onednn_step():
+        first_conv("onednn")
         copy_loss(engine(x, train=True), y).backward()
         sgd_(list(engine_p.values()))
 
     steps = {"one lone model": lone_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
-             f"vmap, K = {k}": vmap_step, f"engine, K = {k}": engine_step}
+             f"vmap, K = {k}": vmap_step, f"engine, K = {k}": engine_step,
+             "engine, oneDNN 1st conv": onednn_step}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
     wall: dict[str, list[float]] = {name: [] for name in steps}
     for step in steps.values():  # warm-up
@@ -188,14 +214,20 @@ def main() -> None:
         print(f"  {name:22s} CPU {c * 1e6:8.0f} µs ({c / one_cpu:5.2f}x one)   wall {w * 1e6:8.0f} µs "
               f"({w / one_wall:5.2f}x one)   {flops / c / 1e9:5.1f} GFLOP/s")
     images = torch.randn(1797, 1, 8, 8)
+    evals: dict[str, list[float]] = {"lone": [], "matmul": [], "onednn": []}
     with torch.no_grad():
-        lone_eval = statistics.median(timed(lambda: models[0](images)) for _ in range(args.rounds))
-        engine_eval = statistics.median(timed(lambda: [engine(c) for c in images.split(4096 // (4 * k))])
-                                        for _ in range(args.rounds))
+        for _ in range(args.rounds):
+            evals["lone"].append(timed(lambda: models[0](images)))
+            for way in ("matmul", "onednn"):
+                first_conv(way)
+                evals[way].append(timed(lambda: [engine(c) for c in images.split(4096 // (4 * k))]))
+    first_conv("matmul")
+    lone_eval, engine_eval, onednn_eval = (statistics.median(evals[w]) for w in ("lone", "matmul", "onednn"))
     flops = 2 * FORWARD_MACS * len(images)
     print(f"  evaluating 1,797 images: one lone model {lone_eval * 1e3:.1f} ms ({flops / lone_eval / 1e9:.1f} "
           f"GFLOP/s), engine K = {k} {engine_eval * 1e3:.1f} ms = {engine_eval / lone_eval:.2f}x one "
-          f"({k * flops / engine_eval / 1e9:.1f} GFLOP/s)  (CPU time)")
+          f"({k * flops / engine_eval / 1e9:.1f} GFLOP/s), with the oneDNN 1st conv {onednn_eval * 1e3:.1f} ms "
+          f"= {onednn_eval / lone_eval:.2f}x one  (CPU time)")
     grouped, vmapped, engined = check(4)
     print(f"float64, 4 copies against their lone models, largest relative difference of logits and "
           f"gradients: grouped {grouped:.1e}, vmap {vmapped:.1e}, engine {engined:.1e}")

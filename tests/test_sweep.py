@@ -13,7 +13,7 @@ from wdtui.cli.main import main
 from wdtui.engine.config import ConfigError, make_config, parse_lambda_spec
 from wdtui.engine.experiment import build_experiment
 from wdtui.engine.sweeps.sweep import SweepResult
-from wdtui.engine.training.batched import BatchedTrainer, check_batchable
+from wdtui.engine.training.batched import MATMUL_FILTERS, BatchedModel, BatchedTrainer, check_batchable, shared_conv
 
 LAMS = [0.0, 0.003, 0.03, 0.3]
 
@@ -87,6 +87,41 @@ def test_each_copy_of_a_batched_classifier_equals_its_single_run(overrides, seed
                 assert _rel(getattr(record, key)[k], getattr(alone, key)) <= 1e-10, key
             assert record.test_accuracy[k] == alone.test_accuracy and record.zeros[k] == alone.zeros
     assert record.weight_norm[2] < record.weight_norm[0]
+
+
+@pytest.mark.parametrize("conv", [
+    {"in_channels": 1, "out_channels": 16, "kernel_size": 3, "padding": 1},  # the digits CNN's first conv
+    {"in_channels": 3, "out_channels": 4, "kernel_size": (3, 2), "stride": 2, "padding": (1, 0), "dilation": (1, 2)},
+])
+def test_a_conv_on_shared_images_as_one_matrix_product_equals_each_copys_conv(conv, monkeypatch):
+    """From MATMUL_FILTERS stacked filters the copies' conv on the images they share is patches ×
+    filters (batched.shared_conv): each copy's outputs and its filters' and bias's gradients are
+    its own conv's, in float64 (to 1e-12 of the largest)."""
+    from wdtui.engine.training import batched
+
+    calls = []
+    monkeypatch.setattr(batched, "shared_conv", lambda *args: calls.append(1) or shared_conv(*args))
+    torch.manual_seed(0)
+    layer = torch.nn.Conv2d(**conv).double()
+    copies = -(-MATMUL_FILTERS // layer.out_channels)
+    lone = [torch.nn.Conv2d(**conv).double() for _ in range(copies)]
+    params = {name: torch.stack([getattr(c, name).detach() for c in lone]).requires_grad_()
+              for name in ("weight", "bias")}
+    model = BatchedModel(torch.nn.Sequential(layer, torch.nn.Flatten()),
+                         {f"0.{name}": p for name, p in params.items()})
+    x = torch.randn(5, layer.in_channels, 7, 9, dtype=torch.float64)
+    x[:, :, :3] = 0.0  # equal patches, as the digits' blank borders
+    out = model(x)  # (K, N, C_out·H'·W')
+    assert calls == [1]
+    probe = torch.randn_like(out)
+    (out * probe).sum().backward()
+    for k, c in enumerate(lone):
+        own = c(x).flatten(1)
+        (own * probe[k]).sum().backward()
+        assert (out[k] - own).abs().max() <= 1e-12 * own.abs().max()
+        for name in ("weight", "bias"):
+            mine, theirs = params[name].grad[k], getattr(c, name).grad
+            assert (mine - theirs).abs().max() <= 1e-12 * theirs.abs().max(), name
 
 
 @given(st.integers(-8, 2), st.integers(1, 6), st.integers(2, 40))

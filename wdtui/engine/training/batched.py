@@ -31,6 +31,11 @@ ELEMENTWISE = tuple(cls for cls in ACTIVATIONS.values() if cls is not None)
 # Multiply-adds per step above which a sweep uses torch's threads: 16 copies of the sine model
 # (~3·10⁵) ran 15 % faster on 2 threads than on 1 on the reference machine.
 THREADED_WORK = 1 << 18
+# Stacked filters (K·C_out) from which a conv on shared images is one matrix product
+# (shared_conv): with fewer, oneDNN's convolution evaluated faster (digits CNNs, 1,797 images,
+# oneDNN against the matrix product, one cnn_batching run each: K = 2 15 against 18 ms, K = 4 23
+# against 25 ms, K = 8 51 against 51 ms; K = 16 see shared_conv).
+MATMUL_FILTERS = 128
 
 
 def check_batchable(model: nn.Module, preset: str, task: str = "regression") -> None:
@@ -89,9 +94,11 @@ class BatchedModel:
 
     Images go through the convolutions as one image of K·C channels, copy k's channels
     k·C … k·C + C − 1 (the grouped layout, (N, K·C, H, W)): a conv on the shared input is one
-    conv with the K copies' filters stacked (K·C_out filters), every later conv a grouped conv
-    (groups = K: copy k's filters see only copy k's channels), in the channels-last memory layout
-    (:func:`channels_last`); max-pooling and activations act per channel. Flatten takes each
+    conv with the K copies' filters stacked (K·C_out filters; from ``MATMUL_FILTERS`` of them one
+    matrix product of the images' patches with the filters, :func:`shared_conv`), every later
+    conv a grouped conv (groups = K: copy k's filters see only copy k's channels), in the
+    channels-last memory layout (:func:`channels_last`); max-pooling and activations act per
+    channel. Flatten takes each
     copy's channels in the lone model's (C, H, W) order, to (K, N, C·H·W). Each copy computes
     exactly its lone model's function.
 
@@ -150,8 +157,12 @@ class BatchedModel:
                 continue
             if isinstance(layer, nn.Conv2d):
                 weight, bias = self._stacked[i]
-                h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
-                             layer.dilation, k if layout == "grouped" else 1)
+                if (layout == "shared image" and weight.shape[0] * weight.shape[1] >= MATMUL_FILTERS
+                        and layer.padding_mode == "zeros" and not isinstance(layer.padding, str)):
+                    h = shared_conv(h, layer, weight, bias)
+                else:
+                    h = F.conv2d(channels_last(h), weight.flatten(0, 1), bias.flatten(), layer.stride, layer.padding,
+                                 layer.dilation, k if layout == "grouped" else 1)
                 layout = "grouped"
             elif i in self._pool_first:  # ReLU → MaxPool2d as MaxPool2d → ReLU: the same numbers
                 h = F.relu(layers[i + 1](h))
@@ -181,6 +192,33 @@ class BatchedModel:
             else:
                 h = self._functions[i](h)
         return h
+
+
+def shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """The K copies' ``layer`` (stacked ``weight`` (K, C_out, C, kh, kw), ``bias`` (K, C_out)) on
+    images x (N, C, H, W) that every copy shares, as one matrix product:
+
+        out[n, p, k·C_out + o] = b[k, o] + Σ_(c,i,j) W[k, o, c, i, j] · x[n, c, p + (i, j)]
+
+    the patches (N·H'·W', C·kh·kw) (``F.unfold``: column c·kh·kw + i·kw + j, the order of a
+    filter's entries) times the stacked filters (C·kh·kw, K·C_out). The result (N, H', W', K·C_out)
+    is returned as (N, K·C_out, H', W'): the grouped layout, channels-last in memory. The filters'
+    gradient is patchesᵀ · ∂out, a product with the K·C_out columns as the wide side (the
+    filters are made contiguous so that autograd takes that orientation; the other one ran 2–4×
+    slower); the data need no gradient. On the 16 digits CNNs (1 → 16 channels of 8×8), against
+    PyTorch's convolution (oneDNN, whose kernel for one input channel is slow there), on the
+    2-core reference machine (CPU time, one thread, load 1–3): in six runs of
+    benchmarks/cnn_batching.py evaluating 1,797 images took 16–37 % less time in four (e.g. 54
+    against 64 ms, 69 against 110 ms), 3 % and 6 % more in two; the sweep's own measurement
+    (``BatchedTrainer.measure``, 9 alternating rounds) a median of 77 against 92 ms; a training
+    step the same within the noise (±5 %). Used from ``MATMUL_FILTERS`` stacked filters."""
+    rows = [(x.shape[2 + d] + 2 * layer.padding[d] - layer.dilation[d] * (layer.kernel_size[d] - 1) - 1)
+            // layer.stride[d] + 1 for d in (0, 1)]
+    patches = F.unfold(x, layer.kernel_size, layer.dilation, layer.padding, layer.stride)  # (N, C·kh·kw, H'·W')
+    patches = patches.transpose(1, 2).reshape(-1, patches.shape[1])
+    filters = weight.flatten(0, 1).flatten(1).t().contiguous()  # (C·kh·kw, K·C_out)
+    out = torch.addmm(bias.flatten(), patches, filters)
+    return out.view(x.shape[0], *rows, -1).permute(0, 3, 1, 2)
 
 
 def channels_last(h: torch.Tensor) -> torch.Tensor:
