@@ -287,3 +287,19 @@ def test_sweep_json_has_the_path_of_a_linear_model(tmp_path):
     assert main(["sweep", "--preset", "sparse", "--lambdas", "0.1", "--epochs", "5", "--quiet",
                  "--out", str(out_l1)]) == 0
     assert "ridge_weights" not in json.loads(out_l1.read_text())["final"]  # l1: no closed form here
+
+
+def test_the_verdict_says_how_many_of_the_lambdas_in_its_range_beat_zero():
+    """'4 λ, 1.78e-05 … 0.001' read as 'all of these' for a range holding 9 ladder λ."""
+    lambdas = [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
+    beats = {1e-4, 1e-2, 1e-1, 1.0}  # lower than λ = 0 by 0.1 on every seed; 1e-3 and 10 are not
+    noise = [0.0, 0.03, -0.02]
+    val = [1.0 + s + noise[i] * (j % 2) - (0.1 if lam in beats else 0.0) + (0.02 * i if lam not in beats and lam else 0.0)
+           for s, i in zip((0.0, 0.5, 1.0), range(3)) for j, lam in enumerate(lambdas)]
+    k = len(val)
+    record = SweepRecord(epoch=1, train_loss=[0.0] * k, test_loss=val, weight_norm=[1.0] * k, penalty=[0.0] * k,
+                         zeros=[0] * k, diverged=[False] * k, val_loss=val)
+    result = SweepResult(lambdas, 3, 1)
+    result.add(record)
+    assert [lam for lam, ok in zip(lambdas, result.beats_zero()) if ok] == sorted(beats)
+    assert "beat λ = 0 by > 2 SE (paired, 3 seeds): 4 of the 5 λ in 0.0001 … 1" in result.verdict()

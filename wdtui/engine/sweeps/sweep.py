@@ -231,8 +231,14 @@ class SweepResult:
             lines.append(f"no λ beats λ = 0 (paired, {self.seeds} seeds)" if not winners else
                          f"beat λ = 0 by > 2 SE (paired, {self.seeds} seeds): "
                          + (", ".join(f"{lam:.3g}" for lam in winners) if len(winners) <= 3 else
-                            f"{len(winners)} λ, {winners[0]:.3g} … {winners[-1]:.3g}"))
+                            # a range would read as "all of these": say how many of the λ in it
+                            f"{len(winners)} of the {self._between(winners[0], winners[-1])} λ in "
+                            f"{winners[0]:.3g} … {winners[-1]:.3g}"))
         return lines
+
+    def _between(self, low: float, high: float) -> int:
+        """How many of the sweep's λ lie in [low, high]."""
+        return sum(low <= lam <= high for lam in self.lambdas)
 
     def to_dict(self, config: dict[str, Any], ridge: list[list[float]] | None = None) -> dict[str, Any]:
         """The ``wdtui sweep`` JSON document (see README). ``ridge``: the closed-form ridge
