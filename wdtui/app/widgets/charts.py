@@ -686,7 +686,10 @@ class AccuracyChart(HistoryChart):
 
     def yaxis(self, plt: Any, values: list[float]) -> None:
         plt.ylim(0, 1)
-        plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
+        if self.y_tick_budget >= 5:
+            plt.yticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
+        else:  # a few rows: both ends (plotext kept one of five crowded labels, "0%" beside 90 % data)
+            plt.yticks([0, 1], ["0%", "100%"])
 
 
 class ClassChart(Chart):
