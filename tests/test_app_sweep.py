@@ -173,13 +173,20 @@ def test_the_grids_best_cell_says_how_many_cells_print_alike():
     assert best_line(_grid("coupled", values)).endswith("(val 0.1476, test 0.1476)")
 
 
+async def swept(pilot, key: str) -> None:
+    """The app ready, then its λ sweep (w) or its grid (g) trained to the end and drawn."""
+    a = pilot.app
+    await wait_for(pilot, lambda: a.ready is not None)
+    await pilot.press(key)
+    snap = (lambda: a.grid_snapshot) if key == "g" else (lambda: a.sweep_snapshot)
+    await wait_for(pilot, lambda: snap() is not None and snap().finished)
+    await pilot.pause(0.2)
+
+
 async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_they_go_on():
     a = app(epochs=3)
     async with a.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("g")
-        await wait_for(pilot, lambda: a.grid_snapshot is not None and a.grid_snapshot.finished)
-        await pilot.pause(0.2)
+        await swept(pilot, "g")
         grid = a.query_one("#grid")
         status = lambda: str(a.query_one("#sweep-status").render())  # noqa: E731
         assert grid.max_scroll_y > 0 and grid.scroll_y == 0 and "pgdn: more" in status()
@@ -202,10 +209,7 @@ async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_
 async def test_z_on_the_sweep_tab_gives_the_loss_against_lambda_the_whole_tab_at_80x24():
     a = app(epochs=5)
     async with a.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("w")
-        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
-        await pilot.pause(0.2)
+        await swept(pilot, "w")
         chart = a.query_one(SweepLossChart)
         before = chart.size.height
         await pilot.press("z")
