@@ -7,6 +7,7 @@ ctrl+z undoes). The sidebar always shows the value in use, or why a value was no
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -92,6 +93,9 @@ class SettingsController:
                 control.set_lr(value)
             else:
                 control.set_epochs(value)
+                snap = state.snapshot
+                if snap is not None and not finished:  # the total the worker now trains to, at once
+                    state.snapshot = dataclasses.replace(snap, epochs=value)
                 self.runs.continue_if_more(finished)
         else:
             self.runs.restart(f"{field} changed: run restarted", kept)

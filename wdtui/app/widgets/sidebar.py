@@ -168,13 +168,10 @@ class Field(Vertical):
         self.show_error(None if result is None or result.is_valid else result.failure_descriptions[0])
 
     def cancel(self, value: str, result: ValidationResult | None) -> None:
-        """Escape: what was typed is not applied; the value in use comes back (marked with why,
-        where what was typed was not valid either)."""
-        if value.strip() == self.committed:
-            return
-        self.set_value(self.committed)
-        if result is not None and not result.is_valid:
-            self.show_error(f"not applied: {shorten(value.strip())!r}: {result.failure_descriptions[0]}")
+        """Escape: what was typed is thrown away, valid or not; the value in use comes back, with
+        no reason under it (nothing was refused: leaving by tab or a click applies or refuses)."""
+        if value.strip() != self.committed or result is None or not result.is_valid:
+            self.set_value(self.committed)
 
     def submit(self, value: str, result: ValidationResult | None) -> None:
         """Enter: commit a valid value and give the keys back to the app; an invalid value keeps
