@@ -48,7 +48,8 @@ def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = 
     """The λ sweep's lines: what is trained, its state, the verdict, the keys."""
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
-    keys = "b: use the best λ · e: export (JSON)" if snap.best_index is not None else "e: export (JSON)"
+    # one row at 80×24 (the status box has five): what each key does in the fewest words
+    keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: chart alone · e: export"
     return "\n".join([head, *snap.verdict, keys])
 
 

@@ -157,9 +157,10 @@ def describe(label: str, trend: Trend) -> str:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and not f and t is None for e, f, t in zip(trend.at_edge, same, tied))
              else "", "= λ made no difference" if any(same) else "",
-             "≈ λs tied for best (alike at 3 digits, or within 2 SE paired over seeds)"
+             ("≈ λs tied for best (alike at 3 digits)" if trend.kind == "one seed"
+              else "≈ λs tied for best (alike at 3 digits, or within 2 SE paired over seeds)")
              if any(t is not None for t in tied) else ""]
     note = "".join(f"; {n}" for n in notes if n)
-    if note:
+    if note and trend.kind != "one seed":  # no slope is read from one seed
         note += " (left out of the slope)"
     return f"{label}: {shape} — best λ per {cells}{note}"
