@@ -87,3 +87,6 @@ def test_a_comparison_the_model_cannot_train_is_one_line_and_exit_2(capsys):
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "--compare-dropout: the comparison cannot train: a linear model" in err
+    with pytest.raises(SystemExit):
+        main(["--compare-regularizer", "none", "--compare-lambda", "0.1"])
+    assert "argument --compare-lambda: the comparison cannot train" in capsys.readouterr().err  # not --lambdas

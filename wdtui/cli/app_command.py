@@ -83,7 +83,8 @@ def comparison_of(parser: Parser, args: argparse.Namespace, config: Config):
     try:
         comparison_config(config, run)
     except ConfigError as error:
-        dest = COMPARISON_FLAGS.get(error.field, error.field)
+        field = "lam" if error.field in ("lambda", "lambdas") else error.field  # the engine names λ either way
+        dest = COMPARISON_FLAGS.get(field, field)
         config_error(parser.prog, ConfigError(dest, f"the comparison cannot train: {error.message}"))
     return config, run
 
