@@ -90,3 +90,20 @@ def test_a_comparison_the_model_cannot_train_is_one_line_and_exit_2(capsys):
     with pytest.raises(SystemExit):
         main(["--compare-regularizer", "none", "--compare-lambda", "0.1"])
     assert "argument --compare-lambda: the comparison cannot train" in capsys.readouterr().err  # not --lambdas
+
+
+def test_without_a_terminal_the_app_says_so_instead_of_spinning(tmp_path):
+    """stdin and stdout not a terminal: the app had drawn into the pipe and waited for keys for
+    ever at 100 % of a core. One line and exit 2; with --save-config the file is written, exit 0."""
+    import subprocess
+    import sys
+
+    run = lambda *argv: subprocess.run([sys.executable, "-m", "wdtui.cli.main", *argv], stdin=subprocess.DEVNULL,  # noqa: E731
+                                       capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                                       env={k: v for k, v in __import__("os").environ.items() if k != "TEXTUAL_DRIVER"})
+    done = run("--preset", "sine")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "needs a terminal" in done.stderr
+    assert "wdtui run" in done.stderr and not done.stdout  # nothing drawn into the pipe
+    saved = tmp_path / "s.toml"
+    done = run("--preset", "d2l", "--save-config", str(saved))
+    assert done.returncode == 0 and tomllib.loads(saved.read_text())["preset"] == "d2l"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Sequence
 
 from .. import __version__
@@ -12,7 +14,7 @@ from ..engine.tensorboard import check_board_folder
 from .config_file import add_config_options, parse_args
 from .main import COMMANDS
 from ..engine.config import OPTIMIZERS, REGULARIZERS
-from .options import Parser, _choices, add_engine_options, config_error, field_type, overrides, preset_name
+from .options import Parser, _choices, add_engine_options, config_error, fail, field_type, overrides, preset_name
 
 
 def build_parser() -> Parser:
@@ -120,6 +122,14 @@ def main(argv: Sequence[str]) -> int:
                        "save_config")
         except OSError as error:
             output_error(parser.prog, error)
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # without a terminal the app would draw into a pipe and wait for keys for ever (at 100 % of
+        # a core); wdtui serve runs it with a driver of its own, over pipes
+        if args.save_config is not None:  # a script saving the settings: done
+            print(f"saved {args.save_config} (no terminal: the app is not opened)")
+            return 0
+        fail(f"{parser.prog}: error: the app needs a terminal (stdin and stdout are not one); "
+             "in scripts use wdtui run, wdtui sweep or wdtui snapshot")
     from ..app.app import WdtuiApp
 
     app = WdtuiApp(config, compare=args.compare, comparison=comparison)
