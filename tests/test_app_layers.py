@@ -106,3 +106,23 @@ async def test_the_layers_charts_mark_lambda_changes_and_claim_no_layernorm_wher
         for text in (norms, angles):
             assert "┆ 1 change" in text and "LayerNorm" not in text
         assert "no scale-invariant layer: nothing to predict" in angles
+
+
+async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
+    a = WdtuiApp(make_config("equilibrium", n_train=200, epochs=3), compare=True, deterministic=True)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await _until(pilot, lambda: a.ready is not None)
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        norms, angles = a.layers_view.charts
+        before = norms.size.height
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert a.query_one("TabbedContent").active == "layers"  # it stays on its tab
+        assert norms.display and not angles.display and norms.size.height >= 2 * before
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert angles.display and not norms.display
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert norms.display and angles.display and norms.size.height == before

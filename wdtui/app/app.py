@@ -445,8 +445,12 @@ class WdtuiApp(App[int]):
 
     def action_zoom(self) -> None:
         """Show one chart of the Charts tab alone; each press the next one, then all again. On
-        the Sweep tab, the λ sweep's loss chart alone (again: all)."""
-        if self.main.query_one(TabbedContent).active == "sweep" and self.sweep_view.zoom():
+        the Sweep tab, the λ sweep's loss chart alone (again: all); on the Layers tab, each of
+        its two charts alone, then both."""
+        tab = self.main.query_one(TabbedContent).active
+        if (tab == "sweep" and self.sweep_view.zoom()) or tab == "layers":
+            if tab == "layers":
+                self.layers_view.zoom()
             self.redraw(force=True)
             return
         self.action_show_tab("charts")

@@ -39,7 +39,7 @@ KEYS = (
     ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
     ("x", "cancel the running sweep or grid"),
     ("1 2 3 4", "Charts, Weights, Sweep, Layers tab"),
-    ("z", "show one chart alone (again: the next one, then all); on the Sweep tab its loss against λ"),
+    ("z", "show one chart alone (again: the next one, then all); on the Sweep and Layers tabs theirs"),
     ("pgdn / pgup", "scroll the grid's tables (Sweep tab) or the histograms (Weights tab)"),
     ("ctrl+b", "hide / show the sidebar"),
     ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),

@@ -171,6 +171,16 @@ class LayersView(Vertical):
     def charts(self) -> list[Chart]:
         return [self.query_one(LayerNormChart), self.query_one(AngleChart)]
 
+    zoomed = -1  # the chart shown alone (z), -1: both
+
+    def zoom(self) -> None:
+        """z: the ‖w‖ chart alone (the note hidden), then the angle chart alone, then both: at
+        80×24 the two share 19 rows and the ‖w‖ chart had one plot row."""
+        self.zoomed = self.zoomed + 1 if self.zoomed < 1 else -1
+        self.query_one("#layers-note").display = self.zoomed == -1
+        for i, chart in enumerate(self.charts):
+            chart.display = self.zoomed in (-1, i)
+
     def ready(self, state: AppState) -> None:
         """The note for this session's model: which layers are scale-invariant."""
         invariant = state.ready.data.scale_invariant
