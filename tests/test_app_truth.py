@@ -903,3 +903,16 @@ async def test_a_few_training_points_are_drawn_over_the_curves():
         await pilot.pause(0.3)
         drawn = a.query_one("#fit").render().plain
         assert drawn.count("●") >= len(a.ready.data.y_train)  # each point, and its legend entry
+
+
+async def test_a_long_regularizer_name_goes_to_line_2_and_the_runs_numbers_stay_whole_at_80x24():
+    a = app(compare=True, epochs=200000, lam=0.1778)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.apply_change("regularizer", "l1-subgradient")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
+    assert first.endswith("‖w‖ 6.61") and "run λ=0.1778:" in first, first  # ‖w‖ had been cut to "‖w‖ …"
+    assert "run: l1-subgradient" in second and len(first) <= 80 and len(second) <= 80

@@ -72,15 +72,16 @@ class StatusLine(Static):
             return
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
-        def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False) -> list[Text]:
+        def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False,
+                  bare: bool = False) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
                                within, lr, brief=brief, when=when, extras=extras,
-                               pending_below=below).split("\n", allow_blank=True)
+                               pending_below=below, bare=bare).split("\n", allow_blank=True)
 
         # the long form; without the device and speed; brief; brief without saying when a change
         # applies; brief with the pending change on the second line (the run's numbers first)
         forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False),
-                 lines(True, True, below=True)]
+                 lines(True, True, below=True), lines(True, True, below=True, bare=True)]
         fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         # the form stays while it fits: it goes back to a longer one only with room to spare (a
         # number growing a digit, a progress or a speed coming and going would make it flicker)
@@ -91,9 +92,9 @@ class StatusLine(Static):
         parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
         # briefest last: without the note rather than a note cut to a bare "…"
-        below = at == len(forms) - 1
+        below, bare = at >= len(forms) - 2, at == len(forms) - 1
         seconds = [*(form[1] for form in forms[at:]), *shorter,
-                   *(lines(True, when, "", below=below)[1] for when in (True, False))]
+                   *(lines(True, when, "", below=below, bare=bare)[1] for when in (True, False))]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
         line = Text("\n").join([cut(first, width), cut(second, width)])
         line.no_wrap, line.overflow = True, "ellipsis"
@@ -107,7 +108,7 @@ class StatusLine(Static):
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
                lr: float | None, brief: bool, when: bool = True, extras: bool = True,
-               pending_below: bool = False) -> Text:
+               pending_below: bool = False, bare: bool = False) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
@@ -128,8 +129,12 @@ class StatusLine(Static):
         other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else run.regularizer
         started = run.epoch > 0  # before the first epoch the setting asked for is the run's own
         shown_reg, shown_lam = (run.regularizer, run.lam) if started else (regularizer, lam)
+        # bare: the regularizer named on line 2 instead (a long name, l1-subgradient, had cut the
+        # run's ‖w‖ at 80 columns)
+        named = bare and shown_reg not in ("none", other)
         setting = ("none" if shown_reg == "none"  # no λ: none has none (as the comparison's name says)
-                   else f"λ={shown_lam:.4g}" if brief and other == shown_reg else f"{shown_reg} λ={shown_lam:.4g}")
+                   else f"λ={shown_lam:.4g}" if (brief and other == shown_reg) or named
+                   else f"{shown_reg} λ={shown_lam:.4g}")
         pending = []
         if regularizer != shown_reg:
             pending.append(regularizer)
@@ -166,6 +171,8 @@ class StatusLine(Static):
             words = " · ".join(part for part in (f"run → {' '.join(pending)}{later}", words) if part)
         elif pending and not when and snapshot.finished:  # the line above had no room to say when
             words = " · ".join(part for part in ("→ if epochs are raised", words) if part)
+        if named:  # the regularizer line 1 left out
+            words = " · ".join(part for part in (f"run: {shown_reg}", words) if part)
         if words:
             line.append(f" · {words}" if compared or pinned else words, style="dim")
         return line
