@@ -240,10 +240,13 @@ def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
             [0.176, 0.1762, 0.1758, 0.177, 0.187, 0.196],  # 0.176 three times
             [0.2, 0.19, 0.15, 0.17, 0.2, 0.3], [0.2, 0.17, 0.18, 0.19, 0.2, 0.3]]
     trend = best_lambda_trend(lrs, lambdas, rows)
-    assert trend.tied[:2] == ((1e-5, 1e-2), (1e-5, 1e-3)) and trend.tied[2:] == (None, None)
+    assert trend.tied[:2] == ((1e-5, 1e-4, 1e-3, 1e-2), (1e-5, 1e-4, 1e-3)) and trend.tied[2:] == (None, None)
     assert trend.slope is None and trend.kind == "unclear"  # two rows with one best λ left
     text = describe("coupled", trend)
     assert "lr 0.001: 1e-05…0.01≈" in text and "≈ λs tied for best" in text
+    # a tie with a gap (1e-3 is worse) is not a range: each tied λ is named
+    gap = best_lambda_trend(lrs[:1], lambdas, [[0.2281, 0.25, 0.26, 0.2283, 0.24, 0.248]])
+    assert gap.tied == ((1e-5, 1e-2),) and "lr 0.001: 1e-05, 0.01≈" in describe("coupled", gap)
     assert "one best λ" in text
 
 

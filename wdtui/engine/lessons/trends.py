@@ -47,7 +47,8 @@ class Trend:
     slope: float | None
     kind: str
     same: tuple[bool, ...] = ()
-    tied: tuple[tuple[float, float] | None, ...] = ()  # (lowest, highest) λ printed alike with the best
+    tied: tuple[tuple[float, ...] | None, ...] = ()  # per row the λs tied for its best (sorted), or None
+    lambdas: tuple[float, ...] = ()  # the grid's λs, in order (a tie is a range only where it has no gap)
 
 
 def read_grid(grid, key: str = "val_loss") -> Trend:
@@ -78,7 +79,7 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         alike = [lam for v, lam in cells if SHOWN.format(v) == SHOWN.format(min(cells)[0])]
         if per_seed is not None and lam is not None:
             alike += [lambdas[l] for l in _paired_ties(r, lambdas.index(lam), per_seed)]
-        tied.append((min(alike), max(alike)) if len(set(alike)) > 1 and not same[-1] else None)
+        tied.append(tuple(sorted(set(alike))) if len(set(alike)) > 1 and not same[-1] else None)
     points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat, tie in zip(lrs, best, edge, same, tied)
               if lam is not None and lam > 0 and not e and not flat and tie is None]
     slope = None
@@ -100,7 +101,7 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         kind = "between"
     if seeds == 1:
         kind = "one seed"
-    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same), tuple(tied))
+    return Trend(tuple(lrs), tuple(best), tuple(edge), slope, kind, tuple(same), tuple(tied), tuple(lambdas))
 
 
 def _paired_ties(r: int, b: int, per_seed: list[list[list[float]]]) -> list[int]:
@@ -138,8 +139,10 @@ def describe(label: str, trend: Trend) -> str:
             return "—"
         if flat:
             return "="
-        if tie is not None:
-            return f"{tie[0]:.3g}…{tie[1]:.3g}≈"
+        if tie is not None:  # a range where the tied λs have no gap, else each of them
+            order = sorted(trend.lambdas)
+            whole = tuple(order[order.index(tie[0]):order.index(tie[-1]) + 1]) if order else tie
+            return (f"{tie[0]:.3g}…{tie[-1]:.3g}" if whole == tie else ", ".join(f"{t:.3g}" for t in tie)) + "≈"
         return f"{lam:.3g}" + ("*" if edge else "")
 
     cells = ", ".join(f"lr {lr:.3g}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
