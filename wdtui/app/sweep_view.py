@@ -158,5 +158,5 @@ def grid_hint(grids, decay_convention: str) -> str:
     lines = []
     for grid in grids:
         label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
-        lines.append(describe(label, read_grid(grid)).replace("--seeds 5", "wdtui sweep --seeds 5"))
+        lines.append(describe(label, read_grid(grid)))
     return " · ".join(lines)

@@ -82,16 +82,12 @@ def best_lambda_trend(lrs: list[float], lambdas: list[float], test_loss: list[li
         tied.append(tuple(sorted(set(alike))) if len(set(alike)) > 1 and not same[-1] else None)
     points = [(math.log10(lr), math.log10(lam)) for lr, lam, e, flat, tie in zip(lrs, best, edge, same, tied)
               if lam is not None and lam > 0 and not e and not flat and tie is None]
-    slope = None
-    if len({x for x, _ in points}) >= MIN_ROWS:
-        mx = sum(x for x, _ in points) / len(points)
-        my = sum(y for _, y in points) / len(points)
-        slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+    slope, r_squared = _fit(points) if len({x for x, _ in points}) >= MIN_ROWS else (None, None)
     if slope is None:
         kind = "unclear"
     elif abs(slope) <= FLAT and max(y for _, y in points) - min(y for _, y in points) > BAND:
         kind = "scattered"
-    elif abs(slope) > FLAT and _r_squared(points, slope) < FIT:
+    elif abs(slope) > FLAT and r_squared < FIT:
         kind = "scattered"
     elif slope <= DIAGONAL:
         kind = "diagonal"
@@ -119,13 +115,15 @@ def _paired_ties(r: int, b: int, per_seed: list[list[list[float]]]) -> list[int]
     return tied
 
 
-def _r_squared(points: list[tuple[float, float]], slope: float) -> float:
-    """R² = 1 − Σ residual² / Σ (y − ȳ)² of the least-squares line through ``points``."""
+def _fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least-squares line through ``points``: its slope, and R² = 1 − Σ residual² / Σ (y − ȳ)²
+    (1 where every y is the same)."""
     mx = sum(x for x, _ in points) / len(points)
     my = sum(y for _, y in points) / len(points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
     total = sum((y - my) ** 2 for _, y in points)
     residual = sum((y - my - slope * (x - mx)) ** 2 for x, y in points)
-    return 1.0 - residual / total if total > 0 else 1.0
+    return slope, 1.0 - residual / total if total > 0 else 1.0
 
 
 def describe(label: str, trend: Trend) -> str:
@@ -155,7 +153,7 @@ def describe(label: str, trend: Trend) -> str:
     elif trend.kind == "scattered":
         shape = "no trend readable (the best λ per lr jumps: no line fits it)"
     elif trend.kind == "one seed":
-        shape = "no trend read from one seed (a row's best λ moves with the seed: --seeds 5 reads one)"
+        shape = "no trend read from one seed (a row's best λ moves with the seed: wdtui sweep --seeds 5 reads one)"
     else:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and not f and t is None for e, f, t in zip(trend.at_edge, same, tied))
