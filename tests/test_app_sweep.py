@@ -11,7 +11,8 @@ from wdtui.app.messages import SweepProgress
 from wdtui.app.sweep_view import duration
 from wdtui.app.widgets.charts import BASELINE, RUN, SweepLossChart, SweepNormChart, SweepPathChart
 from wdtui.engine.sweeps.sweep import GridResult
-from wdtui.tables import grid_tables, rank_scale
+from wdtui.engine.lessons.trends import SHOWN, spelled
+from wdtui.tables import cell, grid_tables, rank_scale
 
 
 async def test_sweep_shows_eta_while_running_and_x_cancels_within_a_step():
@@ -149,14 +150,33 @@ def _grid(regularizer, values):
 
 
 def test_grid_tables_stay_readable_at_80_columns():
-    values = [0.1146 + 0.0013 * i for i in range(30)]
+    """Beside the sidebar at 80×24 the Sweep tab has 44 columns: every cell whole, also losses
+    below 0.1 (".09…" had cut 8 of 30 on sine-overfit) and a blown-up one (quadratic's
+    "1.08e…"); the lr and λ as the hint writes them."""
+    values = [0.0902 + 0.0013 * i for i in range(30)]
+    values[5], values[11] = 1.08e4, 0.205
     grids = [_grid("coupled", values), _grid("decoupled", values[::-1])]
+    for grid in grids:
+        grid.lrs[:] = [1e-3, 10**-2.5, 1e-2, 10**-1.5, 1e-1]
     console = Console(width=44, record=True)  # the Sweep tab at 80×24, beside the sidebar
     for table in grid_tables(grids):
         console.print(table)
     text = console.export_text()
-    assert "…" not in text and "0.115" in text and "0.152" in text
-    assert "1e-5" in text and "3e-3" in text
+    assert "…" not in text and ".0902 " in text and " 10800" in text and ".205" in text
+    assert " 1e-5 " in text and " 1e0" in text  # the λ ladder: one notation, as the hint's
+    assert "3.16e-3" in text and "3.16e-2" in text and "1e-1 " in text  # lr 10^-2.5 needs 3 digits: all as powers
+
+
+def test_grid_axes_are_written_in_one_notation_and_cells_print_alike_as_their_3_digits():
+    assert spelled([1e-3, 3e-3, 1e-2, 3e-2, 0.1]) == ["0.001", "0.003", "0.01", "0.03", "0.1"]
+    assert spelled([1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0]) == ["1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1e0"]
+    assert spelled([0.0, 1.523e-9]) == ["0", "1.52e-9"]
+    assert [cell(v) for v in (0.0902, 0.14, 2.5, 1.08e4, 1.2e-5, math.inf)] == [
+        ".0902", ".14", "2.5", "10800", "1.2e-5", "div"]
+    values = [0.09024, 0.09016, 0.0903, 1234.4, 1235.6, 0.000012345, 0.00001234]
+    for a in values:  # a cell's spelling tells exactly what SHOWN tells: the tie rule is what is printed
+        for b in values:
+            assert (cell(a) == cell(b)) == (SHOWN.format(a) == SHOWN.format(b))
 
 
 def test_the_grids_best_cell_says_how_many_cells_print_alike():
@@ -193,6 +213,9 @@ async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_
         await pilot.press("pagedown")
         await pilot.pause(0.1)
         assert 0 < grid.scroll_y < grid.max_scroll_y and "pgdn: more" in status()
+        # the page starts with the second table's title and header, not mid-table
+        assert grid.scroll_y == a.query_one("#grid-1").virtual_region.y
+        assert a.query_one("#grid-1").region.y == grid.region.y
         for _ in range(6):
             await pilot.press("pagedown")
         await pilot.pause(0.1)

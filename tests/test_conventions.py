@@ -228,7 +228,7 @@ def test_with_seeds_a_cell_within_two_paired_standard_errors_of_the_best_ties_an
     # one seed: the per-lr bests are listed, no trend is read
     one = read_grid(result([bowl([3, 2, 1], 0.0)]))
     text = describe("decoupled", one)
-    assert one.kind == "one seed" and "no trend read from one seed" in text and "lr 0.01: 0.001," in text
+    assert one.kind == "one seed" and "no trend read from one seed" in text and "lr 0.01: 1e-3," in text
 
 
 def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
@@ -243,10 +243,10 @@ def test_a_row_whose_best_ties_with_other_cells_has_no_one_best_lambda():
     assert trend.tied[:2] == ((1e-5, 1e-4, 1e-3, 1e-2), (1e-5, 1e-4, 1e-3)) and trend.tied[2:] == (None, None)
     assert trend.slope is None and trend.kind == "unclear"  # two rows with one best λ left
     text = describe("coupled", trend)
-    assert "lr 0.001: 1e-05…0.01≈" in text and "≈ λs tied for best" in text
+    assert "lr 0.001: 1e-5…1e-2≈" in text and "≈ λs tied for best" in text
     # a tie with a gap (1e-3 is worse) is not a range: each tied λ is named
     gap = best_lambda_trend(lrs[:1], lambdas, [[0.2281, 0.25, 0.26, 0.2283, 0.24, 0.248]])
-    assert gap.tied == ((1e-5, 1e-2),) and "lr 0.001: 1e-05, 0.01≈" in describe("coupled", gap)
+    assert gap.tied == ((1e-5, 1e-2),) and "lr 0.001: 1e-5, 1e-2≈" in describe("coupled", gap)
     assert "one best λ" in text
 
 

@@ -13,6 +13,7 @@ from wdtui.cli.main import main
 from wdtui.engine.config import ConfigError, make_config, parse_lambda_spec
 from wdtui.engine.experiment import build_experiment
 from wdtui.engine.sweeps.sweep import SweepResult
+from wdtui.tables import cell
 from wdtui.engine.training.batched import MATMUL_FILTERS, BatchedModel, BatchedTrainer, check_batchable, shared_conv
 
 LAMS = [0.0, 0.003, 0.03, 0.3]
@@ -249,9 +250,10 @@ def test_wdtui_sweep_grid_writes_both_regularizers(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert "coupled: best lr" in shown and "decoupled: best lr" in shown
     # piped output has no colour: the best cell is marked in text, and no colour is named
-    assert "green" not in shown and shown.count("* = best") == 2
+    assert "green" not in shown and shown.count("*: best") == 2
+    assert "coupled: validation loss, epoch 4" in shown  # a title on one line, however narrow the table
     best = doc["grids"]["coupled"]["best"]["val_loss"]
-    assert f"{best:.3g}*" in shown
+    assert f"{cell(best)}*" in shown
 
 
 def test_grid_refuses_a_non_positive_learning_rate(capsys):

@@ -9,7 +9,7 @@ from typing import Sequence
 from rich import box
 from rich.table import Table
 
-from .engine.lessons.trends import SHOWN  # a cell as printed: the hint's "prints alike" is this format
+from .engine.lessons.trends import SHOWN, spelled  # a cell as printed: the hint's "prints alike" is this format
 
 
 def number(value: float) -> str:
@@ -32,36 +32,41 @@ def rank_scale(values: Sequence[float]) -> dict[float, float]:
     return {v: i / top for i, v in enumerate(distinct)}
 
 
-def short(value: float) -> str:
-    """A λ or lr in at most 6 characters: 0, 1e-4, 3e-3, 3.2e-4."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    mantissa = mantissa[:-2] if mantissa.endswith(".0") else mantissa
-    return f"{mantissa}e{int(exponent)}"
+def cell(value: float) -> str:
+    """A grid cell: its 3 significant digits (``SHOWN``) in at most 6 characters, mostly 5, so
+    that a 6-λ grid fits beside the app's sidebar at 80 columns: no leading zero (.0902, .14),
+    plain where that is not longer than a power (10800, not 1.08e+04), else a power with its
+    exponent unpadded (1.2e-5). Two cells print alike exactly when their ``SHOWN`` forms do."""
+    if not math.isfinite(value):
+        return "div"
+    text, = spelled([value])
+    return text[1:] if text.startswith("0.") else text.replace("-0.", "-.", 1)
 
 
 def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> list[Table]:
     """One heatmap per regularizer of the final loss over (lr, λ) (the validation loss, on which
     the best cell is chosen), coloured by rank over both grids so that they compare; the best
     cell of each underlined — and, without ``colour`` (output piped to a file), marked ``*``
-    instead, with no colour named. Numbers have three significant digits (fits 80 columns)."""
+    instead, with no colour named. Cells have three significant digits (:func:`cell`); lr and λ
+    are written as the hint and the best line write them (``spelled``)."""
     scale = rank_scale([v for g in grids for row in g.grid(key) for v in row])
     name = key.replace("_loss", "").replace("val", "validation")
     tables = []
     for grid in grids:
-        best = grid.best
-        table = Table(title=f"{grid.regularizer}: {name} loss, epoch {grid.record.epoch}",
-                      caption="rows lr, columns λ; " + ("green = lowest (by rank), best underlined" if colour else "* = best"), box=box.SIMPLE_HEAD,
-                      padding=0, pad_edge=False, title_justify="left", caption_justify="left")
+        best, lrs = grid.best, spelled(grid.lrs)
+        title = f"{grid.regularizer}: {name} loss, epoch {grid.record.epoch}"
+        table = Table(title=title, min_width=len(title),  # a narrow grid's title on one line
+                      caption="green: lowest (rank) · underlined: best" if colour else "*: best",
+                      box=box.SIMPLE_HEAD, show_edge=False, padding=0, pad_edge=False,
+                      title_justify="left", caption_justify="left")
         table.add_column("lr\\λ", justify="right", no_wrap=True, min_width=5)
-        for lam in grid.lambdas:  # 5 characters a number: never shrunk to "0.…"
-            table.add_column(short(lam), justify="right", no_wrap=True, min_width=5)
+        for lam in spelled(grid.lambdas):  # 5 characters a cell: never shrunk to "0.…"
+            table.add_column(lam, justify="right", no_wrap=True, min_width=5)
         for r, row in enumerate(grid.grid(key)):
             cells = [f"[{_heat(scale.get(v))}{' bold underline' if best == (r, l) else ''}]"
-                     f"{SHOWN.format(v) if math.isfinite(v) else 'div'}{'' if colour or best != (r, l) else '*'}[/]"
+                     f"{cell(v)}{'' if colour or best != (r, l) else '*'}[/]"
                      for l, v in enumerate(row)]
-            table.add_row(short(grid.lrs[r]), *cells)
+            table.add_row(lrs[r], *cells)
         tables.append(table)
     return tables
 
@@ -75,5 +80,5 @@ def best_line(grid) -> str:
     val = grid.grid("val_loss")
     alike = sum(SHOWN.format(v) == SHOWN.format(val[r][l]) for row in val for v in row if math.isfinite(v)) - 1
     tie = f"; {alike} other cell{'s' if alike > 1 else ''} print{'' if alike > 1 else 's'} alike" if alike else ""
-    return (f"{grid.regularizer}: best lr {grid.lrs[r]:.3g}, λ {grid.lambdas[l]:.3g} by validation loss "
+    return (f"{grid.regularizer}: best lr {spelled(grid.lrs)[r]}, λ {spelled(grid.lambdas)[l]} by validation loss "
             f"(val {number(val[r][l])}, test {number(grid.grid('test_loss')[r][l])}{tie})")

@@ -18,6 +18,8 @@ from .state import AppState
 from .widgets import page
 from .widgets.charts import Chart, SweepChart, SweepLossChart, SweepNormChart, SweepPathChart
 
+GRID_SECTIONS = 2  # the grid trains coupled, then decoupled decay: a table each
+
 INTRO = ("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, over 3 seeds, as one "
          "batched model (one seed, one copy after another, for models that do not batch); λ is chosen on a "
          "validation set; b then loads the best λ.")
@@ -73,8 +75,10 @@ class SweepView(Vertical):
         with Horizontal(id="sweep-lower"):
             yield SweepNormChart("‖w‖₂ against λ", id="sweep-norm")
             yield SweepPathChart("weights against λ", id="sweep-path")
-        with VerticalScroll(id="grid"):
-            yield Static("", id="grid-tables")
+        with VerticalScroll(id="grid"):  # a section per convention's table, then the hint: pgdn stops at each
+            for i in range(GRID_SECTIONS):
+                yield Static("", id=f"grid-{i}", classes="grid-section page-stop")
+            yield Static("", id="grid-hint", classes="grid-section page-stop", markup=False)
 
     @property
     def charts(self) -> list[Chart]:
@@ -98,11 +102,14 @@ class SweepView(Vertical):
                 chart.update((snap, state.lam))
             text = sweep_status(snap, cancelled, show_eta)
         elif isinstance(snap, GridSnapshot):
-            parts = []  # the tables first (what the grid is), then what it shows in words
-            for grid, table in zip(snap.grids, grid_tables(snap.grids)):
-                parts += [table, best_line(grid), ""]
-            parts.append(grid_hint(snap.grids, state.config.decay_convention))
-            self.query_one("#grid-tables", Static).update(Group(*parts))
+            # the tables first (what the grid is), each with its best cell, then what they show in words
+            tables = grid_tables(snap.grids)
+            for i in range(GRID_SECTIONS):
+                section = self.query_one(f"#grid-{i}", Static)
+                section.display = i < len(tables)
+                if section.display:
+                    section.update(Group(tables[i], best_line(snap.grids[i])))
+            self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.config.decay_convention))
             self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}"
                                "\nb: use the best (lr, λ) · e: export the grid (JSON)")
             text = self._grid_keys + self._scroll_hint()

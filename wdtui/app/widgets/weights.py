@@ -140,7 +140,7 @@ class WeightsView(VerticalScroll):
         charts: list[HistogramChart] = []
         blocks = []
         for layer in layers:
-            name = Static(ready.layers.get(layer, layer), classes="layer-name", markup=False)
+            name = Static(ready.layers.get(layer, layer), classes="layer-name page-stop", markup=False)
             if runs == 1:  # weights and gradients side by side
                 row = [HistogramChart(layer, kind, 0, kind, classes="histogram") for kind in KINDS]
                 charts += row

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 DIAGONAL = -0.6  # slope of log best λ against log lr at or below which the good cells lie on a diagonal
 FLAT = 0.3  # |slope| at or below which the best λ stays put
@@ -22,6 +23,23 @@ BAND = 1.0  # decades within which the best λs of a level line must lie to "sta
 SAME = 1e-3  # a row whose cells differ by less than this share of its best is one where λ made no difference
 TIE_SE = 2.0  # a cell within this many standard errors (paired over seeds) of its row's best ties with it
 SHOWN = "{:.3g}"  # how the grid prints a cell: a row whose cells all print alike also shows no difference
+
+
+def spelled(values) -> list[str]:
+    """A grid's axis (its lrs or its λs) as its table, its hint and its best line all write it:
+    3 significant digits (``SHOWN``: the grid tells no more apart), in one notation per axis as
+    the charts' log axes: plain where every value is short (0.001 … 0.1), else all as powers
+    (1e-5 … 1e0, 3.16e-3), the exponent unpadded."""
+    shown = [SHOWN.format(v) for v in values]
+    plain = [format(Decimal(s), "f") if math.isfinite(v) else s for v, s in zip(values, shown)]
+    if all(len(p) <= 6 for p in plain):
+        return plain
+    powers = []
+    for v, s in zip(values, shown):
+        mantissa, _, exponent = f"{float(s):.2e}".partition("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        powers.append(f"{mantissa}e{int(exponent)}" if math.isfinite(v) and v != 0 else s)
+    return powers
 
 
 @dataclass(frozen=True)
@@ -127,10 +145,15 @@ def _fit(points: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def describe(label: str, trend: Trend) -> str:
-    """One line: what this grid shows, e.g. ``decoupled: best λ ∝ lr^-1.0 (a diagonal) — 1e-3:
-    0.3, 1e-2: 0.03, …``."""
+    """One line: what this grid shows, e.g. ``decoupled: best λ ∝ lr^-1.0, a diagonal (lr and λ
+    entangled) — best λ per lr 0.001: 0.3, lr 0.01: 0.03, …``; lrs and λs written as the
+    grid's table writes them (:func:`spelled`)."""
     same = trend.same or (False,) * len(trend.lrs)
     tied = trend.tied or (None,) * len(trend.lrs)
+
+    lr_name = dict(zip(trend.lrs, spelled(trend.lrs)))
+    names = dict(zip(trend.lambdas, spelled(trend.lambdas)))
+    lam_name = lambda lam: names.get(lam) or spelled([lam])[0]  # noqa: E731
 
     def cell(lam, edge, flat, tie):
         if lam is None:
@@ -140,10 +163,10 @@ def describe(label: str, trend: Trend) -> str:
         if tie is not None:  # a range where the tied λs have no gap, else each of them
             order = sorted(trend.lambdas)
             whole = tuple(order[order.index(tie[0]):order.index(tie[-1]) + 1]) if order else tie
-            return (f"{tie[0]:.3g}…{tie[-1]:.3g}" if whole == tie else ", ".join(f"{t:.3g}" for t in tie)) + "≈"
-        return f"{lam:.3g}" + ("*" if edge else "")
+            return (f"{lam_name(tie[0])}…{lam_name(tie[-1])}" if whole == tie else ", ".join(lam_name(t) for t in tie)) + "≈"
+        return lam_name(lam) + ("*" if edge else "")
 
-    cells = ", ".join(f"lr {lr:.3g}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
+    cells = ", ".join(f"lr {lr_name[lr]}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
     if trend.kind == "diagonal":
         shape = f"best λ ∝ lr^{trend.slope:.1f}, a diagonal (lr and λ entangled)"
     elif trend.kind == "flat":
