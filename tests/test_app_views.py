@@ -448,3 +448,30 @@ def test_a_narrow_legend_puts_the_pins_together_before_cutting_the_comparisons_n
     assert [row.plain for row in rows] == ["━ 2 pins ━ run ━ vs coupled λ=0"] and own_row  # every name whole
     wide, _ = legend_rows("loss", entries, 120)
     assert "pin 1 λ=0.01" in wide[0].plain and "pin 2 (same setting)" in wide[0].plain  # room: each pin named
+
+
+async def test_short_charts_leave_the_runs_names_to_the_status_line_and_keep_their_plot_rows():
+    """At 80×24 equilibrium's legends took three rows ("⠿train •test", "━run", "━vs coupled
+    λ=0.02"), leaving the accuracy chart two plot rows and one label, "0%", beside 90 % data. Short
+    charts now leave the runs' names to the status line (the same names, in the same colours);
+    tall ones keep them."""
+    from wdtui.app.widgets.charts import SHORT_CHART_ROWS, AccuracyChart
+
+    for size, short in (((80, 24), True), ((120, 40), False)):
+        a = app("equilibrium", compare=True, epochs=3, n_train=200)
+        async with a.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: a.ready is not None)
+            await pilot.press("space")
+            await wait_for(pilot, lambda: epoch(a) == 3 and not a.snapshot.running)
+            await pilot.pause(0.5)
+            chart = a.query_one(AccuracyChart)
+            rows = chart.render().plain.split("\n")
+            assert (chart.size.height < SHORT_CHART_ROWS) == short
+            status = str(a.query_one("#status").render())
+            assert "λ=0.05:" in status and "vs coupled λ=0.02" in status
+            assert ("vs coupled λ=0.02" in "\n".join(rows)) != short and "train" in rows[0] and "test" in rows[0]
+            top = next(i for i, row in enumerate(rows) if "┌" in row)
+            bottom = next(i for i, row in enumerate(rows) if "└" in row)
+            assert bottom - top - 1 >= 4  # plot rows
+            labelled = [row.split("┤")[0].strip() for row in rows[top:bottom] if "┤" in row]
+            assert labelled[0] == "100%" and labelled[-1] == "0%"  # both ends, on rows of their own

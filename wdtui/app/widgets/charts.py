@@ -39,6 +39,7 @@ class Chart(PlotextPlot):
     ghosts: tuple = ()  # pinned runs (``state.Ghost``) drawn dimmed by the time charts
     ghost_names: tuple = ()  # their legend names (what differs from the run), else their whole names
     legend_in_order = False  # True: the legend in the order drawn (else the run before its comparison)
+    runs_on_status = False  # True: the run and its comparison are named on the status line, in these colours
 
     def __init__(self, title: str, **kwargs: Any):
         super().__init__(**kwargs)
@@ -85,10 +86,17 @@ class Chart(PlotextPlot):
                 # about one point per two columns: plotext draws lines between points, and its
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
-                if axes.legend:
-                    legend, own_row = legend_rows(axes.title_text, axes.legend, self.size.width,
-                                                  self.legend_in_order)
+                shown = axes.legend
+                if self.runs_on_status and self.size.height < SHORT_CHART_ROWS:
+                    # a short chart (80×24: the four of the Charts tab alike): the runs' names
+                    # would take the plot's rows, and the status line below names the run and its
+                    # comparison in these colours; pins and what the markers mean stay
+                    shown = [entry for entry in shown if entry[1] not in (RUN, BASELINE)]
+                if shown:
+                    legend, own_row = legend_rows(axes.title_text, shown, self.size.width, self.legend_in_order)
                     own_rows = len(legend) if own_row else 0
+                elif axes.legend:  # the title alone, written here: plotext drops one it finds long
+                    legend, own_row = [], True
                 axes.set_ticks(self.size.width, self.size.height - own_rows)
             text = self._build(self.size.height - own_rows) if own_rows else super().render()
             if axes.caption is not None:  # a caption that says which series cannot be seen: as built
@@ -117,6 +125,7 @@ class Chart(PlotextPlot):
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
 MIN_ROWS_APART = 1.25  # two labels on a short chart: apart by a row and the estimate's error
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
+SHORT_CHART_ROWS = 11  # a run chart this short leaves the runs' names to the status line (its plot keeps ≥ 4 rows)
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
 
 
@@ -495,6 +504,8 @@ class FitChart(Chart):
     """1-D presets: data, true function and the model's curve(s). Linear presets: learned against
     true weights. Others: prediction against target."""
 
+    runs_on_status = True
+
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
         view = ready.data
@@ -576,6 +587,8 @@ class HistoryChart(Chart):
     them the pinned runs (ghosts) dimmed. A dotted vertical line marks each epoch where the run's
     λ, lr or regularizer changed (the x label names the latest changes): a curve is one history,
     not one setting."""
+
+    runs_on_status = True
 
     keys: tuple[tuple[str, str], ...] = ()  # (history key, label)
     log = False
@@ -695,6 +708,8 @@ class AccuracyChart(HistoryChart):
 class ClassChart(Chart):
     """Classification: test accuracy per class, a mark per class for each run (the axis spans
     the values shown, so a few points' difference between the runs can be seen)."""
+
+    runs_on_status = True
 
     def draw(self, plt: Any, data: tuple[SessionReady, Snapshot], points: int) -> None:
         ready, snap = data
