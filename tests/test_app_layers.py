@@ -82,9 +82,10 @@ async def test_at_80x24_the_layers_note_is_one_phrase_and_the_charts_keep_their_
         await pilot.press("4")
         await pilot.pause(0.3)
         note = str(app.query_one("#layers-note").render())
-        assert note.startswith("run: lines, vs ") and "scale-invariant" in note
+        assert note.startswith("⟂ hidden 1, hidden 2: scale-invariant") and note.endswith("z: angular update")
         assert app.query_one("#layers-note").size.height <= 2
-        assert all(chart.size.height >= 8 for chart in (app.query_one(LayerNormChart), app.query_one(AngleChart)))
+        assert app.query_one(LayerNormChart).size.height >= 14  # alone: the charts take turns (z)
+        assert "vs coupled λ=0.02" in app.query_one(LayerNormChart).render().plain  # its legend names the runs
         await pilot.resize_terminal(120, 40)
         await pilot.pause(0.3)
         assert str(app.query_one("#layers-note").render()).startswith("The run's layers as lines")
@@ -109,13 +110,17 @@ async def test_the_layers_charts_mark_lambda_changes_and_claim_no_layernorm_wher
 
 
 async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
+    """At 120×40 both charts share the tab, z shows each alone, then both. At 80×24 both had
+    left the ‖w‖ chart one plot row: there the charts take turns (the ‖w‖ chart first) and the
+    note names the one z shows next."""
     a = WdtuiApp(make_config("equilibrium", n_train=200, epochs=3), compare=True, deterministic=True)
-    async with a.run_test(size=(80, 24)) as pilot:
+    async with a.run_test(size=(120, 40)) as pilot:
         await _until(pilot, lambda: a.ready is not None)
         await pilot.press("4")
         await pilot.pause(0.2)
         norms, angles = a.layers_view.charts
         before = norms.size.height
+        assert norms.display and angles.display and before >= 12
         await pilot.press("z")
         await pilot.pause(0.2)
         assert a.query_one("TabbedContent").active == "layers"  # it stays on its tab
@@ -126,3 +131,17 @@ async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
         await pilot.press("z")
         await pilot.pause(0.2)
         assert norms.display and angles.display and norms.size.height == before
+        note = lambda: str(a.query_one("#layers-note").render())  # noqa: E731
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert norms.display and not angles.display and norms.size.height >= 12
+        assert note().endswith("z: angular update")
+        rows = norms.render().plain.split("\n")
+        plot = next(i for i, r in enumerate(rows) if "└" in r) - next(i for i, r in enumerate(rows) if "┌" in r) - 1
+        assert plot >= 6  # one plot row before
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert angles.display and not norms.display and note().endswith("z: ‖w‖ per layer")
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert norms.display and not angles.display

@@ -151,10 +151,13 @@ class AngleChart(Chart):
 
 
 FULL_NOTE_ROWS = 30  # the tab's height from which the note is told in full
+BOTH_ROWS = 26  # the tab's height from which its two charts share it (at 80×24 the ‖w‖ chart had one plot row)
+CHART_NAMES = ("‖w‖ per layer", "angular update")
 
 
 class LayersView(Vertical):
-    """The tab's content: a line saying what is marked and why, then the two charts."""
+    """The tab's content: a line saying what is marked and why, then the two charts — together
+    where the tab has the rows, else one at a time (z: the other)."""
 
     DEFAULT_CSS = """
     LayersView { height: 1fr; }
@@ -171,15 +174,30 @@ class LayersView(Vertical):
     def charts(self) -> list[Chart]:
         return [self.query_one(LayerNormChart), self.query_one(AngleChart)]
 
-    zoomed = -1  # the chart shown alone (z), -1: both
+    zoomed = -1  # the view asked for with z: -1 both charts, 0 the ‖w‖ chart alone, 1 the angle chart alone
+
+    @property
+    def views(self) -> tuple[int, ...]:
+        """What z cycles through: each chart alone, then both where the tab has the rows for them."""
+        return (-1, 0, 1) if self.size.height >= BOTH_ROWS else (0, 1)
+
+    @property
+    def shown(self) -> int:
+        """The view on screen: the one asked for, or on a short tab the ‖w‖ chart alone for both."""
+        return self.zoomed if self.zoomed in self.views else self.views[0]
 
     def zoom(self) -> None:
-        """z: the ‖w‖ chart alone (the note hidden), then the angle chart alone, then both: at
-        80×24 the two share 19 rows and the ‖w‖ chart had one plot row."""
-        self.zoomed = self.zoomed + 1 if self.zoomed < 1 else -1
-        self.query_one("#layers-note").display = self.zoomed == -1
+        """z: the ‖w‖ chart alone (the note hidden), then the angle chart alone, then both; on a
+        short tab (80×24) one chart or the other."""
+        views = self.views
+        self.zoomed = views[(views.index(self.shown) + 1) % len(views)]
+        self._show()
+
+    def _show(self) -> None:
+        shown = self.shown
         for i, chart in enumerate(self.charts):
-            chart.display = self.zoomed in (-1, i)
+            chart.display = shown in (-1, i)
+        self._show_note()
 
     def ready(self, state: AppState) -> None:
         """The note for this session's model: which layers are scale-invariant."""
@@ -194,21 +212,28 @@ class LayersView(Vertical):
         labels = state.ready.labels
         whose = (f"The run's layers as lines, its comparison's ({labels[1]}) as dots, a colour per layer. "
                  if len(labels) > 1 else "The run's layers. ")
-        short = ((f"run: lines, {labels[1]}: dots" if len(labels) > 1 else "the run's layers")
-                 + (f" · {INVARIANT_MARK} {named}: scale-invariant" if invariant else " · no scale-invariant layer"))
-        self._notes = (whose + text, short)
+        runs = f"run: lines, {labels[1]}: dots" if len(labels) > 1 else "the run's layers"
+        marked = f"{INVARIANT_MARK} {named}: scale-invariant" if invariant else "no scale-invariant layer"
+        self._notes = (whose + text, f"{runs} · {marked}", marked)
         self._show_note()
 
-    _notes = ("", "")  # the note told in full, and in one phrase for short screens
+    _notes = ("", "", "")  # the note in full; in one phrase (short tabs); its marks alone (the charts take turns: their legends name the runs)
 
     def on_resize(self) -> None:
-        self._show_note()
+        self._show()
 
     def _show_note(self) -> None:
-        """The note in full where the tab has the rows, else in one phrase: at 80×24 the full
-        note left the charts no row to plot in."""
-        full, short = self._notes
-        self.query_one("#layers-note", Static).update(Text(full if self.size.height >= FULL_NOTE_ROWS else short))
+        """The note in full where the tab has the rows, else in one phrase (at 80×24 the full
+        note left the charts no row to plot in), with which chart z shows next where the charts
+        take turns; none while z shows a chart alone on a tall tab."""
+        full, short, marked = self._notes
+        tall = len(self.views) == 3
+        note = self.query_one("#layers-note", Static)
+        note.display = not tall or self.shown == -1
+        if tall:
+            note.update(Text(full if self.size.height >= FULL_NOTE_ROWS else short))
+        else:
+            note.update(Text(f"{marked} · z: {CHART_NAMES[1 - self.shown]}"))
 
     def show(self, state: AppState) -> None:
         self.query_one(LayerNormChart).update((state.ready, state.shown))
