@@ -105,3 +105,18 @@ def test_missing_file_and_wrong_suffix(tmp_path, capsys):
     assert "--config" in err and "cannot read" in err
     err = refused(["run", "--save-config", str(tmp_path / "a.json")], capsys)
     assert "--save-config" in err and "FILE.toml" in err
+
+
+def test_a_value_refused_across_keys_names_the_files_key_not_a_flag_nobody_typed(tmp_path, capsys):
+    """A file's depth 0 with dropout 0.5, or a comparison's dropout on a linear model, is refused
+    naming the file's key; the same value typed as a flag names the flag."""
+    saved = tmp_path / "linear.toml"
+    saved.write_text('preset = "sine"\ndepth = 0\ndropout = 0.5\n')
+    err = refused(["run", "--config", str(saved), *QUIET], capsys)
+    assert f"argument --config: {saved}: key dropout: a linear model (depth 0)" in err and "--dropout" not in err
+    err = refused(["run", "--config", str(saved), "--dropout", "0.4", *QUIET], capsys)
+    assert "argument --dropout: a linear model" in err
+    compared = tmp_path / "compared.toml"
+    compared.write_text('preset = "sparse"\ncompare_dropout = 0.5\n')
+    err = refused(["--config", str(compared)], capsys)
+    assert f"{compared}: key compare_dropout: the comparison cannot train" in err and "--compare-dropout" not in err

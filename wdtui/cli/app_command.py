@@ -59,7 +59,7 @@ def app_config(parser: Parser, args: argparse.Namespace, lam: float | None,
 
             resolve_device(config.device)
     except ConfigError as error:
-        config_error(parser.prog, error, lam_flag)
+        config_error(parser.prog, error, lam_flag, args)
     return config
 
 
@@ -87,7 +87,7 @@ def comparison_of(parser: Parser, args: argparse.Namespace, config: Config):
     except ConfigError as error:
         field = "lam" if error.field in ("lambda", "lambdas") else error.field  # the engine names λ either way
         dest = COMPARISON_FLAGS.get(field, field)
-        config_error(parser.prog, ConfigError(dest, f"the comparison cannot train: {error.message}"))
+        config_error(parser.prog, ConfigError(dest, f"the comparison cannot train: {error.message}"), args=args)
     return config, run
 
 
@@ -104,7 +104,7 @@ def checked_config(parser: Parser, argv: Sequence[str], prog: str | None = None)
         if args.tensorboard is not None:
             check_board_folder(args.tensorboard)
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
     return args, config
 
 

@@ -115,7 +115,12 @@ def parse_args(parser: Parser, argv: Sequence[str], extra: dict[str, Callable[[A
                 fail(f"{where}: {args.config}: unknown key {key!r}; known keys: {', '.join(known)}")
         except ValueError as error:
             fail(f"{where}: {args.config}: key {key}: {error}")
-    return parser.parse_args(argv, namespace=namespace)
+    given = {dest for dest, value in vars(args).items() if value != parser.get_default(dest)}
+    merged = parser.parse_args(argv, namespace=namespace)
+    # which values the file set (and the command line did not): a refused one names its key
+    merged.from_config = {actions[key].dest: key for key in settings
+                          if key in actions and actions[key].dest not in given}
+    return merged
 
 
 def settings_of(parser: Parser, config: Config, **more: Any) -> dict[str, Any]:

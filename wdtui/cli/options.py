@@ -59,7 +59,14 @@ def flag(field: str, lam_flag: str = "--lambdas") -> str:
     return lam_flag if field in ("lam", "lambda") else "--" + field.replace("_", "-")
 
 
-def config_error(prog: str, error: ConfigError, lam_flag: str = "--lambdas") -> NoReturn:
+def config_error(prog: str, error: ConfigError, lam_flag: str = "--lambdas", args: Any = None) -> NoReturn:
+    """One line naming what set the refused value: its flag, or, where the value came from the
+    ``--config`` file (``args.from_config``: dest → key), that file's key."""
+    from_config = getattr(args, "from_config", {}) or {}
+    dests = (error.field, "lam", "lambdas") if error.field in ("lam", "lambda") else (error.field,)
+    key = next((from_config[d] for d in dests if d in from_config), None)
+    if key is not None:
+        fail(f"{prog}: error: argument --config: {args.config}: key {key}: {error.message}")
     fail(f"{prog}: error: argument {flag(error.field, lam_flag)}: {error.message}")
 
 

@@ -79,7 +79,7 @@ def main(argv: Sequence[str]) -> int:
         if args.tensorboard is not None:
             check_board_folder(args.tensorboard)
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
 
     from ..engine.experiment import (  # torch loads here, not for --help
         build_experiment,
@@ -98,7 +98,7 @@ def main(argv: Sequence[str]) -> int:
         memory_estimate(experiment.config, shape, outputs, live_runs=len(runs) if together else 1,
                         kept_runs=len(runs), saved_models=len(runs) if args.save_model is not None else 0).check()
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
     freeze_startup_objects()
     print(header(experiment.config, runs), file=sys.stderr)
     batched = f"; {len(runs)} runs as one batched model" if together else ""
@@ -116,7 +116,7 @@ def main(argv: Sequence[str]) -> int:
                                                     keep_models=args.save_model is not None,
                                                     histograms=args.tensorboard is not None)
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
     print_summary(results)
     settings = None
     if args.save_config is not None:

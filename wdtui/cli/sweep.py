@@ -110,7 +110,7 @@ def main(argv: Sequence[str]) -> int:
                 raise ConfigError("n_trains", f"n values × λ values × seeds must be at most {MAX_COPIES:,} "
                                   f"cells (got {copies:,})")
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
     if n_trains:
         return _samples(parser, args, base, n_trains, lambdas)
     try:
@@ -135,7 +135,7 @@ def main(argv: Sequence[str]) -> int:
                                 batched=batchable(first),
                                 copies_field="seeds" if args.seeds > 1 else "lambdas").check()
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
 
     freeze_startup_objects()
     for notice in notices(base):
@@ -210,7 +210,7 @@ def _samples(parser: Parser, args, base, n_trains: list[int], lambdas: list[floa
             result = sample_sweep(base, n_trains, lambdas, args.seeds,
                                   progress=lambda done, total: progress.update(task, completed=done))
     except ConfigError as error:
-        config_error(parser.prog, error)
+        config_error(parser.prog, error, args=args)
     print_samples(result)
     doc = result.to_dict(sample_config(base, args.seeds, "cpu")) if args.out is not None else None
     settings = _settings(parser, base, lambdas, None, args.seeds, args.regularizer)
