@@ -74,6 +74,12 @@ async def test_a_comparison_set_in_the_sidebar_is_exported_and_reopened(tmp_path
     (saved,) = tmp_path.glob("wdtui-sine-*.toml")
     settings = tomllib.loads(saved.read_text())
     assert settings["compare_lambda"] == 0.1 and settings["compare_optimizer"] == "sgd"
+    # the JSON says which run is which, by the names on screen, and what each trained with
+    (exported,) = tmp_path.glob("wdtui-sine-*.json")
+    runs = json.loads(exported.read_text())["runs"]
+    assert [(r["role"], r["optimizer"], r["lambda"]) for r in runs] == [("run", "adam", 0.01), ("comparison", "sgd", 0.1)]
+    assert runs[0]["label"] == a.ready.labels[0] == "run" and runs[1]["label"] == a.ready.labels[1]
+    assert runs[1]["label"].startswith("vs coupled λ=0.1")
     parser = build_parser()
     args, config = checked_config(parser, ["--config", str(saved)])
     assert comparison_of(parser, args, config) == (a.config, a.state.comparison)

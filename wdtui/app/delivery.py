@@ -105,14 +105,15 @@ class ExportController:
         results = [r.upto(n) for r, n in zip(state.ready.results, state.snapshot.lengths)]
         self.app.notify("exporting…", title="export", timeout=2)
         job = functools.partial(self._write, state.config, state.device, results, self._path(".json"), state.compare,
-                                state.comparison)
+                                state.comparison, tuple(state.ready.labels))
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 
-    def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison) -> None:
+    def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison,
+               labels: tuple[str, ...] = ()) -> None:
         """On the export worker's thread: encode, write (or send to the browser), report."""
         app = self.app
         try:
-            doc = document(config, device, results)
+            doc = app_document(config, device, results, labels, comparison)
             files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare, comparison)
             if app.is_web:
                 app.call_from_thread(deliver_files, app, files)
@@ -162,3 +163,15 @@ class ExportController:
             app.exit(return_code=2)
             return
         app.exit(0)
+
+
+def app_document(config: Config, device: str, results: list, labels: tuple[str, ...], comparison) -> dict:
+    """The app's export: ``wdtui run``'s document, each run also with its ``role`` ("run", then
+    "comparison"), its ``label`` (the name the status line and the legends give it) and its
+    ``optimizer`` (a comparison may train with another)."""
+    doc = document(config, device, results)
+    for i, run in enumerate(doc["runs"]):
+        run["role"] = "run" if i == 0 else "comparison"
+        run["label"] = labels[i] if i < len(labels) else run["role"]
+        run["optimizer"] = (comparison.optimizer if i and comparison is not None else None) or config.optimizer
+    return doc
