@@ -21,12 +21,28 @@ async def test_t_writes_event_files_of_both_runs_every_epoch(tmp_path, monkeypat
         await wait_for(pilot, lambda: a.snapshot.finished)
         await pilot.press("q")
     folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
-    assert folders == ["coupled-lambda0-seed0", "coupled-lambda0.01-seed0"]  # the sine run and λ = 0
+    assert folders == ["comparison-coupled-lambda0-seed0", "run-coupled-lambda0.01-seed0"]  # the sine run and λ = 0
     for name in folders:
         scalars, histograms = board(tmp_path / "runs" / name)
         assert sorted(scalars["train_loss"]) == [1, 2, 3, 4, 5, 6]
         for tag in ("weights/0.weight", "gradients/0.weight"):  # at least the last epoch, which the app draws
             assert 6 in histograms[tag], tag
+
+
+async def test_a_lambda_changed_live_is_in_the_lambda_scalar_of_the_runs_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=6)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("t", "n")
+        await wait_for(pilot, lambda: a.snapshot.records[0].epoch == 1 and not a.snapshot.running)
+        await pilot.press("right_square_bracket", "n")
+        await wait_for(pilot, lambda: a.snapshot.records[0].epoch == 2 and not a.snapshot.running)
+        await pilot.press("q")
+    (folder,) = (tmp_path / "runs").iterdir()
+    scalars, _ = board(folder)
+    assert folder.name == "run-coupled-lambda0.01-seed0"  # opened at λ 0.01
+    assert scalars["lambda"][1] == pytest.approx(0.01) and scalars["lambda"][2] == pytest.approx(10**-1.75)
 
 
 async def test_t_again_stops_writing(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 DEFAULT_ROOT = "runs"  # TensorBoard's own default folder name
+ROLES = ("run", "comparison")  # the folders' first word: which run it is, as the legends say
 
 
 class SessionBoards:
@@ -30,7 +31,8 @@ class SessionBoards:
             if root is not None:
                 from ..engine.tensorboard import RunBoard, run_name
 
-                self._boards = [RunBoard(root, run_name(r.regularizer, r.lam, self.seed, r.dropout)) for r in results]
+                self._boards = [RunBoard(root, f"{ROLES[min(i, 1)]}-{run_name(r.regularizer, r.lam, self.seed, r.dropout)}")
+                                for i, r in enumerate(results)]
                 self.folders += [str(b.folder) for b in self._boards]
             self._open_root = root
         if self._boards:
