@@ -475,3 +475,28 @@ async def test_short_charts_leave_the_runs_names_to_the_status_line_and_keep_the
             assert bottom - top - 1 >= 4  # plot rows
             labelled = [row.split("┤")[0].strip() for row in rows[top:bottom] if "┤" in row]
             assert labelled[0] == "100%" and labelled[-1] == "0%"  # both ends, on rows of their own
+
+
+async def test_a_comparison_that_trains_as_the_run_is_said_to():
+    """'run none' beside 'vs coupled λ=0' is one training drawn twice (identical numbers):
+    the status says so, also at 80×24, and stops saying so once the run decays."""
+    from wdtui.engine.lessons.presets import trains_alike
+
+    base = make_config("sine", regularizer="none", lam=0)
+    assert trains_alike(base, base.with_changes(regularizer="coupled", lam=0))
+    assert trains_alike(base, base.with_changes(regularizer="decoupled", lam=0, decay_all=False))
+    assert not trains_alike(base, base.with_changes(regularizer="coupled", lam=0.01))
+    assert not trains_alike(base, base.with_changes(lr=0.02))
+    a = app(regularizer="none", lam=0, compare=True, epochs=5)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        status = lambda: str(a.query_one("#status").render())  # noqa: E731
+        assert "vs coupled λ=0:" in status() and status().endswith("same training as the run")
+        a.apply_change("regularizer", "coupled")  # at λ = 0: still no decay in either
+        await wait_for(pilot, lambda: a.ready is not None and a.config.regularizer == "coupled")
+        await pilot.pause(0.3)
+        assert "run λ=0:" in status() and status().endswith("same training as the run")
+        a.apply_change("lam", 0.01)
+        await pilot.pause(0.3)
+        assert "same training" not in status()

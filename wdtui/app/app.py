@@ -351,8 +351,11 @@ class WdtuiApp(App[int]):
         if self.budget.due(training, force):
             self._frame()
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
+        note = self.note
+        if self.compare and self.state.trains_alike():  # "run none" beside "vs coupled λ=0": one training twice
+            note = " · ".join(part for part in (note, "same training as the run") if part)
         self.status.show(self.state.shown, self.ready, lam=self.lam, regularizer=self.config.regularizer,
-                         device=self.device, show_speed=not self.deterministic, note=self.note, hint=hint,
+                         device=self.device, show_speed=not self.deterministic, note=note, hint=hint,
                          pinned=len(self.state.ghosts), within=self.state.epoch_share(),
                          building=self.state.building.text if self.state.building is not None else "",
                          lr=self.config.lr)

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ..engine.config import Config
-from ..engine.lessons.presets import PRESETS, Run
+from ..engine.config import Config, ConfigError
+from ..engine.lessons.presets import PRESETS, Run, comparison_config, trains_alike
 from .messages import (
     BuildProgress,
     EpochProgress,
@@ -108,6 +108,21 @@ class AppState:
     def lam(self) -> float:
         """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
         return self.config.lam
+
+    # (config, comparison, whether they train alike): asked every tick, worked out once per setting
+    _alike: tuple = field(default=(None, None, False), repr=False, compare=False)
+
+    def trains_alike(self) -> bool:
+        """Whether the run (with the setting asked for) and its comparison train the same: "run
+        none" beside "vs coupled λ=0" is one training drawn twice."""
+        config, comparison, alike = self._alike
+        if (config, comparison) != (self.config, self.comparison):
+            try:
+                alike = trains_alike(self.config, comparison_config(self.config, self.comparison))
+            except ConfigError:
+                alike = False
+            self._alike = (self.config, self.comparison, alike)
+        return alike
 
     @property
     def ghosts(self) -> list[Ghost]:

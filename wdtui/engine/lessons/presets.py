@@ -40,6 +40,21 @@ def comparison_config(config, run: Run):
                                optimizer=run.optimizer or config.optimizer)
 
 
+def trains_alike(a, b) -> bool:
+    """Whether two configs train the same: equal but for how they say "no decay" — regularizer
+    none, or λ = 0 under any regularizer (each regularizer's update at λ = 0 is the optimizer's
+    own step: coupled adds 0·w to the gradient, decoupled shrinks by 1 − 0, l1 moves by 0), with
+    which parameters are decayed and by which convention then moot."""
+    from dataclasses import replace
+
+    def plain(config):
+        if config.regularizer != "none" and config.lam != 0:
+            return config
+        return replace(config, regularizer="none", lam=0.0, decay_all=False, decay_convention="torch")
+
+    return plain(a) == plain(b)
+
+
 @dataclass(frozen=True)
 class Preset:
     name: str
