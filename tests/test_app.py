@@ -119,8 +119,9 @@ async def test_compare_adds_a_lambda_zero_run_from_the_same_start():
         await wait_for(pilot, lambda: epoch(a) == 1)
         run, baseline = a.snapshot.records
         assert run.weight_norm < baseline.weight_norm  # one epoch of decay apart
-        await pilot.press("c")
-        await wait_for(pilot, lambda: a.ready is not None and len(a.snapshot.records) == 1)
+        await pilot.press("c")  # off: the comparison hidden (it trains on), the run shown alone
+        await wait_for(pilot, lambda: len(a.ready.results) == 1 and len(a.snapshot.records) == 2)
+        assert a.snapshot.records[0].epoch == 1
 
 
 async def test_preset_from_the_command_palette():

@@ -390,28 +390,61 @@ def test_a_change_is_marked_at_its_epoch_when_the_history_skips_epochs():
     assert shown_marks(state.ready, state.snapshot) == []
 
 
-async def test_c_twice_keeps_the_trained_run_for_ctrl_z():
-    """c (off) keeps the trained run; c (on) replaces an untrained one: the kept run stays."""
+async def test_c_hides_and_shows_the_comparison_without_restarting_either_run():
+    """c off had restarted both runs (the pair is one model): now it hides the comparison, which
+    trains on, and c on shows it again at the run's epoch. Every view draws the run alone while
+    hidden: the status, the charts' legends, the Weights tab, the export."""
+    from wdtui.app.widgets.charts import LossChart
+
     a = app(compare=True, epochs=200)
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
+        session = a.session_number
         await pilot.press("n", "n")
-        await wait_for(pilot, lambda: epoch(a) == 2)
+        await wait_for(pilot, lambda: epoch(a) == 2 and not a.snapshot.running)
         await pilot.press("c")
-        await wait_for(pilot, lambda: a.ready is not None and not a.compare)
+        await pilot.pause(0.3)
+        status = lambda: str(a.query_one("#status").render())  # noqa: E731
+        assert not a.compare and a.session_number == session and epoch(a) == 2
+        assert "comparison hidden" in a.note and "vs coupled" not in status()
+        assert len(a.ready.results) == 1 and len(a.state.shown.records) == 1
+        assert "vs coupled" not in a.query_one(LossChart).render().plain
+        assert "vs coupled" not in " ".join(str(w.render()) for w in a.weights_view.query("Static"))
+        await pilot.press("n")  # the pair trains on, hidden
+        await wait_for(pilot, lambda: epoch(a) == 3 and not a.snapshot.running)
+        assert len(a.snapshot.records) == 2 and a.snapshot.records[1].epoch == 3
         await pilot.press("c")
-        await wait_for(pilot, lambda: a.ready is not None and a.compare)
-        assert "ctrl+z still goes back to epoch 2" in a.note
+        await pilot.pause(0.3)
+        assert a.compare and a.session_number == session and "comparison shown" in a.note
+        assert a.state.shown.records[1].epoch == 3 and "vs coupled λ=0: train" in status()
+        assert "vs coupled λ=0" in a.query_one(LossChart).render().plain
+
+
+async def test_c_on_trains_a_comparison_the_session_does_not_and_ctrl_z_brings_the_run_back():
+    """A run started alone (or whose hidden comparison was changed) has no comparison to show:
+    c restarts both, keeping the trained run for ctrl+z; c again then only hides."""
+    a = app(compare=False, epochs=200)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n", "n")
+        await wait_for(pilot, lambda: epoch(a) == 2 and not a.snapshot.running)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and a.compare and len(a.ready.results) == 2)
+        assert epoch(a) == 0 and "compare on: run restarted" in a.note and "ctrl+z goes back to epoch 2" in a.note
+        session = a.session_number
+        await pilot.press("c")  # off: hidden, no restart
+        await pilot.pause(0.2)
+        assert a.session_number == session and not a.compare
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1 and not a.snapshot.running)
+        a.apply_change("compare_lam", 0.1)  # hidden and changed: c must train the new one
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.session_number != session and a.ready is not None)
+        assert a.compare and a.ready.labels[1] == "vs coupled λ=0.1" and epoch(a) == 0
         await pilot.press("ctrl+z")
-        await wait_for(pilot, lambda: epoch(a) == 2)
-        assert a.compare and len(a.snapshot.records) == 2
-        await pilot.press("c")  # off: the epoch-2 run kept, then 3 epochs of the run alone
         await wait_for(pilot, lambda: a.ready is not None and not a.compare)
-        await pilot.press("n", "n", "n")
-        await wait_for(pilot, lambda: epoch(a) == 3)
-        await pilot.press("c")  # on again: undo keeps one run, and the note says which one goes
-        await wait_for(pilot, lambda: a.ready is not None and a.compare)
-        assert "the epoch 2 run kept before is dropped" in a.note and "ctrl+z goes back to epoch 3" in a.note
+        assert a.session_number == session and "undone: back to epoch 1" in a.note
+        assert len(a.snapshot.records) == 2 and len(a.state.shown.records) == 1  # hidden again
 
 
 def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():

@@ -50,6 +50,14 @@ class SettingsController:
         if field == "compare":
             state.compare = value
             self.sidebar.show_comparison(value, setting_label(state.comparison))
+            if state.shows_trained():  # the pair trains on: c hides or shows, nothing restarts
+                state.note = ("comparison hidden: it trains on (c shows it)" if not value
+                              else f"comparison shown: {setting_label(state.comparison)}")
+                if state.session_ready is not None:
+                    app.views_ready()
+                app.notify(state.note)
+                app.redraw(force=True)
+                return
             self.runs.restart(f"compare {'on' if value else 'off'}: run restarted", kept)
             return
         if field.startswith("compare_"):
@@ -144,8 +152,8 @@ class SettingsController:
         self.sidebar.show_comparison(state.compare, setting_label(run), run)
         if state.compare:
             self.runs.restart(f"comparison now {setting_label(run)}: both runs restarted", kept)
-        else:
-            self.app.notify(f"comparison now {setting_label(run)} (c shows it)")
+        else:  # not shown: it trains (from epoch 0, beside a restarted run) once c shows it
+            self.app.notify(f"comparison now {setting_label(run)} (c trains it: both runs restart)")
             self.app.redraw()
 
     def load_preset(self, name: str) -> None:

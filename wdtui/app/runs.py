@@ -71,9 +71,9 @@ class RunController:
                     f"{away[0].preset} with its settings brings them back")
             note += f" · {len(away)} pinned put away: another problem ({back})"
         state.new_session(state.next_number(), note)
+        state.trained_comparison = state.comparison if state.compare else None
         self.control = Control(paused=not autostart)
-        self.session = TrainingSession(state.session_number, state.config,
-                                       state.comparison if state.compare else None,
+        self.session = TrainingSession(state.session_number, state.config, state.trained_comparison,
                                        self.app.post_message, self.control)
         self.session.boards.root = self.app.board_root
         self.app.changes.show_rule()  # the optimizer or the convention may have changed

@@ -10,11 +10,16 @@ from an older session (a run restarted, a sweep replaced) is refused by :meth:`A
 The screen is one frame: ``shown`` is the snapshot that every chart, legend and the status lines
 describe (the app takes the latest ``snapshot`` as its next frame when the redraw budget allows,
 :meth:`.app.WdtuiApp.redraw`); ``snapshot`` is the worker's latest, which the controls act on.
+
+What is shown is what the views get: ``ready`` and ``shown`` hold the comparison only while it
+is shown. Turning compare off while the session trains it hides it (``hidden``) and nothing
+restarts: the pair trains on, and compare on shows it again, at the same epoch as the run. The
+session's own messages, with every run it trains, are ``session_ready`` and ``frame``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from ..engine.config import Config, ConfigError
@@ -75,6 +80,18 @@ class Ghost:
         return f"pin {self.number} " + (" ".join(differs) if differs else "(same setting)")
 
 
+def snapshot_alone(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with the run's record only (its comparison hidden)."""
+    return replace(snapshot, records=snapshot.records[:1], lengths=snapshot.lengths[:1])
+
+
+def ready_alone(ready: SessionReady) -> SessionReady:
+    """``ready`` with the run only: its result, label and marks (its comparison hidden)."""
+    return SessionReady(ready.session, ready.data, ready.results[:1], ready.device, ready.devices,
+                        ready.decay_summary, snapshot_alone(ready.snapshot), labels=ready.labels[:1],
+                        marks=ready.marks[:1], layers=ready.layers)
+
+
 def pin_label(record, optimizer: str, dropout: float) -> str:
     """A pinned run named by what it trained with at its last epoch:
     ``l2 λ=0.01 lr=0.05 sgd``, ``none λ=0 p=0.5 lr=0.001 adam`` (what is cut first when a legend
@@ -90,9 +107,10 @@ class AppState:
     compare: bool = True
     lam_kept: float = 0.0  # λ to return to when a regularizer follows `none`
     session_number: int = 0
-    ready: SessionReady | None = None
+    session_ready: SessionReady | None = None  # the session's, with every run it trains (``ready``: those shown)
     snapshot: Snapshot | None = None  # the worker's latest
-    shown: Snapshot | None = None  # the frame on screen: what the charts and the status describe
+    frame: Snapshot | None = None  # the frame on screen, every run (``shown``: the runs shown)
+    trained_comparison: Run | None = None  # the comparison the session trains (None: the run alone)
     device: str = ""
     note: str = ""
     within: EpochProgress | None = None  # how far the epoch being trained is (long epochs)
@@ -108,6 +126,47 @@ class AppState:
     def lam(self) -> float:
         """λ asked for (the run trains with it from the next epoch; 0 with regularizer none)."""
         return self.config.lam
+
+    # --- what is shown: the comparison only while compare is on ---------------------------------
+
+    @property
+    def hidden(self) -> bool:
+        """The session trains a comparison that is not shown (compare turned off: no restart)."""
+        return not self.compare and self.trained_comparison is not None
+
+    def shows_trained(self) -> bool:
+        """Whether compare on can show the comparison the session trains (the one set now)
+        without a restart."""
+        return self.trained_comparison is not None and self.trained_comparison == self.comparison
+
+    _alone: dict = field(default_factory=dict, repr=False, compare=False)  # (kind, id) → the run alone
+
+    def _run_alone(self, kind: str, whole, alone):
+        if whole is None or not self.hidden or len(whole.records if kind == "frame" else whole.results) < 2:
+            return whole
+        key = (kind, id(whole))
+        if key not in self._alone:
+            self._alone = {k: v for k, v in self._alone.items() if k[0] != kind}
+            self._alone[key] = (whole, alone(whole))  # the whole kept: its id is not reused meanwhile
+        return self._alone[key][1]
+
+    @property
+    def ready(self) -> SessionReady | None:
+        """The session as shown: its runs, labels and marks without the comparison while hidden."""
+        return self._run_alone("ready", self.session_ready, ready_alone)
+
+    @ready.setter
+    def ready(self, value: SessionReady | None) -> None:
+        self.session_ready = value
+
+    @property
+    def shown(self) -> Snapshot | None:
+        """The frame on screen as shown: without the comparison's record while hidden."""
+        return self._run_alone("frame", self.frame, snapshot_alone)
+
+    @shown.setter
+    def shown(self, value: Snapshot | None) -> None:
+        self.frame = value
 
     # (config, comparison, whether they train alike): asked every tick, worked out once per setting
     _alike: tuple = field(default=(None, None, False), repr=False, compare=False)
@@ -183,9 +242,9 @@ class AppState:
 
     def take_frame(self) -> bool:
         """The worker's latest snapshot becomes the frame on screen; False if it already was."""
-        if self.shown is self.snapshot:
+        if self.frame is self.snapshot:
             return False
-        self.shown = self.snapshot
+        self.frame = self.snapshot
         return True
 
     def next_number(self) -> int:
@@ -223,7 +282,8 @@ class AppState:
     # --- a run kept for undo ----------------------------------------------------------------------
 
     RUN_FIELDS: ClassVar[tuple[str, ...]] = (
-        "config", "comparison", "compare", "lam_kept", "session_number", "ready", "snapshot", "device", "note")
+        "config", "comparison", "compare", "lam_kept", "session_number", "session_ready", "snapshot", "device",
+        "note", "trained_comparison")
 
     def keep(self) -> dict:
         """The run's part of the state (settings, session, what it shows), to bring back later."""

@@ -87,16 +87,18 @@ class Chart(PlotextPlot):
                 # cost grows with their number, not with what the eye can tell apart
                 self.draw(axes, self.data, max(16, self.size.width // 2))
                 shown = axes.legend
-                if self.runs_on_status and self.size.height < SHORT_CHART_ROWS:
-                    # a short chart (80×24: the four of the Charts tab alike): the runs' names
-                    # would take the plot's rows, and the status line below names the run and its
-                    # comparison in these colours; pins and what the markers mean stay
-                    shown = [entry for entry in shown if entry[1] not in (RUN, BASELINE)]
                 if shown:
                     legend, own_row = legend_rows(axes.title_text, shown, self.size.width, self.legend_in_order)
                     own_rows = len(legend) if own_row else 0
-                elif axes.legend:  # the title alone, written here: plotext drops one it finds long
-                    legend, own_row = [], True
+                if own_rows and self.runs_on_status and self.size.height < SHORT_CHART_ROWS:
+                    # a short chart (80×24) whose legend would take rows of the plot: the status
+                    # line below names the run and its comparison in these colours; pins stay
+                    shown = [entry for entry in shown if entry[1] not in (RUN, BASELINE)]
+                    if shown:
+                        legend, own_row = legend_rows(axes.title_text, shown, self.size.width, self.legend_in_order)
+                    else:  # the title alone, written here: plotext drops one it finds long
+                        legend, own_row = [], True
+                    own_rows = len(legend) if own_row else 0
                 axes.set_ticks(self.size.width, self.size.height - own_rows)
             text = self._build(self.size.height - own_rows) if own_rows else super().render()
             if axes.caption is not None:  # a caption that says which series cannot be seen: as built
@@ -125,7 +127,7 @@ class Chart(PlotextPlot):
 TICK_ROWS_APART = 2  # y tick labels at least this many rows apart (estimated), so none collide
 MIN_ROWS_APART = 1.25  # two labels on a short chart: apart by a row and the estimate's error
 FRAME_ROWS = 5  # rows of a chart that are not its plot: title, frame, x ticks, x label
-SHORT_CHART_ROWS = 11  # a run chart this short leaves the runs' names to the status line (its plot keeps ≥ 4 rows)
+SHORT_CHART_ROWS = 11  # a run chart this short leaves the runs' names to the status line rather than give them plot rows
 FRAME_COLUMNS = 14  # columns of a chart that are not its plot, at most: y tick labels and frame
 
 
