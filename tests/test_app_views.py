@@ -512,7 +512,8 @@ async def test_short_charts_leave_the_runs_names_to_the_status_line_and_keep_the
 
 async def test_a_comparison_that_trains_as_the_run_is_said_to():
     """'run none' beside 'vs coupled λ=0' is one training drawn twice (identical numbers):
-    the status says so, also at 80×24, and stops saying so once the run decays."""
+    the status says so, also at 80×24, and stops saying so once the run decays — and never of a
+    run that trained with decay before it was taken to λ = 0."""
     from wdtui.engine.lessons.presets import trains_alike
 
     base = make_config("sine", regularizer="none", lam=0)
@@ -533,3 +534,15 @@ async def test_a_comparison_that_trains_as_the_run_is_said_to():
         a.apply_change("lam", 0.01)
         await pilot.pause(0.3)
         assert "same training" not in status()
+    a = app(compare=True, epochs=50)  # trained at λ 0.01, then taken to 0: steps alike, did not train alike
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1 and not a.snapshot.running)
+        a.apply_change("lam", 0.0)
+        await pilot.pause(0.3)
+        assert "vs coupled λ=0:" in status() and "same training" not in status()  # pending
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 2 and not a.snapshot.running)
+        await pilot.pause(0.3)
+        assert "λ=0: train" in status().split("\n")[0] and "same training" not in status()  # trained at 0.01 before

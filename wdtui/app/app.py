@@ -352,7 +352,7 @@ class WdtuiApp(App[int]):
             self._frame()
         hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
         note = self.note
-        if self.compare and self.state.trains_alike():  # "run none" beside "vs coupled λ=0": one training twice
+        if self.compare and self.state.trained_alike():  # "run none" beside "vs coupled λ=0": one training twice
             note = " · ".join(part for part in (note, "same training as the run") if part)
         self.status.show(self.state.shown, self.ready, lam=self.lam, regularizer=self.config.regularizer,
                          device=self.device, show_speed=not self.deterministic, note=note, hint=hint,

@@ -51,7 +51,7 @@ class SettingsController:
             state.compare = value
             self.sidebar.show_comparison(value, setting_label(state.comparison))
             if state.shows_trained():  # the pair trains on: c hides or shows, nothing restarts
-                state.note = ("comparison hidden: it trains on (c shows it)" if not value
+                state.note = ("comparison hidden, not stopped: c shows it again" if not value
                               else f"comparison shown: {setting_label(state.comparison)}")
                 if state.session_ready is not None:
                     app.views_ready()

@@ -171,9 +171,21 @@ class AppState:
     # (config, comparison, whether they train alike): asked every tick, worked out once per setting
     _alike: tuple = field(default=(None, None, False), repr=False, compare=False)
 
-    def trains_alike(self) -> bool:
-        """Whether the run (with the setting asked for) and its comparison train the same: "run
-        none" beside "vs coupled λ=0" is one training drawn twice."""
+    def trained_alike(self) -> bool:
+        """Whether the run and its comparison shown are one training drawn twice ("run none"
+        beside "vs coupled λ=0"): they train alike now, and the run trained so from epoch 0 —
+        no setting changed on it, none pending (a run taken to λ = 0 after 30,000 epochs at
+        λ > 0 steps like its comparison but did not train like it)."""
+        ready, shown = self.ready, self.shown
+        if ready is None or shown is None or len(shown.records) < 2 or (ready.marks and ready.marks[0]):
+            return False
+        run = shown.records[0]
+        if run.epoch and (run.lam, run.regularizer, run.lr) != (self.config.lam, self.config.regularizer, self.config.lr):
+            return False  # a change pending
+        return self._trains_alike()
+
+    def _trains_alike(self) -> bool:
+        """Whether the run (with the setting asked for) and its comparison train the same."""
         config, comparison, alike = self._alike
         if (config, comparison) != (self.config, self.comparison):
             try:
