@@ -229,16 +229,24 @@ async def test_pgdn_pages_the_grid_tables_at_80x24_and_the_keys_line_says_where_
         assert view.max_scroll_y > 0 and view.scroll_y > 0
 
 
-async def test_z_on_the_sweep_tab_gives_the_loss_against_lambda_the_whole_tab_at_80x24():
-    a = app(epochs=5)
-    async with a.run_test(size=(80, 24)) as pilot:
-        await swept(pilot, "w")
-        chart = a.query_one(SweepLossChart)
-        before = chart.size.height
-        await pilot.press("z")
-        await pilot.pause(0.3)
-        assert a.query_one("TabbedContent").active == "sweep" and not a.query_one("#sweep-status").display
-        assert chart.size.height >= before + 6 and "λ" in chart.render().plain  # the U-curve has rows now
-        await pilot.press("z")
-        await pilot.pause(0.1)
-        assert a.query_one("#sweep-status").display and chart.size.height == before
+async def test_z_on_the_sweep_tab_gives_each_chart_the_whole_tab_at_80x24():
+    """At 80×24 the sweep's text left the U-curve one row and the ‖w‖ chart two: z shows the
+    loss chart alone, then the ‖w‖ chart, then (a linear model's) the weights' path, then all."""
+    for preset, charts in (("sine", (SweepLossChart, SweepNormChart)),
+                           ("sparse", (SweepLossChart, SweepNormChart, SweepPathChart))):
+        a = app(preset, epochs=5)
+        async with a.run_test(size=(80, 24)) as pilot:
+            await swept(pilot, "w")
+            before = {kind: a.query_one(kind).size.height for kind in charts}
+            for kind in charts:
+                await pilot.press("z")
+                await pilot.pause(0.3)
+                assert a.query_one("TabbedContent").active == "sweep" and not a.query_one("#sweep-status").display
+                chart = a.query_one(kind)
+                assert chart.display and chart.size.height >= before[kind] + 6, kind  # alone: the tab's rows
+                assert all(a.query_one(other).region.height == 0 for other in charts if other is not kind), kind
+                assert "λ" in chart.render().plain
+            await pilot.press("z")
+            await pilot.pause(0.1)
+            assert a.query_one("#sweep-status").display
+            assert {kind: a.query_one(kind).size.height for kind in charts} == before

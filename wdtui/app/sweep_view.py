@@ -84,20 +84,34 @@ class SweepView(Vertical):
     def charts(self) -> list[Chart]:
         return [*self.query(SweepChart), self.query_one(SweepPathChart)]
 
+    zoomed = -1  # z: the λ sweep's chart shown alone (0 loss, 1 ‖w‖, 2 the path), -1: all of them with the text
+    _grid = False  # the grid's tables shown, not the λ sweep's charts
+    _path = False  # the λ sweep has a regularization path (a linear model's weights against λ)
+
     def starting(self, text: str, grid: bool) -> None:
         """A new sweep: the grid's tables or the λ sweep's charts, and what is starting."""
-        self.query_one("#grid").display = grid
-        self.remove_class("zoomed")
-        self.query_one("#sweep-status").display = True
-        for name in ("#sweep-loss", "#sweep-lower"):
-            self.query_one(name).display = not grid
+        self._grid, self._path, self.zoomed = grid, False, -1
+        self._layout()
         self.query_one("#sweep-status", Static).update(text)
+
+    def _layout(self) -> None:
+        """What is displayed: the grid's tables, or the λ sweep's text and charts — all, or the
+        one z chose alone."""
+        z, charts = self.zoomed, not self._grid
+        self.query_one("#grid").display = self._grid
+        self.query_one("#sweep-status").display = z == -1
+        self.query_one("#sweep-loss").display = charts and z in (-1, 0)
+        self.query_one("#sweep-lower").display = charts and z in (-1, 1, 2)
+        self.query_one("#sweep-norm").display = z in (-1, 1)
+        self.query_one("#sweep-path").display = self._path and z in (-1, 2)
 
     def show(self, state: AppState, cancelled: bool, show_eta: bool) -> None:
         """The latest sweep as the state holds it; the run's λ marked on the λ charts."""
         snap = state.current_sweep()
         if isinstance(snap, SweepSnapshot):
-            self.query_one("#sweep-path").display = snap.weights is not None
+            if self._path != (snap.weights is not None):
+                self._path = snap.weights is not None
+                self._layout()
             for chart in self.charts:
                 chart.update((snap, state.lam))
             text = sweep_status(snap, cancelled, show_eta)
@@ -141,13 +155,14 @@ class SweepView(Vertical):
         return True
 
     def zoom(self) -> bool:
-        """z on the Sweep tab: the λ sweep's loss chart alone (its text and the lower charts
-        hidden: at 80×24 they left the U-curve one row), again: all; False with no λ sweep shown."""
-        if not self.query_one("#sweep-loss").display:
+        """z on the Sweep tab: the λ sweep's loss chart alone (its text and the other charts
+        hidden: at 80×24 they left the U-curve one row), then the ‖w‖ chart alone, then the
+        weights' path (linear models), then all again; False with no λ sweep shown."""
+        if self._grid:
             return False
-        self.toggle_class("zoomed")
-        for name in ("#sweep-status", "#sweep-lower"):
-            self.query_one(name).display = not self.has_class("zoomed")
+        order = [-1, 0, 1] + ([2] if self._path else [])
+        self.zoomed = order[(order.index(self.zoomed) + 1) % len(order)] if self.zoomed in order else -1
+        self._layout()
         return True
 
     def on_mount(self) -> None:
