@@ -132,6 +132,8 @@ async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
         await pilot.pause(0.2)
         assert norms.display and angles.display and norms.size.height == before
         note = lambda: str(a.query_one("#layers-note").render())  # noqa: E731
+        await pilot.press("space")  # trained: the angle chart draws the prediction and says what it is
+        await _until(pilot, lambda: a.snapshot.finished)
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.3)
         assert norms.display and not angles.display and norms.size.height >= 12
@@ -142,6 +144,7 @@ async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
         await pilot.press("z")
         await pilot.pause(0.2)
         assert angles.display and not norms.display and note().endswith("z: ‖w‖ per layer")
+        assert "── predicted" in angles.render().plain  # its caption shortened to fit (plotext drops a long one)
         await pilot.press("z")
         await pilot.pause(0.2)
         assert norms.display and not angles.display

@@ -91,8 +91,11 @@ class LayerNormChart(Chart):
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
             plt.yscale("log")
             plt.yticks(*log_ticks(min(shown), max(shown)))
-        key = f"{INVARIANT_MARK} scale-invariant: Linear → LayerNorm" if invariant else ""
-        plt.xlabel(with_marks(plt, ready, snap, bool(shown), "   ".join(p for p in ("epoch", key) if p)))
+        key = f"   {INVARIANT_MARK} scale-invariant: Linear → LayerNorm" if invariant else ""
+        marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
+        # the key where it fits (plotext drops an x label too long for the chart); the tab's note says it too
+        plt.xlabel(next(label + marks for label in ("epoch" + key, "epoch") if len(label + marks) <= self.size.width - 8
+                        or label == "epoch"))
 
 
 def with_marks(plt: Any, ready: SessionReady, snap: Snapshot, drawn: bool, label: str) -> str:
@@ -132,12 +135,17 @@ class AngleChart(Chart):
         record = snap.records[0]
         per_step = bool(result.step_angular_update) or steps_per_epoch(config) == 1
         predicted = angular_update(config, record.lam, record.lr) if per_step and invariant else None
-        note = ("no scale-invariant layer: nothing to predict" if not invariant
-                else "no prediction for this optimizer/regularizer" if per_step else "prediction is per step")
+        # the caption in full where it fits, else briefer (plotext drops an x label too long for
+        # the chart: at 80×24 the prediction line had no words at all)
+        notes = (["no scale-invariant layer: nothing to predict", "nothing to predict (no ⟂ layer)"] if not invariant
+                 else ["no prediction for this optimizer/regularizer", "no prediction (optimizer/regularizer)"]
+                 if per_step else ["prediction is per step"])
         if predicted is not None and shown:
             plt.hline(predicted, "gray")
             shown.append(predicted)
-            note = f"── predicted arccos(1−s) = {predicted:.3g} rad" + (" (the run's)" if len(runs) > 1 else "")
+            whose = " (the run's)" if len(runs) > 1 else ""
+            notes = [f"── predicted arccos(1−s) = {predicted:.3g} rad{whose}", f"── predicted {predicted:.3g} rad{whose}",
+                     f"── predicted {predicted:.3g} rad"]
         if shown:
             plt.xticks(*integer_ticks(min(epochs), max(epochs)))
             lo, hi = min(shown), max(shown)
@@ -147,7 +155,10 @@ class AngleChart(Chart):
             else:
                 round_yticks(plt, shown)
         plt.title(f"{self.chart_title}: {what}")
-        plt.xlabel(with_marks(plt, ready, snap, bool(shown), f"epoch   {note}"))
+        labels = [f"epoch   {note}" for note in notes] + [notes[-1]]
+        room = self.size.width - 8
+        marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
+        plt.xlabel(next((label + marks for label in labels if len(label + marks) <= room), labels[-1] + marks))
 
 
 FULL_NOTE_ROWS = 30  # the tab's height from which the note is told in full
