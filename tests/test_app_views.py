@@ -413,11 +413,25 @@ async def test_c_hides_and_shows_the_comparison_without_restarting_either_run():
         await pilot.press("n")  # the pair trains on, hidden
         await wait_for(pilot, lambda: epoch(a) == 3 and not a.snapshot.running)
         assert len(a.snapshot.records) == 2 and a.snapshot.records[1].epoch == 3
+        assert status().endswith("comparison hidden, not stopped: c shows it again")
+        a.note = ""  # once the note has gone (space clears it), the hint says the same
+        a.redraw()
+        assert status().endswith("c: show the hidden comparison, coupled λ=0")
         await pilot.press("c")
         await pilot.pause(0.3)
         assert a.compare and a.session_number == session and "comparison shown" in a.note
+        assert "c: " not in status()
         assert a.state.shown.records[1].epoch == 3 and "vs coupled λ=0: train" in status()
         assert "vs coupled λ=0" in a.query_one(LossChart).render().plain
+        await pilot.press("c", "r")  # a reset while hidden: both start again, the comparison still hidden
+        await wait_for(pilot, lambda: a.session_number != session and a.ready is not None)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: epoch(a) == 1 and not a.snapshot.running)
+        assert len(a.snapshot.records) == 2 and len(a.state.shown.records) == 1 and not a.compare
+        session = a.session_number
+        await pilot.press("c")  # shown at once: nothing restarts
+        await pilot.pause(0.3)
+        assert a.compare and a.session_number == session and a.state.shown.records[1].epoch == 1
 
 
 async def test_c_on_trains_a_comparison_the_session_does_not_and_ctrl_z_brings_the_run_back():

@@ -350,7 +350,8 @@ class WdtuiApp(App[int]):
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
         if self.budget.due(training, force):
             self._frame()
-        hint = "" if self.compare else f"c: compare with {setting_label(self.comparison)}"
+        hint = ("" if self.compare else f"c: show the hidden comparison, {setting_label(self.comparison)}"
+                if self.state.shows_trained() else f"c: compare with {setting_label(self.comparison)} (restarts the run)")
         note = self.note
         if self.compare and self.state.trained_alike():  # "run none" beside "vs coupled λ=0": one training twice
             note = " · ".join(part for part in (note, "same training as the run") if part)

@@ -58,7 +58,9 @@ class SettingsController:
                 app.notify(state.note)
                 app.redraw(force=True)
                 return
-            self.runs.restart(f"compare {'on' if value else 'off'}: run restarted", kept)
+            self.runs.restart(f"compare {'on' if value else 'off'}: run restarted"
+                              + (" beside it (float32: not bit for bit the run alone)"
+                                 if value and state.config.dtype == "float32" else ""), kept)
             return
         if field.startswith("compare_"):
             self._change_comparison(field.removeprefix("compare_"), value, kept)
@@ -78,7 +80,7 @@ class SettingsController:
             self.field_error(field, error)
             return
         try:  # the comparison trains the same model: e.g. depth 0 leaves its dropout p nothing to drop
-            if state.compare:
+            if state.compare or state.hidden:
                 comparison_config(config, state.comparison)
         except ConfigError as error:
             self.field_error(field, ConfigError(field, f"the comparison ({setting_label(state.comparison)}) "

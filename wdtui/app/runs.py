@@ -70,8 +70,11 @@ class RunController:
             back = ("ctrl+z brings them back" if self.kept is not None else
                     f"{away[0].preset} with its settings brings them back")
             note += f" · {len(away)} pinned put away: another problem ({back})"
+        # the comparison trains when shown, and goes on training hidden through a reset or a
+        # restart (c then shows it, no restart); a run started alone stays alone
+        paired = state.compare or state.hidden
         state.new_session(state.next_number(), note)
-        state.trained_comparison = state.comparison if state.compare else None
+        state.trained_comparison = state.comparison if paired else None
         self.control = Control(paused=not autostart)
         self.session = TrainingSession(state.session_number, state.config, state.trained_comparison,
                                        self.app.post_message, self.control)
