@@ -468,6 +468,12 @@ def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():
     assert ghost.name_beside("l2 λ=0.0562 lr=0.05 sgd") == "pin 2 λ=0.01"
     assert ghost.name_beside("coupled λ=0.01 lr=0.1 sgd") == "pin 2 l2 lr=0.05"
     assert ghost.name_beside("l2 λ=0.01 lr=0.05 sgd") == "pin 2 (same setting)"
+    # a pin of other data (sine-overfit beside sine: the same problem) says so: its test loss is of other data
+    from wdtui.app.state import setting_of
+
+    overfit = Ghost(3, "coupled λ=1e-05 lr=0.003 adam", {}, setting=setting_of(make_config("sine-overfit")))
+    assert overfit.name_beside("coupled λ=0.01 lr=0.01 adam", setting_of(make_config("sine"))) == \
+        "pin 3 λ=1e-05 lr=0.003 n_train=20 noise=0.3"
 
 
 def test_a_narrow_legend_keeps_the_comparisons_name_as_the_status_gives_it():

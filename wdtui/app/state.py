@@ -62,6 +62,7 @@ class Ghost:
     history: dict  # "epoch" and GHOST_KEYS (compact arrays), as long as the run was then
     problem: tuple = ()  # problem_of its config: shown only beside runs of the same problem
     preset: str = ""  # its preset, to say where a pin put away belongs
+    setting: tuple[str, ...] = ()  # its data and model where a pin may differ from the run (setting_of)
 
     @property
     def epochs(self) -> int:
@@ -72,11 +73,15 @@ class Ghost:
         """Its whole name: ``pin 1: l2 λ=0.01 lr=0.05 sgd``."""
         return f"pin {self.number}: {self.label}"
 
-    def name_beside(self, run_label: str) -> str:
-        """Its name in a legend beside the run labelled ``run_label`` (:func:`pin_label`): what
-        differs from it, ``pin 1 λ=0.01`` (a legend cut the whole name to ``pin 1: coup…``, and
-        two pins could not be told apart); ``pin 1 (same setting)`` when nothing does."""
+    def name_beside(self, run_label: str, run_setting: tuple[str, ...] = ()) -> str:
+        """Its name in a legend beside the run labelled ``run_label`` (:func:`pin_label`) with
+        the data and model ``run_setting`` (:func:`setting_of`): what differs from it, ``pin 1
+        λ=0.01`` (a legend cut the whole name to ``pin 1: coup…``, and two pins could not be told
+        apart), ``pin 1 λ=1e-05 lr=0.003 n_train=20 noise=0.3`` (a sine-overfit pin beside a sine
+        run: its higher test loss is of other data, not of its λ); ``pin 1 (same setting)`` when
+        nothing does."""
         differs = [part for part in self.label.split(" ") if part not in run_label.split(" ")]
+        differs += [part for part in self.setting if part not in run_setting]
         return f"pin {self.number} " + (" ".join(differs) if differs else "(same setting)")
 
 
@@ -90,6 +95,16 @@ def ready_alone(ready: SessionReady) -> SessionReady:
     return SessionReady(ready.session, ready.data, ready.results[:1], ready.device, ready.devices,
                         ready.decay_summary, snapshot_alone(ready.snapshot), labels=ready.labels[:1],
                         marks=ready.marks[:1], layers=ready.layers)
+
+
+PIN_SETTING = ("n_train", "noise", "seed", "model", "width", "depth", "activation", "norm", "batch_size")
+
+
+def setting_of(config: Config) -> tuple[str, ...]:
+    """The data and model a pinned run may differ in from the run beside it (its problem is the
+    same, ``problem_of``): ``("n_train=20", "noise=0.3", …)``, as the sidebar names them."""
+    return tuple(f"{name}={'full' if value is None else format(value, 'g') if isinstance(value, float) else value}"
+                 for name in PIN_SETTING for value in [getattr(config, name)])
 
 
 def pin_label(record, optimizer: str, dropout: float) -> str:
@@ -207,7 +222,7 @@ class AppState:
         if self.shown is None or self.ready is None:
             return [g.name for g in self.ghosts]
         run = pin_label(self.shown.records[0], self.config.optimizer, self.ready.results[0].dropout)
-        return [g.name_beside(run) for g in self.ghosts]
+        return [g.name_beside(run, setting_of(self.config)) for g in self.ghosts]
 
     def put_away(self, before: Config) -> list[Ghost]:
         """The pinned runs shown with ``before`` that the current setting does not show."""
@@ -330,7 +345,7 @@ class AppState:
             label += " (changed)"
         history = {key: result.history[key][:n] for key in ("epoch", *GHOST_KEYS) if key in result.history}
         self.pins += 1
-        ghost = Ghost(self.pins, label, history, problem_of(self.config), self.config.preset)
+        ghost = Ghost(self.pins, label, history, problem_of(self.config), self.config.preset, setting_of(self.config))
         self.pinned.append(ghost)
         for old in self.ghosts[:-MAX_GHOSTS]:
             self.pinned.remove(old)
