@@ -905,7 +905,10 @@ async def test_a_few_training_points_are_drawn_over_the_curves():
         assert drawn.count("●") >= len(a.ready.data.y_train)  # each point, and its legend entry
 
 
-async def test_a_long_regularizer_name_goes_to_line_2_and_the_runs_numbers_stay_whole_at_80x24():
+async def test_a_long_regularizer_name_stays_named_and_the_runs_numbers_stay_whole_at_80x24():
+    """At 80 columns "run l1-subgradient λ=0.1778: …" had cut the run's ‖w‖ ("‖w‖ …"); moved to line
+    2 it was cut there to "run: …" beside a long comparison name. Line 1 now drops "ep" first and
+    keeps the name; line 2 takes it only where line 1 cannot."""
     a = app(compare=True, epochs=200000, lam=0.1778)
     async with a.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
@@ -914,5 +917,15 @@ async def test_a_long_regularizer_name_goes_to_line_2_and_the_runs_numbers_stay_
         await wait_for(pilot, lambda: a.ready is not None)
         await pilot.pause(0.3)
         first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
-    assert first.endswith("‖w‖ 6.61") and "run λ=0.1778:" in first, first  # ‖w‖ had been cut to "‖w‖ …"
-    assert "run: l1-subgradient" in second and len(first) <= 80 and len(second) <= 80
+    assert first.endswith("‖w‖ 6.61") and "run l1-subgradient λ=0.1778:" in first, first  # ‖w‖ had been cut to "‖w‖ …"
+    assert first.startswith("0/200000 ready") and len(first) <= 78 and len(second) <= 78
+    from wdtui.engine.lessons.presets import Run
+
+    a = WdtuiApp(make_config("sine", regularizer="l1-subgradient", lam=0.001, epochs=20), deterministic=True,
+                 comparison=Run("decoupled", 0.1, 0.5, "sgd"))
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
+    assert "run l1-subgradient λ=0.001:" in first and first.endswith("‖w‖ 6.61"), first
+    assert second.startswith("vs decoupled λ=0.1 p=0.5 sgd: train"), second

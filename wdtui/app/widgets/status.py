@@ -73,15 +73,20 @@ class StatusLine(Static):
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
         def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False,
-                  bare: bool = False) -> list[Text]:
+                  bare: bool = False, terse: bool = False) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
                                within, lr, brief=brief, when=when, extras=extras,
-                               pending_below=below, bare=bare).split("\n", allow_blank=True)
+                               pending_below=below, bare=bare, terse=terse).split("\n", allow_blank=True)
 
         # the long form; without the device and speed; brief; brief without saying when a change
-        # applies; brief with the pending change on the second line (the run's numbers first)
-        forms = [lines(False, True), lines(False, True, extras=False), lines(True, True), lines(True, False),
-                 lines(True, True, below=True), lines(True, True, below=True, bare=True)]
+        # applies; brief with the pending change on the second line (the run's numbers first);
+        # the same without "ep" (a long regularizer name stays on line 1: "500/500 done · run
+        # l1-subgradient λ=0.001: …"); the regularizer on line 2
+        options = [dict(brief=False, when=True), dict(brief=False, when=True, extras=False),
+                   dict(brief=True, when=True), dict(brief=True, when=False), dict(brief=True, when=True, below=True),
+                   dict(brief=True, when=True, below=True, terse=True),
+                   dict(brief=True, when=True, below=True, bare=True)]
+        forms = [lines(**option) for option in options]
         fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         # the form stays while it fits: it goes back to a longer one only with room to spare (a
         # number growing a digit, a progress or a speed coming and going would make it flicker)
@@ -92,7 +97,7 @@ class StatusLine(Static):
         parts = note.split(" · ")  # a long note: its leading phrases and "…", never cut mid-phrase
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
         # briefest last: without the note rather than a note cut to a bare "…"
-        below, bare = at >= len(forms) - 2, at == len(forms) - 1
+        below, bare = options[at].get("below", False), options[at].get("bare", False)
         seconds = [*(form[1] for form in forms[at:]), *shorter,
                    *(lines(True, when, "", below=below, bare=bare)[1] for when in (True, False))]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
@@ -108,10 +113,10 @@ class StatusLine(Static):
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
                lr: float | None, brief: bool, when: bool = True, extras: bool = True,
-               pending_below: bool = False, bare: bool = False) -> Text:
+               pending_below: bool = False, bare: bool = False, terse: bool = False) -> Text:
         run = snapshot.records[0]
         line = Text()
-        line.append(f"{'ep' if brief else 'epoch'} {run.epoch}/{snapshot.epochs} ", style="bold")
+        line.append(f"{'' if terse else 'ep ' if brief else 'epoch '}{run.epoch}/{snapshot.epochs} ", style="bold")
         diverged = [ready.labels[i] for i, r in enumerate(snapshot.records) if r.diverged]
         if diverged:
             line.append(f"DIVERGED ({', '.join(diverged)})", style="bold white on red")
