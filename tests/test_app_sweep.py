@@ -33,7 +33,7 @@ async def test_sweep_shows_eta_while_running_and_x_cancels_within_a_step():
         assert not a.sweeping
         await wait_for(pilot, lambda: a._sweep_worker.is_finished, timeout=2.0)  # stops within a step
         status = str(a.query_one("#sweep-status").render())
-        assert f"cancelled at epoch {a.sweep_snapshot.epoch}" in status and "ETA" not in status
+        assert f"cancelled: the numbers are epoch {a.sweep_snapshot.epoch}'s" in status and "ETA" not in status
         assert a.sweep_snapshot.epoch < left
     posted = [m for m in messages if isinstance(m, SweepProgress)]
     assert posted and all(m.snapshot.seeds == 3 for m in posted)

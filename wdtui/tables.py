@@ -32,6 +32,9 @@ def rank_scale(values: Sequence[float]) -> dict[float, float]:
     return {v: i / top for i, v in enumerate(distinct)}
 
 
+CELL = 5  # a cell's columns: its colour fills them all (".1" had been a 2-column block beside ".0918")
+
+
 def cell(value: float) -> str:
     """A grid cell: its 3 significant digits (``SHOWN``) in at most 6 characters, mostly 5, so
     that a 6-λ grid fits beside the app's sidebar at 80 columns: no leading zero (.0902, .14),
@@ -59,12 +62,12 @@ def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> 
                       caption="green: lowest (rank) · underlined: best" if colour else "*: best",
                       box=box.SIMPLE_HEAD, show_edge=False, padding=0, pad_edge=False,
                       title_justify="left", caption_justify="left")
-        table.add_column("lr\\λ", justify="right", no_wrap=True, min_width=5)
+        table.add_column("lr\\λ", justify="right", no_wrap=True, min_width=CELL)
         for lam in spelled(grid.lambdas):  # 5 characters a cell: never shrunk to "0.…"
-            table.add_column(lam, justify="right", no_wrap=True, min_width=5)
+            table.add_column(lam, justify="right", no_wrap=True, min_width=CELL)
         for r, row in enumerate(grid.grid(key)):
             cells = [f"[{_heat(scale.get(v))}{' bold underline' if best == (r, l) else ''}]"
-                     f"{cell(v)}{'' if colour or best != (r, l) else '*'}[/]"
+                     f"{cell(v).rjust(CELL) if colour else cell(v)}{'' if colour or best != (r, l) else '*'}[/]"
                      for l, v in enumerate(row)]
             table.add_row(lrs[r], *cells)
         tables.append(table)

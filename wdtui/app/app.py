@@ -32,7 +32,7 @@ from textual.worker import Worker
 
 from ..engine.config import Config
 from ..engine.lessons.presets import Run
-from .changes import SettingsController
+from .changes import HIDDEN_HINT, SettingsController
 from .commands import WdtuiCommands
 from .delivery import ExportController
 from .keys import KEYS
@@ -350,7 +350,7 @@ class WdtuiApp(App[int]):
         training = (self.snapshot is not None and self.snapshot.running) or self.sweeps.running
         if self.budget.due(training, force):
             self._frame()
-        hint = ("" if self.compare else f"c: show the hidden comparison, {setting_label(self.comparison)}"
+        hint = ("" if self.compare else HIDDEN_HINT.format(setting_label(self.comparison))
                 if self.state.shows_trained() else f"c: compare with {setting_label(self.comparison)} (restarts the run)")
         note = self.note
         if self.compare and self.state.trained_alike():  # "run none" beside "vs coupled λ=0": one training twice

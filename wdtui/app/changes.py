@@ -21,6 +21,7 @@ from .widgets.sidebar import Choice, Field, Sidebar, field_text, shorten
 if TYPE_CHECKING:
     from .app import WdtuiApp
 
+HIDDEN_HINT = "comparison hidden, not stopped: c shows it ({})"  # the status' words while it is hidden
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 
@@ -51,11 +52,12 @@ class SettingsController:
             state.compare = value
             self.sidebar.show_comparison(value, setting_label(state.comparison))
             if state.shows_trained():  # the pair trains on: c hides or shows, nothing restarts
-                state.note = ("comparison hidden, not stopped: c shows it again" if not value
-                              else f"comparison shown: {setting_label(state.comparison)}")
+                # hidden, the status' hint says so (the one wording while it lasts); shown, the note
+                said = HIDDEN_HINT.format(setting_label(state.comparison))
+                state.note = "" if not value else f"comparison shown: {setting_label(state.comparison)}"
                 if state.session_ready is not None:
                     app.views_ready()
-                app.notify(state.note)
+                app.notify(state.note or said)
                 app.redraw(force=True)
                 return
             self.runs.restart(f"compare {'on' if value else 'off'}: run restarted"

@@ -41,7 +41,7 @@ def _state(snap, cancelled: bool, show_eta: bool) -> str:
     if snap.finished:
         return "done"
     if cancelled:
-        return f"cancelled at epoch {snap.epoch} (the numbers are epoch {snap.epoch}'s)"
+        return f"cancelled: the numbers are epoch {snap.epoch}'s"  # one line: the keys line stays in the box
     eta = duration(snap.eta_s) if show_eta else ""
     return " · ".join(part for part in (f"epoch {snap.epoch}/{snap.epochs}", eta, "x cancels") if part)
 
