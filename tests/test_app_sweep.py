@@ -117,9 +117,15 @@ async def test_b_after_a_grid_loads_its_best_lr_and_lambda_and_e_exports_it(tmp_
         await pilot.press("e")
         await wait_for(pilot, lambda: list(tmp_path.glob("*-grid.json")))
         coupled = next(g for g in a.grid_snapshot.grids if g.regularizer == "coupled")
+        decoupled = next(g for g in a.grid_snapshot.grids if g.regularizer == "decoupled")
         r, l = coupled.best
+        said = []
+        monkeypatch.setattr(a, "notify", lambda message, **kw: said.append(message))
         await pilot.press("b")
-        assert a.config.regularizer == "coupled"  # the run's own regularizer's grid
+        assert a.config.regularizer == "coupled"  # the run's own regularizer's grid, by name
+        assert said and "the coupled grid's best" in said[-1]
+        own, other = coupled.grid("val_loss")[r][l], decoupled.grid("val_loss")[decoupled.best[0]][decoupled.best[1]]
+        assert ("decoupled's grid did better" in said[-1]) == (other < own)  # where the other grid did better, that too
         assert a.config.lr == coupled.lrs[r] and a.lam == coupled.lambdas[l]
         assert a.query_one("#input-lr").value == f"{coupled.lrs[r]:g}"
         assert a.query_one("TabbedContent").active == "charts"

@@ -136,6 +136,16 @@ class SweepController:
         app.changes.apply("lam", lam)
         app.action_show_tab("charts")
         trained = self.state.snapshot.records[0].epoch if self.state.snapshot is not None else 0
-        app.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the grid's best by validation loss "
-                   f"(epoch {grid.record.epoch})" + (f"; applied from epoch {trained} of this run: r trains it "
-                                                     "from epoch 0, as the grid did" if trained else ""))
+        # the run's regularizer's grid is the one loaded: said by name, and where the other grid
+        # did better, that too (b had said "the grid's best" of the worse one)
+        other = snap.best(None)
+        better = ""
+        if other is not None and other[0] is not grid:
+            low, own = other[0].grid("val_loss")[other[1]][other[2]], grid.grid("val_loss")[r][l]
+            if low < own:
+                better = (f"; {other[0].regularizer}'s grid did better (val {low:.4g} against {own:.4g}): "
+                          f"regularizer {other[0].regularizer}, then b, loads it")
+        app.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the {grid.regularizer} grid's best by validation "
+                   f"loss (epoch {grid.record.epoch})" + better + (f"; applied from epoch {trained} of this run: r trains "
+                                                                   "it from epoch 0, as the grid did" if trained else ""),
+                   timeout=10)
