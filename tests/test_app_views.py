@@ -563,3 +563,27 @@ async def test_a_comparison_that_trains_as_the_run_is_said_to():
         await wait_for(pilot, lambda: epoch(a) == 2 and not a.snapshot.running)
         await pilot.pause(0.3)
         assert "λ=0: train" in status().split("\n")[0] and "same training" not in status()  # trained at 0.01 before
+
+
+async def test_a_pin_longer_than_the_run_is_cut_at_the_runs_last_epoch_and_the_axis_says_so():
+    """A 3,000-epoch pin beside a 500-epoch run had stretched the x axis: the run filled a sixth."""
+    from wdtui.app.widgets.charts import LossChart
+
+    a = app(epochs=8)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("p")
+        a.apply_change("epochs", 4)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: a.ready is not None and a.snapshot.epochs == 4)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.pause(0.3)
+        a.redraw(force=True)
+        await pilot.pause(0.1)
+        text = a.query_one(LossChart).render().plain
+        assert "pins cut at 4" in text
+        ticks = text.split("\n")[next(i for i, row in enumerate(text.split("\n")) if "└" in row) + 1].split()
+        assert ticks[-1] == "4", ticks  # the axis ends at the run's last epoch, not the pin's 8

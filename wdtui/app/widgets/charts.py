@@ -11,6 +11,7 @@ over the plot's upper left corner).
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from typing import Any
@@ -607,8 +608,11 @@ class HistoryChart(Chart):
         runs = list(zip(ready.results, snap.lengths, (RUN, BASELINE), names, diverged, latest))[::-1]  # run on top
         # pinned runs first, beneath the live ones: dimmed, each named by its settings
         legend = self.ghost_names if len(self.ghost_names) == len(self.ghosts) else [g.name for g in self.ghosts]
-        ghosts = [(g.history, g.epochs, GHOSTS[(g.number - 1) % len(GHOSTS)], name, False, None)
-                  for g, name in zip(self.ghosts, legend)]
+        # a pin is drawn up to the run's last epoch at most: a longer one (3,000 epochs beside a
+        # 500-epoch run) had stretched the axis and left the run a sixth of it (said below)
+        ghosts = [(g.history, bisect.bisect_right(g.history.get("epoch", []), snap.epochs),
+                   GHOSTS[(g.number - 1) % len(GHOSTS)], name, False, None) for g, name in zip(self.ghosts, legend)]
+        cut_pins = any(n < g.epochs for (_, n, *_), g in zip(ghosts, self.ghosts))
         series = []  # (xs, ys, color, marker, legend label, diverged)
         for history, n, color, name, lost, record in [*ghosts, *((r.history, *rest) for r, *rest in runs)]:
             # one legend entry per run, points or not (the ready screen names the runs it will
@@ -656,6 +660,8 @@ class HistoryChart(Chart):
                 title = f"{self.chart_title} ⠿{self.keys[0][1]} •{self.keys[1][1]}"
             plt.title(title)
         label = "epoch (log)" if self.x_log else "epoch"
+        if cut_pins and len(label) + 24 <= self.size.width - 8:
+            label += f" · pins cut at {snap.epochs}"
         edges = ([f"↑ {', '.join(n for n, d in zip(names, diverged) if d)} diverged, at the top"]
                  if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else [])
         if edges and len(label) + sum(len(e) + 3 for e in edges) > self.size.width - 8:
