@@ -926,6 +926,17 @@ async def test_a_long_regularizer_name_stays_named_and_the_runs_numbers_stay_who
     async with a.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
         await pilot.pause(0.3)
-        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
-    assert "run l1-subgradient λ=0.001:" in first and first.endswith("‖w‖ 6.61"), first
-    assert second.startswith("vs decoupled λ=0.1 p=0.5 sgd: train"), second
+        status = lambda: str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")  # noqa: E731
+        first, second = status()
+        assert "run l1-subgradient λ=0.001:" in first and first.endswith("‖w‖ 6.61"), first
+        assert second.startswith("vs decoupled λ=0.1 p=0.5 sgd: train"), second
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("right_square_bracket")  # pending, with no room for it beside the long name:
+        await pilot.pause(0.3)
+        first, second = status()  # left out whole, never "run → …"
+        assert "run l1-subgradient λ=0.001:" in first and "…" not in first + second, (first, second)
+        await pilot.press("c")  # hidden: alone, the run still names its regularizer
+        await pilot.pause(0.3)
+        first, second = status()
+        assert "run l1-subgradient λ=0.001" in first and "…" not in first, first

@@ -73,10 +73,10 @@ class StatusLine(Static):
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
         def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False,
-                  bare: bool = False, terse: bool = False) -> list[Text]:
+                  bare: bool = False, terse: bool = False, unsaid: bool = False) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
                                within, lr, brief=brief, when=when, extras=extras,
-                               pending_below=below, bare=bare, terse=terse).split("\n", allow_blank=True)
+                               pending_below=below, bare=bare, terse=terse, unsaid=unsaid).split("\n", allow_blank=True)
 
         # the long form; without the device and speed; brief; brief without saying when a change
         # applies; brief with the pending change on the second line (the run's numbers first);
@@ -98,8 +98,11 @@ class StatusLine(Static):
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
         # briefest last: without the note rather than a note cut to a bare "…"
         below, bare = options[at].get("below", False), options[at].get("bare", False)
+        # (and last, below a long comparison name, without the pending change rather than "run → …":
+        # the λ field holds it)
         seconds = [*(form[1] for form in forms[at:]), *shorter,
-                   *(lines(True, when, "", below=below, bare=bare)[1] for when in (True, False))]
+                   *(lines(True, when, "", below=below, bare=bare)[1] for when in (True, False)),
+                   lines(True, False, "", below=below, bare=bare, unsaid=True)[1]]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
         line = Text("\n").join([cut(first, width), cut(second, width)])
         line.no_wrap, line.overflow = True, "ellipsis"
@@ -113,7 +116,7 @@ class StatusLine(Static):
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
                lr: float | None, brief: bool, when: bool = True, extras: bool = True,
-               pending_below: bool = False, bare: bool = False, terse: bool = False) -> Text:
+               pending_below: bool = False, bare: bool = False, terse: bool = False, unsaid: bool = False) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'' if terse else 'ep ' if brief else 'epoch '}{run.epoch}/{snapshot.epochs} ", style="bold")
@@ -130,8 +133,9 @@ class StatusLine(Static):
         else:
             line.append("paused" if run.epoch else "ready" if brief else "ready: space to start", style="yellow")
         # the run: its setting at the epoch shown, what is pending, its numbers
-        # brief: the regularizer only where it tells the run from its comparison (sparse: l1 vs l2)
-        other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else run.regularizer
+        # brief: the regularizer left out only where the comparison's name says it (sparse: l1 vs l2
+        # names both); alone, the run names it (a hidden comparison had left l1-subgradient unsaid)
+        other = snapshot.records[1].regularizer if len(snapshot.records) > 1 else None
         started = run.epoch > 0  # before the first epoch the setting asked for is the run's own
         shown_reg, shown_lam = (run.regularizer, run.lam) if started else (regularizer, lam)
         # bare: the regularizer named on line 2 instead (a long name, l1-subgradient, had cut the
@@ -172,9 +176,9 @@ class StatusLine(Static):
             line.append(" · " if compared else "")
             line.append(f"{pinned} pinned" + ("" if brief else " (u unpins)"), style="bold #969696")
         words = note if compared else note or hint
-        if pending and pending_below:  # the line above kept the run's numbers instead
+        if pending and pending_below and not unsaid:  # the line above kept the run's numbers instead
             words = " · ".join(part for part in (f"run → {' '.join(pending)}{later}", words) if part)
-        elif pending and not when and snapshot.finished:  # the line above had no room to say when
+        elif pending and not when and snapshot.finished and not unsaid:  # the line above had no room to say when
             words = " · ".join(part for part in ("→ if epochs are raised", words) if part)
         if named:  # the regularizer line 1 left out
             words = " · ".join(part for part in (f"run: {shown_reg}", words) if part)
