@@ -234,7 +234,10 @@ class _Axes:
                 kept = wide if len(wide[0]) == 2 else kept
             self._plt.yticks(*kept)
         if self.x_ticks is not None:
-            columns = max(width - FRAME_COLUMNS, 2) - 1
+            # the frame's columns: the y labels as kept (and the frame's), else at most FRAME_COLUMNS
+            y_labels = self.ticks[1] if self.ticks is not None and self.ticks[1] else None
+            frame = min(FRAME_COLUMNS, max(map(len, y_labels)) + 4) if y_labels else FRAME_COLUMNS
+            columns = max(width - frame, 2) - 1
             kept = _spaced(*self.x_ticks, self.x_limits, self.xs, self.x_log, columns, lambda label: len(label) + 1)
             self._plt.xticks(*kept)
 

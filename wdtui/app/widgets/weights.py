@@ -109,8 +109,11 @@ class HistogramChart(Chart):
         plt.ylim(0, max(top, 1) * 1.05)
         plt.yticks(*integer_ticks(0, max(top, 1), most=min(4, self.y_tick_budget)))
         what = "weight · ⠿ initial" if self.kind == "weights" else "last step's gradient"
-        label = f"{what} · {len(h.counts)} bins of {n}"
-        plt.xlabel(label if len(label) <= self.size.width - 4 else f"{what} · {len(h.counts)} bins")
+        # the longest that fits (plotext drops an x label too long: at 80×24 the dotted outline
+        # had lost its key)
+        labels = [f"{what} · {len(h.counts)} bins of {n}", f"{what} · {len(h.counts)} bins", what,
+                  "⠿ initial" if self.kind == "weights" else "gradient"]
+        plt.xlabel(next((label for label in labels if len(label) <= self.size.width - 4), labels[-1]))
 
     def render(self) -> Text:
         return solid_blocks(super().render())
@@ -121,7 +124,7 @@ class WeightsView(VerticalScroll):
 
     DEFAULT_CSS = """
     WeightsView { height: 1fr; }
-    WeightsView .layer-name { height: 1; padding: 0 1; text-style: bold; }
+    WeightsView .layer-name { height: auto; padding: 0 1; text-style: bold; }
     WeightsView .histogram-row { height: 12; }
     WeightsView HistogramChart { width: 1fr; height: 1fr; }
     """
