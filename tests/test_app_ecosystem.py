@@ -129,3 +129,21 @@ def test_without_a_terminal_the_app_says_so_instead_of_spinning(tmp_path):
     saved = tmp_path / "s.toml"
     done = run("--preset", "d2l", "--save-config", str(saved))
     assert done.returncode == 0 and tomllib.loads(saved.read_text())["preset"] == "d2l"
+
+
+async def test_an_export_while_the_comparison_is_hidden_replays_the_same_run(tmp_path, monkeypatch):
+    """Hidden, the comparison trains beside the run (its float32 numbers are those of the pair):
+    the settings say compare = true, so a replay trains the same run, not the run alone."""
+    monkeypatch.chdir(tmp_path)
+    a = app(epochs=3, compare=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        assert a.state.hidden
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("wdtui-sine-*.toml")))
+    (saved,) = tmp_path.glob("wdtui-sine-*.toml")
+    assert tomllib.loads(saved.read_text())["compare"] is True
+    (exported,) = tmp_path.glob("wdtui-sine-*.json")
+    assert [r["role"] for r in json.loads(exported.read_text())["runs"]] == ["run"]  # what was shown

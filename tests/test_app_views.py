@@ -587,3 +587,24 @@ async def test_a_pin_longer_than_the_run_is_cut_at_the_runs_last_epoch_and_the_a
         assert "pins cut at 4" in text
         ticks = text.split("\n")[next(i for i, row in enumerate(text.split("\n")) if "└" in row) + 1].split()
         assert ticks[-1] == "4", ticks  # the axis ends at the run's last epoch, not the pin's 8
+
+
+async def test_a_change_to_a_finished_run_is_said_at_once_and_the_help_calls_it_pending(monkeypatch):
+    """At 80×24 beside a long comparison name, ] on a finished run had changed nothing on screen;
+    the help's "this run, now" had shown the pending λ as the run's."""
+    from wdtui.app.screens.help import HelpScreen
+
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        said = []
+        monkeypatch.setattr(a, "notify", lambda message, **kw: said.append(message))
+        await pilot.press("right_square_bracket")
+        assert said and said[-1] == f"λ → {a.lam:.4g}: the run is finished; it trains with it if epochs are raised"
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        help_text = "\n".join(str(part) for part in a.screen.parts)
+        assert isinstance(a.screen, HelpScreen)
+        assert f"λ = {a.lam:.4g} (pending)" in help_text and "trained with coupled λ=0.01" in help_text

@@ -473,7 +473,12 @@ class WdtuiApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
-        self.push_screen(HelpScreen(self.config, self.comparison if self.compare else None))
+        shown, config, trained = self.state.shown, self.config, ""
+        if shown is not None and shown.records[0].epoch:
+            run = shown.records[0]
+            if (run.regularizer, run.lam, run.lr) != (config.regularizer, config.lam, config.lr):
+                trained = f"{run.regularizer} λ={run.lam:.4g} lr={run.lr:.4g}"
+        self.push_screen(HelpScreen(config, self.comparison if self.compare else None, trained))
 
     async def action_quit(self) -> None:
         self.runs.cancel_all()

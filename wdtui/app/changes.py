@@ -112,6 +112,9 @@ class SettingsController:
         else:
             self.runs.restart(f"{field} changed: run restarted", kept)
             return
+        if finished and field in ("lam", "lr", "regularizer"):  # said at once, whatever the status has room for
+            name, value = {"lam": ("λ", f"{state.lam:.4g}")}.get(field, (field, str(getattr(config, field))))
+            app.notify(f"{name} → {value}: the run is finished; it trains with it if epochs are raised")
         app.redraw()
 
     def lambda_step(self, lam: float, at_end: str) -> None:

@@ -104,7 +104,9 @@ class ExportController:
             return
         results = [r.upto(n) for r, n in zip(state.ready.results, state.snapshot.lengths)]
         self.app.notify("exporting…", title="export", timeout=2)
-        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"), state.compare,
+        # a hidden comparison trains: the settings say so (replayed alone, a float32 run is not this one)
+        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"),
+                                state.compare or state.hidden,
                                 state.comparison, tuple(state.ready.labels))
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 

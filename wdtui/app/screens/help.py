@@ -91,15 +91,20 @@ def steps_per_epoch(config: Config) -> int | None:
     return max(1, math.ceil(config.n_train / batch))
 
 
-def live_numbers(config: Config) -> Text:
-    """What the current run's decay does per step, in numbers, with what they assume."""
+def live_numbers(config: Config, trained: str = "") -> Text:
+    """What the current run's decay does per step, in numbers, with what they assume. ``trained``:
+    the setting the epoch on screen trained with, where the one asked for (``config``) is pending."""
     reg, lr, lam = config.regularizer, config.lr, config.lam
     paper = reg == "decoupled" and config.decay_convention == "paper"
     # the paper's convention shrinks by λ per step whatever η: the product is λ (η = 1 in the formula)
     decay = Decay.of(1.0, lam) if paper else Decay.of(lr, lam)
     rate = "λ" if paper else "η·λ"
     out = Text()
-    out.append(f"the run: {reg}, {config.optimizer}, η (lr) = {lr:g}, λ = {lam:g}\n", style="bold")
+    out.append(f"the run: {reg}, {config.optimizer}, η (lr) = {lr:.4g}, λ = {lam:.4g}"
+               + (" (pending)" if trained else "") + "\n", style="bold")
+    if trained:
+        out.append(f"pending: the epoch on screen trained with {trained}; the numbers below are of the setting "
+                   "asked for, from the next epoch trained\n", style="yellow")
     if reg == "none" or lam == 0:
         out.append("no decay: λ = 0 or regularizer none.\n")
         return out
@@ -148,7 +153,7 @@ def live_numbers(config: Config) -> Text:
     return out
 
 
-def help_body(config: Config, comparison: Run | None) -> list:
+def help_body(config: Config, comparison: Run | None, trained: str = "") -> list:
     keys = Table.grid(padding=(0, 2))
     keys.add_column(style="bold cyan", no_wrap=True)
     keys.add_column()
@@ -161,7 +166,7 @@ def help_body(config: Config, comparison: Run | None) -> list:
         regs.add_row(Text(name, style="bold reverse" if name == config.regularizer else "bold"),
                      Text(f"{WORDS[name]}\n{rule_text(name, config.optimizer, config.decay_convention)}"))
     parts = [Text("keys", style="bold underline"), keys, Text(""),
-             Text("this run, now", style="bold underline"), live_numbers(config)]
+             Text("this run, now", style="bold underline"), live_numbers(config, trained)]
     if comparison is not None:
         same = "data, initialization and lr" if comparison.optimizer else "data, initialization, optimizer and lr"
         parts.append(Text(f"compared with: {comparison.regularizer} λ={comparison.lam:g}"
@@ -188,11 +193,11 @@ class HelpScreen(ModalScreen[None]):
                 Binding("q", "app.quit", "quit")]  # q quits at any moment, as the key list says
     AUTO_FOCUS = "#help"  # the scroll area has the keys: ↓, PageDown and End reach the guide
 
-    def __init__(self, config: Config, comparison: Run | None):
+    def __init__(self, config: Config, comparison: Run | None, trained: str = ""):
         super().__init__()
         self.config = config
         self.comparison = comparison
-        self.parts = help_body(config, comparison)  # what it shows (Rich renderables)
+        self.parts = help_body(config, comparison, trained)  # what it shows (Rich renderables)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
