@@ -19,6 +19,7 @@ from .widgets import page
 from .widgets.charts import Chart, SweepChart, SweepLossChart, SweepNormChart, SweepPathChart
 
 GRID_SECTIONS = 2  # the grid trains coupled, then decoupled decay: a table each
+ALL_CHARTS_ROWS = 30  # the tab's height from which the λ sweep's text and all its charts share it
 
 INTRO = ("w trains one copy of the model per λ of the ladder (1e-5 … 10) and λ = 0, over 3 seeds, as one "
          "batched model (one seed, one copy after another, for models that do not batch); λ is chosen on a "
@@ -47,12 +48,12 @@ def _state(snap, cancelled: bool, show_eta: bool) -> str:
 
 
 def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:
-    """The λ sweep's lines: what is trained, its state, the verdict, the keys."""
+    """The λ sweep's lines: what is trained, its state, the keys, the verdict."""
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
     # one row at 80×24 (the status box has five): what each key does in the fewest words
-    keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: chart alone · e: export"
-    return "\n".join([head, *snap.verdict, keys])
+    keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: each chart · e: export"
+    return "\n".join([head, keys, *snap.verdict])  # the keys before the verdict: at 80×24 the box cuts its end
 
 
 def grid_state(snap: GridSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:
@@ -94,16 +95,27 @@ class SweepView(Vertical):
         self._layout()
         self.query_one("#sweep-status", Static).update(text)
 
+    @property
+    def views(self) -> tuple[int, ...]:
+        """What z cycles through: -1 the text with the charts (on a short tab, with the loss chart
+        only: at 80×24 three charts had one plot row each), then each chart alone."""
+        alone = (1, 2) if self._path else (1,)
+        return (-1, 0, *alone) if self.size.height >= ALL_CHARTS_ROWS else (-1, *alone)
+
     def _layout(self) -> None:
-        """What is displayed: the grid's tables, or the λ sweep's text and charts — all, or the
-        one z chose alone."""
-        z, charts = self.zoomed, not self._grid
+        """What is displayed: the grid's tables, or the λ sweep's text and charts — all (a short
+        tab: the loss chart), or the one z chose alone."""
+        z = self.zoomed if self.zoomed in self.views else -1
+        charts, tall = not self._grid, self.size.height >= ALL_CHARTS_ROWS
         self.query_one("#grid").display = self._grid
         self.query_one("#sweep-status").display = z == -1
         self.query_one("#sweep-loss").display = charts and z in (-1, 0)
-        self.query_one("#sweep-lower").display = charts and z in (-1, 1, 2)
+        self.query_one("#sweep-lower").display = charts and (z in (1, 2) or (z == -1 and tall))
         self.query_one("#sweep-norm").display = z in (-1, 1)
         self.query_one("#sweep-path").display = self._path and z in (-1, 2)
+
+    def on_resize(self) -> None:
+        self._layout()
 
     def show(self, state: AppState, cancelled: bool, show_eta: bool) -> None:
         """The latest sweep as the state holds it; the run's λ marked on the λ charts."""
@@ -157,11 +169,13 @@ class SweepView(Vertical):
     def zoom(self) -> bool:
         """z on the Sweep tab: the λ sweep's loss chart alone (its text and the other charts
         hidden: at 80×24 they left the U-curve one row), then the ‖w‖ chart alone, then the
-        weights' path (linear models), then all again; False with no λ sweep shown."""
+        weights' path (linear models), then all again; on a short tab the text with the loss
+        chart takes the place of both "all" and the loss alone. False with no λ sweep shown."""
         if self._grid:
             return False
-        order = [-1, 0, 1] + ([2] if self._path else [])
-        self.zoomed = order[(order.index(self.zoomed) + 1) % len(order)] if self.zoomed in order else -1
+        views = self.views
+        z = self.zoomed if self.zoomed in views else -1
+        self.zoomed = views[(views.index(z) + 1) % len(views)]
         self._layout()
         return True
 
