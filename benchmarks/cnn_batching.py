@@ -47,7 +47,8 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from wdtui.engine.training import batched
-from wdtui.engine.training.batched import BatchedModel, channels_last
+from wdtui.engine.training.batched import BatchedModel
+from wdtui.engine.training.models import channels_last
 
 FORWARD_MACS = 16 * 9 * 64 + 32 * 16 * 9 * 16 + 128 * 64 + 64 * 10  # per image
 STEP_MACS = 3 * FORWARD_MACS - 16 * 9 * 64  # forward, input and weight gradients (none for the input)
