@@ -9,7 +9,8 @@ by the extra epochs is the cost of an epoch, free of start-up. ``off``: the run 
 as one batched model where the preset batches (``engine/training/live_runs.py``); ``on-lone``: the same pair
 as two lone trainers in turn (what the app did before, and still does for models that do not
 batch). Rounds alternate the three; medians are printed, and the cost of compare: the epoch time
-with compare on over off (goal ≤ 1.2). Wall time is what a user waits; the process's CPU time
+with compare on over off (goal ≤ 1.2), as the ratio of the medians and as the median of each
+round's own ratio. Wall time is what a user waits; the process's CPU time
 (``time.process_time``, all its threads: the worker and the screen) is printed beside it, as on a
 shared machine it moves far less with the other processes' load (``uptime`` is printed too).
 """
@@ -89,6 +90,12 @@ def main() -> None:
           f"two lone {cpu_lone:.0f} (each: {each})")
     print(f"cost of compare in CPU time: {cpu_on / cpu_off:.2f}x; as two lone trainers {cpu_lone / cpu_off:.2f}x; "
           f"load at end: {os.getloadavg()[0]:.2f}")
+    # each round's own ratio (its children ran one after another): on a machine whose speed drifts
+    # between rounds (the same child measured 330 and 490 µs per epoch), steadier than the ratio
+    # of the medians above
+    per_round = statistics.median(off / on for off, on in zip(speeds["off"], speeds["on"]))
+    per_round_cpu = statistics.median(on / off for off, on in zip(cpus["off"], cpus["on"]))
+    print(f"cost of compare, median of the rounds' own ratios: {per_round:.2f}x wall, {per_round_cpu:.2f}x CPU")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ One training step of the digits preset's CNN (Conv 1→16 k3 → ReLU → MaxPoo
 ReLU → MaxPool 2 → Flatten → Linear 128→64 → ReLU → Linear 64→10, cross-entropy, SGD) on a
 mini-batch of 64 images, for K copies with their own parameters:
 
-- loop: K lone ``nn.Sequential`` models, one after another (what sweeps of CNNs do today);
+- one lone model: the engine's lone forward pass (``models.forward_function``, as ``wdtui run``
+  trains one CNN: channels-last layout, each ReLU pooled first); the ratios are to its step;
+  beside it ``model(x)``, ``nn.Sequential``'s own forward in the planar layout;
+- loop: K such lone models, one after another;
 - grouped: one model whose first conv has K·16 output channels (the input is shared), whose
   second is a grouped conv (groups = K), and whose Linear layers are batched matmuls; per-copy
   cross-entropy summed;
@@ -47,7 +50,8 @@ from torch import nn
 from torch.func import functional_call, vmap
 
 from wdtui.engine.training import batched
-from wdtui.engine.training.batched import BatchedModel, channels_last
+from wdtui.engine.training.batched import BatchedModel
+from wdtui.engine.training.models import channels_last, forward_function
 
 FORWARD_MACS = 16 * 9 * 64 + 32 * 16 * 9 * 16 + 128 * 64 + 64 * 10  # per image
 STEP_MACS = 3 * FORWARD_MACS - 16 * 9 * 64  # forward, input and weight gradients (none for the input)
@@ -161,7 +165,13 @@ def main() -> None:
     batched_call = vmap(lambda params: functional_call(base, params, (x,)))
     engine = BatchedModel(base, engine_p)
 
+    forwards = {id(m): forward_function(m) for m in models}
+
     def lone_step(m=models[0]):
+        F.cross_entropy(forwards[id(m)](x), y).backward()
+        sgd_(list(m.parameters()))
+
+    def planar_step(m=models[0]):
         F.cross_entropy(m(x), y).backward()
         sgd_(list(m.parameters()))
 
@@ -187,7 +197,7 @@ def main() -> None:
         copy_loss(engine(x, train=True), y).backward()
         sgd_(list(engine_p.values()))
 
-    steps = {"one lone model": lone_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
+    steps = {"one lone model": lone_step, "one model(x), planar": planar_step, f"loop of {k}": loop_step, f"grouped conv, K = {k}": grouped_step,
              f"vmap, K = {k}": vmap_step, f"engine, K = {k}": engine_step,
              "engine, oneDNN 1st conv": onednn_step}
     cpu: dict[str, list[float]] = {name: [] for name in steps}
@@ -210,22 +220,24 @@ def main() -> None:
     print(f"  (a 1024² matrix product: {2 * 1024 ** 3 / gemm / 1e9:.0f} GFLOP/s on this CPU)")
     for name in steps:
         c, w = statistics.median(cpu[name]), statistics.median(wall[name])
-        flops = 2 * STEP_MACS * len(x) * (1 if name == "one lone model" else k)
+        flops = 2 * STEP_MACS * len(x) * (1 if name.startswith("one") else k)
         print(f"  {name:22s} CPU {c * 1e6:8.0f} µs ({c / one_cpu:5.2f}x one)   wall {w * 1e6:8.0f} µs "
               f"({w / one_wall:5.2f}x one)   {flops / c / 1e9:5.1f} GFLOP/s")
     images = torch.randn(1797, 1, 8, 8)
-    evals: dict[str, list[float]] = {"lone": [], "matmul": [], "onednn": []}
+    evals: dict[str, list[float]] = {"lone": [], "planar": [], "matmul": [], "onednn": []}
     with torch.no_grad():
         for _ in range(args.rounds):
-            evals["lone"].append(timed(lambda: models[0](images)))
+            evals["lone"].append(timed(lambda: forwards[id(models[0])](images)))
+            evals["planar"].append(timed(lambda: models[0](images)))
             for way in ("matmul", "onednn"):
                 first_conv(way)
                 evals[way].append(timed(lambda: [engine(c) for c in images.split(4096 // (4 * k))]))
     first_conv("matmul")
-    lone_eval, engine_eval, onednn_eval = (statistics.median(evals[w]) for w in ("lone", "matmul", "onednn"))
+    lone_eval, planar_eval, engine_eval, onednn_eval = (statistics.median(evals[w])
+                                                        for w in ("lone", "planar", "matmul", "onednn"))
     flops = 2 * FORWARD_MACS * len(images)
     print(f"  evaluating 1,797 images: one lone model {lone_eval * 1e3:.1f} ms ({flops / lone_eval / 1e9:.1f} "
-          f"GFLOP/s), engine K = {k} {engine_eval * 1e3:.1f} ms = {engine_eval / lone_eval:.2f}x one "
+          f"GFLOP/s; model(x), planar: {planar_eval * 1e3:.1f} ms), engine K = {k} {engine_eval * 1e3:.1f} ms = {engine_eval / lone_eval:.2f}x one "
           f"({k * flops / engine_eval / 1e9:.1f} GFLOP/s), with the oneDNN 1st conv {onednn_eval * 1e3:.1f} ms "
           f"= {onednn_eval / lone_eval:.2f}x one  (CPU time)")
     grouped, vmapped, engined = check(4)

@@ -113,6 +113,13 @@ def main() -> None:
     for name, m in (("wall", med), ("CPU", med_cpu)):
         print(f"ratio wdtui run / plain loop ({name}): {m['wdtui'] / m['plain']:.2f}x "
               f"(vs the 1-thread plain loop: {m['wdtui'] / m['plain-1-thread']:.2f}x)")
+    # each round's own ratios (its children ran one after another): steadier than the ratio of the
+    # medians where the machine's speed drifts between rounds
+    for name, t in (("wall", times), ("CPU", cpu)):
+        plain_ratio = statistics.median(w / p for w, p in zip(t["wdtui"], t["plain"]))
+        one_ratio = statistics.median(w / p for w, p in zip(t["wdtui"], t["plain-1-thread"]))
+        print(f"median of the rounds' own ratios ({name}): {plain_ratio:.2f}x the plain loop, "
+              f"{one_ratio:.2f}x the 1-thread loop")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from conftest import experiment, trained
 
 from wdtui.engine.lessons.presets import PRESETS
+from wdtui.engine.training.models import forward_function
 from wdtui.engine.training.records import EpochRecord
 from wdtui.engine.training.trainer import Trainer
 
@@ -60,7 +61,10 @@ def test_loss_and_accuracy_match_their_definitions(digits_default):
     record = trainer.measure(detail=True)
     n = len(exp.data.x_train)
     with torch.no_grad():  # one forward pass over train and test, as the trainer evaluates them
-        both = trainer.model(torch.cat([exp.data.x_train, exp.data.x_test]))
+        # (the trainer's own forward: model(x) is the same function in another memory layout,
+        # test_the_trainers_cnn_forward_is_the_models_function, whose float32 rounding could
+        # turn a near tie of two logits)
+        both = forward_function(trainer.model)(torch.cat([exp.data.x_train, exp.data.x_test]))
     logits = both[n:]
     assert record.test_loss == pytest.approx(F.cross_entropy(logits, exp.data.y_test).item(), rel=1e-5)
     right = (logits.argmax(dim=1) == exp.data.y_test).sum().item()
@@ -73,6 +77,26 @@ def test_loss_and_accuracy_match_their_definitions(digits_default):
     assert [sum(row) for row in matrix] == torch.bincount(exp.data.y_test, minlength=10).tolist()
     per_class = record.class_accuracy()
     assert all(0 <= a <= 1 for a in per_class)
+
+
+def test_the_trainers_cnn_forward_is_the_models_function():
+    """The trainer's forward pass (convolutions in the channels-last layout, each ReLU before a
+    max-pool applied after it) computes model(x) and its gradients, in float64 to rounding; also
+    with dropout layers (evaluation: the identity) and on windows whose values are all ≤ 0
+    (the ReLU's zeros, where both orders send no gradient)."""
+    exp = experiment("digits", device="cpu", epochs=1, n_train=64, n_test=64, dropout=0.3, dtype="float64")
+    model = exp.new_model().eval()
+    x = torch.cat([exp.data.x_train, -exp.data.x_train])  # negated images: many windows all ≤ 0 after conv 1
+    outputs, grads = [], []
+    for forward in (model, forward_function(model)):
+        model.zero_grad()
+        out = forward(x)
+        F.cross_entropy(out, torch.cat([exp.data.y_train] * 2)).backward()
+        outputs.append(out.detach())
+        grads.append([p.grad.clone() for p in model.parameters()])
+    assert torch.allclose(outputs[1], outputs[0], rtol=1e-12, atol=1e-12)
+    for mine, reference in zip(*grads[::-1]):
+        assert torch.allclose(mine, reference, rtol=1e-10, atol=1e-12)
 
 
 def test_class_accuracy_of_an_absent_class_is_nan():

@@ -21,7 +21,8 @@ from torch import nn
 
 from ..config import ConfigError
 from ..experiment import EVAL_CHUNK, SMALL_WORK, Experiment, auto_threads, set_threads, work_per_step
-from .models import ACTIVATIONS, Dropout, dropout_generator, dropout_scale, layer_function, no_dropout_layers
+from .models import (ACTIVATIONS, Dropout, channels_last, dropout_generator, dropout_scale, layer_function,
+                     no_dropout_layers, pooled_first)
 from .optimizers import make_optimizer
 from .records import is_diverged
 from .regularizers import make_regularizer
@@ -124,12 +125,8 @@ class BatchedModel:
         self.dropout = dropout.view(-1, 1, 1) if dropout is not None and bool((dropout > 0).any()) else None
         self.generators = generators or []
         self.seed_of = seed_of
-        # ReLU directly followed by MaxPool2d: pooled first (a quarter of the ReLU's work for 2×2
-        # pools). max commutes with the non-decreasing ReLU, so the values are the same; so are the
-        # gradients: where the window's max m > 0 both orders send the gradient to the first
-        # position holding m, where m ≤ 0 both send 0.
-        self._pool_first = {i for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:]))
-                            if type(layer) is nn.ReLU and isinstance(after, nn.MaxPool2d)}
+        # ReLU directly followed by MaxPool2d: pooled first (models.pooled_first, the same numbers)
+        self._pool_first = pooled_first(self.layers)
         self._skip = {i + 1 for i in self._pool_first}
         # each layer's stacked parameters and (activations) its torch function, looked up once
         self._stacked = [(params.get(f"{i}.weight"), params.get(f"{i}.bias")) for i in range(len(self.layers))]
@@ -219,23 +216,6 @@ def shared_conv(x: torch.Tensor, layer: nn.Conv2d, weight: torch.Tensor, bias: t
     filters = weight.flatten(0, 1).flatten(1).t().contiguous()  # (C·kh·kw, K·C_out)
     out = torch.addmm(bias.flatten(), patches, filters)
     return out.view(x.shape[0], *rows, -1).permute(0, 3, 1, 2)
-
-
-def channels_last(h: torch.Tensor) -> torch.Tensor:
-    """Images (N, C, H, W) in the channels-last memory layout (the same tensor, its values stored
-    pixel by pixel, channels innermost), others as they are. Convolutions keep the layout of their
-    input, and on the CPU max-pooling in it ran 25 times faster than in the planar layout on the
-    16 digits CNNs' 256 channels of 8×8 (the planar kernel goes plane by plane). Measured on those
-    16 CNNs (CPU time, one thread): evaluating 1,797 images 3–4× faster, a training step 1.7×
-    faster together with pooling before the ReLU (:class:`BatchedModel`). One channel (the digits'
-    images) is stored the same either way, but PyTorch reads such a tensor as planar: its strides
-    are set to say channels-last."""
-    if h.dim() != 4:
-        return h
-    if h.shape[1] == 1:
-        h = h.contiguous()
-        return h.as_strided(h.shape, (h.shape[2] * h.shape[3], 1, h.shape[3], 1))
-    return h.contiguous(memory_format=torch.channels_last)
 
 
 @dataclass

@@ -101,19 +101,60 @@ def layer_function(layer: nn.Module):
     return _FUNCTIONS.get(type(layer), layer)
 
 
+def pooled_first(layers: list[nn.Module]) -> set[int]:
+    """The indices of the ReLU layers directly followed by a MaxPool2d, which a forward pass may
+    apply after the pool (a quarter of the ReLU's work for 2×2 pools). max commutes with the
+    non-decreasing ReLU, so the values are the same; so are the gradients: where the window's
+    max m > 0 both orders send the gradient to the first position holding m, where m ≤ 0 both
+    send 0."""
+    return {i for i, (layer, after) in enumerate(zip(layers, layers[1:]))
+            if type(layer) is nn.ReLU and isinstance(after, nn.MaxPool2d)}
+
+
+def channels_last(h: torch.Tensor) -> torch.Tensor:
+    """Images (N, C, H, W) in the channels-last memory layout (the same tensor, its values stored
+    pixel by pixel, channels innermost), others as they are. Convolutions keep the layout of their
+    input, and on the CPU max-pooling in it ran 25 times faster than in the planar layout on the
+    16 digits CNNs' 256 channels of 8×8 (the planar kernel goes plane by plane). Measured on those
+    16 CNNs (CPU time, one thread): evaluating 1,797 images 3–4× faster, a training step 1.7×
+    faster together with pooling before the ReLU (:func:`pooled_first`); on one digits CNN
+    (:func:`forward_function`) evaluating them 2.5–4× faster, a training step 1.2–1.5×. One
+    channel (the digits' images) is stored the same either way, but PyTorch reads such a tensor
+    as planar: its strides are set to say channels-last."""
+    if h.dim() != 4:
+        return h
+    if h.shape[1] == 1:
+        h = h.contiguous()
+        return h.as_strided(h.shape, (h.shape[2] * h.shape[3], 1, h.shape[3], 1))
+    return h.contiguous(memory_format=torch.channels_last)
+
+
 def forward_function(model: nn.Module):
     """``model``'s forward pass without ``nn.Module.__call__`` (hook and tracing checks, ~2 µs per
     layer, a tenth of a sine epoch): for a Sequential, Linear layers become ``F.linear`` on the
     layer's own parameter tensors (updated in place by the optimizers, so they stay current) and
     Tanh/ReLU/Sigmoid their torch function — the same operations in the same order as
-    ``model(x)``, so the same numbers. Any other layer (conv, dropout, LayerNorm…) is called as
-    a module, so its mode (train/eval) and settings (dropout p) apply."""
+    ``model(x)``, so the same numbers. Convolutions (zero padding) become ``F.conv2d`` on images
+    in the channels-last layout (:func:`channels_last`: 2.5–4× faster to evaluate the digits
+    CNN on the CPU), and a ReLU followed by a MaxPool2d is applied after the pool
+    (:func:`pooled_first`): the same function, the same numbers up to float rounding (oneDNN sums
+    in another order in that layout). Any other layer (dropout, LayerNorm, pooling…) is called
+    as a module, so its mode (train/eval) and settings (dropout p) apply."""
     if not isinstance(model, nn.Sequential):
         return model
+    layers = list(model)
+    first = pooled_first(layers)
     steps = []
-    for layer in model:
+    for i, layer in enumerate(layers):
+        if i - 1 in first:
+            continue  # the pool, applied before the ReLU above it
         if type(layer) is nn.Linear:
             steps.append(lambda h, w=layer.weight, b=layer.bias: F.linear(h, w, b))
+        elif type(layer) is nn.Conv2d and layer.padding_mode == "zeros":
+            steps.append(lambda h, c=layer: F.conv2d(channels_last(h), c.weight, c.bias, c.stride, c.padding,
+                                                     c.dilation, c.groups))
+        elif i in first:
+            steps.append(lambda h, pool=layers[i + 1]: torch.relu(pool(h)))
         else:
             steps.append(layer_function(layer))
 
