@@ -244,25 +244,24 @@ async def test_z_on_the_sweep_tab_gives_each_chart_the_whole_tab():
         rows = chart.render().plain.split("\n")
         return next(i for i, r in enumerate(rows) if "└" in r) - next(i for i, r in enumerate(rows) if "┌" in r) - 1
 
-    for preset, charts in (("sine", (SweepLossChart, SweepNormChart)),
-                           ("sparse", (SweepLossChart, SweepNormChart, SweepPathChart))):
-        for size in ((80, 24), (120, 40)):
-            a = app(preset, epochs=5)
-            async with a.run_test(size=size) as pilot:
-                await swept(pilot, "w")
-                status = a.query_one("#sweep-status")
-                assert "z: each chart" in str(status.render()).split("\n")[1]  # the keys before the verdict
-                small = size == (80, 24)
-                shown = [kind for kind in charts if a.query_one(kind).region.height]
-                assert shown == ([SweepLossChart] if small else list(charts)), (size, shown)
-                assert plot_rows(a.query_one(SweepLossChart)) >= 6, size
-                for kind in charts[1:] if small else charts:
-                    await pilot.press("z")
-                    await pilot.pause(0.3)
-                    assert a.query_one("TabbedContent").active == "sweep" and not status.display
-                    assert [k for k in charts if a.query_one(k).region.height] == [kind], (size, kind)
-                    assert plot_rows(a.query_one(kind)) >= 12, (size, kind)  # alone: the tab's rows
+    for preset, charts, size in (("sine", (SweepLossChart, SweepNormChart), (80, 24)),
+                                 ("sparse", (SweepLossChart, SweepNormChart, SweepPathChart), (120, 40))):
+        a = app(preset, epochs=5)
+        async with a.run_test(size=size) as pilot:
+            await swept(pilot, "w")
+            status = a.query_one("#sweep-status")
+            assert "z: each chart" in str(status.render()).split("\n")[1]  # the keys before the verdict
+            small = size == (80, 24)
+            shown = [kind for kind in charts if a.query_one(kind).region.height]
+            assert shown == ([SweepLossChart] if small else list(charts)), (size, shown)
+            assert plot_rows(a.query_one(SweepLossChart)) >= 6, size
+            for kind in charts[1:] if small else charts:
                 await pilot.press("z")
-                await pilot.pause(0.1)
-                assert status.display
-                assert [kind for kind in charts if a.query_one(kind).region.height] == shown
+                await pilot.pause(0.3)
+                assert a.query_one("TabbedContent").active == "sweep" and not status.display
+                assert [k for k in charts if a.query_one(k).region.height] == [kind], (size, kind)
+                assert plot_rows(a.query_one(kind)) >= 12, (size, kind)  # alone: the tab's rows
+            await pilot.press("z")
+            await pilot.pause(0.1)
+            assert status.display
+            assert [kind for kind in charts if a.query_one(kind).region.height] == shown
