@@ -470,7 +470,7 @@ def test_a_pin_is_named_in_legends_by_what_differs_from_the_run():
 
     overfit = Ghost(3, "coupled λ=1e-05 lr=0.003 adam", {}, setting=setting_of(make_config("sine-overfit")))
     assert overfit.name_beside("coupled λ=0.01 lr=0.01 adam", setting_of(make_config("sine"))) == \
-        "pin 3 λ=1e-05 lr=0.003 n_train=20 noise=0.3"
+        "pin 3 n_train=20 noise=0.3 λ=1e-05 lr=0.003"
 
 
 def test_a_narrow_legend_keeps_the_comparisons_name_as_the_status_gives_it():

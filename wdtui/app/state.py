@@ -77,11 +77,13 @@ class Ghost:
         """Its name in a legend beside the run labelled ``run_label`` (:func:`pin_label`) with
         the data and model ``run_setting`` (:func:`setting_of`): what differs from it, ``pin 1
         λ=0.01`` (a legend cut the whole name to ``pin 1: coup…``, and two pins could not be told
-        apart), ``pin 1 λ=1e-05 lr=0.003 n_train=20 noise=0.3`` (a sine-overfit pin beside a sine
+        apart), ``pin 1 n_train=20 noise=0.3 λ=1e-05 lr=0.003`` (a sine-overfit pin beside a sine
         run: its higher test loss is of other data, not of its λ); ``pin 1 (same setting)`` when
         nothing does."""
-        differs = [part for part in self.label.split(" ") if part not in run_label.split(" ")]
-        differs += [part for part in self.setting if part not in run_setting]
+        # the data and model first: a narrow legend cuts from the end, and they are what makes a
+        # pin's loss another quantity
+        differs = [part for part in self.setting if part not in run_setting]
+        differs += [part for part in self.label.split(" ") if part not in run_label.split(" ")]
         return f"pin {self.number} " + (" ".join(differs) if differs else "(same setting)")
 
 
