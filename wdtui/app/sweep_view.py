@@ -108,7 +108,9 @@ class SweepView(Vertical):
         z = self.zoomed if self.zoomed in self.views else -1
         charts, tall = not self._grid, self.size.height >= ALL_CHARTS_ROWS
         self.query_one("#grid").display = self._grid
-        self.query_one("#sweep-status").display = z == -1
+        status = self.query_one("#sweep-status")
+        status.display = z == -1
+        status.styles.height = 3 if self._grid else 5  # the grid's state and keys: no blank rows above its tables
         self.query_one("#sweep-loss").display = charts and z in (-1, 0)
         self.query_one("#sweep-lower").display = charts and (z in (1, 2) or (z == -1 and tall))
         self.query_one("#sweep-norm").display = z in (-1, 1)
