@@ -608,3 +608,22 @@ async def test_a_change_to_a_finished_run_is_said_at_once_and_the_help_calls_it_
         help_text = "\n".join(str(part) for part in a.screen.parts)
         assert isinstance(a.screen, HelpScreen)
         assert f"λ = {a.lam:.4g} (pending)" in help_text and "trained with coupled λ=0.01" in help_text
+
+
+async def test_a_diverged_comparison_stops_alone_and_the_run_goes_on_when_epochs_are_raised(monkeypatch):
+    """SGD with η·λ = 10 blows the comparison up; the run is not the one that diverged: space
+    says it is finished (not "the run diverged"), and raising epochs continues it."""
+    a = WdtuiApp(make_config("sine", optimizer="sgd", lr=0.01, epochs=5), comparison=Run("coupled", 1000.0),
+                 deterministic=True)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        assert a.snapshot.records[1].diverged and not a.snapshot.records[0].diverged
+        said = []
+        monkeypatch.setattr(a, "notify", lambda message, **kw: said.append(message))
+        await pilot.press("space")
+        assert said and said[-1].startswith("the run is finished (epoch 5/5)")
+        a.apply_change("epochs", 8)
+        await wait_for(pilot, lambda: epoch(a) == 8)
+        assert a.snapshot.records[1].diverged

@@ -191,7 +191,7 @@ class RunController:
             return
         snap = self.state.snapshot
         if snap is not None and snap.finished:
-            if snap.diverged:
+            if snap.records[0].diverged:  # the run's own (a diverged comparison stops alone)
                 self.app.notify("the run diverged: r starts it again from epoch 0", severity="warning")
             else:
                 self.app.notify(f"the run is finished (epoch {snap.records[0].epoch}/{snap.epochs}): raise "
@@ -220,7 +220,8 @@ class RunController:
     def continue_if_more(self, finished: bool) -> None:
         """Epochs raised after the run finished: it goes on from where it stopped."""
         snap = self.state.snapshot
-        if finished and snap is not None and self.state.config.epochs > snap.records[0].epoch and not snap.diverged:
+        if (finished and snap is not None and self.state.config.epochs > snap.records[0].epoch
+                and not snap.records[0].diverged):  # a diverged comparison stays stopped; the run goes on
             self.state.note = self._continuing = (f"epochs {self.state.config.epochs}: continuing from epoch "
                                                   f"{snap.records[0].epoch}")
             self.control.resume()
