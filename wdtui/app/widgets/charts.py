@@ -69,6 +69,10 @@ class Chart(PlotextPlot):
         process), so a crowded axis made screens differ from run to run."""
         return max(2, (self.size.height - 6) // 2)
 
+    def fitted(self, labels: list[str], margin: int = 8) -> str:
+        """:func:`first_fitting` in the chart's width less ``margin`` (its frame and y labels)."""
+        return first_fitting(labels, self.size.width - margin)
+
     def series_label(self, label: str) -> str | None:
         """A series' legend entry (shown in the title row, outside the plot)."""
         return label
@@ -483,6 +487,13 @@ def ridge_gap(weights: Any, ridge: list[float]) -> float | None:
     return max(gaps) if gaps else None
 
 
+def first_fitting(labels: list[str], room: int) -> str:
+    """The first of ``labels`` (longest first) in at most ``room`` characters, else the last:
+    plotext drops an x label too long for the chart, so a caption is told more briefly rather
+    than lost."""
+    return next((label for label in labels if len(label) <= room), labels[-1])
+
+
 def weights_caption(hidden: list[str], gap: float | None, ridge: bool, room: int) -> str:
     """The x label of the learned-against-true weights chart, the longest that fits in ``room``:
     which series are hidden under the dots drawn over them (the legend names them, the chart
@@ -503,7 +514,7 @@ def weights_caption(hidden: list[str], gap: float | None, ridge: bool, room: int
     ]
     if not hidden:  # nothing to explain: the distance only where it fits beside the whole label
         candidates = [candidates[0], base, "input i"]
-    return next((c for c in candidates if len(c) <= room), candidates[-1] if hidden else "input i")
+    return first_fitting(candidates, room)
 
 
 class FitChart(Chart):
@@ -678,7 +689,7 @@ class HistoryChart(Chart):
             if n > 1:  # earlier ones are marked, not named (z: the chart alone has room for them)
                 told += [f"epoch ┆ {n} changes, last {named[-1]}", f"epoch ┆ …, {named[-1]}"]
             told.append(f"epoch ┆ {n} change{'s' if n > 1 else ''}")  # the marks' glyph: what they are
-            label = next((t for t in told if len(t) <= self.size.width - 8), told[-1])
+            label = self.fitted(told)
         plt.xlabel(label)
 
     def yaxis(self, plt: Any, values: list[float]) -> None:

@@ -94,8 +94,7 @@ class LayerNormChart(Chart):
         key = f"   {INVARIANT_MARK} scale-invariant: Linear → LayerNorm" if invariant else ""
         marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
         # the key where it fits (plotext drops an x label too long for the chart); the tab's note says it too
-        plt.xlabel(next(label + marks for label in ("epoch" + key, "epoch") if len(label + marks) <= self.size.width - 8
-                        or label == "epoch"))
+        plt.xlabel(self.fitted(["epoch" + key + marks, "epoch" + marks]))
 
 
 def with_marks(plt: Any, ready: SessionReady, snap: Snapshot, drawn: bool, label: str) -> str:
@@ -155,10 +154,8 @@ class AngleChart(Chart):
             else:
                 round_yticks(plt, shown)
         plt.title(f"{self.chart_title}: {what}")
-        labels = [f"epoch   {note}" for note in notes] + [notes[-1]]
-        room = self.size.width - 8
         marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
-        plt.xlabel(next((label + marks for label in labels if len(label + marks) <= room), labels[-1] + marks))
+        plt.xlabel(self.fitted([f"epoch   {note}{marks}" for note in notes] + [notes[-1] + marks]))
 
 
 FULL_NOTE_ROWS = 30  # the tab's height from which the note is told in full

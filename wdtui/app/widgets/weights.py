@@ -113,7 +113,7 @@ class HistogramChart(Chart):
         # had lost its key)
         labels = [f"{what} · {len(h.counts)} bins of {n}", f"{what} · {len(h.counts)} bins", what,
                   "⠿ initial" if self.kind == "weights" else "gradient"]
-        plt.xlabel(next((label for label in labels if len(label) <= self.size.width - 4), labels[-1]))
+        plt.xlabel(self.fitted(labels, margin=4))
 
     def render(self) -> Text:
         return solid_blocks(super().render())
