@@ -449,16 +449,13 @@ class WdtuiApp(App[int]):
 
     def action_zoom(self) -> None:
         """Show one chart of the Charts tab alone; each press the next one, then all again. On
-        the Sweep tab, the λ sweep's loss chart alone (again: all); on the Layers tab, each of
-        its two charts alone, then both."""
+        the Sweep tab (a λ sweep shown) and the Layers tab, their own charts the same way."""
         tab = self.main.query_one(TabbedContent).active
-        if (tab == "sweep" and self.sweep_view.zoom()) or tab == "layers":
-            if tab == "layers":
-                self.layers_view.zoom()
-            self.redraw(force=True)
-            return
-        self.action_show_tab("charts")
-        self.run_view.zoom()
+        if tab == "layers":
+            self.layers_view.zoom()
+        elif not (tab == "sweep" and self.sweep_view.zoom()):  # elsewhere: the Charts tab's
+            self.action_show_tab("charts")
+            self.run_view.zoom()
         self.redraw(force=True)
 
     def action_page(self, pages: int) -> None:
