@@ -45,6 +45,17 @@ def test_ticks_are_round_and_inside_the_range():
     assert log_ticks(1e4, 1e8)[1] == ["1e4", "1e5", "1e6", "1e7", "1e8"]  # not 100000 beside 1e+06
     assert log_ticks(10, 1e4)[1] == ["10", "100", "1000", "10000"]  # not 1e4 beside 1000 (quadratic)
     assert log_ticks(1e-4, 1)[1] == ["0.0001", "0.001", "0.01", "0.1", "1"]  # not 1e-4 beside 0.01
+    assert log_ticks(31.6227766, 36.5) == ([31.6227766], ["31.6"])  # a lone tick at the low end: its value, not "3e1"
+
+
+@given(st.floats(min_value=-12, max_value=12), st.floats(min_value=1e-3, max_value=10))
+def test_every_log_tick_label_is_its_value_to_3_digits(low, decades):
+    lo, hi = 10.0**low, 10.0 ** (low + decades)
+    ticks, labels = log_ticks(lo, hi)
+    assert ticks and all(lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9) for t in ticks)
+    for tick, label in zip(ticks, labels):
+        assert math.isclose(float(label), tick, rel_tol=5e-3), (lo, hi, tick, label)
+    assert len({"e" in label for label in labels}) == 1  # one notation per axis
     assert linear_ticks(0.33, 0.49, most=3)[1] == ["0.35", "0.4", "0.45"]  # a finer step, not a lone 0.4
     assert linear_ticks(-0.61, 0.52) == ([-0.5, 0.0, 0.5], ["-0.5", "0", "0.5"])
     assert integer_ticks(1, 500)[1] == ["100", "200", "300", "400", "500"]

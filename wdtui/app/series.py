@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from wdtui.engine.lessons.trends import spelled
+
 
 def downsample(xs: Sequence[float], ys: Sequence[float], points: int) -> tuple[list[float], list[float]]:
     """At most ``points`` evenly strided samples, always keeping the last one (the current epoch)."""
@@ -47,17 +49,12 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[st
 
 
 def log_labels(ticks: Sequence[float]) -> list[str]:
-    """A log axis' tick labels in one notation: plain where every one is short (``0.0001``,
+    """A log axis' tick labels as the grid writes its axes (:func:`~wdtui.engine.lessons.trends.spelled`):
+    3 significant digits, in one notation per axis: plain where every one is short (``0.0001``,
     ``0.01``, ``1``, ``10000``), else all as powers (``1e-6``, ``1e-2``, ``1e0``, ``2e5``); a
-    mix (``1e4`` beside ``1000``) read as two scales."""
-    plain = [f"{t:g}" for t in ticks]
-    if all("e" not in label and len(label) <= 6 for label in plain):
-        return plain
-    powers = []
-    for t in ticks:
-        mantissa, exponent = f"{t:.0e}".split("e")
-        powers.append(f"{mantissa}e{int(exponent)}")
-    return powers
+    mix (``1e4`` beside ``1000``) read as two scales. A lone tick at the data's low end reads
+    as its value (``31.6``), never rounded to one digit (``3e1``)."""
+    return spelled(ticks)
 
 
 def linear_ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], list[str]]:
