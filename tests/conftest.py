@@ -109,8 +109,11 @@ def _idle_is_the_app_thread(monkeypatch):
     clock, and a training worker keeps the process busy, so each key pressed during training
     waited its cap (1 s, twice per key) and how many epochs ran meanwhile depended on the
     machine's load. The app's thread handles the keys; the worker reports through messages,
-    which the tests wait for."""
+    which the tests wait for. Its idle check looks every ``SLEEP_GRANULARITY`` (1/50 s), at least
+    once after each key and twice per key pressed; the pilot has already waited for every widget
+    to handle its messages by then, so a check every 5 ms waits as surely and less long."""
     monkeypatch.setattr(textual._wait, "process_time", time.thread_time)
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
 
 
 @pytest.hookimpl(tryfirst=True)
