@@ -100,6 +100,23 @@ def test_unknown_key_is_refused_with_the_known_keys_named(tmp_path, capsys):
     assert "out" not in known.replace(",", " ").split()  # outputs are not settings
 
 
+def test_a_file_of_another_command_says_which_command_replays_it(tmp_path, capsys):
+    """The app's saved settings given to `wdtui run` (its `lambda`), a sweep's to the app (`lrs`)."""
+    app_file = tmp_path / "app.toml"
+    assert main(["--preset", "sine", "--save-config", str(app_file)]) == 0  # no terminal: saved only
+    capsys.readouterr()
+    assert "lambda" in tomllib.loads(app_file.read_text())
+    err = refused(["run", "--config", str(app_file), *QUIET], capsys)
+    assert f"unknown key 'lambda' (a setting of wdtui: replay the file with wdtui --config {app_file})" in err
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text("lrs = [0.01, 0.1]\n")
+    err = refused(["--config", str(sweep_file)], capsys)
+    assert f"unknown key 'lrs' (a setting of wdtui sweep: replay the file with wdtui sweep --config {sweep_file})" in err
+    both = tmp_path / "both.toml"
+    both.write_text("lambdas = [0.1]\n")
+    assert "unknown key 'lambdas' (a setting of wdtui run and wdtui sweep);" in refused(["--config", str(both)], capsys)
+
+
 def test_missing_file_and_wrong_suffix(tmp_path, capsys):
     err = refused(["run", "--config", str(tmp_path / "none.toml")], capsys)
     assert "--config" in err and "cannot read" in err

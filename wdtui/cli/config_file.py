@@ -112,7 +112,8 @@ def parse_args(parser: Parser, argv: Sequence[str], extra: dict[str, Callable[[A
             elif key in actions:
                 setattr(namespace, actions[key].dest, _convert(actions[key], value))
             else:
-                fail(f"{where}: {args.config}: unknown key {key!r}; known keys: {', '.join(known)}")
+                fail(f"{where}: {args.config}: unknown key {key!r}{elsewhere(parser.prog, key, args.config)}; "
+                     f"known keys: {', '.join(known)}")
         except ValueError as error:
             fail(f"{where}: {args.config}: key {key}: {error}")
     given = {dest for dest, value in vars(args).items() if value != parser.get_default(dest)}
@@ -121,6 +122,28 @@ def parse_args(parser: Parser, argv: Sequence[str], extra: dict[str, Callable[[A
     merged.from_config = {actions[key].dest: key for key in settings
                           if key in actions and actions[key].dest not in given}
     return merged
+
+
+def command_keys() -> dict[str, set[str]]:
+    """Each training command's settings-file keys, by the command as typed (``wdtui run``)."""
+    from . import app_command, run, sweep
+
+    keys = {}
+    for module, extra in ((app_command, ()), (run, ("runs",)), (sweep, ())):
+        parser = module.build_parser()
+        keys[parser.prog] = set(setting_actions(parser)) | set(extra)
+    return keys
+
+
+def elsewhere(prog: str, key: str, path: str) -> str:
+    """For a key this command does not know: the other commands whose key it is, and how to
+    replay the file where there is one (a file the app saved given to ``wdtui run``)."""
+    others = [command for command, keys in command_keys().items() if command != prog and key in keys]
+    if not others:
+        return ""
+    if len(others) == 1:
+        return f" (a setting of {others[0]}: replay the file with {others[0]} --config {path})"
+    return f" (a setting of {' and '.join(others)})"
 
 
 def settings_of(parser: Parser, config: Config, **more: Any) -> dict[str, Any]:
