@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 HIDDEN_HINT = "comparison hidden, not stopped: c shows it ({})"  # the status' words while it is hidden
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
-FIELD_NAMES = {"lambda": "lam"}  # a ConfigError's field → the sidebar field that holds it
 
 
 class SettingsController:
@@ -236,7 +235,7 @@ class SettingsController:
     def field_error(self, field: str, error: ConfigError) -> None:
         """A value the engine refused: the field shows the value in use again, marked with why
         the other was not applied; the error goes to the field it names, when there is one."""
-        name = FIELD_NAMES.get(error.field, error.field)
+        name = error.config_field
         for which in dict.fromkeys((field, name)):
             widget = self.app.main.query(f"#field-{which}")
             if not widget:

@@ -85,8 +85,7 @@ def comparison_of(parser: Parser, args: argparse.Namespace, config: Config):
     try:
         comparison_config(config, run)
     except ConfigError as error:
-        field = "lam" if error.field in ("lambda", "lambdas") else error.field  # the engine names λ either way
-        dest = COMPARISON_FLAGS.get(field, field)
+        dest = COMPARISON_FLAGS.get(error.config_field, error.field)
         config_error(parser.prog, ConfigError(dest, f"the comparison cannot train: {error.message}"), args=args)
     return config, run
 

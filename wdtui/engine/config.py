@@ -100,6 +100,12 @@ class ConfigError(ValueError):
         self.field = field
         self.message = message
 
+    @property
+    def config_field(self) -> str:
+        """The Config field the error is about: λ is named by its flag ("lambda", "lambdas")
+        where its parser refuses it, and is the field ``lam``."""
+        return "lam" if self.field in ("lambda", "lambdas") else self.field
+
     def __str__(self) -> str:  # pragma: no cover - exercised through the faces
         return f"{self.field}: {self.message}"
 
