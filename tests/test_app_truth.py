@@ -636,6 +636,38 @@ async def test_the_footer_shows_the_keys_while_the_app_has_no_focus():
         await wait_for(pilot, lambda: "leave field" in footer())
 
 
+async def test_keys_typed_in_a_field_neither_compose_the_footer_again_nor_lay_the_screen_out(monkeypatch):
+    """The footer is composed again only when the keys it shows change (entering and leaving a
+    field), and a field's reason is set only when it changes: each had laid the whole screen out
+    again for every digit typed, beside the input's own layout (its text's width)."""
+    from textual.screen import Screen
+
+    from wdtui.app.widgets.footer import KeysFooter
+
+    composed, layouts = [], []
+    recompose, refresh_layout = KeysFooter.recompose, Screen._refresh_layout
+    monkeypatch.setattr(KeysFooter, "recompose", lambda self: (composed.append(1), recompose(self))[1])
+    monkeypatch.setattr(Screen, "_refresh_layout", lambda self, *a, **k: (layouts.append(1), refresh_layout(self, *a, **k))[1])
+    a = app()
+    footer = lambda: " ".join(str(k.render()) for k in a.query("FooterKey"))  # noqa: E731
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: "leave field" in footer() and "quit" not in footer())
+        composed.clear(), layouts.clear()
+        for key in "0.0316":
+            await pilot.press(key)
+            await pilot.pause(0.05)
+        assert a.query_one("#input-lam").value == "0.0316"
+        assert not composed and len(layouts) <= 6, layouts  # one a key: the input's own
+        await pilot.press("x")  # a reason appears under the field: that is a new layout
+        await wait_for(pilot, lambda: bool(str(a.query_one("#field-lam .error").render())))
+        assert layouts and not composed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "quit" in footer() and "leave field" not in footer())
+        assert composed
+
+
 def test_the_help_warns_of_flips_only_where_the_factor_is_the_rule():
     """η·λ = 250: decoupled multiplies each weight by 1 − 250 per step and diverges; coupled decay
     through Adam is divided by √v̂, flips nothing: each step moves a weight about η = 0.01 toward

@@ -14,7 +14,18 @@ from textual.widgets import Footer
 
 
 class KeysFooter(Footer):
+    _shown: tuple | None = None  # the keys the footer was last composed with
+
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self.recompose)
+            self.call_after_refresh(self._show_keys)
+
+    async def _show_keys(self) -> None:
+        """Compose again only when the keys to show changed. The bindings are announced as
+        changed after most keys (a digit typed in a field, space): each recompose mounted every
+        key again and laid the screen out again for a footer that showed the same keys."""
+        shown = tuple((binding, enabled, tooltip) for _, binding, enabled, tooltip in self.screen.active_bindings.values())
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()

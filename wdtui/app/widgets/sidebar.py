@@ -140,6 +140,8 @@ class Field(Vertical):
                         validators=[FieldValidator(self.parse_as)], validate_on=["changed", "submitted", "blur"])
         yield Static("", classes="error")
 
+    _error: str | None = None  # the reason shown under the input
+
     @property
     def input(self) -> Input:
         return self.query_one(Input)
@@ -157,7 +159,9 @@ class Field(Vertical):
             message = message[: self.SHOWN] + " … " + message[-self.SHOWN // 2:]
         self.set_class(message is not None, "-invalid")
         self.input.set_class(message is not None, "-invalid")
-        self.query_one(".error", Static).update(Text(message or ""))
+        if message != self._error:  # a new text lays the screen out again: not for every key typed
+            self._error = message
+            self.query_one(".error", Static).update(Text(message or ""))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
