@@ -5,6 +5,7 @@ import json
 import math
 
 from rich.console import Console
+from textual.geometry import Region
 from test_app import app, wait_for
 
 from wdtui.app.messages import SweepProgress
@@ -251,6 +252,11 @@ async def test_z_on_the_sweep_tab_gives_each_chart_the_whole_tab():
             await swept(pilot, "w")
             status = a.query_one("#sweep-status")
             assert "z: each chart" in str(status.render()).split("\n")[1]  # the keys before the verdict
+            # every line on screen, the verdict under a best λ line that wraps beside the sidebar
+            rows = status.render_lines(Region(0, 0, status.size.width, status.size.height))
+            drawn = " ".join("".join(segment.text for segment in row) for row in rows).split()
+            for line in a.sweep_snapshot.verdict:
+                assert " ".join(line.split()) in " ".join(drawn), (size, line, drawn)
             small = size == (80, 24)
             shown = [kind for kind in charts if a.query_one(kind).region.height]
             assert shown == ([SweepLossChart] if small else list(charts)), (size, shown)

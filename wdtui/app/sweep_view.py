@@ -10,6 +10,7 @@ import math
 from rich.console import Group
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from ..tables import best_line, grid_tables
@@ -93,7 +94,7 @@ class SweepView(Vertical):
         """A new sweep: the grid's tables or the λ sweep's charts, and what is starting."""
         self._grid, self._path, self.zoomed = grid, False, -1
         self._layout()
-        self.query_one("#sweep-status", Static).update(text)
+        self._set_status(text)
 
     @property
     def views(self) -> tuple[int, ...]:
@@ -110,7 +111,7 @@ class SweepView(Vertical):
         self.query_one("#grid").display = self._grid
         status = self.query_one("#sweep-status")
         status.display = z == -1
-        status.styles.height = 3 if self._grid else 5  # the grid's state and keys: no blank rows above its tables
+        self._fit_status()
         self.query_one("#sweep-loss").display = charts and z in (-1, 0)
         self.query_one("#sweep-lower").display = charts and (z in (1, 2) or (z == -1 and tall))
         self.query_one("#sweep-norm").display = z in (-1, 1)
@@ -118,6 +119,24 @@ class SweepView(Vertical):
 
     def on_resize(self) -> None:
         self._layout()
+
+    _status_text = INTRO
+
+    def _set_status(self, text: str) -> None:
+        """The text above the charts, the box fitted to it (a layout only when its rows change)."""
+        self._status_text = text
+        self.query_one("#sweep-status", Static).update(text, layout=False)
+        self._fit_status()
+
+    def _fit_status(self) -> None:
+        """The text box as tall as its lines wrapped to its width: at 80×24 beside the sidebar
+        the best λ's line takes two rows, and a box of five had cut the verdict under it ("no λ
+        beats λ = 0", the sweep's conclusion on sine)."""
+        status = self.query_one("#sweep-status", Static)
+        width = self.size.width - status.styles.gutter.width
+        rows = Content(self._status_text).get_height(status.styles, width) if width > 0 else 5
+        if status.styles.height is None or status.styles.height.value != rows:
+            status.styles.height = rows
 
     def show(self, state: AppState, cancelled: bool, show_eta: bool) -> None:
         """The latest sweep as the state holds it; the run's λ marked on the λ charts."""
@@ -144,7 +163,7 @@ class SweepView(Vertical):
             self.call_after_refresh(self._update_scroll_hint)  # the tables' height is known once laid out
         else:
             return
-        self.query_one("#sweep-status", Static).update(text, layout=False)
+        self._set_status(text)
 
     _grid_keys = ""
 
@@ -158,7 +177,7 @@ class SweepView(Vertical):
 
     def _update_scroll_hint(self) -> None:
         if self._grid_keys and self.query_one("#grid").display:
-            self.query_one("#sweep-status", Static).update(self._grid_keys + self._scroll_hint(), layout=False)
+            self._set_status(self._grid_keys + self._scroll_hint())
 
     def scroll_grid(self, pages: int) -> bool:
         """Page the grid's tables (pgdn +1, pgup −1); False when no grid is shown."""
