@@ -147,13 +147,13 @@ def test_grid_colour_is_by_rank_so_close_losses_differ():
     assert scale == {0.1146: 0.0, 0.1309: 0.5, 0.5: 1.0}  # 0.1146 and 0.1309 far apart in colour
 
 
-def _grid(regularizer, values):
+def _grid(regularizer, values, lambdas=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)):
     from wdtui.engine.training.batched import SweepRecord
 
     k = len(values)
     record = SweepRecord(epoch=5, train_loss=values, test_loss=values, weight_norm=[1.0] * k,
                          penalty=[0.0] * k, zeros=[0] * k, diverged=[False] * k, val_loss=values)
-    return GridResult(regularizer, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0], 1, record)
+    return GridResult(regularizer, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1], list(lambdas), 1, record)
 
 
 def test_grid_tables_stay_readable_at_80_columns():
@@ -178,8 +178,12 @@ def test_grid_axes_are_written_in_one_notation_and_cells_print_alike_as_their_3_
     assert spelled([1e-3, 3e-3, 1e-2, 3e-2, 0.1]) == ["0.001", "0.003", "0.01", "0.03", "0.1"]
     assert spelled([1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0]) == ["1e-5", "1e-4", "1e-3", "1e-2", "1e-1", "1e0"]
     assert spelled([0.0, 1.523e-9]) == ["0", "1.52e-9"]
-    assert [cell(v) for v in (0.0902, 0.14, 2.5, 1.08e4, 1.2e-5, math.inf)] == [
-        ".0902", ".14", "2.5", "10800", "1.2e-5", "div"]
+    assert [cell(v) for v in (0.0902, 0.14, 2.5, 1.08e4, 1.2e-5, math.inf, 0.009514)] == [
+        ".0902", ".14", "2.5", "10800", "1.2e-5", "div", ".00951"]  # not 9.51e-3: it widened its column
+    for exponent in range(-3, 5):  # every 3-digit loss from 0.001 to 99,900 in at most 6 characters
+        for mantissa in range(100, 1000):
+            value = mantissa * 10.0 ** (exponent - 2)
+            assert len(cell(value)) <= (5 if 0.01 <= value < 1e5 else 6), (value, cell(value))
     values = [0.09024, 0.09016, 0.0903, 1234.4, 1235.6, 0.000012345, 0.00001234]
     for a in values:  # a cell's spelling tells exactly what SHOWN tells: the tie rule is what is printed
         for b in values:
@@ -198,6 +202,26 @@ def test_the_grids_best_cell_says_how_many_cells_print_alike():
     assert best_line(_grid("coupled", values)).endswith("; 1 other cell prints alike)")
     values[3] = 0.16
     assert best_line(_grid("coupled", values)).endswith("(val 0.1476, test 0.1476)")
+
+
+def test_the_grid_has_lambda_zero_and_its_best_line_gives_lambda_zeros_loss_at_that_lr():
+    """On sine (decay hurts) the app's grid named "best λ 1e-4" with no λ = 0 to compare with, while
+    the λ sweep said no λ beats λ = 0: the grid has λ = 0, a best λ > 0 is said beside λ = 0's
+    loss at its lr, and a best λ = 0 is not marked as the range's end (nothing lies below it)."""
+    from wdtui.app.sweep_session import GRID_LAMBDAS
+    from wdtui.engine.lessons.trends import describe, read_grid
+    from wdtui.tables import best_line
+
+    assert 0.0 in GRID_LAMBDAS and len(GRID_LAMBDAS) == 6  # six columns fit at 80×24
+    values = [0.2 + 0.01 * i for i in range(30)]
+    values[3 * 6 + 3] = 0.1476  # lr 0.03 (row 3), λ 0.01 (column 3)
+    grid = _grid("coupled", values, GRID_LAMBDAS)
+    assert best_line(grid).endswith("(val 0.1476, test 0.1476; λ 0 at that lr: val 0.38)")
+    values[3 * 6] = 0.1  # λ 0 at lr 0.03 is the best
+    grid = _grid("coupled", values, GRID_LAMBDAS)
+    assert "λ 0 by validation loss (val 0.1, test 0.1)" in best_line(grid) and "at that lr" not in best_line(grid)
+    hint = describe("coupled", read_grid(grid))
+    assert "lr 0.03: 0," in hint and "lr 0.03: 0*" not in hint and "range's end" not in hint, hint
 
 
 async def swept(pilot, key: str) -> None:

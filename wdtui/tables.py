@@ -4,6 +4,7 @@ torch nor textual."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Sequence
 
 from rich import box
@@ -36,14 +37,19 @@ CELL = 5  # a cell's columns: its colour fills them all (".1" had been a 2-colum
 
 
 def cell(value: float) -> str:
-    """A grid cell: its 3 significant digits (``SHOWN``) in at most 6 characters, mostly 5, so
-    that a 6-λ grid fits beside the app's sidebar at 80 columns: no leading zero (.0902, .14),
-    plain where that is not longer than a power (10800, not 1.08e+04), else a power with its
-    exponent unpadded (1.2e-5). Two cells print alike exactly when their ``SHOWN`` forms do."""
+    """A grid cell: its 3 significant digits (``SHOWN``) in the shorter of two forms, so that a
+    6-λ grid fits beside the app's sidebar at 80 columns: plain with no leading zero (.0902,
+    .14, .00951, 10800), or a power with its exponent unpadded (1.2e-5, 1.23e7); 5 characters
+    for most losses, 6 below 0.01 (``.00951``: ``9.51e-3`` is 7), 7 for a 3-digit loss below 0.001.
+    Two cells print alike exactly when their ``SHOWN`` forms do (a plain form has no ``e``)."""
     if not math.isfinite(value):
         return "div"
-    text, = spelled([value])
-    return text[1:] if text.startswith("0.") else text.replace("-0.", "-.", 1)
+    shown = SHOWN.format(value)
+    plain = format(Decimal(shown), "f")
+    plain = plain[1:] if plain.startswith("0.") else plain.replace("-0.", "-.", 1)
+    mantissa, _, exponent = f"{float(shown):.2e}".partition("e")
+    power = f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return plain if len(plain) <= len(power) or value == 0 else power
 
 
 def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> list[Table]:
@@ -75,13 +81,18 @@ def grid_tables(grids: Sequence, key: str = "val_loss", colour: bool = True) -> 
 
 
 def best_line(grid) -> str:
-    """The grid's best cell by validation loss, and how many other cells the table prints alike
-    (at its 3 digits the table cannot tell them from the best: which one wins is within noise)."""
+    """The grid's best cell by validation loss, how many other cells the table prints alike (at
+    its 3 digits the table cannot tell them from the best: which one wins is within noise), and
+    where the best λ is > 0 and the grid has λ = 0, that lr's validation loss without decay."""
     if grid.best is None:
         return f"{grid.regularizer}: every cell diverged"
     r, l = grid.best
     val = grid.grid("val_loss")
     alike = sum(SHOWN.format(v) == SHOWN.format(val[r][l]) for row in val for v in row if math.isfinite(v)) - 1
     tie = f"; {alike} other cell{'s' if alike > 1 else ''} print{'' if alike > 1 else 's'} alike" if alike else ""
+    zero = ""
+    if grid.lambdas[l] > 0 and 0.0 in grid.lambdas and math.isfinite(val[r][grid.lambdas.index(0.0)]):
+        # the reference: what decay gained over none at that lr (one seed: not a test, a number)
+        zero = f"; λ 0 at that lr: val {number(val[r][grid.lambdas.index(0.0)])}"
     return (f"{grid.regularizer}: best lr {spelled(grid.lrs)[r]}, λ {spelled(grid.lambdas)[l]} by validation loss "
-            f"(val {number(val[r][l])}, test {number(grid.grid('test_loss')[r][l])}{tie})")
+            f"(val {number(val[r][l])}, test {number(grid.grid('test_loss')[r][l])}{tie}{zero})")

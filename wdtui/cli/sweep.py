@@ -114,8 +114,8 @@ def main(argv: Sequence[str]) -> int:
     if n_trains:
         return _samples(parser, args, base, n_trains, lambdas)
     try:
-        if not lrs and 0.0 not in lambdas:
-            lambdas = [0.0, *lambdas]  # the reference every λ is compared with
+        if 0.0 not in lambdas:
+            lambdas = [0.0, *lambdas]  # the reference every λ is compared with (in a grid: per lr)
         copies = len(lambdas) * len(lrs or [None]) * args.seeds
         if copies > MAX_COPIES:
             field = "seeds" if args.seeds > 1 else ("lrs" if lrs else "lambdas")
