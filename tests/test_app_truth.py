@@ -286,6 +286,43 @@ def test_help_half_life_is_what_the_decoupled_update_does():
     assert Decay.of(1.0, 2.0).half_life is None  # η·λ ≥ 1: no half-life (the help warns)
 
 
+def _sgd_decay_alone(lr: float, lam: float, momentum: float, steps: int) -> list[float]:
+    """A weight under torch's SGD with momentum and weight_decay, its loss gradient 0: w per step."""
+    w = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr, momentum=momentum, weight_decay=lam)
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        (0 * w).sum().backward()
+        opt.step()
+        out.append(w.item())
+    return out
+
+
+def test_help_half_life_with_momentum_is_what_torchs_sgd_does():
+    """digits and dropout (SGD, momentum 0.9, η·λ = 1e-4): the help had said 6,931 steps
+    (1 − η·λ) and then that the real shrink is ten times that; torch's SGD halves a weight in
+    ~686 steps, as the larger root of r² − (1 + μ − η·λ)·r + μ = 0 says."""
+    from wdtui.app.screens.help import live_numbers
+
+    text = live_numbers(make_config("digits")).plain
+    stated = float(re.search(r"half-life = ln 2 / −ln \|r\| = ([\d,]+) steps", text).group(1).replace(",", ""))
+    assert "6,931" not in text and 680 <= stated <= 692, text
+    decay = Decay.of(0.01, 0.01, 0.9)
+    w = _sgd_decay_alone(0.01, 0.01, 0.9, 200 + 2 * round(decay.half_life))
+    start = 200  # the faster mode (size ≈ μ per step) has died out
+    assert w[start + round(decay.half_life)] / w[start] == pytest.approx(0.5, rel=2e-3)
+    assert w[start + 1] / w[start] == pytest.approx(decay.factor, rel=1e-6)
+    swing = Decay.of(0.01, 50, 0.9)  # complex roots: the weight swings around 0, shrinking by √μ
+    w = _sgd_decay_alone(0.01, 50, 0.9, 300)
+    assert swing.oscillates and any(a * b < 0 for a, b in zip(w[200:], w[201:]))
+    assert abs(w[299]) < 0.9 ** (299 / 2) * 10 and abs(w[299]) > 0.9 ** (299 / 2) / 10
+    grow = Decay.of(0.01, 500, 0.9)  # η·λ = 5 ≥ 2(1 + μ): no half-life, the weight grows
+    assert grow.half_life is None and abs(_sgd_decay_alone(0.01, 500, 0.9, 30)[-1]) > 1e6
+    assert "the weights grow" in live_numbers(make_config("sine", optimizer="sgd", momentum=0.9, lam=500)).plain
+    assert "0.9999997" in live_numbers(make_config("sine", regularizer="decoupled", lam=3e-5)).plain  # not "1"
+
+
 async def test_help_warns_when_eta_lambda_reaches_one():
     a = app(optimizer="sgd", regularizer="decoupled", lr=0.5, lam=4.0)
     async with a.run_test(size=(120, 40)) as pilot:
