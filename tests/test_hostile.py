@@ -305,6 +305,9 @@ MEMORY_CASES = [  # (argv, the option named, what the line says)
     (["sweep", "--lambdas", "1e-6:1:9999", "--width", "4096"], "--lambdas", "of memory"),
     (["run", "--lambdas", *[str(i) for i in range(100_000)]], "--lambdas", "at most 1,000 runs"),
     (["--n-train", "1000000000"], "--n-train", "2…10,000,000 or all"),
+    # the preset's full batch, not a flag given: the line says why the batch size is named
+    (["run", "--n-train", "10000000", "--epochs", "1"], "--batch-size",
+     "activations grow with the batch: full, 10,000,000 examples a step; a smaller batch size needs less"),
 ]
 
 

@@ -118,7 +118,9 @@ def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int
                  "depth" if config.depth > 1 and config.model == "mlp" else "width")
     # training keeps every layer's output for backward (and its gradient); evaluation, without
     # autograd, holds much less: a chunk's outputs of all layers is a generous bound
-    estimate.add("activations", size * per_example * (3 * batch * live_runs + min(n_eval, EVAL_CHUNK) * (live_runs > 0)))
+    estimate.add("activations", size * per_example * (3 * batch * live_runs + min(n_eval, EVAL_CHUNK) * (live_runs > 0)),
+                 why=f"activations grow with the batch: {'full, ' if config.batch_size is None else ''}{batch:,} "
+                     "examples a step; a smaller batch size needs less")
     estimate.add("history", kept_runs * config.epochs * HISTORY_VALUES * 8)
     estimate.add("saved models", saved_models * params * size)
     if copies:

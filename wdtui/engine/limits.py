@@ -83,11 +83,14 @@ class MemoryEstimate:
 
     parts: dict[str, float] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)  # a part's option, where not PART_FIELDS'
+    why: dict[str, str] = field(default_factory=dict)  # a part's size in words, said when it is the largest
 
-    def add(self, part: str, n: float, field: str | None = None) -> "MemoryEstimate":
+    def add(self, part: str, n: float, field: str | None = None, why: str | None = None) -> "MemoryEstimate":
         self.parts[part] = self.parts.get(part, 0.0) + float(n)
         if field is not None:
             self.fields[part] = field
+        if why is not None:
+            self.why[part] = why
         return self
 
     @property
@@ -101,8 +104,10 @@ class MemoryEstimate:
             return
         part = max(self.parts, key=self.parts.__getitem__)
         detail = ", ".join(f"{name} {size_text(n)}" for name, n in sorted(self.parts.items(), key=lambda kv: -kv[1]) if n)
+        # the option named may not have been given (a preset's full batch): the largest part says why
+        why = f"; {self.why[part]}" if part in self.why else ""
         raise ConfigError(self.fields.get(part, PART_FIELDS.get(part, "n_train")),
-                          f"this needs about {size_text(self.total)} of memory ({detail}); the limit is "
+                          f"this needs about {size_text(self.total)} of memory ({detail}){why}; the limit is "
                           f"{size_text(limit)} (WDTUI_MEMORY_LIMIT; see README, Limits)")
 
 
