@@ -833,6 +833,25 @@ async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
             ticks = [float(m) for m in re.findall(r"^\s*([-\d.e+]+)\s*┤", drawn, re.M)]
             assert ticks and max(ticks) < 100, (chart, ticks)  # the healthy run's scale (loss < 1, ‖w‖ ~ 7)
             assert "run diverged, at the top" in drawn
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: "↑ diverged" in str(a.query_one("#loss").render()))  # said, more briefly
+
+
+async def test_a_loss_below_the_log_axis_floor_is_said_at_80x24_too():
+    """d2l: the comparison at λ = 0 interpolates (train loss ~1e-6), four decades under the run's;
+    it is drawn on the axis' floor, and the axis says so also on the narrow charts of 80×24 (the
+    note was dropped there: the curve read as 1e-4)."""
+    a = app("d2l", compare=True, epochs=100)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
+        await pilot.pause(0.3)
+        drawn = str(a.query_one("#loss").render())
+        floor = re.search(r"↓ <([\d.e-]+) at the bottom", drawn)
+        assert floor and a.snapshot.records[1].train_loss < float(floor.group(1)), drawn
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: f"↓ <{floor.group(1)}" in str(a.query_one("#loss").render()))
 
 
 async def test_lambda_keys_at_the_ladders_ends_say_so():

@@ -676,12 +676,13 @@ class HistoryChart(Chart):
         label = "epoch (log)" if self.x_log else "epoch"
         if cut_pins and len(label) + 24 <= self.size.width - 8:
             label += f" · pins cut at {snap.epochs}"
-        edges = ([f"↑ {', '.join(n for n, d in zip(names, diverged) if d)} diverged, at the top"]
-                 if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else [])
-        if edges and len(label) + sum(len(e) + 3 for e in edges) > self.size.width - 8:
-            edges = (["↑ diverged, at the top"] if above else []) + (["↓ beyond: at the bottom"] if below else [])
-        if edges and len(label) + sum(len(e) + 3 for e in edges) <= self.size.width - 8:
-            label += "".join(f" · {e}" for e in edges)
+        if above or below:  # what is drawn on an edge is said, more briefly on a narrow chart (80×24)
+            forms = [([f"↑ {', '.join(n for n, d in zip(names, diverged) if d)} diverged, at the top"] if above else [])
+                     + ([f"↓ <{lo:.2g} at the bottom"] if below else []),
+                     (["↑ diverged, at the top"] if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else []),
+                     (["↑ diverged"] if above else []) + ([f"↓ <{lo:.2g}"] if below else [])]
+            label = self.fitted([*(label + "".join(f" · {e}" for e in edges) for edges in forms),
+                                 " · ".join(forms[-1])])  # the axis is epochs by its ticks
         if marks:  # every change named where the axis has room, else the latest, else how many
             named = [f"{m.text} @{m.epoch - 1}" for m in marks]
             n = len(marks)
