@@ -488,6 +488,21 @@ def test_a_narrow_legend_keeps_the_comparisons_name_as_the_status_gives_it():
     assert legend_rows("", marks, 18)[0][0].plain == "●run x vs l2 λ=0"  # a letter keeps its space
 
 
+def test_a_cut_legend_name_is_cut_between_words_never_inside_a_number():
+    """At 80×24 a pin at λ = 0.005623 read "pin 1 λ=0.0…", as if its λ were 0, beside a
+    comparison that is λ = 0."""
+    from wdtui.app.widgets.charts import legend_rows, shortened
+
+    grey = (150, 150, 160)
+    for width in (14, 16, 20, 24):
+        rows, _ = legend_rows("loss", [("pin 1 λ=0.005623 (changed)", grey, "braille")], width)
+        text = " ".join(row.plain for row in rows)
+        assert "λ=0.0…" not in text and ("pin 1 …" in text or "λ=0.005623" in text), (width, text)
+    assert shortened("pin 1 λ=0.005623 (changed)", 12) == "pin 1 …"
+    assert shortened("pin 1 λ=0.005623 (changed)", 20) == "pin 1 λ=0.005623 …"
+    assert shortened("abcdefghijklmnop", 8) == "abcdefg…"  # one word: cut where it must be
+
+
 def test_a_narrow_legend_puts_the_pins_together_before_cutting_the_comparisons_name():
     from wdtui.app.widgets.charts import BASELINE, RUN, legend_rows
 

@@ -270,3 +270,14 @@ def test_a_digits_sweep_is_measured_as_sparsely_as_its_runs(tmp_path):
     assert main(["sweep", "--preset", "digits", "--lambdas", "0", "0.01", "--n-train", "64", "--n-test", "200",
                  "--epochs", "14", "--quiet", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["history"]["epoch"] == [6, 12, 14]
+
+
+def test_a_best_lambda_at_the_top_of_the_sweep_is_said_to_be_its_end(capsys):
+    """d2l: the loss still falls at the largest λ swept (10); "best λ 10" read as an optimum."""
+    assert main(["sweep", "--preset", "d2l", "--lambdas", "1e-2:10:4", "--seeds", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "best λ by val loss: 10 (" in out and "the largest λ swept: a larger one may do better)" in out, out
+    assert main(["sweep", "--preset", "sine", "--lambdas", "1e-4:1:5", "--seeds", "2", "--epochs", "100",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out  # sine: decay does not help, the best is λ = 0, no such words
+    assert "best λ by val loss: 0 (" in out and "the largest λ swept" not in out, out

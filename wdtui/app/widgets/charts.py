@@ -284,6 +284,16 @@ def legend_style(color: Any) -> Style:
     return Style()
 
 
+def shortened(label: str, cut: int) -> str:
+    """``label`` in at most ``cut`` characters, cut between its words ("pin 1 …"), never inside
+    one: "pin 1 λ=0.0…" read as λ = 0 for a pin at λ = 0.005623. A first word too long is cut."""
+    if len(label) <= cut:
+        return label
+    words = label.split(" ")
+    kept = next((words[:n] for n in range(len(words) - 1, 0, -1) if len(" ".join(words[:n])) + 2 <= cut), None)
+    return " ".join(kept) + " …" if kept else label[:cut - 1] + "…"
+
+
 def legend_rows(title: str, entries: list[tuple[str, Any, str]], width: int,
                 in_order: bool = False) -> tuple[list[Text], bool]:
     """The legend, outside the plot: each series' marker in its colour (━ a line), then its name,
@@ -304,7 +314,7 @@ def legend_rows(title: str, entries: list[tuple[str, Any, str]], width: int,
             # misplaces a run's leading space, and "━ run" showed as "━run"
             out.append(gap if i else "")
             out.append(glyph + (" " if glyph.isascii() else after), style=legend_style(color))  # "xvs" misreads
-            out.append(label if cut is None or len(label) <= cut else label[:cut - 1] + "…")
+            out.append(label if cut is None else shortened(label, cut))
         return out
 
     def together(shown: list) -> list:

@@ -211,14 +211,17 @@ class SweepResult:
 
     def verdict(self) -> list[str]:
         """The sweep's conclusion in short lines (the CLI prints them, the app shows them): the
-        best λ by validation loss with its test loss, the λ within one standard error of it,
-        and whether any λ beats λ = 0 (paired)."""
+        best λ by validation loss with its test loss (and whether it is the largest λ swept),
+        the λ within one standard error of it, and whether any λ beats λ = 0 (paired)."""
         best = self.best_index
         if best is None:
             return ["every λ diverged: no best λ"]
         spreads = self.spreads()
+        # the largest λ swept: the loss may still fall beyond it, so it is no optimum found
+        edge = "; the largest λ swept: a larger one may do better" if (
+            self.lambdas[best] > 0 and self.lambdas[best] == max(self.lambdas)) else ""
         lines = [f"best λ by val loss: {self.lambdas[best]:.3g} (val {_short(spreads['val_loss'].mean[best])}, "
-                 f"test {_short(spreads['test_loss'].mean[best])})"]
+                 f"test {_short(spreads['test_loss'].mean[best])}{edge})"]
         if self.seeds < 2:
             lines.append("one seed: no standard error, no range, no test against λ = 0")
             return lines
