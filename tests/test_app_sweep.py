@@ -30,6 +30,10 @@ async def test_sweep_shows_eta_while_running_and_x_cancels_within_a_step():
         # the next frame shows it (the view changes by frames, with its charts)
         await wait_for(pilot, lambda: "ETA" in str(a.query_one("#sweep-status").render()))
         assert "x cancels" in str(a.query_one("#sweep-status").render())
+        await pilot.press("b")  # a best so far, said to be one: it can change before the sweep ends
+        notices = [n.message for n in a._notifications]
+        assert any("the sweep's best by validation loss" in n and "so far: still training (epoch" in n
+                   and "the best may change" in n for n in notices), notices
         await pilot.press("x")
         assert not a.sweeping
         await wait_for(pilot, lambda: a._sweep_worker.is_finished, timeout=2.0)  # stops within a step

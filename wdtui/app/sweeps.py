@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from .app import WdtuiApp
 
 
+def unfinished(snap) -> str:
+    """Said when ``b`` loads the best of a sweep or grid still training: its best may change."""
+    if snap.finished:
+        return ""
+    return f"; so far: still training (epoch {snap.epoch} of {snap.epochs}), the best may change"
+
+
 class SweepController:
     def __init__(self, app: WdtuiApp):
         self.app = app
@@ -118,7 +125,8 @@ class SweepController:
             return
         self.app.changes.apply("lam", snap.best_lambda)
         self.app.action_show_tab("charts")
-        self.app.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by validation loss (epoch {snap.epoch})")
+        self.app.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by validation loss (epoch {snap.epoch})"
+                        + unfinished(snap))
 
     def _load_grid_best(self, snap: GridSnapshot) -> None:
         app = self.app
@@ -146,6 +154,6 @@ class SweepController:
                 better = (f"; {other[0].regularizer}'s grid did better (val {low:.4g} against {own:.4g}): "
                           f"regularizer {other[0].regularizer}, then b, loads it")
         app.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the {grid.regularizer} grid's best by validation "
-                   f"loss (epoch {grid.record.epoch})" + better + (f"; applied from epoch {trained} of this run: r trains "
+                   f"loss (epoch {grid.record.epoch})" + unfinished(snap) + better + (f"; applied from epoch {trained} of this run: r trains "
                                                                    "it from epoch 0, as the grid did" if trained else ""),
                    timeout=10)
