@@ -181,7 +181,7 @@ def describe(label: str, trend: Trend) -> str:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
     notes = ["* at the λ range's end" if any(e and lam and not f and t is None
                                              for lam, e, f, t in zip(trend.best, trend.at_edge, same, tied)) else "",
-             "= λ made no difference" if any(same) else "",
+             f"= λ moved the loss by under {SAME:.1%} (or not in 3 digits)" if any(same) else "",
              ("≈ λs tied for best (alike at 3 digits)" if trend.kind == "one seed"
               else "≈ λs tied for best (alike at 3 digits, or within 2 SE paired over seeds)")
              if any(t is not None for t in tied) else ""]
