@@ -215,10 +215,12 @@ async def test_too_small_terminal_says_so_and_recovers():
     a = app()
     async with a.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.resize_terminal(50, 15)
-        await pilot.pause(0.2)
-        assert a.query_one("#too-small").display and not a.query_one("#body").display
-        await pilot.resize_terminal(60, 20)
+        for size in ((50, 15), (79, 24), (80, 23)):  # 60×20 cut names and numbers mid-word
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+            assert a.query_one("#too-small").display and not a.query_one("#body").display, size
+            assert "needs at least 80×24" in str(a.query_one("#too-small").render())
+        await pilot.resize_terminal(80, 24)
         await pilot.pause(0.2)
         assert a.query_one("#body").display
 

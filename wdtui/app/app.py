@@ -63,7 +63,7 @@ from .widgets.sidebar import FieldCommitted, Retyped, Sidebar, Toggle
 from .widgets.status import StatusLine
 from .widgets.weights import WeightsView
 
-MIN_SIZE = (60, 20)
+MIN_SIZE = (80, 24)  # the smallest size every screen is laid out for: at 60×20 names and numbers were cut
 EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # kill, an SSH disconnect: leave the terminal clean
 TABS = ("charts", "weights", "sweep", "layers")
 RUN_ACTIONS = {key.action.split("(")[0] for key in KEYS} - {"quit", "help"}  # the app's keys that act on the run

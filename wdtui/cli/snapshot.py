@@ -19,10 +19,13 @@ SIZE = re.compile(r"^(\d+)x(\d+)$")
 
 def parse_size(text: str) -> tuple[int, int]:
     match = SIZE.match(text.strip().lower())
-    if not match or not (60 <= int(match[1]) <= 400 and 20 <= int(match[2]) <= 200):
+    from ..app.app import MIN_SIZE  # a smaller screen shows "terminal too small", not the app
+
+    width, height = MIN_SIZE
+    if not match or not (width <= int(match[1]) <= 400 and height <= int(match[2]) <= 200):
         import argparse
 
-        raise argparse.ArgumentTypeError(f"must be WIDTHxHEIGHT, 60…400 by 20…200 (got {text!r})")
+        raise argparse.ArgumentTypeError(f"must be WIDTHxHEIGHT, {width}…400 by {height}…200 (got {text!r})")
     return int(match[1]), int(match[2])
 
 
