@@ -164,6 +164,9 @@ def live_numbers(config: Config, trained: str = "") -> Text:
         out.append("with Adam the L1 step goes through Adam's scaling: no single per-step number describes "
                    "it (a notice says what it does).\n", style="yellow")
         return out
+    if decay.product >= 1 and not exact:  # the note above says what Adam does: no factor to quote
+        out.append("(alone, without the data gradient, which pulls the weights back)\n", style="dim")
+        return out
     out.append(f"shrink factor per step 1 − {rate} = {factor_text(decay.factor)}\n")
     if decay.half_life is not None:
         line = f"decay half-life = ln 2 / −ln(1 − {rate}) = {decay.half_life:,.0f} steps"
