@@ -121,12 +121,14 @@ def test_server_serves_the_page_and_draws_the_app_through_its_websocket(server):
 def test_serve_refuses_a_bad_app_option_and_a_bad_port(capsys):
     taken = socket.create_server(("127.0.0.1", 0))
     busy = ["serve", "--host", "127.0.0.1", "--port", str(taken.getsockname()[1])]
-    for argv, flag in ((["serve", "--port", "0"], "--port"), (["serve", "--epochs", "0"], "--epochs"), (busy, "--port")):
+    elsewhere = ["serve", "--host", "192.0.2.1", "--port", "8766"]  # TEST-NET-1: not this machine's address
+    for argv, flag in ((["serve", "--port", "0"], "--port"), (["serve", "--epochs", "0"], "--epochs"), (busy, "--port"),
+                       (elsewhere, "--host")):
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and flag in err
+        assert err.count("\n") == 1 and f"argument {flag}:" in err, err
     taken.close()
 
 

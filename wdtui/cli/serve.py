@@ -10,6 +10,7 @@ this machine.
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import socket
 import sys
@@ -65,8 +66,7 @@ def main(argv: Sequence[str]) -> int:
     try:  # the port taken, or an address not this machine's: said before the server starts
         socket.create_server((args.host, args.port)).close()
     except OSError as error:
-        fail(f"{parser.prog}: error: argument --port: cannot listen on {args.host}:{args.port}: "
-             f"{error.strerror or error}")
+        cannot_listen(parser.prog, args, error)
     from textual_serve.server import Server
 
     public = args.public_url or (f"http://[{args.host}]:{args.port}" if ":" in args.host
@@ -79,6 +79,15 @@ def main(argv: Sequence[str]) -> int:
     try:
         server.serve()
     except OSError as error:  # the port is taken, or the address is not this machine's
-        fail(f"{parser.prog}: error: argument --port: cannot listen on {args.host}:{args.port}: "
-             f"{error.strerror or error}")
+        cannot_listen(parser.prog, args, error)
     return 0
+
+
+def cannot_listen(prog: str, args, error: OSError) -> None:
+    """One line naming the option at fault: --host for an address that is not this machine's
+    or no address at all, else --port (taken, or below 1024 without the right)."""
+    # getaddrinfo's errors (a name that resolves to nothing) have negative numbers
+    host = isinstance(error, socket.gaierror) or error.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or (
+        error.errno is not None and error.errno < 0)
+    fail(f"{prog}: error: argument {'--host' if host else '--port'}: cannot listen on {args.host}:{args.port}: "
+         f"{error.strerror or error}")
