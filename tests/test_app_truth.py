@@ -1029,3 +1029,16 @@ async def test_a_long_regularizer_name_stays_named_and_the_runs_numbers_stay_who
         await pilot.pause(0.3)
         first, second = status()
         assert "run l1-subgradient λ=0.001" in first and "…" not in first, first
+
+async def test_a_preset_that_needs_a_flag_says_so_once():
+    """cifar10 from the palette without --data-dir: one notice, the preset named once (it read
+    "preset cifar10: preset cifar10 reads …"), and the run stays."""
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        a.load_preset("cifar10")
+        await pilot.pause(0.1)
+        notices = [n.message for n in a._notifications]
+        assert any(n.startswith("preset cifar10 reads the CIFAR-10 python version") and "(start wdtui with --data-dir)"
+                   in n for n in notices), notices
+        assert not any("preset cifar10: preset cifar10" in n for n in notices) and a.config.preset == "sine"

@@ -172,7 +172,8 @@ class SettingsController:
             config = make_config(name, device=config.device, **paths)
         except ConfigError as error:
             self.app.main.query_one("#field-preset", Choice).set_value(state.config.preset)
-            self.app.notify(f"preset {name}: {error.message} (start wdtui with --{error.field.replace('_', '-')})",
+            said = error.message if error.message.startswith(f"preset {name} ") else f"preset {name}: {error.message}"
+            self.app.notify(f"{said} (start wdtui with --{error.field.replace('_', '-')})",
                             severity="error", timeout=10)
             return
         kept = state.keep()
