@@ -1,6 +1,7 @@
 """The Layers tab (issue 11 item 3, issue 13): per-layer norms, the scale-invariant layers marked,
 the angular update with the equilibrium prediction."""
 
+import re
 import time
 
 import pytest
@@ -72,7 +73,9 @@ async def test_grokking_draws_accuracy_against_log_epochs_without_images():
         accuracy = app.query_one(AccuracyChart)
         assert accuracy.x_log and accuracy.display and not app.query_one(FitChart).display
         assert "epoch (log)" in str(accuracy.render())
-        assert "cannot draw" not in str(app.query_one(ClassChart).render())
+        drawn = str(app.query_one(ClassChart).render())
+        assert "cannot draw" not in drawn
+        assert len(re.findall(r"[\d.]+%\s*┤", drawn)) >= 2, drawn  # at least two y labels, also when every class is alike
 
 
 async def test_at_80x24_the_layers_note_is_one_phrase_and_the_charts_keep_their_rows():

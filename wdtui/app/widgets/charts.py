@@ -761,6 +761,8 @@ class ClassChart(Chart):
         plt.xticks(where, [name[:5] for name in view.classes])
         if shown:
             lo, hi = min(shown), max(shown)
+            if hi - lo < 2:  # every class alike (grokking's 0 % while it memorizes): two labels, not "0%" alone
+                lo, hi = max(0.0, lo - 1), min(100.0, hi + 1)
             plt.ylim(lo - 0.05 * (hi - lo) - 0.5, hi + 0.05 * (hi - lo) + 0.5)
             ticks, labels = linear_ticks(lo, hi, most=4)
             plt.yticks(ticks, [f"{t:g}%" for t in ticks])
