@@ -383,6 +383,27 @@ async def test_a_refused_value_does_not_stay_in_its_field():
         assert "not applied: '500'" in str(a.query_one("#field-batch_size .error").render())
 
 
+async def test_epochs_raised_beyond_the_memory_their_histories_need_are_refused_as_wdtui_run_refuses_them():
+    """wdtui run refuses 10^11 epochs (their histories need ~24 TB); the app's field took them and
+    would have grown its histories until memory ran out."""
+    a = app()
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        box = a.query_one("#input-epochs")
+        box.focus()
+        box.value = ""
+        await pilot.press(*"100000000000", "enter")
+        await pilot.pause(0.1)
+        reason = str(a.query_one("#field-epochs .error").render())
+        assert a.config.epochs == 40 and box.value == "40"
+        assert "not applied: '100000000000'" in reason and "of memory" in reason and "history" in reason, reason
+        box.focus()
+        box.value = ""
+        await pilot.press(*"50000", "enter")  # within memory: applied
+        await pilot.pause(0.1)
+        assert a.config.epochs == 50000
+
+
 async def test_regularizer_none_can_be_chosen_and_lambda_returns_with_a_regularizer():
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:

@@ -87,6 +87,14 @@ class SettingsController:
             self.field_error(field, ConfigError(field, f"the comparison ({setting_label(state.comparison)}) "
                                                        f"could not train: {error.message}"))
             return
+        if field == "epochs":  # a live change builds nothing: the histories it grows are checked here
+            from ..engine.experiment import history_estimate
+
+            try:
+                history_estimate(config).check()
+            except ConfigError as error:
+                self.field_error(field, error)
+                return
         finished = state.snapshot is not None and state.snapshot.finished
         state.config = config
         control = self.runs.control

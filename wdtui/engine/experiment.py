@@ -99,6 +99,12 @@ def footprint(config: Config, input_shape: tuple[int, ...], n_outputs: int) -> t
     return sum(p.numel() for p in model.parameters()), values
 
 
+def history_estimate(config: Config, kept_runs: int = 2) -> MemoryEstimate:
+    """The histories of ``kept_runs`` runs of ``config.epochs`` epochs: what raising the epochs
+    of a live run adds (its data and model are in memory already), checked before it trains on."""
+    return MemoryEstimate().add("history", kept_runs * config.epochs * HISTORY_VALUES * 8, "epochs")
+
+
 def memory_estimate(config: Config, input_shape: tuple[int, ...], n_outputs: int, *, live_runs: int = 2,
                     kept_runs: int = 2, copies: int = 0, seeds: int = 1, batched: bool = False,
                     saved_models: int = 0, copies_field: str = "lambdas") -> MemoryEstimate:
