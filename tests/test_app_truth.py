@@ -404,6 +404,28 @@ async def test_epochs_raised_beyond_the_memory_their_histories_need_are_refused_
         assert a.config.epochs == 50000
 
 
+async def test_momentum_is_shown_and_set_where_sgd_uses_it():
+    """digits' SGD momentum 0.9 decides whether it learns (plain SGD stayed at chance) and was
+    shown nowhere: its field shows with SGD (not with Adam, which has betas), and a new value
+    restarts the run with it."""
+    shown = lambda a, f: a.query_one(f"#field-{f}").display  # noqa: E731
+    a = app(optimizer="sgd", momentum=0.9, lr=0.05)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert shown(a, "momentum") and not shown(a, "betas")
+        assert a.query_one("#input-momentum").value == "0.9"
+        box = a.query_one("#input-momentum")
+        box.focus()
+        box.value = ""
+        await pilot.press(*"0.5", "enter")
+        await wait_for(pilot, lambda: a.config.momentum == 0.5 and a.ready is not None)
+        assert "momentum changed: run restarted" in a.note
+    a = app()  # Adam
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        assert shown(a, "betas") and not shown(a, "momentum")
+
+
 async def test_regularizer_none_can_be_chosen_and_lambda_returns_with_a_regularizer():
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:

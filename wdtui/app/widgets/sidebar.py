@@ -293,10 +293,10 @@ def text(value: Any, none: str = "full") -> str:
     return str(value)
 
 
-FIELD_TEXTS = ("n_train", "n_inputs", "noise", "modulus", "seed", "width", "depth", "dropout", "betas", "lr",
-               "batch_size", "epochs")  # the config's fields typed in an input
+FIELD_TEXTS = ("n_train", "n_inputs", "noise", "modulus", "seed", "width", "depth", "dropout", "betas", "momentum",
+               "lr", "batch_size", "epochs")  # the config's fields typed in an input
 CHOICES = ("preset", "model", "activation", "optimizer", "solver", "regularizer", "decay_convention")
-UNUSED_BY_EXACT = ("optimizer", "betas", "lr", "batch_size", "epochs", "compare_optimizer")
+UNUSED_BY_EXACT = ("optimizer", "betas", "momentum", "lr", "batch_size", "epochs", "compare_optimizer")
 
 
 def field_text(config, field: str) -> str:
@@ -306,7 +306,8 @@ def field_text(config, field: str) -> str:
 
 def in_use(config) -> dict[str, bool]:
     """Which of the fields that only some settings use are in use with ``config``: noise (generated
-    data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), solver (a
+    data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), momentum
+    (SGD: digits' 0.9 decides whether it learns, and was shown nowhere), solver (a
     preset that solves exactly, or exact chosen), width, activation and dropout p, the run's and
     the comparison's (not for a linear model: no hidden units), depth (not for the CNN),
     and the training fields (not with the exact solver, which solves in closed form)."""
@@ -327,6 +328,7 @@ def in_use(config) -> dict[str, bool]:
     shown["width"] = shown["activation"] = shown["dropout"] = shown["compare_dropout"] = not linear
     shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
     shown["betas"] = shown["betas"] and config.optimizer == "adam"
+    shown["momentum"] = shown["momentum"] and config.optimizer == "sgd"
     return shown
 
 
@@ -375,6 +377,7 @@ class Sidebar(VerticalScroll):
             yield Static("", id="not-applied")
             yield Choice("optimizer", "optimizer", OPTIMIZERS, c.optimizer)
             yield Field("betas", "betas", text(c.betas))
+            yield Field("momentum", "momentum", text(c.momentum))
             yield Field("lr", "lr", text(c.lr))
             yield Field("batch_size", "batch", text(c.batch_size))
             yield Field("epochs", "epochs", text(c.epochs))
