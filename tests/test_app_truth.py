@@ -932,6 +932,26 @@ async def test_each_status_line_takes_its_own_form_and_the_brief_form_keeps_what
         assert second.startswith("vs coupled λ=0: train")  # cut at its end on screen (nowrap, ellipsis)
 
 
+async def test_beside_an_l1_run_both_status_lines_count_exact_zeros():
+    """sparse's lesson is l1's exact zeros (the guide: 36–42 of 50) against l2's none: the status
+    lines count them where an L1 run is on screen, and only there."""
+    a = app("sparse", compare=True, epochs=300)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
+        await pilot.pause(0.3)
+        first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
+        run, other = a.snapshot.records
+        assert run.zeros > 20 and other.zeros == 0
+        assert f"‖w‖ {run.weight_norm:.3g} · {run.zeros} zeros" in first and "· 0 zeros" in second, (first, second)
+    a = app(compare=True, epochs=3)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.pause(0.3)
+        assert "zeros" not in str(a.query_one("StatusLine").render())
+
+
 def test_dropout_on_a_linear_model_is_refused_and_its_field_not_shown(capsys):
     """A linear model (depth 0) has no hidden units: dropout p > 0 is one line, exit 2, naming
     what is allowed (it used to build and then fail, saying 'give the config a dropout p > 0')."""

@@ -28,9 +28,15 @@ def _accuracy(record, brief: bool = False) -> str:
     return f" ({100 * record.test_accuracy:.1f}%)"
 
 
-def numbers(record, brief: bool = False) -> str:
+SPARSE = ("l1", "l1-subgradient")  # regularizers whose lesson is the count of exact zeros
+
+
+def numbers(record, brief: bool = False, zeros: bool = False) -> str:
+    """A run's numbers; ``zeros``: its count of decayed weights exactly 0 too (where a run on
+    screen is an L1 run: sparse's 40 zeros against l2's 0, l1-subgradient's jitter with none)."""
     return (f"train {_num(record.train_loss)} · test {_num(record.test_loss)}{_accuracy(record, brief)}"
-            f" · ‖w‖ {_num(record.weight_norm)}").replace(" · ", " " if brief else " · ")
+            f" · ‖w‖ {_num(record.weight_norm)}" + (f" · {record.zeros} zeros" if zeros else "")
+            ).replace(" · ", " " if brief else " · ")
 
 
 STEADY = 6  # columns a longer form must leave free before the line returns to it
@@ -73,19 +79,21 @@ class StatusLine(Static):
         # each line told more briefly until it fits: a long note on the second line does not
         # shorten the first, whose form stays the same while the screen's width does
         def lines(brief: bool, when: bool, words: str = note, extras: bool = True, below: bool = False,
-                  bare: bool = False, terse: bool = False, unsaid: bool = False) -> list[Text]:
+                  bare: bool = False, terse: bool = False, unsaid: bool = False, count: bool = True) -> list[Text]:
             return self._lines(snapshot, ready, lam, regularizer, device, show_speed, words, hint, pinned,
-                               within, lr, brief=brief, when=when, extras=extras,
-                               pending_below=below, bare=bare, terse=terse, unsaid=unsaid).split("\n", allow_blank=True)
+                               within, lr, brief=brief, when=when, extras=extras, pending_below=below, bare=bare,
+                               terse=terse, unsaid=unsaid, count=count).split("\n", allow_blank=True)
 
         # the long form; without the device and speed; brief; brief without saying when a change
         # applies; brief with the pending change on the second line (the run's numbers first);
         # the same without "ep" (a long regularizer name stays on line 1: "500/500 done · run
-        # l1-subgradient λ=0.001: …"); the regularizer on line 2
+        # l1-subgradient λ=0.001: …"); the same without the count of zeros (an L1 run's); the
+        # regularizer on line 2
         options = [dict(brief=False, when=True), dict(brief=False, when=True, extras=False),
                    dict(brief=True, when=True), dict(brief=True, when=False), dict(brief=True, when=True, below=True),
                    dict(brief=True, when=True, below=True, terse=True),
-                   dict(brief=True, when=True, below=True, bare=True)]
+                   dict(brief=True, when=True, below=True, terse=True, count=False),
+                   dict(brief=True, when=True, below=True, bare=True, count=False)]
         forms = [lines(**option) for option in options]
         fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         # the form stays while it fits: it goes back to a longer one only with room to spare (a
@@ -98,11 +106,12 @@ class StatusLine(Static):
         shorter = (lines(True, False, " · ".join(parts[:keep]) + " …")[1] for keep in range(len(parts) - 1, 0, -1))
         # briefest last: without the note rather than a note cut to a bare "…"
         below, bare = options[at].get("below", False), options[at].get("bare", False)
+        count = options[at].get("count", True)
         # (and last, below a long comparison name, without the pending change rather than "run → …":
         # the λ field holds it)
         seconds = [*(form[1] for form in forms[at:]), *shorter,
-                   *(lines(True, when, "", below=below, bare=bare)[1] for when in (True, False)),
-                   lines(True, False, "", below=below, bare=bare, unsaid=True)[1]]
+                   *(lines(True, when, "", below=below, bare=bare, count=count)[1] for when in (True, False)),
+                   lines(True, False, "", below=below, bare=bare, unsaid=True, count=count)[1]]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
         line = Text("\n").join([cut(first, width), cut(second, width)])
         line.no_wrap, line.overflow = True, "ellipsis"
@@ -116,7 +125,8 @@ class StatusLine(Static):
     def _lines(self, snapshot: Snapshot, ready: SessionReady, lam: float, regularizer: str, device: str,
                show_speed: bool, note: str, hint: str, pinned: int, within: tuple[int, float] | None,
                lr: float | None, brief: bool, when: bool = True, extras: bool = True,
-               pending_below: bool = False, bare: bool = False, terse: bool = False, unsaid: bool = False) -> Text:
+               pending_below: bool = False, bare: bool = False, terse: bool = False, unsaid: bool = False,
+               count: bool = True) -> Text:
         run = snapshot.records[0]
         line = Text()
         line.append(f"{'' if terse else 'ep ' if brief else 'epoch '}{run.epoch}/{snapshot.epochs} ", style="bold")
@@ -160,7 +170,8 @@ class StatusLine(Static):
                  else " pending" if snapshot.running else " next epoch")
         if pending and not pending_below:
             line.append(f" (→ {' '.join(pending)}{later})", style="yellow")
-        line.append(f": {numbers(run, brief)}")
+        zeros = count and any(r.regularizer in SPARSE for r in snapshot.records)
+        line.append(f": {numbers(run, brief, zeros)}")
         if extras and not brief:  # else the numbers of both runs before the device and the speed
             line.append(f" · {device}", style="dim")
             # a speed while it trains (not paused or done, nor before its first epoch since)
@@ -171,7 +182,7 @@ class StatusLine(Static):
         compared = len(snapshot.records) > 1
         if compared:
             line.append(f"{ready.labels[1]}", style="bold #ffa500")
-            line.append(f": {numbers(snapshot.records[1], brief)}")
+            line.append(f": {numbers(snapshot.records[1], brief, zeros)}")
         if pinned:  # the ghosts' names are in the legends; here how many, and how to drop them
             line.append(" · " if compared else "")
             line.append(f"{pinned} pinned" + ("" if brief else " (u unpins)"), style="bold #969696")
