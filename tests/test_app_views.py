@@ -442,6 +442,9 @@ async def test_c_on_trains_a_comparison_the_session_does_not_and_ctrl_z_brings_t
         await pilot.press("c")
         await wait_for(pilot, lambda: a.ready is not None and a.compare and len(a.ready.results) == 2)
         assert epoch(a) == 0 and "compare on: run restarted" in a.note and "ctrl+z goes back to epoch 2" in a.note
+        await pilot.pause(0.3)  # the restart stays said on the status line once the toast is gone
+        second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")[1]
+        assert second.startswith("vs coupled λ=0: train") and "compare on: run restarted beside it" in second, second
         session = a.session_number
         await pilot.press("c")  # off: hidden, no restart
         await pilot.pause(0.2)

@@ -109,7 +109,12 @@ class StatusLine(Static):
         count = options[at].get("count", True)
         # (and last, below a long comparison name, without the pending change rather than "run → …":
         # the λ field holds it)
-        seconds = [*(form[1] for form in forms[at:]), *shorter,
+        bare_numbers = lines(True, True, "", below=below, bare=bare, count=count)[1]
+        # a note whose first phrase is too long (a restart said with its float32 caveat): its first
+        # words, cut between words, where they can say something (else the toast had said it alone)
+        words_cut = [cut(lines(True, False, note, below=below, bare=bare, count=count)[1], width)] if (
+            note and len(bare_numbers) + 24 <= width) else []
+        seconds = [*(form[1] for form in forms[at:]), *shorter, *words_cut,
                    *(lines(True, when, "", below=below, bare=bare, count=count)[1] for when in (True, False)),
                    lines(True, False, "", below=below, bare=bare, unsaid=True, count=count)[1]]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
