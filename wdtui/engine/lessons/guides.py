@@ -78,7 +78,9 @@ GUIDES: dict[str, str] = {
         "Dropout 0.5 at λ = 0 against weight decay 0.01 without dropout, on the digits CNN, 150 "
         "epochs. Over seeds 0–4 dropout ends higher on 5 of 5: test accuracy 94.9 % ± 0.7 "
         "against 92.6 % ± 1.6 (mean ± standard deviation), a paired gap of +2.3 ± 0.7 points "
-        "(standard error) that ranges from +0.5 (seed 1) to +4.7 (seed 0); decay keeps ‖w‖ "
+        "(standard error) that ranges from +0.5 (seed 1) to +4.7 (seed 0; +4.8 in wdtui run, "
+        "which trains the two as one batched model: float32 rounds them differently); decay "
+        "keeps ‖w‖ "
         "smaller (8.0–8.2 against 11.9–12.2). One seed's gap says little: it can be a ninth of "
         "another's (benchmarks/lessons_digits.py --dropout)."
     ),
