@@ -275,6 +275,17 @@ async def test_grid_shows_coupled_beside_decoupled_heatmaps():
         assert not a.query_one("#grid").display and a.query_one("#sweep-loss").display
 
 
+async def test_x_on_a_running_grid_says_the_grid_was_cancelled():
+    a = app(epochs=100000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: a.grid_snapshot is not None)
+        await pilot.press("x")
+        notices = [n.message for n in a._notifications]
+        assert "grid cancelled" in notices and "sweep cancelled" not in notices, notices
+
+
 @pytest.mark.skipif(__import__("torch").cuda.device_count() > 3, reason="needs cuda:3 to be missing")
 async def test_a_run_or_sweep_that_cannot_start_says_why():
     a = app(device="cuda:3")

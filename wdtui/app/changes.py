@@ -257,4 +257,5 @@ class SettingsController:
                                  if which == field else error.message)
             elif isinstance(first, Choice):
                 first.set_value(getattr(self.state.config, which))
-        self.app.notify(f"{field} not applied: {error.field}: {error.message}", severity="error")
+        named = "" if error.field in (field, name) else f"{error.field}: "  # "epochs not applied: epochs: …" said it twice
+        self.app.notify(f"{field} not applied: {named}{error.message}", severity="error")

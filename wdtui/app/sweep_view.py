@@ -54,7 +54,9 @@ def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = 
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
     # one row at 80×24 (the status box has five): what each key does in the fewest words
     keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: each chart · e: export"
-    return "\n".join([head, keys, *snap.verdict])  # the keys before the verdict: at 80×24 the box cuts its end
+    # the keys before the verdict; while it trains the verdict is the epoch's, and can still change
+    verdict = list(snap.verdict) if snap.finished or cancelled else [f"so far: {line}" for line in snap.verdict]
+    return "\n".join([head, keys, *verdict])
 
 
 def grid_state(snap: GridSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:

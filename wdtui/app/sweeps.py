@@ -110,7 +110,7 @@ class SweepController:
             return
         self.control.cancel()
         self.show()
-        self.app.notify("sweep cancelled")
+        self.app.notify("grid cancelled" if isinstance(self.state.current_sweep(), GridSnapshot) else "sweep cancelled")
         self.app.redraw(force=True)
 
     def best(self) -> None:

@@ -692,7 +692,7 @@ class HistoryChart(Chart):
                      (["↑ diverged, at the top"] if above else []) + ([f"↓ <{lo:.2g} at the bottom"] if below else []),
                      (["↑ diverged"] if above else []) + ([f"↓ <{lo:.2g}"] if below else [])]
             label = self.fitted([*(label + "".join(f" · {e}" for e in edges) for edges in forms),
-                                 " · ".join(forms[-1])])  # the axis is epochs by its ticks
+                                 " ".join([label, *forms[-1]]), " ".join(forms[-1])])  # last: epochs by its ticks
         if marks:  # every change named where the axis has room, else the latest, else how many
             named = [f"{m.text} @{m.epoch - 1}" for m in marks]
             n = len(marks)

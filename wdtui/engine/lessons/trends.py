@@ -164,7 +164,7 @@ def describe(label: str, trend: Trend) -> str:
             order = sorted(trend.lambdas)
             whole = tuple(order[order.index(tie[0]):order.index(tie[-1]) + 1]) if order else tie
             return (f"{lam_name(tie[0])}…{lam_name(tie[-1])}" if whole == tie else ", ".join(lam_name(t) for t in tie)) + "≈"
-        return lam_name(lam) + ("*" if edge and lam > 0 else "")  # nothing lies below λ = 0
+        return lam_name(lam) + ("†" if edge and lam > 0 else "")  # nothing lies below λ = 0 (* marks the best cell)
 
     cells = ", ".join(f"lr {lr_name[lr]}: " + cell(*row) for lr, *row in zip(trend.lrs, trend.best, trend.at_edge, same, tied))
     if trend.kind == "diagonal":
@@ -179,7 +179,7 @@ def describe(label: str, trend: Trend) -> str:
         shape = "no trend read from one seed (a row's best λ moves with the seed: wdtui sweep --seeds 5 reads one)"
     else:
         shape = f"no trend readable (fewer than {MIN_ROWS} lr rows with one best λ inside the range)"
-    notes = ["* at the λ range's end" if any(e and lam and not f and t is None
+    notes = ["† the smallest or largest λ > 0 tried: the best may lie beyond it" if any(e and lam and not f and t is None
                                              for lam, e, f, t in zip(trend.best, trend.at_edge, same, tied)) else "",
              f"= λ moved the loss by under {SAME:.1%} (or not in 3 digits)" if any(same) else "",
              ("≈ λs tied for best (alike at 3 digits)" if trend.kind == "one seed"
