@@ -88,12 +88,13 @@ class StatusLine(Static):
         # applies; brief with the pending change on the second line (the run's numbers first);
         # the same without "ep" (a long regularizer name stays on line 1: "500/500 done · run
         # l1-subgradient λ=0.001: …"); the same without the count of zeros (an L1 run's); the
-        # regularizer on line 2
+        # regularizer on line 2; that without "ep" too (a diverged run's long numbers at 80×24)
         options = [dict(brief=False, when=True), dict(brief=False, when=True, extras=False),
                    dict(brief=True, when=True), dict(brief=True, when=False), dict(brief=True, when=True, below=True),
                    dict(brief=True, when=True, below=True, terse=True),
                    dict(brief=True, when=True, below=True, terse=True, count=False),
-                   dict(brief=True, when=True, below=True, bare=True, count=False)]
+                   dict(brief=True, when=True, below=True, bare=True, count=False),
+                   dict(brief=True, when=True, below=True, bare=True, terse=True, count=False)]
         forms = [lines(**option) for option in options]
         fits = next((i for i, form in enumerate(forms) if len(form[0]) <= width), len(forms) - 1)
         # the form stays while it fits: it goes back to a longer one only with room to spare (a
