@@ -880,9 +880,10 @@ async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
             assert "run diverged, at the top" in drawn
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: "↑ diverged" in str(a.query_one("#loss").render()))  # said, more briefly
-        first = str(a.query_one("StatusLine").render()).split("\n")[0]
+        first = lambda: str(a.query_one("StatusLine").render()).split("\n")[0]  # noqa: E731
         run = a.snapshot.records[0]  # the diverged run's last numbers whole, its ‖w‖ not cut to "‖w‖ …"
-        assert "DIVERGED" in first and first.endswith(f"‖w‖ {run.weight_norm:.3g}"), first
+        await wait_for(pilot, lambda: len(first()) <= 78, timeout=5)
+        assert "DIVERGED" in first() and first().endswith(f"‖w‖ {run.weight_norm:.3g}"), first()
 
 
 async def test_a_loss_below_the_log_axis_floor_is_said_at_80x24_too():
