@@ -28,6 +28,25 @@ def help_text(parts) -> str:
     return console.export_text()
 
 
+async def trained(pilot, timeout: float = 30) -> None:
+    """The app ready, trained to its last epoch (space), and that epoch drawn."""
+    a = pilot.app
+    await wait_for(pilot, lambda: a.ready is not None)
+    await pilot.press("space")
+    await wait_for(pilot, lambda: a.snapshot.finished, timeout=timeout)
+    await pilot.pause(0.3)
+
+
+async def typed(pilot, field: str, text: str):
+    """``text`` typed into the sidebar's ``field`` in place of its value, then enter; the input."""
+    box = pilot.app.query_one(f"#input-{field}")
+    box.focus()
+    box.value = ""
+    await pilot.press(*text, "enter")
+    await pilot.pause(0.1)
+    return box
+
+
 async def test_lambda_changes_are_marked_history_and_status_names_the_lambda_of_the_epoch_shown():
     a = app(epochs=10**6, compare=True)
     seen = []
@@ -373,11 +392,7 @@ async def test_a_refused_value_does_not_stay_in_its_field():
     a = app("d2l")
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
-        box = a.query_one("#input-batch_size")
-        box.focus()
-        box.value = ""
-        await pilot.press(*"500", "enter")
-        await pilot.pause(0.1)
+        box = await typed(pilot, "batch_size", "500")
         assert box.value == "5" and a.config.batch_size == 5
         assert a.query_one("#field-batch_size").has_class("-invalid")
         assert "not applied: '500'" in str(a.query_one("#field-batch_size .error").render())
@@ -389,18 +404,11 @@ async def test_epochs_raised_beyond_the_memory_their_histories_need_are_refused_
     a = app()
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
-        box = a.query_one("#input-epochs")
-        box.focus()
-        box.value = ""
-        await pilot.press(*"100000000000", "enter")
-        await pilot.pause(0.1)
+        box = await typed(pilot, "epochs", "100000000000")
         reason = str(a.query_one("#field-epochs .error").render())
         assert a.config.epochs == 40 and box.value == "40"
         assert "not applied: '100000000000'" in reason and "of memory" in reason and "history" in reason, reason
-        box.focus()
-        box.value = ""
-        await pilot.press(*"50000", "enter")  # within memory: applied
-        await pilot.pause(0.1)
+        await typed(pilot, "epochs", "50000")  # within memory: applied
         assert a.config.epochs == 50000
 
 
@@ -414,10 +422,7 @@ async def test_momentum_is_shown_and_set_where_sgd_uses_it():
         await wait_for(pilot, lambda: a.ready is not None)
         assert shown(a, "momentum") and not shown(a, "betas")
         assert a.query_one("#input-momentum").value == "0.9"
-        box = a.query_one("#input-momentum")
-        box.focus()
-        box.value = ""
-        await pilot.press(*"0.5", "enter")
+        await typed(pilot, "momentum", "0.5")
         await wait_for(pilot, lambda: a.config.momentum == 0.5 and a.ready is not None)
         assert "momentum changed: run restarted" in a.note
     a = app()  # Adam
@@ -868,10 +873,7 @@ async def test_q_quits_while_the_help_is_open():
 async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
     a = app(compare=True, epochs=30, regularizer="decoupled", lam=25000)  # η·λ = 250: diverges at epoch 2
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
-        await pilot.pause(0.3)
+        await trained(pilot)
         assert a.snapshot.records[0].diverged and not a.snapshot.records[1].diverged
         for chart in ("#loss", "#norm"):
             drawn = str(a.query_one(chart).render())
@@ -892,10 +894,7 @@ async def test_a_loss_below_the_log_axis_floor_is_said_at_80x24_too():
     note was dropped there: the curve read as 1e-4)."""
     a = app("d2l", compare=True, epochs=100)
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
-        await pilot.pause(0.3)
+        await trained(pilot)
         drawn = str(a.query_one("#loss").render())
         floor = re.search(r"↓ <([\d.e-]+) at the bottom", drawn)
         assert floor and a.snapshot.records[1].train_loss < float(floor.group(1)), drawn
@@ -942,10 +941,7 @@ async def test_beside_an_l1_run_both_status_lines_count_exact_zeros():
     lines count them where an L1 run is on screen, and only there."""
     a = app("sparse", compare=True, epochs=300)
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished, timeout=30)
-        await pilot.pause(0.3)
+        await trained(pilot)
         first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
         run, other = a.snapshot.records
         assert run.zeros > 20 and other.zeros == 0
