@@ -52,7 +52,7 @@ def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = 
     """The λ sweep's lines: what is trained, its state, the keys, the verdict."""
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
-    # one row at 80×24 (the status box has five): what each key does in the fewest words
+    # one row at 80×24 beside the sidebar: what each key does in the fewest words
     keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: each chart · e: export"
     # the keys before the verdict; while it trains the verdict is the epoch's, and can still change
     verdict = list(snap.verdict) if snap.finished or cancelled else [f"so far: {line}" for line in snap.verdict]

@@ -103,8 +103,9 @@ def main(argv: Sequence[str]) -> int:
     print(header(experiment.config, runs), file=sys.stderr)
     batched = f"; {len(runs)} runs as one batched model" if together else ""
     if together and config.dtype == "float32":  # a copy rounds as its kernels do: README "Float32 and the same run"
-        batched += (" (float32: a copy rounds as its batched kernels do and can part from the same λ run alone,"
-                    " on sine seed 0 by 19 % in test loss; float64 agrees)")
+        batched += (" (float32: a copy rounds as its batched kernels do, and training can amplify that: its numbers"
+                    " can part from the same λ run alone's by more than the digits printed, see README 'Float32 and the"
+                    " same run'; float64 agrees)")
     print(f"device {experiment.device}, {config.dtype}; {experiment.decay_summary()}{batched}", file=sys.stderr)
     for regularizer in dict.fromkeys(run.regularizer for run in runs):
         for notice in notices(config.with_changes(regularizer=regularizer)):

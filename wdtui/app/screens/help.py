@@ -5,7 +5,8 @@ The numbers: a decay that multiplies a weight by (1 − η·λ) each step halves
 gradient), after ln 2 / −ln(1 − η·λ) steps. That factor is exact for ``decoupled`` (any
 optimizer) and for ``l2``/``coupled`` with plain SGD; with momentum the decay builds up in the
 buffer and the factor is a root of r² − (1 + μ − η·λ)·r + μ = 0 (:class:`Decay`); with Adam
-coupled decay is divided by Adam's per-weight scale, so no single factor describes it. ``l1`` subtracts η·λ from each weight's size per step instead.
+coupled decay is divided by Adam's per-weight scale, so no single factor describes it. ``l1``
+subtracts η·λ from each weight's size per step instead.
 """
 
 from __future__ import annotations
@@ -102,10 +103,9 @@ class Decay:
                 oscillates = factor < 0
             else:  # a complex pair: both of size √(product of the roots) = √μ
                 factor, oscillates = math.sqrt(momentum), True
-        size = abs(factor)
-        half_life = math.log(2) / -math.log(size) if 0 < size < 1 and product > 0 else None
-        if momentum == 0 and not 0 < product < 1:
-            half_life = None
+        # without momentum a factor ≤ 0 (η·λ ≥ 1) flips the weights: no half-life to quote
+        halves = 0 < product < 1 if momentum == 0 else 0 < abs(factor) < 1 and product > 0
+        half_life = math.log(2) / -math.log(abs(factor)) if halves else None
         return cls(product, factor, half_life, momentum, oscillates)
 
 
