@@ -281,3 +281,11 @@ def test_a_best_lambda_at_the_top_of_the_sweep_is_said_to_be_its_end(capsys):
                  "--quiet"]) == 0
     out = capsys.readouterr().out  # sine: decay does not help, the best is λ = 0, no such words
     assert "best λ by val loss: 0 (" in out and "the largest λ swept" not in out, out
+
+
+def test_the_grid_help_says_the_heatmap_is_the_validation_loss_the_best_is_chosen_on(capsys):
+    """It said "shows test loss as a heatmap": the one thing the grid is built not to choose on."""
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "shows the validation loss as a heatmap, the best cell chosen on it" in text and "test loss as a heatmap" not in text

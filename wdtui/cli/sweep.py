@@ -42,7 +42,7 @@ def build_parser() -> Parser:
     sweep.add_argument("--lrs", nargs="+", metavar="SPEC",
                        help="grid mode: also sweep the learning rate (same forms as --lambdas, all > 0); "
                        "trains coupled and decoupled decay (or the --regularizer given) over the "
-                       "(lr, λ) grid and shows test loss as a heatmap")
+                       "(lr, λ) grid (λ = 0 added) and shows the validation loss as a heatmap, the best cell chosen on it")
     sweep.add_argument("--seeds", type=_seeds, metavar="N",
                        help="seeds per λ (seed, seed+1, …): means, standard errors, the range of λ "
                        "within one standard error of the best, and the paired comparison with λ = 0 "
@@ -249,7 +249,8 @@ def _write(parser: Parser, args, doc: dict | None, settings: dict) -> None:
 
 
 def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: list[float]) -> int:
-    """(lr, λ) grid: one batched model per regularizer, final test loss as a heatmap."""
+    """(lr, λ) grid: one batched model per regularizer, final validation loss as a heatmap (the
+    best cell chosen on it; the test loss only reported)."""
 
     from ..engine.sweeps.sweep import GridResult, grid_document
     from ..engine.training.batched import sweep_trainer
