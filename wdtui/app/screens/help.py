@@ -167,16 +167,16 @@ def live_numbers(config: Config, trained: str = "") -> Text:
     if decay.product >= 1 and not exact:  # the note above says what Adam does: no factor to quote
         out.append("(alone, without the data gradient, which pulls the weights back)\n", style="dim")
         return out
+    if not exact:  # the factor is decoupled's, not this run's: said first, and the numbers named so
+        out.append(f"with Adam, {reg} decay goes through Adam's scaling (divided by √v̂): no single factor is "
+                   "this run's, and weights with small gradients decay much faster than the rule below. "
+                   "For reference, decoupled decay at this η·λ:\n", style="yellow")
     out.append(f"shrink factor per step 1 − {rate} = {factor_text(decay.factor)}\n")
     if decay.half_life is not None:
         line = f"decay half-life = ln 2 / −ln(1 − {rate}) = {decay.half_life:,.0f} steps"
         if steps:
             line += f" ({steps} per epoch: {decay.half_life / steps:,.1f} epochs)"
         out.append(line + "\n")
-    if not exact:
-        out.append(f"with Adam, {reg} decay goes through Adam's scaling (divided by √v̂): the factor above "
-                   "is only what decoupled would do; weights with small gradients decay faster.\n",
-                   style="yellow")
     out.append("(alone, without the data gradient, which pulls the weights back)\n", style="dim")
     return out
 
