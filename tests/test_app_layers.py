@@ -1,6 +1,7 @@
 """The Layers tab (issue 11 item 3, issue 13): per-layer norms, the scale-invariant layers marked,
 the angular update with the equilibrium prediction."""
 
+import math
 import re
 import time
 
@@ -151,3 +152,34 @@ async def test_z_on_the_layers_tab_shows_each_chart_alone_then_both():
         await pilot.press("z")
         await pilot.pause(0.2)
         assert norms.display and not angles.display
+
+def test_the_layers_norms_draw_the_other_decayed_tensors_and_a_sparse_schedule_says_what_its_angle_spans():
+    """sine's hidden bias holds most of ‖w‖ (7.5 of 9.2 at λ = 0) and quadratic's last LayerNorm
+    more than half of ‖w‖², and neither was drawn; digits measures every 6th epoch after the 10th
+    and its "angle per epoch" was the angle over 6 epochs from there (a tenfold climb at epoch 10)."""
+    from types import SimpleNamespace
+
+    from conftest import experiment, trained
+
+    from wdtui.app.widgets.layers import rest_norm
+    from wdtui.engine.training.records import RunResult
+
+    trainer = trained(experiment("sine", epochs=30), "coupled", 0.0)
+    result = RunResult("coupled", 0.0)
+    for record in [trainer.measure()]:
+        result.add(record)
+    values, _, label = rest_norm(result, [n for n in result.layer_norms if n in result.angular_update], 1)
+    biases = [n for n in result.layer_norms if n.endswith(".bias")]
+    assert label == "biases" and biases
+    assert values[0] == pytest.approx(math.sqrt(sum(result.layer_norms[n][0] ** 2 for n in biases)))
+    total = math.sqrt(sum(result.layer_norms[n][0] ** 2 for n in result.layer_norms))
+    assert total == pytest.approx(trainer.measure().weight_norm, rel=1e-5)  # the lines add up to ‖w‖
+    quadratic = RunResult("coupled", 0.1)
+    quadratic.add(trained(experiment("quadratic", epochs=2), "coupled", 0.1).measure())
+    assert rest_norm(quadratic, [n for n in quadratic.layer_norms if n in quadratic.angular_update], 1)[2] == \
+        "biases & LN gains"
+    sparse = SimpleNamespace(results=[SimpleNamespace(step_angular_update={}, angular_update={"0.weight": [0.1]},
+                                                      measured_epochs={"every_epoch_to": 10, "then_every": 6})])
+    assert angle_series(sparse, 1)[1] == "angle between measured epochs (each to 10, then every 6th)"
+    sparse.results[0].measured_epochs = {"every_epoch_to": 10, "then_every": 1}
+    assert angle_series(sparse, 1)[1] == "angle per epoch"

@@ -29,7 +29,7 @@ def build_parser() -> Parser:
     add_engine_options(parser)
     add_config_options(parser)
     out = parser.add_argument_group("output")
-    out.add_argument("--out", metavar="FILE.json|FILE.csv", help="metrics: JSON document or CSV (one row per λ per epoch)")
+    out.add_argument("--out", metavar="FILE.json|FILE.csv", help="metrics: JSON document or CSV (one row per λ per measured epoch)")
     out.add_argument("--save-model", metavar="FILE.pt", help='{"lambdas", "regularizers", "state_dicts"}, loadable with torch.load(weights_only=True)')
     out.add_argument("--save-data", metavar="FILE.npz", help="x_train, y_train, x_test, y_test")
     out.add_argument("--tensorboard", metavar="DIR",

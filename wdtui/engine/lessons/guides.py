@@ -51,7 +51,7 @@ GUIDES: dict[str, str] = {
         "lets the next steps turn them by larger angles — a larger effective learning rate "
         "(van Laarhoven 2017; Zhang et al. 2019). Over seeds 0–2, λ 0.01 → 0.1 moves the total "
         "‖w‖ by under 5 % (about 26.5 → 25.9): more than 75 % of ‖w‖² is the last LayerNorm's "
-        "scale and the output layer, which decay barely moves. Look at the per-layer norms and "
+        "gain and bias and the output layer, which decay barely moves. Look at the per-layer norms and "
         "each layer's angular update (the Layers tab, key 4: the four hidden layers are marked ⟂), "
         "not at the total or the shrinking histograms. With Adam and coupled decay no equilibrium "
         "formula applies, so no predicted angle is drawn; the equilibrium preset shows one that does."
