@@ -489,3 +489,14 @@ def test_app_regularizer_none_means_lambda_zero_and_lambda_errors_say_lambda(cap
 def test_app_cnn_on_a_feature_preset_exits_2(capsys):
     err = one_line_error(capsys, "--model", "cnn")
     assert err.startswith("wdtui: error: argument --model: the CNN needs images")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback():
+    """`wdtui presets --verbose | head -1` ended in a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    shell = f"{sys.executable} -m wdtui presets --verbose | head -1"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {shell}"], capture_output=True, text=True, timeout=60)
+    assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert done.returncode == 141  # 128 + SIGPIPE, as other tools end in a pipe the reader closed

@@ -7,6 +7,7 @@ Each subcommand has its own parser and imports torch (or textual) only once it r
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 from typing import Sequence
@@ -61,7 +62,14 @@ def run_headless(name: str, argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:  # `wdtui presets --verbose | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: list[str]) -> int:
     if argv and argv[0] in HEADLESS:
         return run_headless(argv[0], argv[1:])
     if argv and argv[0] in COMMANDS:
