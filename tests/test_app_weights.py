@@ -199,3 +199,17 @@ async def test_the_time_charts_name_their_runs_from_the_ready_screen_on():
             a.main.query_one("#per-class"), str(a.query_one("StatusLine").render()))), lines
         status = str(a.query_one("StatusLine").render())
     assert "vs decoupled λ=0" in status  # the name the legends give the comparison
+
+
+async def test_an_exact_solve_is_said_to_take_no_gradient_steps():
+    """poly solves in closed form: its gradient charts said "no gradient before the first step"
+    beside "epoch 1/1 done"."""
+    a = app("poly", compare=False)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: a.snapshot.finished)
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        gradients = [c for c in charts(a) if c.kind == "gradients"]
+        assert gradients and all("an exact solve takes no gradient steps" in str(c.render()) for c in gradients)

@@ -88,8 +88,9 @@ class HistogramChart(Chart):
             return
         histogram = histogram_of(records[self.run], self.weight_name, self.kind)
         if histogram is None:
-            if self.kind == "gradients":
-                plt.xlabel("no gradient before the first step")
+            if self.kind == "gradients":  # an exact solve (poly, double-descent) takes no step at all
+                exact = getattr(self.app, "config", None) is not None and self.app.config.solver == "exact"
+                plt.xlabel("an exact solve takes no gradient steps" if exact else "no gradient before the first step")
             return
         shown = [h for h in (histogram_of(r, self.weight_name, self.kind) for r in records) if h is not None]
         lo, hi = min(h.edges[0] for h in shown), max(h.edges[-1] for h in shown)
