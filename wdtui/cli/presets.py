@@ -51,8 +51,8 @@ def main(argv: Sequence[str]) -> int:
         from rich.table import Table
 
         table = Table(box=box.SIMPLE_HEAD, show_lines=True)
-        for column in COLUMNS:
-            table.add_column(column, overflow="fold")
+        for i, column in enumerate(COLUMNS):  # a preset's name whole (it is what --preset takes)
+            table.add_column(column, overflow="fold", no_wrap=i == 0, min_width=max(map(len, PRESETS)) if i == 0 else None)
         for row in rows():
             table.add_row(*row)
         console = Console()
