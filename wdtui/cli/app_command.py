@@ -31,10 +31,15 @@ def build_parser() -> Parser:
     parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=None,
                         help="train the preset's other run beside it (default: on; e.g. sparse: l2 beside l1)")
     other = parser.add_argument_group("the comparison (default: the preset's other run)")
-    other.add_argument("--compare-regularizer", type=field_type("regularizer"), metavar=_choices(REGULARIZERS))
-    other.add_argument("--compare-lambda", type=field_type("lam"), metavar="λ")
-    other.add_argument("--compare-dropout", type=field_type("dropout"), metavar="P")
-    other.add_argument("--compare-optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
+    same = "; same data, initialization and lr as the run"
+    other.add_argument("--compare-regularizer", type=field_type("regularizer"), metavar=_choices(REGULARIZERS),
+                       help="the comparison's regularizer" + same)
+    other.add_argument("--compare-lambda", type=field_type("lam"), metavar="λ",
+                       help="the comparison's λ, a finite number ≥ 0" + same)
+    other.add_argument("--compare-dropout", type=field_type("dropout"), metavar="P",
+                       help="the comparison's dropout p in [0, 1)" + same)
+    other.add_argument("--compare-optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS),
+                       help="the comparison's optimizer (its hyperparameters: the run's)" + same)
     parser.add_argument("--tensorboard", metavar="DIR",
                         help="write TensorBoard event files of the runs under DIR from the start "
                         "(t toggles it; default folder: runs)")

@@ -107,7 +107,7 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
                       help="with --data: auto (integer targets are classes) or force one")
     data.add_argument("--test-fraction", type=field_type("test_fraction"), metavar="F",
                       help="with --data FILE.csv: share of rows held out for testing (default 0.2)")
-    data.add_argument("--n-train", type=field_type("n_train"), metavar="N|all", help="training set size")
+    data.add_argument("--n-train", type=field_type("n_train"), metavar="N|all", help="training set size, 2…10,000,000, or all (a data file's)")
     data.add_argument("--n-test", type=field_type("n_test"), metavar="N|all", help="test set size")
     data.add_argument("--modulus", type=field_type("modulus"), metavar="P",
                       help="grokking: p of (a + b) mod p (n-train + n-test ≤ p²)")
@@ -127,7 +127,8 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     model.add_argument("--kernel", type=field_type("kernel"), metavar="K", help="cnn: odd kernel size (padding K//2)")
     model.add_argument("--dropout", type=field_type("dropout"), metavar="P",
                        help="dropout p in [0, 1) after each hidden layer (0: none)")
-    model.add_argument("--activation", type=field_type("activation"), metavar=_choices(ACTIVATIONS))
+    model.add_argument("--activation", type=field_type("activation"), metavar=_choices(ACTIVATIONS),
+                       help="the hidden layers' nonlinearity")
     model.add_argument("--norm", type=field_type("norm"), metavar=_choices(NORMS), help="normalization after each hidden linear layer")
     model.add_argument("--init", type=field_type("init"), metavar=_choices(INITS),
                        help="default: PyTorch's; normal: weights ~ N(0,1), biases 0 (d2l); "
@@ -137,12 +138,13 @@ def add_engine_options(parser: argparse.ArgumentParser, lam_option: str | None =
     train.add_argument("--solver", type=field_type("solver"), metavar=_choices(SOLVERS),
                        help="gd: train with the optimizer (default); exact: solve a linear model (--depth 0, "
                        "regularizer none, l2 or coupled) in closed form: one record, the solution")
-    train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS))
+    train.add_argument("--optimizer", type=field_type("optimizer"), metavar=_choices(OPTIMIZERS),
+                       help="torch.optim.SGD (with --momentum) or Adam (with --betas)")
     train.add_argument("--lr", type=field_type("lr"), metavar="ETA", help="learning rate (> 0)")
     train.add_argument("--momentum", type=field_type("momentum"), metavar="M", help="SGD momentum in [0, 1)")
     train.add_argument("--betas", type=field_type("betas"), metavar="B1,B2",
                        help="Adam's β₁,β₂ in [0, 1) (default 0.9,0.999; grokking 0.9,0.98)")
-    train.add_argument("--epochs", type=field_type("epochs"), metavar="N", help="passes over the training set")
+    train.add_argument("--epochs", type=field_type("epochs"), metavar="N", help="passes over the training set, an integer ≥ 1")
     train.add_argument("--batch-size", type=field_type("batch_size"), metavar="N|full",
                        help="mini-batch size (1 … training set size) or full")
     train.add_argument("--loss", type=field_type("loss"), metavar=_choices(LOSSES),
