@@ -43,7 +43,7 @@ KEYS = (
     ("z", "show one chart alone (again: the next one, then all); on the Sweep and Layers tabs theirs"),
     ("pgdn / pgup", "scroll the grid's tables (Sweep tab) or the histograms (Weights tab)"),
     ("ctrl+b", "hide / show the sidebar"),
-    ("e / s", "export the metrics as JSON (and the settings as TOML) / save an SVG screenshot"),
+    ("e / s", "export the metrics as JSON (the run's with its settings as TOML; a sweep's JSON only) / save an SVG screenshot"),
     ("t", "TensorBoard event files of the runs on/off (folder runs, or --tensorboard DIR)"),
     ("escape", "leave a sidebar field, choice or checkbox (the value in use stays); close this help"),
     ("ctrl+p", "every command and preset"),
