@@ -338,8 +338,8 @@ async def test_classification_shows_accuracy_and_per_class_charts_and_conv_histo
         histograms = [c.weight_name for c in screen.query("HistogramChart")]
         assert list(dict.fromkeys(histograms)) == ["0.weight", "3.weight", "7.weight", "9.weight"]  # conv kernels too
         layers = [str(s.render()) for s in screen.query(".layer-name")]
-        assert layers == ["conv 1 (Conv 16×1×3×3)", "conv 2 (Conv 32×16×3×3)", "hidden 1 (Linear 64×128)",
-                          "output (Linear 10×64)"]
+        assert layers == ["conv 1 (Conv 1→16, 3×3)", "conv 2 (Conv 16→32, 3×3)", "hidden 1 (Linear 128→64)",
+                          "output (Linear 64→10)"]
         # back to a regression preset: the fit chart returns
         a.load_preset("sine")
         await wait_for(pilot, lambda: a.ready is not None)

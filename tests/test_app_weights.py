@@ -27,7 +27,7 @@ async def test_weights_tab_names_layers_and_shows_both_runs_weights_and_gradient
     async with a.run_test(size=(120, 40)) as pilot:
         await _finished_on_weights_tab(a, pilot)
         layers = [str(s.render()) for s in a.main.query(".layer-name")]
-        assert layers == ["hidden 1 (Linear 64×1)", "output (Linear 1×64)"]
+        assert layers == ["hidden 1 (Linear 1→64)", "output (Linear 64→1)"]
         titles = [(c.weight_name, c.chart_title) for c in charts(a)]
         assert titles == [(layer, f"{kind} · {who}") for layer in ("0.weight", "2.weight")
                           for kind in ("weights", "gradients") for who in ("run", "vs coupled λ=0")]
@@ -66,7 +66,7 @@ async def test_layernorm_layers_are_marked_scale_invariant():
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
         layers = [str(s.render()) for s in a.main.query(".layer-name")]
-        assert len(layers) == 5 and layers[-1] == "output (Linear 1×20)"
+        assert len(layers) == 5 and layers[-1] == "output (Linear 20→1)"
         assert all(name.endswith("scale-invariant: a LayerNorm follows") for name in layers[:4])
 
 

@@ -66,7 +66,7 @@ class SessionReady(Message):
                  labels: tuple[str, ...] = ("run",), marks: tuple[list, ...] = (),
                  layers: dict[str, str] | None = None):
         super().__init__()
-        # a reader's name for each weight matrix ("hidden 1 (Linear 64×1)"), by parameter name
+        # a reader's name for each weight matrix ("hidden 1 (Linear 1→64)"), by parameter name
         self.layers = layers or {}
         # each run named by its role, the same in every legend and the status: "run", and the
         # comparison by its fixed setting ("vs l2 λ=0.2"); never by a λ that may change

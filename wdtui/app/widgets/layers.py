@@ -50,7 +50,7 @@ def name_runs(plt: Any, runs: list[tuple[int, str, str]]) -> None:
 
 def layer_label(name: str, invariant: tuple[str, ...], layers: dict[str, str] | None = None) -> str:
     """A layer by its reader's name, as the Weights tab names it (``hidden 1``; ``layers`` maps the
-    tensor's name, e.g. ``1.weight``, to ``hidden 1 (Linear 64×64) …``), with ``⟂`` when it is
+    tensor's name, e.g. ``1.weight``, to ``hidden 1 (Linear 64→64) …``), with ``⟂`` when it is
     scale-invariant: ``hidden 1 ⟂``."""
     label = (layers or {}).get(name, name).split(" (")[0]
     return f"{label} {INVARIANT_MARK}" if name in invariant else label

@@ -1,5 +1,5 @@
 """The Weights tab: for each weight matrix and conv kernel, named by its layer ("hidden 1 (Linear
-64×1)", "output (Linear 1×64)", "conv 1 (…)"), a histogram of its values (the initialization as a
+1→64)", "output (Linear 64→1)", "conv 1 (…)"), a histogram of its values (the initialization as a
 dotted outline over the same bins, "⠿ initial") and a histogram of its gradient at the last step; with a
 comparison, the comparison's histograms beside the run's, on the same x range, named by role as on
 the Charts tab ("run", "vs l2 λ=0.2").

@@ -250,22 +250,23 @@ def scale_invariant(model: nn.Module) -> list[str]:
 
 def layer_names(model: nn.Module) -> dict[str, str]:
     """A reader's name for each weight matrix and conv kernel (the tensors with ``dim() >= 2``),
-    keyed by its ``named_parameters`` name: convolutions ``conv 1 (Conv 32×3×5×5)`` …, hidden
-    linear layers ``hidden 1 (Linear 64×1)`` … (shape out×in, as PyTorch stores it), and the last
-    linear layer ``output (Linear 1×64)`` (a linear model's only layer too)."""
+    keyed by its ``named_parameters`` name: convolutions ``conv 1 (Conv 3→32, 5×5)`` …, hidden
+    linear layers ``hidden 1 (Linear 1→64)`` … (inputs → outputs, as a network is read; PyTorch
+    stores the weight as out×in, which read "64×1" as 64 inputs), and the last linear layer
+    ``output (Linear 64→1)`` (a linear model's only layer too)."""
     weights = [(name, p) for name, p in model.named_parameters() if p.dim() >= 2]
     names: dict[str, str] = {}
     counts = {"conv": 0, "hidden": 0}
     for i, (name, weight) in enumerate(weights):
-        shape = "×".join(map(str, weight.shape))
+        out, into = weight.shape[:2]
         if weight.dim() > 2:
             counts["conv"] += 1
-            names[name] = f"conv {counts['conv']} (Conv {shape})"
+            names[name] = f"conv {counts['conv']} (Conv {into}→{out}, {'×'.join(map(str, weight.shape[2:]))})"
         elif i == len(weights) - 1:
-            names[name] = f"output (Linear {shape})"
+            names[name] = f"output (Linear {into}→{out})"
         else:
             counts["hidden"] += 1
-            names[name] = f"hidden {counts['hidden']} (Linear {shape})"
+            names[name] = f"hidden {counts['hidden']} (Linear {into}→{out})"
     return names
 
 
