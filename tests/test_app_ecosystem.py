@@ -147,3 +147,19 @@ async def test_an_export_while_the_comparison_is_hidden_replays_the_same_run(tmp
     assert tomllib.loads(saved.read_text())["compare"] is True
     (exported,) = tmp_path.glob("wdtui-sine-*.json")
     assert [r["role"] for r in json.loads(exported.read_text())["runs"]] == ["run"]  # what was shown
+
+
+async def test_an_exports_config_holds_the_set_sizes_as_read(tmp_path, monkeypatch):
+    """digits' test set is "all" (the rest of the 1,797 images): the app's JSON said null where
+    wdtui run's says how many; its settings file keeps "all", as asked for."""
+    monkeypatch.chdir(tmp_path)
+    a = app("digits", epochs=1, n_train=32, batch_size=32, compare=False)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: list(tmp_path.glob("wdtui-digits-*.toml")))
+    (exported,) = tmp_path.glob("wdtui-digits-*.json")
+    (saved,) = tmp_path.glob("wdtui-digits-*.toml")
+    config = json.loads(exported.read_text())["config"]
+    assert (config["n_train"], config["n_test"]) == (32, 1797 - 32)
+    assert tomllib.loads(saved.read_text())["n_test"] == "all"

@@ -5,6 +5,7 @@ the server."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -104,18 +105,22 @@ class ExportController:
             return
         results = [r.upto(n) for r, n in zip(state.ready.results, state.snapshot.lengths)]
         self.app.notify("exporting…", title="export", timeout=2)
+        # the JSON's config holds the sizes as read ("all" of digits' test set is 1,497), as
+        # wdtui run's does; the settings file keeps them as asked for
+        data = state.ready.data
+        sizes = {"n_train": state.config.n_train or data.n_train, "n_test": state.config.n_test or data.n_test}
         # a hidden comparison trains: the settings say so (replayed alone, a float32 run is not this one)
         job = functools.partial(self._write, state.config, state.device, results, self._path(".json"),
                                 state.compare or state.hidden,
-                                state.comparison, tuple(state.ready.labels))
+                                state.comparison, tuple(state.ready.labels), sizes)
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 
     def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison,
-               labels: tuple[str, ...] = ()) -> None:
+               labels: tuple[str, ...] = (), sizes: dict | None = None) -> None:
         """On the export worker's thread: encode, write (or send to the browser), report."""
         app = self.app
         try:
-            doc = app_document(config, device, results, labels, comparison)
+            doc = app_document(dataclasses.replace(config, **(sizes or {})), device, results, labels, comparison)
             files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare, comparison)
             if app.is_web:
                 app.call_from_thread(deliver_files, app, files)

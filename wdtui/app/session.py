@@ -45,7 +45,7 @@ def data_view(experiment) -> DataView:
     if data.classes is not None:
         return DataView(fit=experiment.fit, x_train=[], y_train=[], x_test=[], y_test=[],
                         grid_x=None, grid_y=None, true_weights=None, classes=data.classes,
-                        scale_invariant=invariant)
+                        scale_invariant=invariant, n_train=len(data.x_train), n_test=len(data.x_test))
     seed = experiment.config.seed  # the rows the trainer's records carry predictions for
 
     def rows(t, seed):
