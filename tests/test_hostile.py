@@ -499,4 +499,6 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback():
     shell = f"{sys.executable} -m wdtui presets --verbose | head -1"
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {shell}"], capture_output=True, text=True, timeout=60)
     assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
-    assert done.returncode == 141  # 128 + SIGPIPE, as other tools end in a pipe the reader closed
+    # 141 (128 + SIGPIPE, as other tools end) where the reader closed the pipe before the last
+    # write, 0 where everything fit in the pipe's buffer first: which one is up to the scheduler
+    assert done.returncode in (0, 141), done.returncode
