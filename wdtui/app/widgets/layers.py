@@ -13,7 +13,6 @@ epoch is one step.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 from rich.text import Text
