@@ -442,10 +442,16 @@ async def test_momentum_is_shown_and_set_where_sgd_uses_it():
         await typed(pilot, "momentum", "0.5")
         await wait_for(pilot, lambda: a.config.momentum == 0.5 and a.ready is not None)
         assert "momentum changed: run restarted" in a.note
-    a = app()  # Adam
+    a = app(compare=True)  # Adam, and a comparison with Adam
     async with a.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: a.ready is not None)
         assert shown(a, "betas") and not shown(a, "momentum")
+        a.apply_change("compare_optimizer", "sgd")  # the comparison's SGD uses the run's momentum: shown
+        await wait_for(pilot, lambda: a.ready is not None and a.comparison.optimizer == "sgd")
+        assert shown(a, "betas") and shown(a, "momentum")
+        await pilot.press("c")  # hidden with its comparison: its fields are not on screen
+        await pilot.pause(0.1)
+        assert not shown(a, "momentum")
 
 
 async def test_regularizer_none_can_be_chosen_and_lambda_returns_with_a_regularizer():

@@ -304,13 +304,14 @@ def field_text(config, field: str) -> str:
     return text(getattr(config, field), "all" if field == "n_train" else "full")
 
 
-def in_use(config) -> dict[str, bool]:
+def in_use(config, also: str | None = None) -> dict[str, bool]:
     """Which of the fields that only some settings use are in use with ``config``: noise (generated
     data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), momentum
     (SGD: digits' 0.9 decides whether it learns, and was shown nowhere), solver (a
     preset that solves exactly, or exact chosen), width, activation and dropout p, the run's and
     the comparison's (not for a linear model: no hidden units), depth (not for the CNN),
-    and the training fields (not with the exact solver, which solves in closed form)."""
+    and the training fields (not with the exact solver, which solves in closed form). ``also``:
+    the optimizer a comparison on screen trains with (its betas or momentum are the run's)."""
     from ...engine.config import FILE_SOURCES
 
     source = PRESETS[config.preset].data
@@ -327,8 +328,9 @@ def in_use(config) -> dict[str, bool]:
     # dropout drops hidden units (the run's and the comparison's p alike)
     shown["width"] = shown["activation"] = shown["dropout"] = shown["compare_dropout"] = not linear
     shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
-    shown["betas"] = shown["betas"] and config.optimizer == "adam"
-    shown["momentum"] = shown["momentum"] and config.optimizer == "sgd"
+    optimizers = {config.optimizer, also}
+    shown["betas"] = shown["betas"] and "adam" in optimizers
+    shown["momentum"] = shown["momentum"] and "sgd" in optimizers
     return shown
 
 
@@ -408,7 +410,8 @@ class Sidebar(VerticalScroll):
     def show_in_use(self, config) -> None:
         """Only the fields ``config`` uses are shown (:func:`in_use`); with the exact solver a line
         says why the training fields are gone."""
-        for field, shown in in_use(config).items():
+        also = self.run.optimizer if self.compare else None  # a comparison's optimizer uses the run's betas/momentum
+        for field, shown in in_use(config, also).items():
             self.query_one(f"#field-{field}").display = shown
         note = self.query_one("#not-applied", Static)
         note.display = config.solver == "exact"
@@ -430,7 +433,7 @@ class Sidebar(VerticalScroll):
 
     def show_comparison(self, on: bool, comparison: str, run: Run | None = None) -> None:
         """The comparison's name on its toggle, and (``run``) its setting in its fields."""
-        self.comparison = comparison
+        self.comparison, self.compare = comparison, on
         toggle = self.query_one("#field-compare", Toggle)
         toggle.query_one(Checkbox).label = f"compare: {comparison}"
         toggle.set_value(on)
@@ -441,6 +444,7 @@ class Sidebar(VerticalScroll):
             self.query_one("#field-compare_lam", Field).set_value(f"{run.lam:.4g}")
             self.query_one("#field-compare_dropout", Field).set_value(text(self._p(run)))
             self.query_one("#field-compare_optimizer", Choice).set_value(run.optimizer or self.config.optimizer)
+        self.show_in_use(self.config)
 
     def show_devices(self, devices: list[str], value: str) -> None:
         if devices != self.devices:
