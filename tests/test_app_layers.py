@@ -177,7 +177,7 @@ def test_the_layers_norms_draw_the_other_decayed_tensors_and_a_sparse_schedule_s
     quadratic = RunResult("coupled", 0.1)
     quadratic.add(trained(experiment("quadratic", epochs=2), "coupled", 0.1).measure())
     assert rest_norm(quadratic, [n for n in quadratic.layer_norms if n in quadratic.angular_update], 1)[2] == \
-        "biases & LN gains"
+        "biases+gains"
     sparse = SimpleNamespace(results=[SimpleNamespace(step_angular_update={}, angular_update={"0.weight": [0.1]},
                                                       measured_epochs={"every_epoch_to": 10, "then_every": 6})])
     assert angle_series(sparse, 1)[1] == "angle between measured epochs (each to 10, then every 6th)"

@@ -76,15 +76,16 @@ REST_COLOR = "gray"
 
 
 def rest_norm(result, matrices: list[str], n: int) -> tuple[list[float], str, str] | None:
-    """The decayed tensors that are not weight matrices, as one series: ‖·‖₂ of the biases (and
-    LayerNorm gains) together, √Σ‖bᵢ‖², per epoch. They are part of ‖w‖ where all parameters are
+    """The decayed tensors that are not weight matrices, as one series ("biases", or with
+    LayerNorm gains "biases+gains"): ‖·‖₂ of them together, √Σ‖bᵢ‖², per epoch. They are part of ‖w‖ where all parameters are
     decayed: sine's hidden bias holds most of it (7.5 of 9.2 at λ = 0), quadratic's last
     LayerNorm gain and bias more than half of ‖w‖²; drawn, not left out of the per-layer picture."""
     others = [name for name in result.layer_norms if name not in matrices]
     if not others:
         return None
     values = [math.sqrt(sum(result.layer_norms[name][k] ** 2 for name in others)) for k in range(n)]
-    label = "biases" if all(name.endswith(".bias") for name in others) else "biases & LN gains"
+    # 12 characters at most: a legend cut at 80×24 had left "biases & …" of the largest curve
+    label = "biases" if all(name.endswith(".bias") for name in others) else "biases+gains"
     return values, REST_COLOR, label
 
 
@@ -182,7 +183,11 @@ class AngleChart(Chart):
                 plt.yticks(*log_ticks(lo, hi))
             else:
                 round_yticks(plt, shown)
-        plt.title(f"{self.chart_title}: {what}")
+        titles = [f"{self.chart_title}: {what}", what]
+        schedule = result.measured_epochs or {}
+        if schedule.get("then_every", 1) > 1:  # at 80×24 the title was cut before what explains epoch 10's kink
+            titles.append(f"angle (rad), measured every {schedule['then_every']}th epoch after {schedule['every_epoch_to']}")
+        plt.title(self.fitted(titles, margin=2))
         marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
         plt.xlabel(self.fitted([f"epoch   {note}{marks}" for note in notes] + [notes[-1] + marks]))
 
