@@ -213,3 +213,6 @@ async def test_an_exact_solve_is_said_to_take_no_gradient_steps():
         await pilot.pause(0.3)
         gradients = [c for c in charts(a) if c.kind == "gradients"]
         assert gradients and all("an exact solve takes no gradient steps" in str(c.render()) for c in gradients)
+        await pilot.press("4")  # the Layers tab's angle chart: no steps, no angle (it was an empty frame)
+        await pilot.pause(0.3)
+        assert "an exact solve takes no steps: no angle to draw" in str(a.query_one("#layer-angles").render())

@@ -166,7 +166,8 @@ class AngleChart(Chart):
         predicted = angular_update(config, record.lam, record.lr) if per_step and invariant else None
         # the caption in full where it fits, else briefer (plotext drops an x label too long for
         # the chart: at 80×24 the prediction line had no words at all)
-        notes = (["no scale-invariant layer: nothing to predict", "nothing to predict (no ⟂ layer)"] if not invariant
+        notes = (["an exact solve takes no steps: no angle to draw", "exact solve: no steps"] if config.solver == "exact"
+                 else ["no scale-invariant layer: nothing to predict", "nothing to predict (no ⟂ layer)"] if not invariant
                  else ["no prediction for this optimizer/regularizer", "no prediction (optimizer/regularizer)"]
                  if per_step else ["prediction is per step"])
         if predicted is not None and shown:
