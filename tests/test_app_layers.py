@@ -181,5 +181,7 @@ def test_the_layers_norms_draw_the_other_decayed_tensors_and_a_sparse_schedule_s
     sparse = SimpleNamespace(results=[SimpleNamespace(step_angular_update={}, angular_update={"0.weight": [0.1]},
                                                       measured_epochs={"every_epoch_to": 10, "then_every": 6})])
     assert angle_series(sparse, 1)[1] == "angle between measured epochs (each to 10, then every 6th)"
+    sparse.results[0].measured_epochs = {"every_epoch_to": 10, "then_every": 3}  # grokking's
+    assert angle_series(sparse, 1)[1] == "angle between measured epochs (each to 10, then every 3rd)"
     sparse.results[0].measured_epochs = {"every_epoch_to": 10, "then_every": 1}
     assert angle_series(sparse, 1)[1] == "angle per epoch"

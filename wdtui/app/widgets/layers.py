@@ -68,18 +68,25 @@ def angle_series(ready: SessionReady, n: int, index: int = 0) -> tuple[dict[str,
     # a run measured sparsely (digits: every 6th epoch after the 10th) records the angle between
     # its measured epochs: said so, or the climb at epoch 10 reads as the layers turning faster
     label = ("angle per epoch" if every == 1 else
-             f"angle between measured epochs (each to {schedule.get('every_epoch_to')}, then every {every}th)")
+             f"angle between measured epochs (each to {schedule.get('every_epoch_to')}, then every {ordinal(every)})")
     return {k: v[:n] for k, v in result.angular_update.items()}, label
 
 
 REST_COLOR = "gray"
 
 
+def ordinal(n: int) -> str:
+    """2nd, 3rd, 6th, 11th, 21st (grokking measures every 3rd epoch, digits every 6th)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def rest_norm(result, matrices: list[str], n: int) -> tuple[list[float], str, str] | None:
     """The decayed tensors that are not weight matrices, as one series ("biases", or with
-    LayerNorm gains "biases+gains"): ‖·‖₂ of them together, √Σ‖bᵢ‖², per epoch. They are part of ‖w‖ where all parameters are
-    decayed: sine's hidden bias holds most of it (7.5 of 9.2 at λ = 0), quadratic's last
-    LayerNorm gain and bias more than half of ‖w‖²; drawn, not left out of the per-layer picture."""
+    LayerNorm gains "biases+gains"): ‖·‖₂ of them together, √Σ‖bᵢ‖², per epoch. They are part
+    of ‖w‖ where all parameters are decayed: sine's hidden bias holds most of it (7.5 of 9.2 at
+    λ = 0), quadratic's last LayerNorm gain and bias more than half of ‖w‖²; drawn, not left out
+    of the per-layer picture."""
     others = [name for name in result.layer_norms if name not in matrices]
     if not others:
         return None
@@ -187,7 +194,8 @@ class AngleChart(Chart):
         titles = [f"{self.chart_title}: {what}", what]
         schedule = result.measured_epochs or {}
         if schedule.get("then_every", 1) > 1:  # at 80×24 the title was cut before what explains epoch 10's kink
-            titles.append(f"angle (rad), measured every {schedule['then_every']}th epoch after {schedule['every_epoch_to']}")
+            titles.append(f"angle (rad), measured every {ordinal(schedule['then_every'])} epoch after "
+                          f"{schedule['every_epoch_to']}")
         plt.title(self.fitted(titles, margin=2))
         marks = with_marks(plt, ready, snap, bool(shown), "")  # the changes' count, and their lines drawn
         plt.xlabel(self.fitted([f"epoch   {note}{marks}" for note in notes] + [notes[-1] + marks]))
