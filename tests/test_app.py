@@ -26,6 +26,14 @@ async def wait_for(pilot, condition, timeout=60.0):
         await pilot.pause(0.05)
 
 
+async def trained(pilot, timeout: float = 60.0) -> None:
+    """The app ready, then trained to its last epoch (space)."""
+    a = pilot.app
+    await wait_for(pilot, lambda: a.ready is not None)
+    await pilot.press("space")
+    await wait_for(pilot, lambda: a.snapshot.finished, timeout=timeout)
+
+
 def epoch(a: WdtuiApp) -> int:
     return a.snapshot.records[0].epoch if a.snapshot else -1
 

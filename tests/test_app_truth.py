@@ -6,7 +6,7 @@ import re
 
 import pytest
 import torch
-from test_app import app, epoch, wait_for
+from test_app import app, epoch, trained, wait_for
 
 from wdtui.app.app import WdtuiApp
 from wdtui.app.ladder import LADDER
@@ -26,15 +26,6 @@ def help_text(parts) -> str:
     for part in parts:
         console.print(part)
     return console.export_text()
-
-
-async def trained(pilot, timeout: float = 30) -> None:
-    """The app ready, trained to its last epoch (space), and that epoch drawn."""
-    a = pilot.app
-    await wait_for(pilot, lambda: a.ready is not None)
-    await pilot.press("space")
-    await wait_for(pilot, lambda: a.snapshot.finished, timeout=timeout)
-    await pilot.pause(0.3)
 
 
 async def typed(pilot, field: str, text: str):
@@ -896,7 +887,8 @@ async def test_q_quits_while_the_help_is_open():
 async def test_a_diverged_run_leaves_the_axes_to_the_healthy_comparison():
     a = app(compare=True, epochs=30, regularizer="decoupled", lam=25000)  # η·λ = 250: diverges at epoch 2
     async with a.run_test(size=(120, 40)) as pilot:
-        await trained(pilot)
+        await trained(pilot, timeout=30)
+        await pilot.pause(0.3)  # its last epoch drawn
         assert a.snapshot.records[0].diverged and not a.snapshot.records[1].diverged
         for chart in ("#loss", "#norm"):
             drawn = str(a.query_one(chart).render())
@@ -917,7 +909,8 @@ async def test_a_loss_below_the_log_axis_floor_is_said_at_80x24_too():
     note was dropped there: the curve read as 1e-4)."""
     a = app("d2l", compare=True, epochs=100)
     async with a.run_test(size=(120, 40)) as pilot:
-        await trained(pilot)
+        await trained(pilot, timeout=30)
+        await pilot.pause(0.3)  # its last epoch drawn
         drawn = str(a.query_one("#loss").render())
         floor = re.search(r"↓ <([\d.e-]+) at the bottom", drawn)
         assert floor and a.snapshot.records[1].train_loss < float(floor.group(1)), drawn
@@ -964,7 +957,8 @@ async def test_beside_an_l1_run_both_status_lines_count_exact_zeros():
     lines count them where an L1 run is on screen, and only there."""
     a = app("sparse", compare=True, epochs=300)
     async with a.run_test(size=(120, 40)) as pilot:
-        await trained(pilot)
+        await trained(pilot, timeout=30)
+        await pilot.pause(0.3)  # its last epoch drawn
         first, second = str(a.query_one("StatusLine").render()).rstrip("\n").split("\n")
         run, other = a.snapshot.records
         assert run.zeros > 20 and other.zeros == 0

@@ -3,7 +3,7 @@ tests of the state, and pilot tests of what the views draw from it."""
 
 import re
 
-from test_app import app, epoch, wait_for
+from test_app import app, epoch, trained, wait_for
 
 from wdtui.app.app import WdtuiApp
 from wdtui.app.messages import Progress, SessionReady, Snapshot
@@ -200,9 +200,7 @@ async def test_a_restart_says_what_it_replaces_and_ctrl_z_brings_the_run_back_wh
 async def test_undo_back_to_a_finished_run_says_how_it_goes_on():
     a = app(epochs=3)
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished)
+        await trained(pilot)
         await pilot.press("r")
         await wait_for(pilot, lambda: a.ready is not None and epoch(a) == 0)
         await pilot.press("ctrl+z")
@@ -589,9 +587,7 @@ async def test_a_pin_longer_than_the_run_is_cut_at_the_runs_last_epoch_and_the_a
 
     a = app(epochs=8)
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished)
+        await trained(pilot)
         await pilot.press("p")
         a.apply_change("epochs", 4)
         await pilot.press("r")
@@ -614,9 +610,7 @@ async def test_a_change_to_a_finished_run_is_said_at_once_and_the_help_calls_it_
 
     a = app(compare=True, epochs=3)
     async with a.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished)
+        await trained(pilot)
         said = []
         monkeypatch.setattr(a, "notify", lambda message, **kw: said.append(message))
         await pilot.press("right_square_bracket")
@@ -634,9 +628,7 @@ async def test_a_diverged_comparison_stops_alone_and_the_run_goes_on_when_epochs
     a = WdtuiApp(make_config("sine", optimizer="sgd", lr=0.01, epochs=5), comparison=Run("coupled", 1000.0),
                  deterministic=True)
     async with a.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: a.ready is not None)
-        await pilot.press("space")
-        await wait_for(pilot, lambda: a.snapshot.finished)
+        await trained(pilot)
         assert a.snapshot.records[1].diverged and not a.snapshot.records[0].diverged
         said = []
         monkeypatch.setattr(a, "notify", lambda message, **kw: said.append(message))
