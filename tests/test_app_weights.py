@@ -6,7 +6,7 @@ import re
 from rich.text import Text
 from test_app import app, wait_for
 
-from wdtui.app.widgets.weights import HistogramChart, merge_factor, merged, solid_blocks
+from wdtui.app.widgets.weights import HistogramChart, bars, densities, merge_factor, merged, solid_blocks
 from wdtui.engine.training.metrics import Histogram
 
 
@@ -39,7 +39,13 @@ async def test_weights_tab_names_layers_and_shows_both_runs_weights_and_gradient
             # the bars count every weight: the label says how many, over how many bins
             assert f"bins of {sum(histogram.counts)}" in drawn and sum(histogram.counts) == 64
             assert ("⠿ initial ·" in drawn) == (chart.kind == "weights")
-            assert ("last step's gradient" in drawn) == (chart.kind == "gradients")
+            assert ("gradient ·" in drawn) == (chart.kind == "gradients")
+            assert "density" in drawn  # beside a comparison the bars are densities, not counts
+        # one y scale for the run and its comparison: each pair of charts has the same y labels
+        y_labels = {(c.weight_name, c.kind, c.run): re.findall(r"^ *(\S+)┤", str(c.render()), re.M)
+                    for c in charts(a)}
+        for (layer, kind, i), labels in y_labels.items():
+            assert len(labels) >= 2 and labels == y_labels[(layer, kind, 0)], (layer, kind, i)
         # the run and its comparison are different runs: their weights differ after 5 epochs of λ 0.01 vs 0
         run, other = a.snapshot.records
         assert run.histograms["0.weight"].edges != other.histograms["0.weight"].edges
@@ -59,6 +65,7 @@ async def test_without_comparison_a_layer_shows_weights_beside_gradients_and_no_
         await wait_for(pilot, lambda: a.snapshot.finished)
         await pilot.pause(0.3)
         assert "last step's gradient" in str(gradients.render())
+        assert "density" not in str(gradients.render())  # a run alone counts per bin
 
 
 async def test_layernorm_layers_are_marked_scale_invariant():
@@ -216,3 +223,23 @@ async def test_an_exact_solve_is_said_to_take_no_gradient_steps():
         await pilot.press("4")  # the Layers tab's angle chart: no steps, no angle (it was an empty frame)
         await pilot.pause(0.3)
         assert "an exact solve takes no steps: no angle to draw" in str(a.query_one("#layer-angles").render())
+
+
+def test_beside_a_comparison_bars_are_densities_on_one_scale():
+    """The same counts over a range ten times narrower are ten times as concentrated: as counts
+    on each chart's own scale the two looked alike."""
+    counts, initial = [1, 4, 10, 4, 1], [4, 4, 4, 4, 4]
+    narrow = Histogram([-0.1 + 0.04 * i for i in range(6)], counts, initial)
+    wide = Histogram([-1.0 + 0.4 * i for i in range(6)], counts, initial)
+    for h in (narrow, wide):  # area 1: Σ density · width = 1
+        heights, outline = densities(h)
+        widths = [b - a for a, b in zip(h.edges, h.edges[1:])]
+        assert abs(sum(d * w for d, w in zip(heights, widths)) - 1) < 1e-12
+        assert abs(sum(d * w for d, w in zip(outline, widths)) - 1) < 1e-12
+    n_heights, _, n_top = bars(narrow, [narrow, wide])
+    w_heights, _, w_top = bars(wide, [narrow, wide])
+    assert n_top == w_top == max(n_heights) and abs(n_top - 10 / (20 * 0.04)) < 1e-9
+    assert all(abs(a - 10 * b) < 1e-9 for a, b in zip(n_heights, w_heights))
+    # alone: counts per bin, topped by the taller of bars and outline
+    assert bars(wide) == (counts, initial, 10)
+    assert densities(Histogram([0.0, 1.0], [0]))[0] == [0.0]  # nothing finite counted: no division by 0

@@ -8,6 +8,12 @@ The engine counts 30 equal bins per tensor (``metrics.HISTOGRAM_BINS``). A layer
 spread over 30 bins is mostly noise, so bins are merged here, k adjacent bins at a time (k a
 divisor of 30; exact: the merged counts are the counts over the wider bins), down to about
 2·√n bins for a tensor of n values and at most one bin per two columns.
+
+Each run's bins span its own range, so beside a comparison the bins have different widths: the
+same count in a bin three times narrower is three times as concentrated. There the bars are
+densities, count / (n · bin width) (each histogram's area is 1), on one y scale for the run and
+its comparison: heights compare as the concentration of the values, exactly, with no rebinning.
+A run alone keeps counts per bin.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from rich.text import Span, Text
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from ...engine.lessons.trends import spelled
 from ...engine.training.metrics import Histogram
 from ..messages import SessionReady, Snapshot
 from ..series import integer_ticks, linear_ticks
@@ -64,6 +71,30 @@ def solid_blocks(text: Text) -> Text:
     return Text(plain.replace(BLOCK, " "), style=text.style, spans=spans, end=text.end, no_wrap=text.no_wrap)
 
 
+def densities(histogram: Histogram) -> tuple[list[float], list[float] | None]:
+    """count / (n · bin width) per bin, of the values and of the initial ones (n: the values
+    counted): the share of the values per unit of x, whose area over the bins is 1."""
+    n = max(sum(histogram.counts), 1)
+    widths = [b - a for a, b in zip(histogram.edges, histogram.edges[1:])]
+
+    def per_unit(counts: list[int]) -> list[float]:
+        return [c / (n * w) if w > 0 else 0.0 for c, w in zip(counts, widths)]
+
+    return per_unit(histogram.counts), None if histogram.initial is None else per_unit(histogram.initial)
+
+
+def bars(histogram: Histogram, beside: list[Histogram] | None = None
+         ) -> tuple[list[float], list[float] | None, float]:
+    """(bar heights, the initial outline, the y axis' top) of ``histogram``: alone (``beside``
+    None), its counts and its own tallest; else its densities and the tallest density of any of
+    the histograms ``beside`` it (itself among them), bars or outlines: one scale for all."""
+    if beside is None:
+        return histogram.counts, histogram.initial, max(max(histogram.counts), max(histogram.initial or [0]))
+    heights, initial = densities(histogram)
+    top = max(max(max(d), max(i or [0.0])) for d, i in map(densities, beside))
+    return heights, initial, top if top > 0 else 1.0
+
+
 def histogram_of(record: Any, layer: str, kind: str) -> Histogram | None:
     found = record.histograms if kind == "weights" else record.grad_histograms
     return (found or {}).get(layer)
@@ -99,21 +130,32 @@ class HistogramChart(Chart):
         h = merged(histogram, k)
         centers = [(a + b) / 2 for a, b in zip(h.edges, h.edges[1:])]
         color = RUN if self.run == 0 else BASELINE
-        top = max(h.counts)
-        if h.initial is not None:  # beneath the bars: a dot inside a bar would look like a hole in it
-            plt.plot(centers, h.initial, color="gray", marker="braille")
-            top = max(top, max(h.initial))
-        plt.bar(centers, h.counts, color=color, width=1.0)
+        density = len(records) > 1  # beside another run: densities on the runs' shared scale
+        heights, initial, top = bars(h, [merged(o, k) for o in shown] if density else None)
+        if initial is not None:  # beneath the bars: a dot inside a bar would look like a hole in it
+            plt.plot(centers, initial, color="gray", marker="braille")
+        plt.bar(centers, heights, color=color, width=1.0)
         plt.xlim(lo, hi)
         ticks, _ = linear_ticks(lo, hi, most=4)
         plt.xticks(ticks, distinct_labels(ticks))
-        plt.ylim(0, max(top, 1) * 1.05)
-        plt.yticks(*integer_ticks(0, max(top, 1), most=min(4, self.y_tick_budget)))
+        if density:
+            plt.ylim(0, top * 1.05)
+            yticks, _ = linear_ticks(0, top, most=min(4, self.y_tick_budget))
+            plt.yticks(yticks, spelled(yticks))  # 1e6, not 1000000: a gradient's density is large
+        else:
+            plt.ylim(0, max(top, 1) * 1.05)
+            plt.yticks(*integer_ticks(0, max(top, 1), most=min(4, self.y_tick_budget)))
         what = "weight · ⠿ initial" if self.kind == "weights" else "last step's gradient"
         # the longest that fits (plotext drops an x label too long: at 80×24 the dotted outline
         # had lost its key)
-        labels = [f"{what} · {len(h.counts)} bins of {n}", f"{what} · {len(h.counts)} bins", what,
-                  "⠿ initial" if self.kind == "weights" else "gradient"]
+        short = "⠿ initial" if self.kind == "weights" else "gradient"
+        bins = len(h.counts)
+        if density:  # the y axis is a density, not a count: the word stays to the narrowest label
+            labels = [f"{what} · density · {bins} bins of {n}", f"{short} · density · {bins} bins of {n}",
+                      f"{what} · density · {bins} bins", f"{short} · density · {bins} bins",
+                      f"{what} · density", f"{short} · density", "density"]
+        else:
+            labels = [f"{what} · {bins} bins of {n}", f"{what} · {bins} bins", what, short]
         plt.xlabel(self.fitted(labels, margin=4))
 
     def render(self) -> Text:
