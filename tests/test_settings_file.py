@@ -2,6 +2,7 @@
 a broken file, an invalid value or an unknown key is one line naming it, exit status 2."""
 
 import json
+import math
 
 import pytest
 import tomllib
@@ -137,3 +138,68 @@ def test_a_value_refused_across_keys_names_the_files_key_not_a_flag_nobody_typed
     compared.write_text('preset = "sparse"\ncompare_dropout = 0.5\n')
     err = refused(["--config", str(compared)], capsys)
     assert f"{compared}: key compare_dropout: the comparison cannot train" in err and "--compare-dropout" not in err
+
+
+# a value other than every preset's, per field that some setting leaves unused
+OTHER = {"noise": "0.37", "n_inputs": "7", "modulus": "11", "optimizer": "sgd", "betas": "0.5,0.6",
+         "momentum": "0.5", "lr": "0.123", "batch_size": "4", "epochs": "3", "width": "7", "activation": "relu",
+         "norm": "layernorm", "dropout": "0.3", "depth": "2", "channels": "4,4", "kernel": "5",
+         "decay_convention": "paper", "test_fraction": "0.5"}
+
+
+def finals(tmp_path, argv: list[str]) -> list[dict] | None:
+    """Each run's last measured losses and ‖w‖ (None: the setting is refused, exit status 2)."""
+    out = tmp_path / "out.json"
+    try:
+        assert main(["run", *argv, "--out", str(out), *QUIET]) == 0
+    except SystemExit as stop:
+        assert stop.code == 2
+        return None
+    return [run["final"] for run in json.loads(out.read_text())["runs"]]
+
+
+@pytest.mark.parametrize("argv", [
+    ["--preset", "sine", "--epochs", "2", "--n-train", "8", "--n-test", "8"],  # Adam, MLP
+    ["--preset", "poly"],  # the exact solver, a linear model
+    ["--preset", "digits", "--epochs", "1", "--n-train", "16", "--n-test", "16", "--batch-size", "8",
+     "--threads", "1", "--channels", "2,2", "--width", "4"],  # SGD, a CNN on images read from a file
+])
+def test_what_the_settings_file_calls_unused_changes_no_number(tmp_path, capsys, argv):
+    """Every key a settings file writes as a comment ("not used by these runs") is truly unused:
+    set to another value it changes no loss and no ‖w‖ (or is refused), and the file itself
+    replays to the same numbers."""
+    saved = tmp_path / "run.toml"
+    base = finals(tmp_path, [*argv, "--save-config", str(saved)])
+    text = saved.read_text()
+    unused = [line[2:].split(" = ")[0] for line in text.splitlines() if line.startswith("# ") and " = " in line]
+    assert unused and "Not used by these runs" in text
+    assert not set(unused) & set(tomllib.loads(text))  # a commented key is not read back
+    refused_keys = []
+    for key in unused:
+        flag = "--" + key.replace("_", "-")
+        argv_other = [a for a in argv if a != flag]
+        if flag in argv:  # the test's own value of it, replaced
+            del argv_other[argv.index(flag)]
+        got = finals(tmp_path, [*argv_other, flag, OTHER[key]])
+        # the same numbers; a full batch evaluates the training set apart, which rounds
+        # poly's interpolating train loss (~5e-22) otherwise
+        assert got is None or all(math.isclose(g[k], b[k], rel_tol=1e-9, abs_tol=1e-12)
+                                  for g, b in zip(got, base) for k in b), (key, got, base)
+        refused_keys += [key] if got is None else []
+    assert len(refused_keys) <= 2, refused_keys  # the data's own inputs, the CNN's norm: most keys are taken
+    assert finals(tmp_path, ["--config", str(saved)]) == base
+
+
+def test_the_settings_file_keeps_what_the_runs_use():
+    from wdtui.engine.config import make_config, unused_fields
+
+    sine, digits, poly = make_config("sine"), make_config("digits"), make_config("poly")
+    assert {"momentum", "channels", "kernel", "decay_convention"} <= set(unused_fields(sine))
+    assert not {"betas", "width", "depth", "activation", "lr"} & set(unused_fields(sine))
+    assert "momentum" not in unused_fields(sine, optimizers=["sgd"])  # a comparison trained with SGD
+    assert "decay_convention" not in unused_fields(sine, regularizers=["decoupled"])
+    assert {"depth", "norm", "noise", "n_inputs", "betas"} <= set(unused_fields(digits))
+    assert not {"channels", "kernel", "width", "momentum", "dropout"} & set(unused_fields(digits))
+    assert {"lr", "optimizer", "epochs", "width", "activation"} <= set(unused_fields(poly))
+    grokking = unused_fields(make_config("grokking"))
+    assert "modulus" not in grokking and {"noise", "n_inputs"} <= set(grokking)

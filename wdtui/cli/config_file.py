@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from ..engine.config import Config, ConfigError, parse_field
 from ..engine.lessons.presets import Run
-from ..engine.settings import FLAG_FIELDS, config_settings, read_settings
+from ..engine.settings import FLAG_FIELDS, config_settings, read_settings, unused_settings
 from .options import Parser, fail
 
 NOT_SETTINGS = {"help", "version", "config", "save_config", "out", "save_model", "save_data", "quiet",
@@ -149,11 +149,13 @@ def elsewhere(prog: str, key: str, path: str) -> str:
 def settings_of(parser: Parser, config: Config, **more: Any) -> dict[str, Any]:
     """The settings file of a command that trains ``config``: the preset, every config field the
     command has a flag for, and ``more`` (the command's own: runs, λ values, seeds …; None left
-    out). ``command`` names the command for the file's header."""
+    out). ``command`` names the command for the file's header, ``unused`` the keys its runs leave
+    unused (:func:`~wdtui.engine.settings.unused_settings`)."""
     fields = tuple(f for f in FLAG_FIELDS if f in setting_actions(parser))
     command = parser.prog.split()[1] if " " in parser.prog else ""
-    return {"command": command, "preset": config.preset, **config_settings(config, fields),
-            **{key: value for key, value in more.items() if value is not None}}
+    settings = {"command": command, "preset": config.preset, **config_settings(config, fields),
+                **{key: value for key, value in more.items() if value is not None}}
+    return {**settings, "unused": unused_settings(config, settings)}
 
 
 def run_settings(runs: Sequence[Run]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 REGULARIZERS = ("none", "l2", "coupled", "decoupled", "l1", "l1-subgradient")
 # How decoupled decay scales with the learning rate: torch (torch.optim.AdamW) shrinks by η·λ per
@@ -427,6 +427,54 @@ def data_inputs(config: Config) -> int | None:
     if source == "modular":
         return None if config.modulus is None else 2 * config.modulus
     return PRESETS[config.preset].config["n_inputs"]
+
+
+UNUSED_BY_EXACT = ("optimizer", "betas", "momentum", "lr", "batch_size", "epochs")
+
+
+def unused_fields(config: Config, optimizers: Iterable[str] = (), regularizers: Iterable[str] = ()
+                  ) -> dict[str, str]:
+    """The config fields that training with ``config`` leaves unused, each with why: the app
+    hides their inputs and a settings file writes them as comments. ``optimizers`` and
+    ``regularizers``: those of the other runs trained beside it (a comparison, ``wdtui run``'s
+    runs), which use momentum, betas or a decay convention through the config too.
+
+    noise: data read from a file, or (a + b) mod p; n_inputs: data that define their inputs;
+    modulus: every preset but grokking; the training fields: the exact solver (a closed form);
+    width, activation, norm and dropout: a linear model (no hidden units); depth and norm: the
+    CNN (its blocks are its channels); channels and kernel: an MLP; betas: no Adam; momentum:
+    no SGD; decay_convention: no decoupled decay; test_fraction: no data file to split."""
+    from .lessons.presets import PRESETS
+
+    source = PRESETS[config.preset].data
+    why: dict[str, str] = {}
+    if config.data is not None or source in FILE_SOURCES:
+        why["noise"] = why["n_inputs"] = "the data are read from a file"
+    elif source == "modular":
+        why["noise"] = why["n_inputs"] = "(a + b) mod p's one-hot inputs follow from p"
+    elif data_inputs(config) is not None:
+        why["n_inputs"] = f"preset {config.preset}'s data define the inputs"
+    if source != "modular" or config.data is not None:
+        why["modulus"] = "the p of (a + b) mod p, for preset grokking only"
+    if config.solver == "exact":
+        why.update(dict.fromkeys(UNUSED_BY_EXACT, "the exact solver solves in closed form"))
+    if config.model == "cnn":
+        why["depth"] = "the CNN's blocks are its channels"
+        why["norm"] = "the CNN has no normalization layers"
+    else:
+        why["channels"] = why["kernel"] = "an MLP has no convolutions"
+        if config.depth == 0:
+            why.update(dict.fromkeys(("width", "activation", "norm", "dropout"),
+                                     "a linear model (depth 0) has no hidden units"))
+    if config.optimizer != "adam" and "adam" not in optimizers:
+        why.setdefault("betas", "only adam uses betas")
+    if config.optimizer != "sgd" and "sgd" not in optimizers:
+        why.setdefault("momentum", "only sgd uses momentum")
+    if config.regularizer != "decoupled" and "decoupled" not in regularizers:
+        why["decay_convention"] = "only decoupled decay has two conventions"
+    if config.data is None:
+        why["test_fraction"] = "it splits a data file given with --data"
+    return why
 
 
 def check(config: Config) -> Config:

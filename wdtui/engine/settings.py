@@ -6,7 +6,10 @@ an array of tables ``{regularizer, lambda, dropout}``, one per run. Values are T
 the settings that mean "decided later" are written as the words the flags take (``batch_size =
 "full"``, ``n_train = "all"``, ``threads = "auto"``), and a path that is not set is left out.
 Read with :mod:`tomllib`, written with ``tomli_w`` (floats as Python's ``repr``: a value read back
-is the same double, so a replay trains the same numbers).
+is the same double, so a replay trains the same numbers). The settings that the file's runs leave
+unused (:func:`~.config.unused_fields`: a CNN's depth, SGD's betas …) are written at its end as
+comments, each under the reason: kept for editing, and read back as the preset's, which changes
+no number.
 
 No torch here: ``--config`` is read before anything is trained.
 """
@@ -23,7 +26,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser as the package tomli
     import tomli as tomllib
 
-from .config import CONFIG_FIELDS, Config, ConfigError
+from .config import CONFIG_FIELDS, Config, ConfigError, unused_fields
 
 # The config fields that are flags of every training command (preset, regularizer and λ are
 # each command's own; n_inputs comes with the preset).
@@ -46,6 +49,19 @@ def config_settings(config: Config, keys: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def unused_settings(config: Config, settings: dict[str, Any]) -> dict[str, str]:
+    """The keys of ``settings`` (a command's, for ``config``) that its runs leave unused, each
+    with why: the config's unused fields given every regularizer and optimizer the settings
+    train (the runs', the comparison's), and ``lr`` where a grid trains its ``lrs``."""
+    regularizers = {settings.get("regularizer"), settings.get("compare_regularizer"),
+                    *(run["regularizer"] for run in settings.get("runs") or [])} - {None}
+    optimizers = {settings.get("compare_optimizer")} - {None}
+    why = unused_fields(config, optimizers, regularizers)
+    if settings.get("lrs") is not None:
+        why["lr"] = "the grid trains each of its lrs"
+    return {key: reason for key, reason in why.items() if key in settings}
+
+
 def app_settings(config: Config, compare: bool, comparison=None) -> dict[str, Any]:
     """The app's settings (what ``wdtui --config FILE`` opens with): its flags ``--lambda``,
     ``--regularizer``, ``--compare`` beside the config's, and the comparison's setting
@@ -59,15 +75,27 @@ def app_settings(config: Config, compare: bool, comparison=None) -> dict[str, An
             settings["compare_dropout"] = comparison.dropout
         if comparison.optimizer is not None:
             settings["compare_optimizer"] = comparison.optimizer
-    return settings
+    return {**settings, "unused": unused_settings(config, settings)}
+
+
+META = ("command", "unused")  # what a settings dict carries for its text, not as settings
 
 
 def settings_text(settings: dict[str, Any]) -> str:
-    """The TOML text of ``settings`` (a header comment says what wrote it and how to replay it)."""
+    """The TOML text of ``settings`` (a header comment says what wrote it and how to replay it);
+    the keys its ``unused`` names follow as comments, under their reasons."""
     command = settings.get("command", "")
     replay = f"wdtui {command} --config FILE.toml".replace("  ", " ")
-    return f"# wdtui settings; replay with: {replay}\n" + tomli_w.dumps(
-        {k: v for k, v in settings.items() if k != "command"})
+    unused = settings.get("unused") or {}
+    text = f"# wdtui settings; replay with: {replay}\n" + tomli_w.dumps(
+        {k: v for k, v in settings.items() if k not in META and k not in unused})
+    if unused:
+        text += "\n# Not used by these runs (kept for editing: remove a # to use one):\n"
+        for reason in dict.fromkeys(unused.values()):
+            text += f"# because {reason}:\n"
+            dumped = tomli_w.dumps({k: settings[k] for k, why in unused.items() if why == reason})
+            text += "".join(f"# {line}\n" for line in dumped.splitlines())
+    return text
 
 
 def read_settings(path: str | Path) -> dict[str, Any]:

@@ -27,9 +27,10 @@ from ...engine.config import (
     OPTIMIZERS,
     REGULARIZERS,
     SOLVERS,
+    UNUSED_BY_EXACT,
     ConfigError,
-    data_inputs,
     parse_field,
+    unused_fields,
 )
 from ...engine.lessons.presets import PRESETS, Run
 
@@ -296,41 +297,25 @@ def text(value: Any, none: str = "full") -> str:
 FIELD_TEXTS = ("n_train", "n_inputs", "noise", "modulus", "seed", "width", "depth", "dropout", "betas", "momentum",
                "lr", "batch_size", "epochs")  # the config's fields typed in an input
 CHOICES = ("preset", "model", "activation", "optimizer", "solver", "regularizer", "decay_convention")
-UNUSED_BY_EXACT = ("optimizer", "betas", "momentum", "lr", "batch_size", "epochs", "compare_optimizer")
-
-
 def field_text(config, field: str) -> str:
     """A config field as its input shows it."""
     return text(getattr(config, field), "all" if field == "n_train" else "full")
 
 
 def in_use(config, also: str | None = None) -> dict[str, bool]:
-    """Which of the fields that only some settings use are in use with ``config``: noise (generated
-    data), n_inputs (data whose inputs it sets), modulus (grokking's p), betas (Adam), momentum
-    (SGD: digits' 0.9 decides whether it learns, and was shown nowhere), solver (a
-    preset that solves exactly, or exact chosen), width, activation and dropout p, the run's and
-    the comparison's (not for a linear model: no hidden units), depth (not for the CNN),
-    and the training fields (not with the exact solver, which solves in closed form). ``also``:
-    the optimizer a comparison on screen trains with (its betas or momentum are the run's)."""
-    from ...engine.config import FILE_SOURCES
-
-    source = PRESETS[config.preset].data
-    generated = config.data is None and source not in (*FILE_SOURCES, "modular")
-    exact = config.solver == "exact"
-    shown = {
-        "noise": generated,
-        "n_inputs": generated and data_inputs(config) is None,
-        "modulus": source == "modular" and config.data is None,
-        "solver": exact or PRESETS[config.preset].config.get("solver", "gd") == "exact",
-    }
-    shown.update({field: not exact for field in UNUSED_BY_EXACT})
-    linear = config.model == "mlp" and config.depth == 0  # one Linear layer: no hidden units
-    # dropout drops hidden units (the run's and the comparison's p alike)
-    shown["width"] = shown["activation"] = shown["dropout"] = shown["compare_dropout"] = not linear
-    shown["depth"] = config.model != "cnn"  # the CNN's blocks are its channels
-    optimizers = {config.optimizer, also}
-    shown["betas"] = shown["betas"] and "adam" in optimizers
-    shown["momentum"] = shown["momentum"] and "sgd" in optimizers
+    """Which of the fields that only some settings use are in use with ``config``
+    (:func:`~wdtui.engine.config.unused_fields`: noise, n_inputs, modulus, the training fields
+    under the exact solver, width, activation and dropout p (the run's and the comparison's) of
+    a linear model, depth of the CNN, betas without Adam, momentum without SGD: digits' 0.9
+    decides whether it learns), and solver (shown for a preset that solves exactly, or exact
+    chosen). ``also``: the optimizer a comparison on screen trains with (its betas or momentum
+    are the run's)."""
+    unused = unused_fields(config, optimizers=[also] if also else ())
+    shown = {field: field not in unused for field in (
+        "noise", "n_inputs", "modulus", *UNUSED_BY_EXACT, "width", "activation", "dropout", "depth")}
+    shown["solver"] = config.solver == "exact" or PRESETS[config.preset].config.get("solver", "gd") == "exact"
+    shown["compare_optimizer"] = shown["optimizer"]
+    shown["compare_dropout"] = shown["dropout"]
     return shown
 
 
