@@ -226,20 +226,24 @@ async def test_an_exact_solve_is_said_to_take_no_gradient_steps():
 
 
 def test_beside_a_comparison_bars_are_densities_on_one_scale():
-    """The same counts over a range ten times narrower are ten times as concentrated: as counts
+    """The same counts over a range five times narrower are five times as concentrated: as counts
     on each chart's own scale the two looked alike."""
     counts, initial = [1, 4, 10, 4, 1], [4, 4, 4, 4, 4]
     narrow = Histogram([-0.1 + 0.04 * i for i in range(6)], counts, initial)
-    wide = Histogram([-1.0 + 0.4 * i for i in range(6)], counts, initial)
+    wide = Histogram([-0.5 + 0.2 * i for i in range(6)], counts, initial)
     for h in (narrow, wide):  # area 1: Σ density · width = 1
         heights, outline = densities(h)
         widths = [b - a for a, b in zip(h.edges, h.edges[1:])]
         assert abs(sum(d * w for d, w in zip(heights, widths)) - 1) < 1e-12
         assert abs(sum(d * w for d, w in zip(outline, widths)) - 1) < 1e-12
-    n_heights, _, n_top = bars(narrow, [narrow, wide])
-    w_heights, _, w_top = bars(wide, [narrow, wide])
-    assert n_top == w_top == max(n_heights) and abs(n_top - 10 / (20 * 0.04)) < 1e-9
-    assert all(abs(a - 10 * b) < 1e-9 for a, b in zip(n_heights, w_heights))
+    n_heights, _, n_top, shared = bars(narrow, [narrow, wide])
+    w_heights, _, w_top, _ = bars(wide, [narrow, wide])
+    assert shared and n_top == w_top == max(n_heights) and abs(n_top - 10 / (20 * 0.04)) < 1e-9
+    assert all(abs(a - 5 * b) < 1e-9 for a, b in zip(n_heights, w_heights))
+    # a million times wider (poly's λ = 0 beside λ = 1.5e-9): one scale would draw nothing, so own scales
+    vast = Histogram([-1e5 + 4e4 * i for i in range(6)], counts, initial)
+    v_heights, _, v_top, v_shared = bars(vast, [narrow, vast])
+    assert not v_shared and v_top == max(v_heights) and bars(narrow, [narrow, vast])[2:] == (n_top, False)
     # alone: counts per bin, topped by the taller of bars and outline
-    assert bars(wide) == (counts, initial, 10)
+    assert bars(wide) == (counts, initial, 10, False)
     assert densities(Histogram([0.0, 1.0], [0]))[0] == [0.0]  # nothing finite counted: no division by 0

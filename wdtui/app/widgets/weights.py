@@ -13,7 +13,9 @@ Each run's bins span its own range, so beside a comparison the bins have differe
 same count in a bin three times narrower is three times as concentrated. There the bars are
 densities, count / (n · bin width) (each histogram's area is 1), on one y scale for the run and
 its comparison: heights compare as the concentration of the values, exactly, with no rebinning.
-A run alone keeps counts per bin.
+Where one run's tallest density is more than ``SHARED_MOST`` times the other's, one scale would
+leave the other an empty frame: each keeps its own scale and its label says "own scale". A run
+alone keeps counts per bin.
 """
 
 from __future__ import annotations
@@ -83,16 +85,25 @@ def densities(histogram: Histogram) -> tuple[list[float], list[float] | None]:
     return per_unit(histogram.counts), None if histogram.initial is None else per_unit(histogram.initial)
 
 
+SHARED_MOST = 10.0  # one y scale while the runs' tallest densities are within this factor
+
+
 def bars(histogram: Histogram, beside: list[Histogram] | None = None
-         ) -> tuple[list[float], list[float] | None, float]:
-    """(bar heights, the initial outline, the y axis' top) of ``histogram``: alone (``beside``
-    None), its counts and its own tallest; else its densities and the tallest density of any of
-    the histograms ``beside`` it (itself among them), bars or outlines: one scale for all."""
+         ) -> tuple[list[float], list[float] | None, float, bool]:
+    """(bar heights, the initial outline, the y axis' top, whether the top is shared) of
+    ``histogram``: alone (``beside`` None), its counts and its own tallest; else its densities,
+    and the tallest density of any of the histograms ``beside`` it (itself among them) while
+    their tallest are within ``SHARED_MOST`` of each other. Beyond that one scale would flatten a
+    run to nothing (poly: λ = 0's weights spread over ±5e5, λ = 1.5e-9's over ±2, a density a
+    million times lower): each keeps its own, and the label says so."""
     if beside is None:
-        return histogram.counts, histogram.initial, max(max(histogram.counts), max(histogram.initial or [0]))
+        return histogram.counts, histogram.initial, max(max(histogram.counts), max(histogram.initial or [0])), False
     heights, initial = densities(histogram)
-    top = max(max(max(d), max(i or [0.0])) for d, i in map(densities, beside))
-    return heights, initial, top if top > 0 else 1.0
+    tops = [max(max(d), max(i or [0.0])) for d, i in map(densities, beside)]
+    own = max(max(heights), max(initial or [0.0]))
+    shared = min(tops) > 0 and max(tops) <= SHARED_MOST * min(tops)
+    top = max(tops) if shared else own
+    return heights, initial, top if top > 0 else 1.0, shared
 
 
 def histogram_of(record: Any, layer: str, kind: str) -> Histogram | None:
@@ -131,7 +142,7 @@ class HistogramChart(Chart):
         centers = [(a + b) / 2 for a, b in zip(h.edges, h.edges[1:])]
         color = RUN if self.run == 0 else BASELINE
         density = len(records) > 1  # beside another run: densities on the runs' shared scale
-        heights, initial, top = bars(h, [merged(o, k) for o in shown] if density else None)
+        heights, initial, top, shared = bars(h, [merged(o, k) for o in shown] if density else None)
         if initial is not None:  # beneath the bars: a dot inside a bar would look like a hole in it
             plt.plot(centers, initial, color="gray", marker="braille")
         plt.bar(centers, heights, color=color, width=1.0)
@@ -151,9 +162,10 @@ class HistogramChart(Chart):
         short = "⠿ initial" if self.kind == "weights" else "gradient"
         bins = len(h.counts)
         if density:  # the y axis is a density, not a count: the word stays to the narrowest label
-            labels = [f"{what} · density · {bins} bins of {n}", f"{short} · density · {bins} bins of {n}",
-                      f"{what} · density · {bins} bins", f"{short} · density · {bins} bins",
-                      f"{what} · density", f"{short} · density", "density"]
+            per = "density" if shared else "density, own scale"
+            labels = [f"{what} · {per} · {bins} bins of {n}", f"{short} · {per} · {bins} bins of {n}",
+                      f"{what} · {per} · {bins} bins", f"{short} · {per} · {bins} bins",
+                      f"{what} · {per}", f"{short} · {per}", per]
         else:
             labels = [f"{what} · {bins} bins of {n}", f"{what} · {bins} bins", what, short]
         plt.xlabel(self.fitted(labels, margin=4))
