@@ -301,3 +301,63 @@ async def test_z_on_the_sweep_tab_gives_each_chart_the_whole_tab():
             await pilot.pause(0.1)
             assert status.display
             assert [kind for kind in charts if a.query_one(kind).region.height] == shown
+
+async def test_a_sweep_of_other_settings_is_said_so_and_b_does_not_load_it():
+    """A sweep's best λ is the best for the settings it trained: after the run's regularizer or
+    preset changes, the tab says so and b loads nothing (review 14a: b had put sine's sweep's
+    best into a decoupled run, and a digits grid's best into poly)."""
+    a = app(epochs=20)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
+        await pilot.pause(0.2)
+        assert "b: use the best λ" in str(a.query_one("#sweep-status").render())
+        a.changes.apply("regularizer", "decoupled")
+        await pilot.press("3")
+        await pilot.pause(0.3)
+        status = str(a.query_one("#sweep-status").render())
+        assert "regularizer coupled → decoupled" in status and "b is off" in status
+        assert "b: use the best λ" not in status
+        lam = a.lam
+        await pilot.press("b")
+        notices = [n.message for n in a._notifications]
+        assert any(n.startswith("not loaded: the run's settings changed since the sweep (regularizer coupled → "
+                                "decoupled)") for n in notices), notices
+        assert a.lam == lam
+        a.load_preset("d2l")
+        await wait_for(pilot, lambda: a.config.preset == "d2l" and a.ready is not None)
+        assert a.state.changed_since_sweep() == ["preset sine → d2l"]
+
+
+async def test_g_on_an_exact_solve_says_it_has_no_learning_rate_and_trains_nothing():
+    a = app("poly")
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("g")
+        await pilot.pause(0.2)
+        notices = [n.message for n in a._notifications]
+        assert any("the exact solver has no learning rate" in n for n in notices), notices
+        assert a.state.grid_snapshot is None and a.sweeps.control is None
+
+
+async def test_the_app_sweeps_a_presets_own_lambda_range_and_b_after_x_says_cancelled():
+    """poly's sweep is over its own range (1e-18 … 0.1, its λ = 1.5e-9 inside), not the λ keys'
+    ladder (1e-5 … 10); b after x names the sweep cancelled, not still training."""
+    from wdtui.app.sweeps import lambdas_to_sweep
+    from wdtui.engine.config import make_config
+
+    poly = lambdas_to_sweep(make_config("poly"))
+    assert poly[0] == 1e-18 and poly[-1] == 0.1 and len(poly) == 18
+    a = app(epochs=100000)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: a.ready is not None)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.best_index is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: a._sweep_worker.is_finished, timeout=2.0)
+        await pilot.press("b")
+        notices = [n.message for n in a._notifications]
+        assert any(f"cancelled at epoch {a.sweep_snapshot.epoch} of 100000: the best of what it trained" in n
+                   for n in notices), notices
+        assert not any("still training" in n for n in notices)

@@ -361,7 +361,7 @@ class WdtuiApp(App[int]):
                          building=self.state.building.text if self.state.building is not None else "",
                          lr=self.config.lr)
 
-    _sweep_shown: tuple = (None, None)  # the frame's sweep snapshot and the run's λ it marks
+    _sweep_shown: tuple = (None, None, None)  # the frame's sweep snapshot, the run's λ it marks, its settings
 
     def _frame(self) -> None:
         """The next frame: what changed since the last one handed to its views, then every chart
@@ -369,8 +369,9 @@ class WdtuiApp(App[int]):
         state = self.state
         if state.take_frame():
             self.show_run()
-        sweep = (state.current_sweep(), state.lam)  # the run's λ is marked on the sweep's charts
-        if sweep[0] is not self._sweep_shown[0] or sweep[1] != self._sweep_shown[1]:
+        # the run's λ is marked on the sweep's charts, and its settings tell whether b may load the best
+        sweep = (state.current_sweep(), state.lam, state.config)
+        if sweep[0] is not self._sweep_shown[0] or sweep[1] != self._sweep_shown[1] or sweep[2] is not self._sweep_shown[2]:
             self._sweep_shown = sweep
             self.sweeps.show()
         for chart in self._charts:

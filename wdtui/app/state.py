@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from ..engine.config import Config, ConfigError
+from ..engine.config import CONFIG_FIELDS, Config, ConfigError
+from ..engine.settings import NONE_WORDS
 from ..engine.lessons.presets import PRESETS, Run, comparison_config, trains_alike
 from .messages import (
     BuildProgress,
@@ -138,6 +139,7 @@ class AppState:
     numbers: int = 0  # sessions and sweeps numbered so far
     sweep_snapshot: SweepSnapshot | None = None
     grid_snapshot: GridSnapshot | None = None
+    swept: Config | None = None  # the run's settings when the latest sweep or grid started
 
     @property
     def lam(self) -> float:
@@ -287,9 +289,36 @@ class AppState:
         self.ready = self.snapshot = self.shown = self.within = self.building = None
         self.note = note
 
-    def new_sweep(self, number: int) -> None:
+    def new_sweep(self, number: int, config: Config | None = None) -> None:
         self.sweep_number = number
         self.sweep_snapshot = self.grid_snapshot = None
+        self.swept = config
+
+    def changed_since_sweep(self) -> list[str]:
+        """What of the run's settings changed since the latest sweep or grid started (``"lr 0.01
+        → 0.1"``), among those its best depends on: every setting but λ (what a sweep varies),
+        the grid's lr and regularizer (it trains both regularizers over its lrs), and the
+        device and thread count (the same numbers). Its best λ (or cell) is the best for the
+        settings it trained, not for others: ``b`` is refused when this is not empty."""
+        if self.swept is None:
+            return []
+        free = {"lam", "device", "threads"}
+        if isinstance(self.current_sweep(), GridSnapshot):
+            free |= {"lr", "regularizer"}
+        if self.swept.preset != self.config.preset:  # another problem: the preset says it all
+            return [f"preset {self.swept.preset} → {self.config.preset}"]
+
+        def shown(name: str, value) -> str:
+            if value is None:
+                return NONE_WORDS.get(name, "none")
+            if isinstance(value, tuple):
+                return ",".join(format(v, "g") for v in value)
+            return format(value, "g") if isinstance(value, float) else str(value)
+
+        changed = [f"{name} {shown(name, getattr(self.swept, name))} → {shown(name, getattr(self.config, name))}"
+                   for name in CONFIG_FIELDS
+                   if name not in free and getattr(self.swept, name) != getattr(self.config, name)]
+        return changed
 
     def epoch_share(self) -> tuple[int, float] | None:
         """(epoch, share done) of the epoch being trained, when it is the one right after the

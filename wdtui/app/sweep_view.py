@@ -48,15 +48,24 @@ def _state(snap, cancelled: bool, show_eta: bool) -> str:
     return " · ".join(part for part in (f"epoch {snap.epoch}/{snap.epochs}", eta, "x cancels") if part)
 
 
-def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:
-    """The λ sweep's lines: what is trained, its state, the keys, the verdict."""
+def changed_line(changed: list[str], again: str) -> str:
+    """Said under a sweep or grid whose run's settings changed since it started (``b`` is off)."""
+    return f"of other settings than the run's now ({', '.join(changed)}): b is off, {again} with these"
+
+
+def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = True,
+                 changed: list[str] | None = None) -> str:
+    """The λ sweep's lines: what is trained, its state, the keys, the verdict; ``changed``: the
+    run's settings that changed since it started (:meth:`AppState.changed_since_sweep`)."""
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
     # one row at 80×24 beside the sidebar: what each key does in the fewest words
-    keys = ("b: use the best λ · " if snap.best_index is not None else "") + "z: each chart · e: export"
+    usable = snap.best_index is not None and not changed
+    keys = ("b: use the best λ · " if usable else "") + "z: each chart · e: export"
     # the keys before the verdict; while it trains the verdict is the epoch's, and can still change
     verdict = list(snap.verdict) if snap.finished or cancelled else [f"so far: {line}" for line in snap.verdict]
-    return "\n".join([head, keys, *verdict])
+    stale = [changed_line(changed, "w sweeps")] if changed else []
+    return "\n".join([head, keys, *stale, *verdict])
 
 
 def grid_state(snap: GridSnapshot, cancelled: bool = False, show_eta: bool = True) -> str:
@@ -149,7 +158,7 @@ class SweepView(Vertical):
                 self._layout()
             for chart in self.charts:
                 chart.update((snap, state.lam))
-            text = sweep_status(snap, cancelled, show_eta)
+            text = sweep_status(snap, cancelled, show_eta, state.changed_since_sweep())
         elif isinstance(snap, GridSnapshot):
             # the tables first (what the grid is), each with its best cell, then what they show in words
             tables = grid_tables(snap.grids)
@@ -159,8 +168,10 @@ class SweepView(Vertical):
                 if section.display:
                     section.update(Group(tables[i], best_line(snap.grids[i])))
             self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.config.decay_convention))
-            self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}"
-                               "\nb: use the best (lr, λ) · e: export the grid (JSON)")
+            changed = state.changed_since_sweep()
+            self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}\n"
+                               + (changed_line(changed, "g trains a grid") + " · e: export the grid (JSON)" if changed
+                                  else "b: use the best (lr, λ) · e: export the grid (JSON)"))
             text = self._grid_keys + self._scroll_hint()
             self.call_after_refresh(self._update_scroll_hint)  # the tables' height is known once laid out
         else:

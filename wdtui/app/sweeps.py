@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
+from ..engine.config import parse_lambda_spec
+from ..engine.lessons.presets import PRESETS
 from ..engine.training.control import Control
 from .ladder import LADDER
 from .messages import GridSnapshot
@@ -21,11 +23,26 @@ if TYPE_CHECKING:
     from .app import WdtuiApp
 
 
-def unfinished(snap) -> str:
-    """Said when ``b`` loads the best of a sweep or grid still training: its best may change."""
+def unfinished(snap, cancelled: bool = False) -> str:
+    """Said when ``b`` loads the best of a sweep or grid that has not finished: still training
+    (its best may change), or cancelled (the best of the epochs it trained)."""
     if snap.finished:
         return ""
+    if cancelled:
+        return f"; cancelled at epoch {snap.epoch} of {snap.epochs}: the best of what it trained"
     return f"; so far: still training (epoch {snap.epoch} of {snap.epochs}), the best may change"
+
+
+def lambdas_to_sweep(config) -> list[float]:
+    """The λ values of the app's sweep: the preset's own sweep range where it has one (poly:
+    1e-18 … 0.1, Bishop's ln λ = −18 inside it), else the ladder of the λ keys (1e-5 … 10);
+    λ = 0, the reference, is added by the session."""
+    own = (PRESETS[config.preset].sweep or {}).get("lambdas")
+    return parse_lambda_spec(own) if own else list(LADDER)
+
+
+def kind(snap) -> str:
+    return "grid" if isinstance(snap, GridSnapshot) else "sweep"
 
 
 class SweepController:
@@ -58,7 +75,7 @@ class SweepController:
             self.control.cancel()
         if app.runs.control is not None:
             app.runs.control.pause()
-        self.state.new_sweep(self.state.next_number())
+        self.state.new_sweep(self.state.next_number(), self.state.config)
         self.control = Control()
         session = make_session(self.state.sweep_number, self.control)
         self.worker = app.run_worker(session.run, group="sweep", thread=True, exclusive=True, exit_on_error=False)
@@ -70,14 +87,19 @@ class SweepController:
         if self.state.config.regularizer == "none":
             self.app.notify("λ has no effect with regularizer none: pick one to sweep", severity="warning")
             return
-        config = dataclasses.replace(self.state.config, lam=LADDER[0])
+        lambdas = lambdas_to_sweep(self.state.config)
+        config = dataclasses.replace(self.state.config, lam=lambdas[0])
         post = self.app.post_message
-        self._start(lambda number, control: SweepSession(number, config, list(LADDER), post, control),
-                    f"λ sweep: {len(LADDER)} copies of {config.preset} ({config.regularizer}) · starting…",
+        self._start(lambda number, control: SweepSession(number, config, lambdas, post, control),
+                    f"λ sweep: {len(lambdas)} copies of {config.preset} ({config.regularizer}) · starting…",
                     grid=False)
 
     def grid(self) -> None:
-        """The (lr, λ) grid, coupled beside decoupled decay, as test-loss heatmaps."""
+        """The (lr, λ) grid, coupled beside decoupled decay, as validation-loss heatmaps."""
+        if self.state.config.solver == "exact":  # as wdtui sweep --lrs says it
+            self.app.notify("the exact solver has no learning rate: solver gd (sidebar) trains an (lr, λ) grid; "
+                            "w sweeps λ exactly", severity="warning")
+            return
         config = dataclasses.replace(self.state.config, lam=0.0)
         post = self.app.post_message
         self._start(lambda number, control: GridSession(number, config, post, control),
@@ -110,13 +132,19 @@ class SweepController:
             return
         self.control.cancel()
         self.show()
-        self.app.notify("grid cancelled" if isinstance(self.state.current_sweep(), GridSnapshot) else "sweep cancelled")
+        self.app.notify(f"{kind(self.state.current_sweep())} cancelled")
         self.app.redraw(force=True)
 
     def best(self) -> None:
         """The best λ of the latest λ sweep, or the best (lr, λ) of the latest grid (in the
         current regularizer's grid if it has one, else the best of all, with its regularizer)."""
         snap = self.state.current_sweep()
+        changed = self.state.changed_since_sweep() if snap is not None else []
+        if changed:  # its best is the best for the settings it trained, not for these
+            again = "g trains a grid" if isinstance(snap, GridSnapshot) else "w sweeps"
+            self.app.notify(f"not loaded: the run's settings changed since the {kind(snap)} ({', '.join(changed)}); "
+                            f"{again} with these", severity="warning", timeout=8)
+            return
         if isinstance(snap, GridSnapshot):
             self._load_grid_best(snap)
             return
@@ -126,7 +154,7 @@ class SweepController:
         self.app.changes.apply("lam", snap.best_lambda)
         self.app.action_show_tab("charts")
         self.app.notify(f"λ = {snap.best_lambda:.4g}, the sweep's best by validation loss (epoch {snap.epoch})"
-                        + unfinished(snap))
+                        + unfinished(snap, self.cancelled))
 
     def _load_grid_best(self, snap: GridSnapshot) -> None:
         app = self.app
@@ -154,6 +182,6 @@ class SweepController:
                 better = (f"; {other[0].regularizer}'s grid did better (val {low:.4g} against {own:.4g}): "
                           f"regularizer {other[0].regularizer}, then b, loads it")
         app.notify(f"{grid.regularizer}, lr = {lr:.3g}, λ = {lam:.3g}: the {grid.regularizer} grid's best by validation "
-                   f"loss (epoch {grid.record.epoch})" + unfinished(snap) + better + (f"; applied from epoch {trained} of this run: r trains "
+                   f"loss (epoch {grid.record.epoch})" + unfinished(snap, self.cancelled) + better + (f"; applied from epoch {trained} of this run: r trains "
                                                                    "it from epoch 0, as the grid did" if trained else ""),
                    timeout=10)

@@ -35,8 +35,9 @@ KEYS = (
     ("c", "compare on/off: the preset's other run (or any setting: sidebar, Comparison); off hides it, on shows it"),
     ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets; put away while "
               "another problem — data, loss — is shown) / unpin"),
-    ("w / b", "λ sweep over the ladder / use its best λ (after a grid: its best (lr, λ))"),
-    ("g", "(lr, λ) grid: coupled beside decoupled"),
+    ("w / b", "λ sweep over the ladder (or the preset's own range) / use its best λ (after a grid: its "
+              "best (lr, λ)); not once the run's settings differ from the sweep's"),
+    ("g", "(lr, λ) grid: coupled beside decoupled (not for the exact solver: no lr)"),
     ("d", "n_train sweep (exact solver): test loss against n, one curve per λ (double descent)"),
     ("x", "cancel the running sweep or grid"),
     ("1 2 3 4", "Charts, Weights, Sweep, Layers tab"),
