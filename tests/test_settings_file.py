@@ -203,3 +203,21 @@ def test_the_settings_file_keeps_what_the_runs_use():
     assert {"lr", "optimizer", "epochs", "width", "activation"} <= set(unused_fields(poly))
     grokking = unused_fields(make_config("grokking"))
     assert "modulus" not in grokking and {"noise", "n_inputs"} <= set(grokking)
+
+
+def test_true_is_no_number_and_runs_beside_lambdas_in_one_file_is_refused(tmp_path, capsys):
+    """TOML's true is Python's 1: `lr = true` had trained at lr 1; a file with runs and lambdas had
+    dropped its runs (and their regularizer) without a word."""
+    bad = tmp_path / "t.toml"
+    bad.write_text('preset = "sine"\nlr = true\nepochs = 5\n')
+    err = refused(["run", "--config", str(bad)], capsys)
+    assert "key lr: must be what --lr takes, not true or false (got true)" in err
+    bad.write_text('preset = "sine"\nchannels = [16, true]\n')
+    assert "key channels" in refused(["run", "--config", str(bad)], capsys)
+    both = tmp_path / "both.toml"
+    both.write_text('preset = "sine"\nlambdas = [0.1]\nruns = [{regularizer = "l2", lambda = 0.3}]\nepochs = 2\n')
+    err = refused(["run", "--config", str(both)], capsys)
+    assert "key lambdas: the file also gives runs: give one of them" in err
+    out = tmp_path / "a.json"  # a flag beside the file wins, as every flag does
+    assert main(["run", "--config", str(both), "--lambdas", "0.2", "--out", str(out), *QUIET]) == 0
+    assert [r["lambda"] for r in json.loads(out.read_text())["runs"]] == [0.2]

@@ -147,8 +147,12 @@ def test_mean_standard_error_and_paired_difference_are_computed_per_lambda():
     assert paired.mean[0] == 0 and paired.sem[0] == 0
     assert math.isclose(paired.sem[1], statistics.stdev(d[1]) / math.sqrt(3))
     # λ = 0.1 is lower on every seed: the paired difference sees it, the unpaired spread does not
-    assert result.best_lambda == 0.1 and result.best_range == (0.0, 1.0)
+    # (the best's unpaired SE, 0.55, had put every λ within 1 SE of it, λ = 0 too, beside "0.1
+    # beats λ = 0"); paired with the best, λ = 0 is above it by 0.2 ± 0.058 and λ = 1 by 0.27 ± 0.12
+    assert result.best_lambda == 0.1 and result.best_range == (0.1, 0.1)
     assert result.beats_zero() == [False, True, False]
+    assert result.within_one_se() == [False, True, False]
+    assert "no other λ within 1 SE of the best (paired)" in result.verdict()
 
 
 def test_the_best_is_chosen_on_validation_loss_not_on_test_loss():
@@ -178,8 +182,11 @@ def test_sweep_json_exports_seeds_errors_paired_differences_and_the_range(tmp_pa
                    for l in range(3))
     best = min(range(3), key=lambda l: final["val_loss"][l])
     assert doc["best_lambda"] == doc["lambdas"][best]
-    limit = final["val_loss"][best] + final["sem"]["val_loss"][best]
-    inside = [lam for lam, v in zip(doc["lambdas"], final["val_loss"]) if v <= limit]
+    # within 1 SE: above the best by at most one SE of the paired difference
+    seeds = final["per_seed"]["val_loss"]
+    diffs = [[row[l] - row[best] for row in seeds] for l in range(3)]
+    inside = [lam for lam, d in zip(doc["lambdas"], diffs)
+              if statistics.fmean(d) <= statistics.stdev(d) / math.sqrt(3) + 1e-12]
     assert doc["best_range"] == [min(inside), max(inside)]
     assert doc["config"]["validation"] == {"kind": "drawn", "n_val": 100, "n_train": 100}
     assert len(doc["history"]["val_loss"]) == 5
@@ -303,3 +310,18 @@ def test_the_verdict_says_how_many_of_the_lambdas_in_its_range_beat_zero():
     result.add(record)
     assert [lam for lam, ok in zip(lambdas, result.beats_zero()) if ok] == sorted(beats)
     assert "beat λ = 0 by > 2 SE (paired, 3 seeds): 4 of the 5 λ in 0.0001 … 1" in result.verdict()
+
+
+def test_a_best_that_lambda_0_matches_to_the_digits_shown_or_at_an_end_of_the_range_is_said_so():
+    """digits at 30 epochs, one seed: λ = 1e-5 'best' with val 2.283534 against λ = 0's 2.283539
+    read as 'a little decay helps'; a best at the smallest λ > 0 may lie below the range."""
+    result = _result([0.50001, 0.5, 0.7], [0.5, 0.5, 0.7], 1)
+    assert result.verdict()[0] == "best λ by val loss: 0.1 (val 0.5, test 0.5; λ = 0 prints alike; " \
+                                  "the smallest λ > 0 swept: a smaller one may do better)"
+    result = _result([0.6, 0.7, 0.5], [0.6, 0.7, 0.5], 1)
+    assert result.verdict()[0] == "best λ by val loss: 1 (val 0.5, test 0.5; the largest λ swept: a larger one may do better)"
+    assert _result([0.5, 0.5, 0.5], [0.5] * 3, 1).verdict()[0] == "best λ by val loss: 0 (val 0.5, test 0.5)"
+    middle = SweepResult([0.0, 0.01, 0.1, 1.0], 1, 1)
+    middle.add(SweepRecord(epoch=1, train_loss=[0.0] * 4, test_loss=[0.4] * 4, weight_norm=[1.0] * 4,
+                           penalty=[0.0] * 4, zeros=[0] * 4, diverged=[False] * 4, val_loss=[0.6, 0.55, 0.5, 0.7]))
+    assert middle.verdict()[0] == "best λ by val loss: 0.1 (val 0.5, test 0.4)"

@@ -53,6 +53,10 @@ def _convert(action: argparse.Action, value: Any) -> Any:
         return value
     if isinstance(value, dict):
         raise ValueError("must be a value, not a table")
+    if any(isinstance(v, bool) for v in (value if isinstance(value, list) else [value])):
+        # TOML's true is Python's 1: lr = true had trained at lr 1
+        raise ValueError(f"must be what --{action.dest.replace('_', '-')} takes, not true or false "
+                         f"(got {str(value).lower()})")
     parse: Callable[[Any], Any] = action.type or str  # type: ignore[assignment]
     try:
         if action.nargs == "+":

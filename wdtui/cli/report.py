@@ -134,7 +134,8 @@ def print_sweep(result, exact: bool = False) -> None:
     for line in result.verdict():
         console.print(line, markup=False)
     if several:
-        console.print("(best: lowest mean validation loss; 1 SE: the standard error of that mean over seeds; "
+        console.print("(best: lowest mean validation loss; 1 SE: above the best by at most one standard error of the "
+                      "same seeds' difference; "
                       "beats λ = 0: the same seeds' validation loss lower by more than 2 standard errors "
                       "of the paired difference)", markup=False, style="dim")
 

@@ -51,6 +51,11 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
         lambdas = [0.0]
     else:
         lambdas = list(dict.fromkeys(run.lam for run in preset.runs))
+    from_file = getattr(args, "from_config", {}) or {}
+    both = [dest for dest in ("lambdas", "regularizer") if getattr(args, dest) and dest in from_file]
+    if getattr(args, "runs", None) and both:  # a flag beside the file wins; two keys of one file do not
+        raise ConfigError(both[0], "the file also gives runs: give one of them (runs: each run's regularizer and "
+                          "lambda; lambdas and regularizer: one run per pair of them)")
     if args.regularizer or args.lambdas:
         count = len(regularizers) * len(lambdas)
         if count > MAX_RUNS:

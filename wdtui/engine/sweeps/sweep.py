@@ -7,8 +7,9 @@ difference against λ = 0 (when 0 is swept): d_s = value(s, λ) − value(s, 0),
 data and initialization on both sides, so the seed-to-seed spread cancels; its mean and SE.
 
 The choice of λ: ``best_lambda`` is the argmin of the mean validation loss (never the test
-loss); ``best_range`` spans the λ whose mean validation loss is within one standard error of
-that minimum (the one-standard-error rule: these are not told apart by the seeds); a λ
+loss); ``best_range`` spans the λ whose validation loss is above the minimum's by at most one
+standard error of their paired difference (the one-standard-error rule, paired seed by seed as
+the test against λ = 0 is: these are not told apart by the seeds); a λ
 *beats λ = 0* when its paired validation-loss difference is below zero by more than two
 standard errors (mean d + 2·SE(d) < 0). With one seed there is no standard error: no range
 and no claim against λ = 0.
@@ -145,12 +146,17 @@ class SweepResult:
     def paired(self, key: str = "val_loss") -> Spread | None:
         """Each λ against λ = 0 on the same seed: the spread of d_s = value(s, λ) − value(s, 0).
         None without λ = 0 or without the key."""
-        z = self.zero_index
+        return self.paired_against(self.zero_index, key)
+
+    def paired_against(self, index: int | None, key: str = "val_loss") -> Spread | None:
+        """Each λ against λ_index on the same seed (the same data and initialization on both
+        sides, so the seed-to-seed spread cancels): the spread of d_s = value(s, λ) −
+        value(s, λ_index). None without that λ or without the key."""
         values = getattr(self.last, key)
-        if z is None or values is None:
+        if index is None or values is None:
             return None
         per_seed = spread(values, self.seeds).per_seed
-        diffs = [row[l] - row[z] for row in per_seed for l in range(len(self.lambdas))]
+        diffs = [row[l] - row[index] for row in per_seed for l in range(len(self.lambdas))]
         return spread(diffs, self.seeds)
 
     @property
@@ -177,13 +183,18 @@ class SweepResult:
         return None if index is None else self.lambdas[index]
 
     def within_one_se(self) -> list[bool] | None:
-        """The λ whose mean validation loss is at most the minimum's plus its standard error;
+        """The λ whose validation loss is above the best's by at most one standard error, both
+        paired seed by seed: mean_s(d_s) ≤ SE(d_s), d_s = val(s, λ) − val(s, best). Paired as
+        :meth:`beats_zero` is: the seed-to-seed spread (sine-overfit's data and initialization)
+        is far larger than what λ changes, and an unpaired SE of the best's mean had put λ = 0
+        "within 1 SE" of a best that beat it on every seed by more than 2 paired SE (d2l).
         None with one seed (no standard error) or when every λ diverged."""
-        best, val = self.best_index, self._val()
+        best = self.best_index
         if best is None or self.seeds < 2:
             return None
-        limit = val.mean[best] + val.sem[best]
-        return [math.isfinite(v) and v <= limit for v in val.mean]
+        self._val()  # a sweep without a validation set chooses nothing
+        d = self.paired_against(best)
+        return [math.isfinite(m) and m <= e for m, e in zip(d.mean, d.sem)]
 
     @property
     def best_range(self) -> tuple[float, float] | None:
@@ -211,23 +222,31 @@ class SweepResult:
 
     def verdict(self) -> list[str]:
         """The sweep's conclusion in short lines (the CLI prints them, the app shows them): the
-        best λ by validation loss with its test loss (and whether it is the largest λ swept),
-        the λ within one standard error of it, and whether any λ beats λ = 0 (paired)."""
+        best λ by validation loss with its test loss (whether λ = 0 prints alike, whether it is
+        the largest or smallest λ > 0 swept), the λ within one paired standard error of it, and
+        whether any λ beats λ = 0 (paired)."""
         best = self.best_index
         if best is None:
             return ["every λ diverged: no best λ"]
         spreads = self.spreads()
-        # the largest λ swept: the loss may still fall beyond it, so it is no optimum found
-        edge = "; the largest λ swept: a larger one may do better" if (
-            self.lambdas[best] > 0 and self.lambdas[best] == max(self.lambdas)) else ""
-        lines = [f"best λ by val loss: {self.lambdas[best]:.3g} (val {_short(spreads['val_loss'].mean[best])}, "
-                 f"test {_short(spreads['test_loss'].mean[best])}{edge})"]
+        lam, val = self.lambdas[best], spreads["val_loss"].mean
+        # at an end of the λ > 0 swept the loss may still fall beyond it: no optimum found
+        positive = [v for v in self.lambdas if v > 0]
+        edge = ("; the largest λ swept: a larger one may do better" if lam > 0 and lam == max(positive) else
+                "; the smallest λ > 0 swept: a smaller one may do better" if lam > 0 and lam == min(positive)
+                and len(positive) > 1 else "")
+        # a best that λ = 0 matches to the digits shown is no sign that decay helps
+        z = self.zero_index
+        alike = ("; λ = 0 prints alike" if lam > 0 and z is not None and math.isfinite(val[z])
+                 and _short(val[z]) == _short(val[best]) else "")
+        lines = [f"best λ by val loss: {lam:.3g} (val {_short(val[best])}, "
+                 f"test {_short(spreads['test_loss'].mean[best])}{alike}{edge})"]
         if self.seeds < 2:
             lines.append("one seed: no standard error, no range, no test against λ = 0")
             return lines
         low, high = self.best_range
-        lines.append(f"within 1 SE of the best: λ {low:.3g} … {high:.3g}" if low != high
-                     else "no other λ within 1 SE of the best")
+        lines.append(f"within 1 SE of the best (paired): λ {low:.3g} … {high:.3g}" if low != high
+                     else "no other λ within 1 SE of the best (paired)")
         beats = self.beats_zero()
         if beats is not None:
             winners = [lam for lam, ok in zip(self.lambdas, beats) if ok]
