@@ -277,3 +277,21 @@ def test_the_epochs_per_second_shown_is_epochs_over_wall_time_not_an_average_of_
     assert seconds >= 0.05 and end >= now
     seconds, _ = epoch_seconds(now - 0.01, now - 0.01 - 2 * PAUSE_S)  # after a pause: its own time
     assert 0.01 <= seconds < 0.5
+
+
+def test_epochs_set_below_those_trained_end_the_run_where_it_is():
+    """The epochs trained stay trained: a lone trainer and the live batched copies alike stop at
+    the epoch reached, never report 'epoch 5 of 2'."""
+    from wdtui.engine.training.live_runs import LiveRuns
+
+    exp = experiment("sine", epochs=10, n_train=8, n_test=8)
+    lone = Trainer(exp)
+    pair = LiveRuns(exp, [("coupled", 0.01), ("coupled", 0.0)])
+    for _ in range(5):
+        lone.run_epoch()
+        pair.run_epoch()
+    lone.apply({"epochs": 2})
+    pair.apply(0, {"epochs": 2})
+    assert (lone.epochs, lone.done) == (5, True) and (pair.epochs, pair.done) == (5, True)
+    lone.apply({"epochs": 7})
+    assert lone.epochs == 7 and not lone.done

@@ -87,6 +87,11 @@ class SettingsController:
             self.field_error(field, ConfigError(field, f"the comparison ({setting_label(state.comparison)}) "
                                                        f"could not train: {error.message}"))
             return
+        reached = max((r.epoch for r in state.snapshot.records), default=0) if state.snapshot is not None else 0
+        if field == "epochs" and value < reached:  # the epochs trained stay trained: "9606/2000 done" had said otherwise
+            self.field_error(field, ConfigError(field, f"at least {reached}, the epochs trained so far "
+                                                       "(r resets the run to train fewer)"))
+            return
         if field == "epochs":  # a live change builds nothing: the histories it grows are checked here
             from ..engine.experiment import history_estimate
 

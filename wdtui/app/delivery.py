@@ -35,10 +35,29 @@ def save_text(app: App, path: Path, text: str) -> str:
     return f"saved {path}"
 
 
-def export_files(path: Path, text: str, config: Config, compare: bool, comparison=None) -> list[tuple[Path, str]]:
+def export_files(path: Path, text: str, config: Config, compare: bool, comparison=None,
+                 notes: tuple[str, ...] = ()) -> list[tuple[Path, str]]:
     """An export: the metrics (``path``, JSON) and beside it the settings that reproduce the run
-    (the same name, ``.toml``: ``wdtui --config`` opens it)."""
-    return [(path, text), (path.with_suffix(".toml"), settings_text(app_settings(config, compare, comparison)))]
+    (the same name, ``.toml``: ``wdtui --config`` opens it), with ``notes`` in its header."""
+    settings = {**app_settings(config, compare, comparison), "notes": list(notes)}
+    return [(path, text), (path.with_suffix(".toml"), settings_text(settings))]
+
+
+def exported_setting(config: Config, record, marks: list) -> tuple[Config, tuple[str, ...], str]:
+    """The settings file of an export whose run's last epoch is ``record``: the run's λ, lr and
+    regularizer as that epoch trained them (one typed since, not yet trained, is not in it: it
+    is named in the third item, said by the toast), and as notes the changes made while it
+    trained (``marks``: a replay trains the file's settings from epoch 0)."""
+    if record.epoch == 0:  # nothing trained yet: the settings are the ones it will train
+        return config, (), ""
+    trained = config.with_changes(regularizer=record.regularizer, lam=record.lam, lr=record.lr)
+    pending = [f"{name} {now:.4g}" if isinstance(now, float) else f"{name} {now}"
+               for name, now, then in (("regularizer", config.regularizer, record.regularizer),
+                                       ("λ", config.lam, record.lam), ("lr", config.lr, record.lr)) if now != then]
+    changed = [f"{m.text} at epoch {m.epoch}" for m in marks if m.epoch <= record.epoch]
+    notes = (f"changed while it trained: {', '.join(changed)}; this file trains the last of them from epoch 0",
+             ) if changed else ()
+    return trained, notes, ", ".join(pending)
 
 
 def deliver_files(app: App, files: list[tuple[Path, str]]) -> None:
@@ -110,18 +129,24 @@ class ExportController:
         data = state.ready.data
         sizes = {"n_train": state.config.n_train or data.n_train, "n_test": state.config.n_test or data.n_test}
         # a hidden comparison trains: the settings say so (replayed alone, a float32 run is not this one)
-        job = functools.partial(self._write, state.config, state.device, results, self._path(".json"),
+        # the settings file holds what the exported epochs trained, not a λ typed since
+        trained, notes, self._pending = exported_setting(state.config, state.snapshot.records[0],
+                                                         list(state.ready.marks[0]) if state.ready.marks else [])
+        job = functools.partial(self._write, trained, state.device, results, self._path(".json"),
                                 state.compare or state.hidden,
-                                state.comparison, tuple(state.ready.labels), sizes)
+                                state.comparison, tuple(state.ready.labels), sizes, notes)
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 
+    _pending = ""  # a setting typed since the exported epochs, not in the export's settings file
+
     def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison,
-               labels: tuple[str, ...] = (), sizes: dict | None = None) -> None:
+               labels: tuple[str, ...] = (), sizes: dict | None = None, notes: tuple[str, ...] = ()) -> None:
         """On the export worker's thread: encode, write (or send to the browser), report."""
         app = self.app
         try:
             doc = app_document(dataclasses.replace(config, **(sizes or {})), device, results, labels, comparison)
-            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare, comparison)
+            files = export_files(path, json.dumps(doc, indent=1, allow_nan=False) + "\n", config, compare, comparison,
+                                 notes)
             if app.is_web:
                 app.call_from_thread(deliver_files, app, files)
             else:
@@ -137,7 +162,8 @@ class ExportController:
             self.app.notify(f"cannot export: {message.error}", severity="error")
         else:
             where = "sent to the browser" if self.app.is_web else f"saved {message.path}"
-            self.app.notify(f"{where} (+ .toml: its settings)", title="export")
+            pending = f"; {self._pending} is not trained yet, not in it" if self._pending else ""
+            self.app.notify(f"{where} (+ .toml: its settings{pending})", title="export")
 
     def _export_sweep(self) -> None:
         snap = self.state.current_sweep()

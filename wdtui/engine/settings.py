@@ -78,16 +78,17 @@ def app_settings(config: Config, compare: bool, comparison=None) -> dict[str, An
     return {**settings, "unused": unused_settings(config, settings)}
 
 
-META = ("command", "unused")  # what a settings dict carries for its text, not as settings
+META = ("command", "unused", "notes")  # what a settings dict carries for its text, not as settings
 
 
 def settings_text(settings: dict[str, Any]) -> str:
-    """The TOML text of ``settings`` (a header comment says what wrote it and how to replay it);
-    the keys its ``unused`` names follow as comments, under their reasons."""
+    """The TOML text of ``settings`` (a header comment says what wrote it and how to replay it,
+    then its ``notes``); the keys its ``unused`` names follow as comments, under their reasons."""
     command = settings.get("command", "")
     replay = f"wdtui {command} --config FILE.toml".replace("  ", " ")
     unused = settings.get("unused") or {}
-    text = f"# wdtui settings; replay with: {replay}\n" + tomli_w.dumps(
+    notes = "".join(f"# {note}\n" for note in settings.get("notes") or ())
+    text = f"# wdtui settings; replay with: {replay}\n" + notes + tomli_w.dumps(
         {k: v for k, v in settings.items() if k not in META and k not in unused})
     if unused:
         text += "\n# Not used by these runs (kept for editing: remove a # to use one):\n"

@@ -154,8 +154,8 @@ class LiveRuns:
         if "lr" in changes:
             lr = float(changes["lr"])
             self.batched.lr = batch.lr = batch.optimizer.lr = lr
-        if "epochs" in changes:
-            self.batched.epochs = batch.epochs = int(changes["epochs"])
+        if "epochs" in changes:  # never below the epochs trained, as a lone trainer's
+            self.batched.epochs = batch.epochs = max(int(changes["epochs"]), self.batched.epoch)
         if changes:
             self._measured = None  # a record carries the setting
 

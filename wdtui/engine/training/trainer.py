@@ -316,8 +316,8 @@ class Trainer:
             self.set_lr(changes["lr"])
         if "regularizer" in changes:
             self.regularizer = make_regularizer(changes["regularizer"], self.experiment.config.decay_convention)
-        if "epochs" in changes:
-            self.epochs = int(changes["epochs"])
+        if "epochs" in changes:  # never below the epochs trained: those stay trained
+            self.epochs = max(int(changes["epochs"]), self.epoch)
 
     @property
     def done(self) -> bool:
