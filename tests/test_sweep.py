@@ -196,7 +196,8 @@ def test_wdtui_sweep_writes_the_documented_json(tmp_path, capsys):
     (["--lambdas", "-0.1"], "--lambdas"),
     (["--seeds", "0"], "--seeds"),
     (["--out", "s.csv"], "--out"),
-    (["--regularizer", "none", "--lambdas", "0.1"], "--lambdas"),
+    (["--regularizer", "none", "--lambdas", "0.1"], "--regularizer"),
+    (["--regularizer", "none"], "--regularizer"),  # it had blamed --lambdas, which nobody typed
 ])
 def test_sweep_bad_input_is_one_line_exit_2(args, flag, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

@@ -325,3 +325,12 @@ def test_a_best_that_lambda_0_matches_to_the_digits_shown_or_at_an_end_of_the_ra
     middle.add(SweepRecord(epoch=1, train_loss=[0.0] * 4, test_loss=[0.4] * 4, weight_norm=[1.0] * 4,
                            penalty=[0.0] * 4, zeros=[0] * 4, diverged=[False] * 4, val_loss=[0.6, 0.55, 0.5, 0.7]))
     assert middle.verdict()[0] == "best λ by val loss: 0.1 (val 0.5, test 0.4)"
+
+
+def test_a_sweep_document_says_how_far_it_got():
+    """An export of a sweep still training read as a finished one (review 14a M9)."""
+    result = _result([0.5, 0.4, 0.6], [0.5, 0.4, 0.6], 1)
+    assert result.to_dict({})["finished"] is True and result.to_dict({})["epoch"] == 1
+    early = SweepResult([0.0, 0.1, 1.0], 1, 10)
+    early.add(result.last)
+    assert early.to_dict({})["finished"] is False and early.to_dict({})["epoch"] == 1

@@ -132,5 +132,5 @@ class GridSession:
                     self.post(GridProgress(GridSnapshot(
                         self.number, self.config.preset, grids, regularizer, trainer.epoch, trainer.epochs,
                         finished, eta_s=eta(trainer, trainer.epochs - trainer.epoch + later * trainer.epochs),
-                        document=grid_document(config, list(grids)))))
+                        document=grid_document(config, list(grids), finished))))
                     last_post = time.perf_counter()

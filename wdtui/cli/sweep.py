@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Sequence
 
-from ..engine.config import ConfigError, make_config, notices, parse_lambda_spec, parse_n_trains
+from ..engine.config import REGULARIZERS, ConfigError, make_config, notices, parse_lambda_spec, parse_n_trains
 from ..engine.describe import header
 from ..engine.export import check_output_path
 from ..engine.lessons.presets import PRESETS, n_train_ladder
@@ -77,6 +77,9 @@ def main(argv: Sequence[str]) -> int:
         lrs = parse_lambda_spec(args.lrs, "lrs") if args.lrs else None
         if lrs and min(lrs) <= 0:
             raise ConfigError("lrs", f"learning rates must be > 0 (got {' '.join(args.lrs)})")
+        if args.regularizer == "none":  # before the config: it would blame the preset's λ
+            raise ConfigError("regularizer", "none has no λ to sweep; pick one of "
+                              + ", ".join(r for r in REGULARIZERS if r != "none"))
         extra = {"regularizer": args.regularizer} if args.regularizer else {}
         base = make_config(preset_name(args), **overrides(args), **extra)
         if lrs and base.solver == "exact":

@@ -284,6 +284,9 @@ class SweepResult:
         best_range, beats = self.best_range, self.beats_zero()
         doc = {
             "config": config,
+            # how far it got: an export of a sweep still training (or cancelled) is not finished
+            "epoch": self.last.epoch,
+            "finished": self.last.epoch >= self.epochs,
             "lambdas": self.lambdas,
             "seeds": self.seeds,
             "final": final,
@@ -360,9 +363,10 @@ class GridResult:
         return doc
 
 
-def grid_document(config: dict[str, Any], grids: list[GridResult]) -> dict[str, Any]:
-    """The JSON of ``wdtui sweep --lrs`` (see README)."""
+def grid_document(config: dict[str, Any], grids: list[GridResult], finished: bool = True) -> dict[str, Any]:
+    """The JSON of ``wdtui sweep --lrs`` (see README). ``finished``: False for a grid still
+    training or cancelled (the app's export): each grid's ``epoch`` says how far it got."""
     first = grids[0]
-    return {"config": config, "mode": "grid", "lrs": first.lrs, "lambdas": first.lambdas,
+    return {"config": config, "mode": "grid", "finished": finished, "lrs": first.lrs, "lambdas": first.lambdas,
             "seeds": first.seeds, "regularizers": [g.regularizer for g in grids],
             "grids": {g.regularizer: g.to_dict() for g in grids}}
