@@ -196,3 +196,30 @@ async def test_an_exports_settings_are_those_its_epochs_trained_and_epochs_stay_
     assert tomllib.loads(text)["lambda"] == trained
     assert "# changed while it trained: λ 0.01→0.0178 at epoch 2; this file trains the last of them from epoch 0" in text
     assert any(f"λ {a.config.lam:.4g} is not trained yet, not in it" in n for n in notices), notices
+
+
+@pytest.mark.parametrize("argv,run_p,other_p", [
+    ([], 0.0, 0.5),  # the preset's: coupled λ 0.01 without dropout beside none with p 0.5
+    (["--dropout", "0.3"], 0.3, 0.5),  # --dropout is the run's p, as the sidebar's "dropout p"
+    (["--dropout", "0.3", "--compare-dropout", "0.2"], 0.3, 0.2),  # each its own; nothing dropped
+])
+def test_dropout_is_the_runs_p_and_a_saved_app_replays_it(tmp_path, capsys, argv, run_p, other_p):
+    """--dropout had set the dropout preset's comparison (the run's field read 0), was thrown
+    away beside --compare-dropout, and --save-config wrote the comparison's 0.5 as `dropout`."""
+    from wdtui.cli.app_command import comparison_of, main
+
+    parser = build_parser()
+    args, config = checked_config(parser, ["--preset", "dropout", *argv])
+    config, comparison = comparison_of(parser, args, config)
+    if comparison is None:
+        from wdtui.app.session import preset_comparison
+
+        config, comparison = preset_comparison(config)
+    assert (config.dropout, comparison.dropout) == (run_p, other_p)
+    saved = tmp_path / "app.toml"
+    assert main(["--preset", "dropout", *argv, "--save-config", str(saved)]) == 0
+    settings = tomllib.loads(saved.read_text())
+    assert (settings["dropout"], settings["compare_dropout"]) == (run_p, other_p)
+    args, replayed = checked_config(build_parser(), ["--config", str(saved)])
+    replayed, again = comparison_of(build_parser(), args, replayed)
+    assert (replayed.dropout, again.dropout) == (run_p, other_p) and again == comparison

@@ -106,19 +106,21 @@ def build_or_report(number: int, config: Config, post: Callable[[Message], objec
     return experiment
 
 
-def preset_comparison(config: Config) -> tuple[Config, Run]:
+def preset_comparison(config: Config, run_dropout: float | None = None) -> tuple[Config, Run]:
     """The run and its comparison as the preset compares them: the preset's run with the preset's
     own regularizer and λ is the run (``config`` with that run's dropout p), the preset's other
     run its comparison. E.g. sparse: l1 λ=0.2 beside l2 λ=0.2; quadratic: λ=0.1 beside λ=0.01;
-    dropout: coupled λ=0.01 without dropout beside none λ=0 with dropout p (``config.dropout``,
-    as ``--dropout`` sets it). When that comparison is the run itself (the user chose the other
-    run's setting), the comparison is the same run at λ = 0."""
+    dropout: coupled λ=0.01 without dropout beside none λ=0 with dropout p 0.5. ``run_dropout``
+    (``--dropout``, as given): the run's p, as the sidebar's "dropout p" is; a preset run with a
+    p of its own (dropout's) keeps it, and one without takes the config's. When that comparison
+    is the run itself (the user chose the other run's setting), the comparison is the same run
+    at λ = 0."""
     preset = PRESETS[config.preset]
-    runs = preset_runs(config.preset, config.dropout)
+    runs = preset_runs(config.preset, config.dropout) if run_dropout is None else list(preset.runs)
     own = (preset.config["regularizer"], preset.config["lam"])
     main = next((i for i, run in enumerate(preset.runs) if (run.regularizer, run.lam) == own), len(runs) - 1)
     p = lambda run: config.dropout if run.dropout is None else run.dropout  # noqa: E731
-    config = replace(config, dropout=p(runs[main]))
+    config = replace(config, dropout=p(runs[main]) if run_dropout is None else run_dropout)
     other = runs[1 - main] if len(runs) > 1 else Run(config.regularizer, 0.0)
     comparison = Run(other.regularizer, other.lam, p(other))
     if comparison == (config.regularizer, config.lam, config.dropout):

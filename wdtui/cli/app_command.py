@@ -78,12 +78,15 @@ def comparison_of(parser: Parser, args: argparse.Namespace, config: Config):
     takes the preset's)."""
     given = {field: getattr(args, dest, None) for field, dest in COMPARISON_FLAGS.items()}
     given = {field: value for field, value in given.items() if value is not None}
-    if not given:
+    # --dropout is the run's p (the sidebar's "dropout p"), also where the preset's comparison
+    # has a p of its own (dropout's none p=0.5), which --compare-dropout sets
+    run_dropout = config.dropout if getattr(args, "dropout", None) is not None else None
+    if not given and run_dropout is None:
         return config, None
     from ..app.session import preset_comparison
     from ..engine.lessons.presets import comparison_config
 
-    config, run = preset_comparison(config)
+    config, run = preset_comparison(config, run_dropout)
     run = run._replace(**given)
     if run.regularizer == "none" and "lam" not in given:
         run = run._replace(lam=0.0)
@@ -116,6 +119,10 @@ def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     args, config = checked_config(parser, argv)
     config, comparison = comparison_of(parser, args, config)
+    if comparison is None:  # the preset's: resolved here, so that --save-config writes what the app shows
+        from ..app.session import preset_comparison
+
+        config, comparison = preset_comparison(config)
     if args.save_config is not None:
         from ..engine.export import write_text
         from ..engine.settings import app_settings, settings_text
