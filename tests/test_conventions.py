@@ -303,3 +303,13 @@ def test_a_row_where_lambda_made_no_difference_is_left_out_of_the_slope():
     printed_alike = [10760.0, 10840.0, 10810.0, 10790.0, 10800.0, 10830.0]
     assert best_lambda_trend(lrs, lambdas, [printed_alike, bowl(3), bowl(2)]).same == (True, False, False)
     assert best_lambda_trend(lrs, lambdas, [[10760.0, 10900.0, *printed_alike[2:]], bowl(3), bowl(2)]).same[0] is False
+
+
+def test_an_exact_solve_is_described_by_what_it_solves_not_by_an_update():
+    """poly's sidebar had shown 'w ← w − η·opt(g + λ·w)' under 'optimizer, lr … are not used'.
+    The objective named is the one solvers.exact_solution minimises (tests of the ridge path)."""
+    for name in ("l2", "coupled"):
+        text = rule_text(name, "adam", "torch", "exact")
+        assert text.startswith(f"{name} (exact): w = argmin loss + λ/2·‖w‖²") and "η·opt" not in text
+    assert "minimum-norm least-squares" in rule_text("none", "adam", "torch", "exact")
+    assert rule_text("decoupled", "adam", "torch", "exact") == rule_text("decoupled", "adam", "torch")

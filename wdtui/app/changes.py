@@ -217,7 +217,7 @@ class SettingsController:
         Adam), and once each, a notice for settings that do not mean what their name suggests."""
         c = self.state.config
         main = self.app.main
-        main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention)))
+        main.query_one("#rule", Static).update(Text(rule_text(c.regularizer, c.optimizer, c.decay_convention, c.solver)))
         # the convention means something to decoupled only: a field shows only what is in use
         main.query_one("#field-decay_convention").display = c.regularizer == "decoupled"
         self.sidebar.show_in_use(c)

@@ -47,10 +47,20 @@ L1_SUBGRADIENT_NOTE = ("the penalty's subgradient by autograd (sign(0) = 0): wei
                        "zero by about η·λ but almost never land on exactly 0.")
 
 
-def rule_text(regularizer: str, optimizer: str = "sgd", decay_convention: str = "torch") -> str:
+EXACT_RULES = {
+    "none": "none (exact): w = the minimum-norm least-squares solution, solved in closed form: no steps, no η",
+    "l2": "l2 (exact): w = argmin loss + λ/2·‖w‖², the closed-form ridge solution: no steps, no η",
+}
+
+
+def rule_text(regularizer: str, optimizer: str = "sgd", decay_convention: str = "torch",
+              solver: str = "gd") -> str:
     """The rule shown for ``regularizer`` (its update, as REGULARIZER_RULES), with the one
     sentence that says where it differs from what a reader may expect: decoupled's convention,
-    and l1's meaning under Adam."""
+    and l1's meaning under Adam. With the exact solver, what it solves (no update: coupled's
+    g + λ·w is the gradient of loss + λ/2·‖w‖², l2's objective)."""
+    if solver == "exact" and regularizer in ("none", "l2", "coupled"):  # the ones it solves
+        return EXACT_RULES["none" if regularizer == "none" else "l2"].replace("l2", regularizer, 1)
     if regularizer == "decoupled":
         rule = DECOUPLED_PAPER_RULE if decay_convention == "paper" else REGULARIZER_RULES["decoupled"]
         return f"{rule}\n{DECOUPLED_NOTE[decay_convention]}"
