@@ -290,3 +290,21 @@ def test_the_grid_help_says_the_heatmap_is_the_validation_loss_the_best_is_chose
         main(["sweep", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "shows the validation loss as a heatmap, the best cell chosen on it" in text and "test loss as a heatmap" not in text
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_the_grid_says_when_coupled_and_decoupled_are_one_update(momentum, tmp_path, capsys):
+    """Plain SGD: w − η·(g + λ·w) = w·(1 − η·λ) − η·g, so the two tables agree and the grid says
+    why (a learner had read it as 'decoupling does nothing'); with momentum they differ and it
+    says nothing of the kind."""
+    out = tmp_path / "g.json"
+    assert main(["sweep", "--preset", "d2l", "--epochs", "20", "--n-train", "10", "--n-test", "10",
+                 "--optimizer", "sgd", "--momentum", str(momentum), "--dtype", "float64", "--lrs", "0.01", "0.05",
+                 "--lambdas", "0.1", "1", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    grids = json.loads(out.read_text())["grids"]
+    pairs = [(a, b) for ra, rb in zip(grids["coupled"]["val_loss"], grids["decoupled"]["val_loss"])
+             for a, b in zip(ra, rb)]
+    agree = all(math.isclose(a, b, rel_tol=1e-9) for a, b in pairs)
+    assert agree == (momentum == 0)
+    assert ("plain SGD: coupled and decoupled (torch) are one update" in printed) == (momentum == 0)

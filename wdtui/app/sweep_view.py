@@ -167,7 +167,7 @@ class SweepView(Vertical):
                 section.display = i < len(tables)
                 if section.display:
                     section.update(Group(tables[i], best_line(snap.grids[i])))
-            self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.config.decay_convention))
+            self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.swept or state.config))
             changed = state.changed_since_sweep()
             self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}\n"
                                + (changed_line(changed, "g trains a grid") + " · e: export the grid (JSON)" if changed
@@ -218,15 +218,18 @@ class SweepView(Vertical):
         self.watch(self.query_one("#grid"), "scroll_y", lambda _: self._update_scroll_hint(), init=False)
 
 
-def grid_hint(grids, decay_convention: str) -> str:
+def grid_hint(grids, config) -> str:
     """What the grids on screen show, read from them (engine/trends.py): per regularizer, how
     the best λ (by validation loss, as the grid chooses) moves with lr. The app's grid has one
     seed, from which no trend is read (a row's best λ moves with the seed): the hint lists each
     row's best and says how to read a trend."""
-    from ..engine.lessons.trends import describe, read_grid
+    from ..engine.lessons.trends import describe, read_grid, same_update
 
     lines = []
     for grid in grids:
-        label = f"decoupled ({decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
+        label = f"decoupled ({config.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
         lines.append(describe(label, read_grid(grid)))
+    same = same_update(config.optimizer, config.momentum, config.decay_convention)
+    if same and len(grids) > 1:
+        lines.append(same)
     return " · ".join(lines)

@@ -159,7 +159,7 @@ def print_samples(result) -> None:
 
 
 def print_grid(grids) -> None:
-    """Final test loss over (lr, λ), one heatmap per regularizer."""
+    """Final validation loss over (lr, λ) (the best cell is chosen on it), one heatmap per regularizer."""
     console = Console()
     if not console.is_terminal:
         console.width = 160

@@ -278,11 +278,14 @@ def _grid(parser: Parser, args, base, experiments, lambdas: list[float], lrs: li
             if args.tensorboard is not None:  # the grid measures its last epoch only: one point each
                 _boards(parser.prog, args.tensorboard, base, trainer, [record], grid=True)
     print_grid(grids)
-    from ..engine.lessons.trends import describe, read_grid
+    from ..engine.lessons.trends import describe, read_grid, same_update
 
     for grid in grids:  # what this grid shows, read from it (not from the paper)
         label = f"decoupled ({base.decay_convention})" if grid.regularizer == "decoupled" else grid.regularizer
         print(describe(label, read_grid(grid)))
+    same = same_update(base.optimizer, base.momentum, base.decay_convention)
+    if same and {"coupled", "decoupled"} <= {grid.regularizer for grid in grids}:
+        print(same)
     doc = None
     if args.out is not None:
         from ..engine.sweeps.sweep import sweep_config

@@ -189,3 +189,14 @@ def describe(label: str, trend: Trend) -> str:
     if note and trend.kind != "one seed":  # no slope is read from one seed
         note += " (left out of the slope)"
     return f"{label}: {shape} — best λ per {cells}{note}"
+
+
+def same_update(optimizer: str, momentum: float, decay_convention: str) -> str | None:
+    """Where coupled and decoupled decay are one update, the line that says so beside their
+    grids: plain SGD (no momentum) in the torch convention, w − η·(g + λ·w) = w·(1 − η·λ) − η·g,
+    so their tables agree (to rounding) — not a sign that decoupling does nothing; with momentum
+    or Adam the two differ. None elsewhere."""
+    if optimizer == "sgd" and momentum == 0 and decay_convention == "torch":
+        return ("plain SGD: coupled and decoupled (torch) are one update, w·(1 − η·λ) − η·g, so their tables "
+                "agree; with momentum or Adam they differ")
+    return None
