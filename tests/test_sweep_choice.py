@@ -334,3 +334,18 @@ def test_a_sweep_document_says_how_far_it_got():
     early = SweepResult([0.0, 0.1, 1.0], 1, 10)
     early.add(result.last)
     assert early.to_dict({})["finished"] is False and early.to_dict({})["epoch"] == 1
+
+
+def test_a_classifier_sweep_at_chance_says_no_lambda_has_learned_yet():
+    """digits at 30 epochs: every λ at 8.8 % test accuracy; its 'best λ' was a choice between
+    guesses (review 14a M7)."""
+    def sweep(accuracy):
+        result = SweepResult([0.0, 0.1, 1.0], 1, 30, classes=10)
+        result.add(SweepRecord(epoch=30, train_loss=[2.3] * 3, test_loss=[2.3] * 3, weight_norm=[1.0] * 3,
+                               penalty=[0.0] * 3, zeros=[0] * 3, diverged=[False] * 3, val_loss=[2.31, 2.30, 2.302],
+                               test_accuracy=accuracy))
+        return result.verdict()
+
+    assert "no λ has learned yet: every test accuracy is within 2 points of chance (10 %)" in sweep([0.088, 0.09, 0.1])[1]
+    assert not any("learned" in line for line in sweep([0.088, 0.35, 0.1]))  # one λ learned: a real choice
+    assert _result([0.5, 0.4, 0.6], [0.5] * 3, 1).at_chance() is None  # regression: no chance level

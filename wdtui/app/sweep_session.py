@@ -56,7 +56,8 @@ class SweepSession:
                 return
             experiments.append(experiment)
         trainer = sweep_trainer(experiments, self.lambdas)
-        result = SweepResult(self.lambdas, seeds, self.config.epochs)
+        classes = first.data.n_outputs if first.data.classes else None
+        result = SweepResult(self.lambdas, seeds, self.config.epochs, classes=classes)
         config = sweep_config(self.config, experiments, seeds)
         ridge = sweep_ridge(experiments, self.config.regularizer, self.lambdas)
         stop = lambda: self.control.cancelled  # noqa: E731

@@ -151,7 +151,8 @@ def main(argv: Sequence[str]) -> int:
     from .report import print_sweep
 
     trainer = sweep_trainer(experiments, lambdas)
-    result = SweepResult(lambdas, args.seeds, base.epochs)
+    data = experiments[0].data
+    result = SweepResult(lambdas, args.seeds, base.epochs, classes=data.n_outputs if data.classes else None)
     how = ("each solved exactly (closed form)" if base.solver == "exact" else "as one batched model"
            if isinstance(trainer, BatchedTrainer) else "one after another (this model does not batch)")
     print(header(experiments[0].config), file=sys.stderr)

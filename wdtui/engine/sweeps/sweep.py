@@ -114,6 +114,7 @@ class SweepResult:
     epochs: int
     history: dict[str, list] = field(default_factory=lambda: {"epoch": [], **{k: [] for k in SWEEP_KEYS}})
     last: SweepRecord | None = None
+    classes: int | None = None  # a classifier's number of classes (chance: 1/classes), else None
 
     def add(self, record: SweepRecord) -> None:
         """Keep a measured epoch's per-λ means."""
@@ -241,6 +242,9 @@ class SweepResult:
                  and _short(val[z]) == _short(val[best]) else "")
         lines = [f"best λ by val loss: {lam:.3g} (val {_short(val[best])}, "
                  f"test {_short(spreads['test_loss'].mean[best])}{alike}{edge})"]
+        unlearned = self.at_chance()
+        if unlearned:
+            lines.append(unlearned)
         if self.seeds < 2:
             lines.append("one seed: no standard error, no range, no test against λ = 0")
             return lines
@@ -257,6 +261,23 @@ class SweepResult:
                             f"{len(winners)} of the {self._between(winners[0], winners[-1])} λ in "
                             f"{winners[0]:.3g} … {winners[-1]:.3g}"))
         return lines
+
+    CHANCE_MARGIN = 0.02  # test accuracy within 2 points of 1/classes: guessing
+
+    def at_chance(self) -> str | None:
+        """For a classifier whose every λ's mean test accuracy is within ``CHANCE_MARGIN`` of
+        chance (1/classes), the line that says no λ has learned yet: its "best λ" is a choice
+        between guesses (digits at 30 epochs: 8.8 % for every λ, and λ = 10, which zeroes the
+        weights and predicts uniform at val loss ln 10, can come out best). Else None."""
+        accuracy = self.last.test_accuracy if self.last is not None else None
+        if not self.classes or accuracy is None:
+            return None
+        mean = spread(accuracy, self.seeds).mean
+        chance = 1 / self.classes
+        if all(not math.isfinite(a) or a <= chance + self.CHANCE_MARGIN for a in mean):
+            return (f"no λ has learned yet: every test accuracy is within {100 * self.CHANCE_MARGIN:.0f} points "
+                    f"of chance ({100 * chance:.3g} %): train longer (epochs) before choosing λ")
+        return None
 
     def _between(self, low: float, high: float) -> int:
         """How many of the sweep's λ lie in [low, high]."""
