@@ -221,3 +221,11 @@ def test_true_is_no_number_and_runs_beside_lambdas_in_one_file_is_refused(tmp_pa
     out = tmp_path / "a.json"  # a flag beside the file wins, as every flag does
     assert main(["run", "--config", str(both), "--lambdas", "0.2", "--out", str(out), *QUIET]) == 0
     assert [r["lambda"] for r in json.loads(out.read_text())["runs"]] == [0.2]
+
+
+def test_a_list_setting_refused_in_a_file_is_shown_as_a_file_writes_it(tmp_path, capsys):
+    """The flag's hint 'e.g. 0.9,0.98' is no TOML: in a file betas is an array."""
+    bad = tmp_path / "b.toml"
+    bad.write_text('preset = "sine"\nbetas = [0.9]\n')
+    assert "key betas: must be two numbers in [0, 1), e.g. [0.9, 0.98] (got [0.9])" in refused(
+        ["run", "--config", str(bad)], capsys)

@@ -9,6 +9,7 @@ stand in for the flags' defaults: a flag given beside ``--config`` wins. Output 
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any, Callable, Sequence
 
 from ..engine.config import Config, ConfigError, parse_field
@@ -68,7 +69,11 @@ def _convert(action: argparse.Action, value: Any) -> Any:
             raise ValueError(f"must be one value, not a list (got {value!r})")
         return parse(value if action.type else str(value))
     except argparse.ArgumentTypeError as error:
-        raise ValueError(str(error)) from None
+        message = str(error)
+        if action.dest in LIST_FIELDS:  # a file writes the flag's "0.9,0.98" as an array
+            message = re.sub(r"e\.g\. (\d[\d.,]*\d)", lambda m: f"e.g. [{m.group(1).replace(',', ', ')}]",
+                             message.replace("comma-separated ", ""))
+        raise ValueError(message) from None
 
 
 def parse_runs(value: Any) -> list[Run]:
