@@ -308,3 +308,17 @@ def test_the_grid_says_when_coupled_and_decoupled_are_one_update(momentum, tmp_p
     agree = all(math.isclose(a, b, rel_tol=1e-9) for a, b in pairs)
     assert agree == (momentum == 0)
     assert ("plain SGD: coupled and decoupled (torch) are one update" in printed) == (momentum == 0)
+
+
+def test_a_grid_over_seeds_writes_each_seeds_grid_whose_means_are_the_table(tmp_path):
+    """The tie rule pairs cells seed by seed: the JSON holds each seed's grid (review 14a M10)."""
+    out = tmp_path / "grid.json"
+    assert main(["sweep", "--preset", "sine", "--lrs", "1e-2", "1e-1", "--lambdas", "0.01", "--seeds", "2",
+                 "--epochs", "3", "--n-train", "10", "--n-test", "10", "--quiet", "--out", str(out)]) == 0
+    grid = json.loads(out.read_text())["grids"]["coupled"]
+    seeds = grid["per_seed"]["val_loss"]
+    assert len(seeds) == 2 and all(len(g) == 2 and all(len(row) == 2 for row in g) for g in seeds)
+    for r in range(2):
+        for c in range(2):
+            assert math.isclose(grid["val_loss"][r][c], (seeds[0][r][c] + seeds[1][r][c]) / 2, rel_tol=1e-12)
+    assert seeds[0] != seeds[1]  # two seeds: other data, other numbers

@@ -377,6 +377,9 @@ class GridResult:
         doc = {"epoch": self.record.epoch, **{key: numbers(self.grid(key)) for key in self.keys}}
         if self.seeds > 1:
             doc["std"] = {key: numbers(self.grid(key, std=True)) for key in self.keys}
+            # each seed's grid: what the tie rule pairs (within 2 SE of the best, seed by seed)
+            doc["per_seed"] = {key: [numbers(g) for g in self.per_seed(key)]
+                               for key in ("val_loss", "test_loss") if key in self.keys}
         doc["best"] = None if best is None else {
             "lr": self.lrs[best[0]], "lambda": self.lambdas[best[1]],
             "val_loss": self.grid("val_loss")[best[0]][best[1]],
