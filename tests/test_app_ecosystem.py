@@ -165,12 +165,13 @@ async def test_an_exports_config_holds_the_set_sizes_as_read(tmp_path, monkeypat
     assert tomllib.loads(saved.read_text())["n_test"] == "all"
 
 
-async def test_an_exports_settings_are_those_its_epochs_trained_and_epochs_stay_above_those_trained(
+async def test_an_exports_settings_are_those_its_epochs_trained_and_fewer_epochs_end_the_run(
         tmp_path, monkeypatch):
     """A λ typed after the run finished is pending: the export's settings file held it, and its
     replay trained a run the JSON does not hold (review 14a C3). A change made while training is
-    named in the file's header. Epochs below the epochs trained are refused (the status had read
-    "epoch 9606/2000 done")."""
+    named in the file's header. Epochs set below the epochs trained leave the run ended where it
+    is, and the file holds the epochs it trained (the status had read "epoch 9606/2000 done", the
+    file 2000)."""
     from test_app_truth import typed
 
     monkeypatch.chdir(tmp_path)
@@ -184,16 +185,17 @@ async def test_an_exports_settings_are_those_its_epochs_trained_and_epochs_stay_
         trained = a.snapshot.records[0].lam
         await pilot.press("right_square_bracket")  # pending: the run is finished
         assert a.config.lam > trained
-        await typed(pilot, "epochs", "5")
-        assert a.config.epochs == 20
-        assert "at least 20, the epochs trained so far" in str(a.query_one("#field-epochs .error").render())
+        await typed(pilot, "epochs", "5")  # fewer than trained: the run ends where it is, r trains 5
+        assert a.config.epochs == 5 and a.snapshot.records[0].epoch == 20
+        assert any("epochs 5: the run ends at epoch 20, the epochs it trained; r trains 5 from epoch 0" in n.message
+                   for n in a._notifications), [n.message for n in a._notifications]
         a.set_focus(None)
         await pilot.press("e")
         await wait_for(pilot, lambda: list(tmp_path.glob("wdtui-sine-*.toml")))
         await pilot.pause(0.2)
         notices = [n.message for n in a._notifications]
     text = next(tmp_path.glob("wdtui-sine-*.toml")).read_text()
-    assert tomllib.loads(text)["lambda"] == trained
+    assert tomllib.loads(text)["lambda"] == trained and tomllib.loads(text)["epochs"] == 20
     assert "# changed while it trained: λ 0.01→0.0178 at epoch 2; this file trains the last of them from epoch 0" in text
     assert any(f"λ {a.config.lam:.4g} is not trained yet, not in it" in n for n in notices), notices
 

@@ -88,10 +88,6 @@ class SettingsController:
                                                        f"could not train: {error.message}"))
             return
         reached = max((r.epoch for r in state.snapshot.records), default=0) if state.snapshot is not None else 0
-        if field == "epochs" and value < reached:  # the epochs trained stay trained: "9606/2000 done" had said otherwise
-            self.field_error(field, ConfigError(field, f"at least {reached}, the epochs trained so far "
-                                                       "(r resets the run to train fewer)"))
-            return
         if field == "epochs":  # a live change builds nothing: the histories it grows are checked here
             from ..engine.experiment import history_estimate
 
@@ -116,10 +112,13 @@ class SettingsController:
             elif field == "lr":
                 control.set_lr(value)
             else:
-                control.set_epochs(value)
+                control.set_epochs(value)  # the trainers keep at least the epochs trained
                 snap = state.snapshot
                 if snap is not None and not finished:  # the total the worker now trains to, at once
-                    state.snapshot = dataclasses.replace(snap, epochs=value)
+                    state.snapshot = dataclasses.replace(snap, epochs=max(value, reached))
+                if value < reached:  # the epochs trained stay trained ("epoch 9606/2000 done" had said otherwise)
+                    app.notify(f"epochs {value}: the run ends at epoch {reached}, the epochs it trained; "
+                               f"r trains {value} from epoch 0")
                 self.runs.continue_if_more(finished)
         else:
             self.runs.restart(f"{field} changed: run restarted", kept)
