@@ -121,3 +121,14 @@ def test_screenshot_shows_what_the_app_shows_now(command, tmp_path):
     assert main(args) == 0
     saved, now = screen_words(asset.read_text()), screen_words((tmp_path / "now.svg").read_text())
     assert saved == now, f"{asset.name} is stale: only in the asset {dict(saved - now)}, only now {dict(now - saved)}"
+
+
+def test_wdtui_presets_in_a_narrow_terminal_is_a_block_per_preset_with_whole_words():
+    """At 80 columns the six-column table folded words ("experimen / t", "weight-de / cay")."""
+    from wdtui.cli.presets import blocks, rows
+
+    text = blocks(80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    words = set(" ".join(" ".join(row) for row in rows()).split())
+    assert set(text.replace("—", " ").split()) - words <= {"data", "model", "training", "compared"}
+    assert "  compared  coupled λ 0 vs 0.01" in text and text.startswith("sine — the PyTorch weight-decay demo")

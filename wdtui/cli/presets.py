@@ -1,6 +1,7 @@
 """``wdtui presets``: the presets as a table — the experiment each comes from, its data, model,
 training and the runs it compares — written from the presets' own configs (``--markdown``: the
-same table as the README shows it; a test keeps the README equal to it)."""
+same table as the README shows it; a test keeps the README equal to it). In a terminal narrower
+than ``TABLE_WIDTH`` columns, a block per preset instead (six columns would fold words)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,38 @@ def rows() -> list[tuple[str, ...]]:
     return out
 
 
+TABLE_WIDTH = 140  # narrower, six columns fold words ("experimen / t"): a block per preset instead
+
+
+def table():
+    """The presets as one rich table, a row each (terminals of ``TABLE_WIDTH`` and more)."""
+    from rich import box
+    from rich.table import Table
+
+    out = Table(box=box.SIMPLE_HEAD, show_lines=True)
+    for i, column in enumerate(COLUMNS):  # a preset's name whole (it is what --preset takes)
+        out.add_column(column, overflow="fold", no_wrap=i == 0, min_width=max(map(len, PRESETS)) if i == 0 else None)
+    for row in rows():
+        out.add_row(*row)
+    return out
+
+
+def blocks(width: int) -> str:
+    """The presets for a narrower terminal: per preset its name and experiment, then one
+    labelled line each for data, model, training and the runs compared, wrapped between words
+    at ``width``."""
+    label = max(map(len, COLUMNS[2:])) + 2
+    out = []
+    for name, source, *cells in rows():
+        out += textwrap.wrap(f"{name} — {source}", width=width, subsequent_indent="  ", break_long_words=False,
+                             break_on_hyphens=False)
+        for column, text in zip(COLUMNS[2:], cells):
+            out += textwrap.wrap(text, width=width, initial_indent=f"  {column:<{label}}",
+                                 subsequent_indent=" " * (label + 2), break_long_words=False, break_on_hyphens=False)
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
 def markdown() -> str:
     """The table in Markdown, as the README has it."""
     def cell(text: str) -> str:
@@ -46,19 +79,15 @@ def main(argv: Sequence[str]) -> int:
     if args.markdown:
         print(markdown())
     else:
-        from rich import box
         from rich.console import Console
-        from rich.table import Table
 
-        table = Table(box=box.SIMPLE_HEAD, show_lines=True)
-        for i, column in enumerate(COLUMNS):  # a preset's name whole (it is what --preset takes)
-            table.add_column(column, overflow="fold", no_wrap=i == 0, min_width=max(map(len, PRESETS)) if i == 0 else None)
-        for row in rows():
-            table.add_row(*row)
         console = Console()
         if not console.is_terminal:  # piped: no terminal width to respect
             console.width = 160
-        console.print(table)
+        if console.width >= TABLE_WIDTH:
+            console.print(table())
+        else:
+            print(blocks(console.width))
     if args.verbose:
         for preset in PRESETS.values():
             print(f"\n{preset.name}")
