@@ -143,6 +143,9 @@ async def test_an_export_while_the_comparison_is_hidden_replays_the_same_run(tmp
         assert a.state.hidden
         await pilot.press("e")
         await wait_for(pilot, lambda: list(tmp_path.glob("wdtui-sine-*.toml")))
+        # the JSON holds the run shown; the settings its hidden comparison too: the toast says so
+        await wait_for(pilot, lambda: any("with the hidden comparison, which trains beside it" in n.message
+                                          for n in a._notifications))
     (saved,) = tmp_path.glob("wdtui-sine-*.toml")
     assert tomllib.loads(saved.read_text())["compare"] is True
     (exported,) = tmp_path.glob("wdtui-sine-*.json")

@@ -1,6 +1,7 @@
 """The Sweep tab as an instrument, driven with Textual's pilot: ETA and cancel, the run's λ and
 λ = 0 marked, the path of linear models, b for the grid's best (lr, λ), export, colours."""
 
+import dataclasses
 import json
 import math
 
@@ -318,13 +319,20 @@ async def test_a_sweep_of_other_settings_is_said_so_and_b_does_not_load_it():
         await wait_for(pilot, lambda: a.sweep_snapshot is not None and a.sweep_snapshot.finished)
         await pilot.pause(0.2)
         assert "b: use the best λ" in str(a.query_one("#sweep-status").render())
+        # a sweep whose every λ is at chance names no best worth loading (digits at 30 epochs)
+        finished = a.state.sweep_snapshot
+        unlearned = "no λ has learned yet: every test accuracy is within 2 points of chance (10 %): train longer"
+        a.state.sweep_snapshot = dataclasses.replace(finished, verdict=(*finished.verdict[:1], unlearned))
+        lam = a.lam
+        await pilot.press("b")
+        assert a.lam == lam and any(n.message.startswith(f"not loaded: {unlearned}") for n in a._notifications)
+        a.state.sweep_snapshot = finished
         a.changes.apply("regularizer", "decoupled")
         await pilot.press("3")
         await pilot.pause(0.3)
         status = str(a.query_one("#sweep-status").render())
         assert "regularizer coupled → decoupled" in status and "b is off" in status
         assert "b: use the best λ" not in status
-        lam = a.lam
         await pilot.press("b")
         notices = [n.message for n in a._notifications]
         assert any(n.startswith("not loaded: the run's settings changed since the sweep (regularizer coupled → "
@@ -356,3 +364,11 @@ def test_the_app_sweeps_a_presets_own_lambda_range():
     poly = lambdas_to_sweep(make_config("poly"))
     assert poly[0] == 1e-18 and poly[-1] == 0.1 and len(poly) == 18
     assert lambdas_to_sweep(make_config("sine")) == list(LADDER)
+
+
+def test_a_stale_grid_on_an_exact_solve_points_to_w_not_g():
+    from wdtui.app.sweep_view import again_for_grid
+    from wdtui.engine.config import make_config
+
+    assert again_for_grid(make_config("poly")).startswith("w sweeps λ exactly")
+    assert again_for_grid(make_config("sine")) == "g trains a grid"

@@ -3,6 +3,7 @@ a broken file, an invalid value or an unknown key is one line naming it, exit st
 
 import json
 import math
+import re
 
 import pytest
 import tomllib
@@ -36,7 +37,9 @@ def test_run_replayed_from_its_settings_file_gives_the_same_numbers(tmp_path, ca
                  "--save-config", str(saved), "--out", str(first), *QUIET]) == 0
     settings = tomllib.loads(saved.read_text())
     assert settings["preset"] == "dropout" and settings["seed"] == 4 and settings["epochs"] == 3
-    assert settings["dropout"] == 0.3 and settings["batch_size"] == 20 and settings["threads"] == "auto"
+    assert settings["batch_size"] == 20 and settings["threads"] == "auto"
+    # each run has its p (--dropout the dropout run's): the top-level one is left as a comment
+    assert [run.get("dropout") for run in settings["runs"]] == [0.3, 0.0] and "dropout" not in settings
     # the preset's comparison as runs, each with its own dropout where it has one
     a = json.loads(first.read_text())
     assert [(r["regularizer"], r["lambda"]) for r in settings["runs"]] == [(r["regularizer"], r["lambda"])
@@ -171,7 +174,7 @@ def test_what_the_settings_file_calls_unused_changes_no_number(tmp_path, capsys,
     saved = tmp_path / "run.toml"
     base = finals(tmp_path, [*argv, "--save-config", str(saved)])
     text = saved.read_text()
-    unused = [line[2:].split(" = ")[0] for line in text.splitlines() if line.startswith("# ") and " = " in line]
+    unused = re.findall(r"^# (\w+) = ", text, re.M)
     assert unused and "Not used by these runs" in text
     assert not set(unused) & set(tomllib.loads(text))  # a commented key is not read back
     refused_keys = []
@@ -229,3 +232,31 @@ def test_a_list_setting_refused_in_a_file_is_shown_as_a_file_writes_it(tmp_path,
     bad.write_text('preset = "sine"\nbetas = [0.9]\n')
     assert "key betas: must be two numbers in [0, 1), e.g. [0.9, 0.98] (got [0.9])" in refused(
         ["run", "--config", str(bad)], capsys)
+
+
+def test_runs_with_their_own_dropout_leave_the_top_level_one_unused_and_say_so(tmp_path, capsys):
+    """A run file's top-level dropout = 0.2 beside runs with p 0.5 and 0 had trained neither at
+    0.2 while the header said 'dropout 0.2' (review 14b N6): now the header names the layers'
+    p per run, the saved file comments the key out, and a value there changes nothing."""
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    runs = 'runs = [{regularizer = "none", lambda = 0.0, dropout = 0.5}, {regularizer = "l2", lambda = 0.01, dropout = 0.0}]\n'
+    common = 'preset = "sine"\nepochs = 2\nn_train = 8\nn_test = 8\n'
+    first.write_text(common + "dropout = 0.2\n" + runs)
+    second.write_text(common + "dropout = 0.1\n" + runs)
+    assert finals(tmp_path, ["--config", str(first), "--save-config", str(tmp_path / "saved.toml")]) == \
+        finals(tmp_path, ["--config", str(second)])
+    assert "dropout layers (p per run)" in capsys.readouterr().err
+    saved = (tmp_path / "saved.toml").read_text()
+    assert "# because every run gives its own dropout p:\n# dropout = " in saved and "dropout" not in tomllib.loads(saved)
+
+
+def test_a_dropout_preset_sweep_sweeps_its_own_run_without_dropout(tmp_path, capsys):
+    """wdtui sweep --preset dropout had trained coupled decay with dropout 0.5: neither of the
+    preset's runs (none with p 0.5, coupled with p 0), and not what the app's w sweeps."""
+    out = tmp_path / "s.json"
+    argv = ["sweep", "--preset", "dropout", "--epochs", "1", "--n-train", "40", "--n-test", "20", "--threads", "1",
+            "--batch-size", "8", "--lambdas", "0.01", "--out", str(out), *QUIET]
+    assert main(argv) == 0
+    assert json.loads(out.read_text())["config"]["dropout"] == 0.0
+    assert main([*argv, "--dropout", "0.3"]) == 0  # given: the sweep trains it
+    assert json.loads(out.read_text())["config"]["dropout"] == 0.3

@@ -134,12 +134,14 @@ class ExportController:
         # the settings file holds what the exported epochs trained, not a λ typed since
         trained, notes, self._pending = exported_setting(state.config, state.snapshot.records[0],
                                                          list(state.ready.marks[0]) if state.ready.marks else [])
+        self._hidden = state.hidden  # the JSON holds the run alone, the settings its hidden comparison too
         job = functools.partial(self._write, trained, state.device, results, self._path(".json"),
                                 state.compare or state.hidden,
                                 state.comparison, tuple(state.ready.labels), sizes, notes)
         self.app.run_worker(job, group="export", thread=True, exit_on_error=False)
 
     _pending = ""  # a setting typed since the exported epochs, not in the export's settings file
+    _hidden = False  # the comparison was hidden (c): the JSON holds the run alone
 
     def _write(self, config: Config, device: str, results: list, path: Path, compare: bool, comparison,
                labels: tuple[str, ...] = (), sizes: dict | None = None, notes: tuple[str, ...] = ()) -> None:
@@ -165,7 +167,8 @@ class ExportController:
         else:
             where = "sent to the browser" if self.app.is_web else f"saved {message.path}"
             pending = f"; {self._pending} is not trained yet, not in it" if self._pending else ""
-            self.app.notify(f"{where} (+ .toml: its settings{pending})", title="export")
+            hidden = "; with the hidden comparison, which trains beside it" if self._hidden else ""
+            self.app.notify(f"{where} (+ .toml: its settings{pending}{hidden})", title="export")
 
     def _export_sweep(self) -> None:
         snap = self.state.current_sweep()

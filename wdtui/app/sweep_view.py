@@ -53,6 +53,11 @@ def changed_line(changed: list[str], again: str) -> str:
     return f"of other settings than the run's now ({', '.join(changed)}): b is off, {again} with these"
 
 
+def again_for_grid(config) -> str:
+    """What trains a new grid for ``config``: g, or under the exact solver (no lr) w's λ sweep."""
+    return "w sweeps λ exactly (no lr to grid)" if config.solver == "exact" else "g trains a grid"
+
+
 def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = True,
                  changed: list[str] | None = None) -> str:
     """The λ sweep's lines: what is trained, its state, the keys, the verdict; ``changed``: the
@@ -170,7 +175,8 @@ class SweepView(Vertical):
             self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.swept or state.config))
             changed = state.changed_since_sweep()
             self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}\n"
-                               + (changed_line(changed, "g trains a grid") + " · e: export the grid (JSON)" if changed
+                               + (changed_line(changed, again_for_grid(state.config)) + " · e: export the grid (JSON)"
+                                  if changed
                                   else "b: use the best (lr, λ) · e: export the grid (JSON)"))
             text = self._grid_keys + self._scroll_hint()
             self.call_after_refresh(self._update_scroll_hint)  # the tables' height is known once laid out

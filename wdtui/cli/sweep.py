@@ -10,7 +10,7 @@ from typing import Sequence
 from ..engine.config import REGULARIZERS, ConfigError, make_config, notices, parse_lambda_spec, parse_n_trains
 from ..engine.describe import header
 from ..engine.export import check_output_path
-from ..engine.lessons.presets import PRESETS, n_train_ladder
+from ..engine.lessons.presets import PRESETS, main_run, n_train_ladder
 from ..engine.limits import MAX_COPIES
 from ..engine.tensorboard import check_board_folder
 from .config_file import add_config_options, parse_args
@@ -82,6 +82,9 @@ def main(argv: Sequence[str]) -> int:
                               + ", ".join(r for r in REGULARIZERS if r != "none"))
         extra = {"regularizer": args.regularizer} if args.regularizer else {}
         base = make_config(preset_name(args), **overrides(args), **extra)
+        swept_run = main_run(base.preset)  # the preset's own run is swept, with its own dropout p (dropout's: 0)
+        if args.dropout is None and swept_run.dropout is not None:
+            base = base.with_changes(dropout=swept_run.dropout)
         if lrs and base.solver == "exact":
             raise ConfigError("lrs", "the exact solver has no learning rate; use --solver gd for an (lr, λ) grid")
         if args.n_trains:

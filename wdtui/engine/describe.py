@@ -61,14 +61,15 @@ def data_text(cfg: Config) -> str:
     return "--data FILE.npz|FILE.csv"
 
 
-def model_text(cfg: Config) -> str:
-    """The layers, e.g. ``1-64-1 MLP, tanh`` or the CNN's blocks."""
+def model_text(cfg: Config, dropout_per_run: bool = False) -> str:
+    """The layers, e.g. ``1-64-1 MLP, tanh`` or the CNN's blocks; ``dropout_per_run``: each run
+    sets its own p (the runs line says which), so the layers are named without one."""
     source = PRESETS[cfg.preset].data
     shape, classes = IMAGE_SHAPES.get(source, ((cfg.n_inputs,), None))
     if source == "modular" and cfg.data is None:
         shape, classes = (2 * cfg.modulus,), cfg.modulus
     outputs = "C" if cfg.task == "auto" else str(classes or 1)
-    dropout = f", dropout {cfg.dropout:g}" if cfg.dropout else ""
+    dropout = (", dropout layers (p per run)" if dropout_per_run else f", dropout {cfg.dropout:g}") if cfg.dropout else ""
     activation = "" if cfg.activation == "identity" else cfg.activation
     if cfg.model == "cnn":
         act = f" → {activation}" if activation else ""
@@ -124,5 +125,6 @@ def header(cfg: Config, runs: Sequence[Run] = ()) -> str:
     experiment it comes from; then what is actually trained (the runs, if given, and the model,
     training and data of ``cfg``, overrides included)."""
     compared = f"runs: {runs_text(runs)} · " if runs else ""
+    own = bool(runs) and all(run.dropout is not None for run in runs)
     return (f"{cfg.preset}: {PRESETS[cfg.preset].source}\n"
-            f"{compared}model: {model_text(cfg)} · training: {training_text(cfg)} · data: {data_text(cfg)}")
+            f"{compared}model: {model_text(cfg, own)} · training: {training_text(cfg)} · data: {data_text(cfg)}")

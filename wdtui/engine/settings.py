@@ -59,6 +59,9 @@ def unused_settings(config: Config, settings: dict[str, Any]) -> dict[str, str]:
     why = unused_fields(config, optimizers, regularizers)
     if settings.get("lrs") is not None:
         why["lr"] = "the grid trains each of its lrs"
+    runs = settings.get("runs") or []
+    if runs and all("dropout" in run for run in runs):
+        why["dropout"] = "every run gives its own dropout p"
     return {key: reason for key, reason in why.items() if key in settings}
 
 
@@ -91,7 +94,8 @@ def settings_text(settings: dict[str, Any]) -> str:
     text = f"# wdtui settings; replay with: {replay}\n" + notes + tomli_w.dumps(
         {k: v for k, v in settings.items() if k not in META and k not in unused})
     if unused:
-        text += "\n# Not used by these runs (kept for editing: remove a # to use one):\n"
+        text += ("\n# Not used by these runs, each under its reason (kept for editing: a key takes effect "
+                 "only where its reason no longer holds, e.g. depth with model = \"mlp\"):\n")
         for reason in dict.fromkeys(unused.values()):
             text += f"# because {reason}:\n"
             dumped = tomli_w.dumps({k: settings[k] for k, why in unused.items() if why == reason})

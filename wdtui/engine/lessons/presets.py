@@ -31,6 +31,14 @@ class Run(NamedTuple):
         return text if self.optimizer is None else f"{text} {self.optimizer}"
 
 
+def main_run(preset: str) -> Run:
+    """The preset's own run: the one with its config's regularizer and λ (what the app trains as
+    "the run", and a sweep sweeps), else its last."""
+    own = PRESETS[preset]
+    key = (own.config["regularizer"], own.config["lam"])
+    return next((run for run in own.runs if (run.regularizer, run.lam) == key), own.runs[-1])
+
+
 def comparison_config(config, run: Run):
     """The comparison's settings: the run's ``config`` (model, data, lr) with the comparison's
     regularizer, λ, dropout p and optimizer; raises ConfigError where the model cannot train it
