@@ -1123,3 +1123,18 @@ async def test_a_preset_that_needs_a_flag_says_so_once():
         assert any(n.startswith("preset cifar10 reads the CIFAR-10 python version") and "(start wdtui with --data-dir)"
                    in n for n in notices), notices
         assert not any("preset cifar10: preset cifar10" in n for n in notices) and a.config.preset == "sine"
+
+
+async def test_a_long_restart_note_keeps_what_ctrl_z_brings_back():
+    """At 120×40, c on a run trained alone restarts it beside its comparison with a long first
+    phrase (its float32 caveat): the second line had kept that phrase's words and dropped
+    'ctrl+z goes back to epoch 3', the one thing to do about it."""
+    a = app(epochs=3, compare=False)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await trained(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: a.ready is not None and "ctrl+z goes back to epoch 3" in a.note)
+        await pilot.pause(0.3)
+        second = str(a.query_one("StatusLine").render()).split("\n")[1]
+        assert "ctrl+z goes back to epoch 3" in second and second.startswith("vs coupled λ=0"), second
+        assert "compare on" in second  # the phrase's first words: what restarted it

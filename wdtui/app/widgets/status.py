@@ -115,7 +115,13 @@ class StatusLine(Static):
         # words, cut between words, where they can say something (else the toast had said it alone)
         words_cut = [cut(lines(True, False, note, below=below, bare=bare, count=count)[1], width)] if (
             note and len(bare_numbers) + 24 <= width) else []
-        seconds = [*(form[1] for form in forms[at:]), *shorter, *words_cut,
+        # a note that ends with what ctrl+z brings back keeps that, its first phrase cut between
+        # words (at 120×40 a long restart note had dropped it for its own first words)
+        undo = parts[-1] if len(parts) > 1 and parts[-1].startswith("ctrl+z") else ""
+        head = parts[0].split()
+        with_undo = (lines(True, False, " ".join(head[:keep]) + " … · " + undo)[1]
+                     for keep in range(len(head) - 1, 0, -1)) if undo else ()
+        seconds = [*(form[1] for form in forms[at:]), *with_undo, *shorter, *words_cut,
                    *(lines(True, when, "", below=below, bare=bare, count=count)[1] for when in (True, False)),
                    lines(True, False, "", below=below, bare=bare, unsaid=True, count=count)[1]]
         second = next((line for line in seconds if len(line) <= width), seconds[-1])
