@@ -45,9 +45,9 @@ def export_files(path: Path, text: str, config: Config, compare: bool, compariso
 
 def exported_setting(config: Config, record, marks: list) -> tuple[Config, tuple[str, ...], str]:
     """The settings file of an export whose run's last epoch is ``record``: the run's λ, lr and
-    regularizer as that epoch trained them, at least its epochs (one typed since, not yet trained, is not in it: it
-    is named in the third item, said by the toast), and as notes the changes made while it
-    trained (``marks``: a replay trains the file's settings from epoch 0)."""
+    regularizer as that epoch trained them and at least its epochs (a setting typed since, not
+    yet trained, is not in it: the third item names it, for the toast), and as notes the changes
+    made while it trained (``marks``: a replay trains the file's settings from epoch 0)."""
     if record.epoch == 0:  # nothing trained yet: the settings are the ones it will train
         return config, (), ""
     # and the epochs it trained where epochs were lowered below them since (the run ended there)

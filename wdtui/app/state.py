@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from ..engine.config import CONFIG_FIELDS, Config, ConfigError
-from ..engine.settings import NONE_WORDS
 from ..engine.lessons.presets import PRESETS, Run, comparison_config, trains_alike
+from ..engine.settings import NONE_WORDS
 from .messages import (
     BuildProgress,
     EpochProgress,
