@@ -228,3 +228,23 @@ def test_dropout_is_the_runs_p_and_a_saved_app_replays_it(tmp_path, capsys, argv
     args, replayed = checked_config(build_parser(), ["--config", str(saved)])
     replayed, again = comparison_of(build_parser(), args, replayed)
     assert (replayed.dropout, again.dropout) == (run_p, other_p) and again == comparison
+
+
+def test_snapshot_takes_dropout_as_the_runs_p_as_the_app_does(tmp_path, monkeypatch):
+    import wdtui.app.app as app_module
+    from wdtui.cli.main import main as cli
+
+    seen = {}
+
+    class Capture:
+        failure, return_code = None, 0
+
+        def __init__(self, config, **kwargs):
+            seen.update(config=config, **kwargs)
+
+        def run(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(app_module, "WdtuiApp", Capture)
+    assert cli(["snapshot", "--preset", "dropout", "--dropout", "0.3", "--out", str(tmp_path / "s.svg")]) == 0
+    assert seen["config"].dropout == 0.3 and seen["comparison"].dropout == 0.5

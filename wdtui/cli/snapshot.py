@@ -60,8 +60,13 @@ def main(argv: Sequence[str]) -> int:
 
     # no λ: the preset's own comparison; one λ: that run alone; two: the second is the comparison
     compare = None if not args.lambdas else len(args.lambdas) == 2
+    comparison = None
+    if not args.lambdas and getattr(args, "dropout", None) is not None:  # --dropout: the run's p, as in the app
+        from ..app.session import preset_comparison
+
+        config, comparison = preset_comparison(config, config.dropout)
     app = WdtuiApp(config, compare=compare, compare_lam=args.lambdas[1] if compare else None,
-                   snapshot_path=args.out)
+                   comparison=comparison, snapshot_path=args.out)
     app.run(headless=True, size=args.size)
     if app.failure is not None:
         field, reason = app.failure
