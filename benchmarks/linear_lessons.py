@@ -56,8 +56,10 @@ def main() -> int:
     free, best, large, small = curve(0.0), curve(0.5), curve(5.0), curve(0.005)
     rises = [b / a - 1 for a, b in zip(best, best[1:])]
     checks = {
-        "λ = 0: 0.96 at n = 60": 0.955 <= free[n.index(60)] <= 0.965,
-        "λ = 0: about 2e4 at n = 101, the highest": free.index(max(free)) == n.index(101) and 1.5e4 <= max(free) <= 2.5e4,
+        "λ = 0: about 1 at n = 60": 0.9 <= free[n.index(60)] <= 1.1,
+        # seeds 0–19 (the preset's): one draw's 4.4e5 makes the mean; other blocks of 20 give 183–2.5e3
+        "λ = 0: the highest at n = 101 (2.2e4 on seeds 0–19)": free.index(max(free)) == n.index(101)
+        and 1.5e4 <= max(free) <= 2.5e4,
         "λ = 0: 0.38 at n = 300": 0.375 <= free[-1] <= 0.385,
         "λ = 0.5: 1.2 at n = 10, 0.61 at n = 100, 0.39 at n = 300":
             1.15 <= best[0] <= 1.25 and 0.605 <= best[n.index(100)] <= 0.615 and 0.385 <= best[-1] <= 0.395,

@@ -125,6 +125,16 @@ def test_d2l_guide_lambda_zero_norm_is_the_untouched_initialization():
     stated("d2l", "0.021–0.024", column(2, 1))
     stated("d2l", "0.0068–0.012", column(2, 0))
     stated("d2l", "13–61", off10)  # "13–61 %"
+    # "not mini-batch noise (full-batch training for the same 400 steps differs as much) but the
+    # bias, which is not decayed and keeps (1 − 0.003)^400 ≈ 0.30 of its initial error"
+    full, trainer_full, exps_full = _train("d2l", [10.0], "l2", seeds, dtype="float64", batch_size="full", epochs=400)
+    for s, exp in enumerate(exps_full):
+        ridge10, _ = ridge_weights(exp, 10.0)
+        w = trainer_full.params["0.weight"].detach()[s].reshape(-1)
+        off_full = 100 * float((w - ridge10).norm()) / float(ridge10.norm())
+        assert 0.7 <= off_full / off10[s] <= 1.3, (s, off_full, off10[s])
+    assert not any("bias" in name for name in exps_full[0].decayed_names)  # weights only
+    stated("d2l", "0.30", (1 - 0.003) ** 400)
     stated("d2l", "0.027", (1 - 0.009) ** 400)
     stated("d2l", "5e-6", (1 - 0.03) ** 400)
     cfg = PRESETS["d2l"].config
@@ -186,6 +196,12 @@ def test_quadratic_guide_total_norm_barely_moves_and_is_mostly_the_head():
             k = s * 2 + i
             head = sum(float(trainer.params[n][k].detach().square().sum()) for n in names if n.split(".")[0] in ("7", "8"))
             assert head > 0.75 * norm ** 2  # "more than 75 % of ‖w‖²" (measured 82–87 %)
+    # "λ 0.01 → 0.1 shrinks the hidden layers by under a fifth" (each layer's weight and bias)
+    for s in range(3):
+        for layer in ("0", "2", "4", "6"):
+            norm = lambda k: math.sqrt(sum(float(trainer.params[f"{layer}.{p}"][k].detach().square().sum())  # noqa: E731
+                                           for p in ("weight", "bias")))
+            assert 0.8 < norm(s * 2 + 1) / norm(s * 2) < 1.0, (s, layer)
     stated("quadratic", "26.5", statistics.fmean(_column(rows, 0, 1)), cpu=0.02)  # "about 26.5 → 25.9"
     stated("quadratic", "25.9", statistics.fmean(_column(rows, 1, 1)), cpu=0.02)
 
