@@ -1134,7 +1134,8 @@ async def test_a_long_restart_note_keeps_what_ctrl_z_brings_back():
         await trained(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: a.ready is not None and "ctrl+z goes back to epoch 3" in a.note)
-        await pilot.pause(0.3)
-        second = str(a.query_one("StatusLine").render()).split("\n")[1]
+        line = lambda: str(a.query_one("StatusLine").render()).split("\n")[1]  # noqa: E731
+        await wait_for(pilot, lambda: "compare on" in line(), timeout=10)  # the status redraws by frames
+        second = line()
         assert "ctrl+z goes back to epoch 3" in second and second.startswith("vs coupled λ=0"), second
         assert "compare on" in second  # the phrase's first words: what restarted it
