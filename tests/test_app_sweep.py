@@ -329,7 +329,7 @@ async def test_a_sweep_of_other_settings_is_said_so_and_b_does_not_load_it():
         a.state.sweep_snapshot = finished
         a.changes.apply("regularizer", "decoupled")
         await pilot.press("3")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "b is off" in str(a.query_one("#sweep-status").render()), timeout=10)
         status = str(a.query_one("#sweep-status").render())
         assert "regularizer coupled → decoupled" in status and "b is off" in status
         assert "b: use the best λ" not in status
