@@ -190,7 +190,8 @@ async def test_an_exports_settings_are_those_its_epochs_trained_and_fewer_epochs
         assert a.config.lam > trained
         await typed(pilot, "epochs", "5")  # fewer than trained: the run ends where it is, r trains 5
         assert a.config.epochs == 5 and a.snapshot.records[0].epoch == 20
-        assert any("epochs 5: the run ends at epoch 20, the epochs it trained; r trains 5 from epoch 0" in n.message
+        assert any("epochs 5: fewer than the run has trained; it ends where it is (its last epoch stays trained and shown); "
+                   "r trains 5 from epoch 0" in n.message
                    for n in a._notifications), [n.message for n in a._notifications]
         a.set_focus(None)
         await pilot.press("e")

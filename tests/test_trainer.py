@@ -295,3 +295,17 @@ def test_epochs_set_below_those_trained_end_the_run_where_it_is():
     assert (lone.epochs, lone.done) == (5, True) and (pair.epochs, pair.done) == (5, True)
     lone.apply({"epochs": 7})
     assert lone.epochs == 7 and not lone.done
+
+
+def test_the_live_pair_ends_where_it_is_when_epochs_drop_below_those_trained():
+    """The app's pair had trained one more epoch after the change ('epoch 1999/1998 done')."""
+    from wdtui.engine.training.live_runs import LiveRuns
+
+    exp = experiment("sine", epochs=50, n_train=8, n_test=8)
+    pair, control = LiveRuns(exp, [("coupled", 0.01), ("coupled", 0.0)]), Control()
+    seen = []
+    for records in pair.train_together(control):
+        seen.append(records[0].epoch)
+        if records[0].epoch == 5:
+            control.set_epochs(2)
+    assert seen == [1, 2, 3, 4, 5] and pair.epoch == pair.epochs == 5 and pair.done

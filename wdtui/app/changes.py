@@ -117,8 +117,8 @@ class SettingsController:
                 if snap is not None and not finished:  # the total the worker now trains to, at once
                     state.snapshot = dataclasses.replace(snap, epochs=max(value, reached))
                 if value < reached:  # the epochs trained stay trained ("epoch 9606/2000 done" had said otherwise)
-                    app.notify(f"epochs {value}: the run ends at epoch {reached}, the epochs it trained; "
-                               f"r trains {value} from epoch 0")
+                    app.notify(f"epochs {value}: fewer than the run has trained; it ends where it is "
+                               f"(its last epoch stays trained and shown); r trains {value} from epoch 0")
                 self.runs.continue_if_more(finished)
         else:
             self.runs.restart(f"{field} changed: run restarted", kept)

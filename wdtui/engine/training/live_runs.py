@@ -192,6 +192,8 @@ class LiveRuns:
                 changes = control.take_changes()
                 if changes:
                     apply_changes(self.copy_views, changes)
+                    if self.done:  # epochs set to those trained (or fewer): it ends here, as a lone trainer
+                        return
             records = self.run_epoch(bool(detail and detail(self.epoch + 1)), stop, progress)
             if control is not None and control.cancelled:
                 return
