@@ -56,8 +56,7 @@ GUIDES: dict[str, str] = {
         "26.5 → 25.9): more than 75 % of ‖w‖² is the last LayerNorm's "
         "gain and bias and the output layer, which decay barely moves. Look at the per-layer norms "
         "(the Layers tab, key 4: the four hidden layers are marked ⟂), not at the total or the "
-        "shrinking histograms; the two runs' angles per step are drawn there too (whether the "
-        "larger λ turns them more late in training changes from seed to seed here). With Adam and coupled decay no equilibrium "
+        "shrinking histograms; the two runs' angles per step are drawn there too. With Adam and coupled decay no equilibrium "
         "formula applies, so no predicted angle is drawn; the equilibrium preset shows one that does."
     ),
     "sparse": (
