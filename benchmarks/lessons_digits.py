@@ -22,7 +22,7 @@ def main() -> None:
     rows: dict[str, list[tuple[float, float]]] = {}
     for seed in range(first, first + seeds):
         exp = build_experiment(make_config(preset, seed=seed, device="cpu"))
-        for run in preset_runs(preset, exp.config.dropout):
+        for run in preset_runs(preset):
             trainer = Trainer(exp, run.regularizer, run.lam, run.dropout)
             for record in trainer.records():
                 pass

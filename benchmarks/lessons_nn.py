@@ -36,7 +36,7 @@ def first(result, key, level):
 def grokking(seeds: int) -> None:
     for seed in range(seeds):
         exp = build_experiment(make_config("grokking", seed=seed))
-        for run in preset_runs("grokking", 0.0):
+        for run in preset_runs("grokking"):
             result, seconds = train(exp, run.regularizer, run.lam)
             norms = result.history["weight_norm"]
             print(f"seed {seed} λ={run.lam:g}: train ≥ 99 % at step {first(result, 'train_accuracy', 0.99)}, "

@@ -38,8 +38,9 @@ def test_run_replayed_from_its_settings_file_gives_the_same_numbers(tmp_path, ca
     settings = tomllib.loads(saved.read_text())
     assert settings["preset"] == "dropout" and settings["seed"] == 4 and settings["epochs"] == 3
     assert settings["batch_size"] == 20 and settings["threads"] == "auto"
-    # each run has its p (--dropout the dropout run's): the top-level one is left as a comment
-    assert [run.get("dropout") for run in settings["runs"]] == [0.3, 0.0] and "dropout" not in settings
+    # each run has its p (--dropout the preset's own run's, λ = 0.01, as in the app): the
+    # top-level one is left as a comment
+    assert [run.get("dropout") for run in settings["runs"]] == [0.5, 0.3] and "dropout" not in settings
     # the preset's comparison as runs, each with its own dropout where it has one
     a = json.loads(first.read_text())
     assert [(r["regularizer"], r["lambda"]) for r in settings["runs"]] == [(r["regularizer"], r["lambda"])
@@ -260,3 +261,19 @@ def test_a_dropout_preset_sweep_sweeps_its_own_run_without_dropout(tmp_path, cap
     assert json.loads(out.read_text())["config"]["dropout"] == 0.0
     assert main([*argv, "--dropout", "0.3"]) == 0  # given: the sweep trains it
     assert json.loads(out.read_text())["config"]["dropout"] == 0.3
+
+
+def test_dropout_sets_the_same_run_in_wdtui_run_the_app_and_a_sweep():
+    """--dropout had set the dropout preset's none run in wdtui run and its λ = 0.01 run in the
+    app (review 14d): a flag copied between them trained another experiment."""
+    from wdtui.app.session import preset_comparison
+    from wdtui.cli.run import build_parser, plan_runs
+    from wdtui.engine.config import make_config
+    from wdtui.engine.lessons.presets import main_run
+
+    config, runs = plan_runs(build_parser().parse_args(["--preset", "dropout", "--dropout", "0.3"]))
+    run, comparison = preset_comparison(make_config("dropout", dropout=0.3), run_dropout=0.3)
+    own = main_run("dropout")
+    by_setting = {(r.regularizer, r.lam): r.dropout for r in runs}
+    assert by_setting[(own.regularizer, own.lam)] == run.dropout == 0.3
+    assert by_setting[(comparison.regularizer, comparison.lam)] == comparison.dropout == 0.5

@@ -20,7 +20,7 @@ from typing import Callable
 from textual.message import Message
 
 from ..engine.config import Config, ConfigError
-from ..engine.lessons.presets import PRESETS, Run, preset_runs
+from ..engine.lessons.presets import PRESETS, Run
 from ..engine.training.control import Control
 from ..engine.training.records import EpochRecord, RunResult
 from .board import SessionBoards
@@ -116,7 +116,7 @@ def preset_comparison(config: Config, run_dropout: float | None = None) -> tuple
     is the run itself (the user chose the other run's setting), the comparison is the same run
     at λ = 0."""
     preset = PRESETS[config.preset]
-    runs = preset_runs(config.preset, config.dropout) if run_dropout is None else list(preset.runs)
+    runs = list(preset.runs)
     own = (preset.config["regularizer"], preset.config["lam"])
     main = next((i for i, run in enumerate(preset.runs) if (run.regularizer, run.lam) == own), len(runs) - 1)
     p = lambda run: config.dropout if run.dropout is None else run.dropout  # noqa: E731

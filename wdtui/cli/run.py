@@ -41,7 +41,7 @@ def build_parser() -> Parser:
 def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
     """The base config and the runs: the preset's comparison unless the command line names
     regularizers and/or λ values (then every combination of them, at the config's dropout).
-    ``--dropout`` sets the p of the preset's runs that use dropout. Where every run has a p of
+    ``--dropout`` sets the p of the preset's own run (``preset_runs``). Where every run has a p of
     its own (the dropout preset's, a settings file's ``runs``), the config's is the largest (the
     model's dropout layers exist iff a run uses them) and a top-level ``dropout`` is unused."""
     preset = PRESETS[preset_name(args)]
@@ -69,7 +69,7 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
             raise ConfigError("runs", f"at most {MAX_RUNS:,} runs (got {len(args.runs):,})")
         runs = list(args.runs)
     else:
-        runs = preset_runs(preset.name, base.dropout)
+        runs = preset_runs(preset.name, base.dropout if args.dropout is not None else None)
     if all(run.dropout is not None for run in runs):  # each its own p: the model's layers for the largest
         base = base.with_changes(dropout=max(run.dropout for run in runs))
     for run in runs:  # each run's config must be valid on its own

@@ -145,10 +145,14 @@ def n_train_ladder(d: int) -> list[int]:
     return sorted({max(2, round(f * d)) for f in N_TRAIN_FRACTIONS})
 
 
-def preset_runs(preset: str, dropout: float) -> list[Run]:
-    """The preset's comparison with the config's dropout p in the runs that use dropout
-    (``--dropout`` changes p for the dropout preset's dropout run)."""
-    return [run._replace(dropout=dropout) if run.dropout else run for run in PRESETS[preset].runs]
+def preset_runs(preset: str, dropout: float | None = None) -> list[Run]:
+    """The preset's comparison; ``dropout`` (``--dropout``, as given): the p of the preset's own
+    run (:func:`main_run`) where its runs carry their own p — on the dropout preset the λ = 0.01
+    run, as the app's "dropout p" and ``wdtui sweep`` take it; the other keeps its 0.5. Runs
+    without a p of their own take the config's, which ``--dropout`` sets anyway."""
+    main = main_run(preset)
+    return [run._replace(dropout=dropout) if dropout is not None and run == main and run.dropout is not None
+            else run for run in PRESETS[preset].runs]
 
 
 PRESETS: dict[str, Preset] = {
