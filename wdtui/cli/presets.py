@@ -21,7 +21,8 @@ def rows() -> list[tuple[str, ...]]:
     out = []
     for preset in PRESETS.values():
         cfg = Config(preset=preset.name, **preset.config)  # unchecked: cifar10/custom need a path
-        out.append((preset.name, preset.source, data_text(cfg), model_text(cfg), training_text(cfg),
+        per_run = all(run.dropout is not None for run in preset.runs)  # dropout's: 0.5 and 0, each its own
+        out.append((preset.name, preset.source, data_text(cfg), model_text(cfg, per_run), training_text(cfg),
                     runs_text(preset.runs)))
     return out
 
