@@ -72,3 +72,12 @@ def test_changes_of_one_setting_are_named_as_one_chain():
             == "λ 0.01→0.0178 @10 · lr 0.01→0.02 @20 · λ 0.0178→0.0316 @30")
     assert (chained([Mark(11, "coupled→l1, λ 0.01→0.1"), Mark(21, "λ 0.1→0.2"), Mark(31, "λ 0.2→0.3")])
             == "coupled→l1, λ 0.01→0.1 @10 · λ 0.1→0.2 @20 →0.3 @30")
+
+
+def test_the_presets_own_lambda_is_a_rung_of_the_ladder():
+    """sparse's λ = 0.2 is off the ladder: ] then [ had gone 0.2 → 0.316 → 0.178, never back."""
+    assert lambda_up(0.2, own=0.2) == LADDER[LADDER.index(10 ** -0.5)]
+    assert lambda_down(10 ** -0.5, own=0.2) == 0.2 and lambda_up(10 ** -0.75, own=0.2) == 0.2
+    assert lambda_down(1e-5, own=1.5e-9) == 1.5e-9 and lambda_down(1.5e-9, own=1.5e-9) == 0.0
+    assert lambda_up(0.0, own=1.5e-9) == 1.5e-9
+    assert lambda_up(0.01, own=0.01) == LADDER[LADDER.index(0.01) + 1]  # on the ladder: no new rung

@@ -31,7 +31,7 @@ from textual.widgets._toast import Toast
 from textual.worker import Worker
 
 from ..engine.config import Config
-from ..engine.lessons.presets import Run
+from ..engine.lessons.presets import PRESETS, Run
 from .changes import HIDDEN_HINT, SettingsController
 from .commands import WdtuiCommands
 from .delivery import ExportController
@@ -398,12 +398,17 @@ class WdtuiApp(App[int]):
     def action_unpin(self) -> None:
         self.runs.unpin()
 
+    @property
+    def _preset_lam(self) -> float:
+        """The preset's own λ: a rung of the λ keys' ladder (sparse's 0.2 is off the ladder)."""
+        return PRESETS[self.config.preset].config["lam"]
+
     def action_lambda_up(self) -> None:
-        self.changes.lambda_step(lambda_up(self.lam), f"λ is at the ladder's top ({self.lam:g}): type a "
-                                 "larger one in the λ field (l)")
+        self.changes.lambda_step(lambda_up(self.lam, self._preset_lam), f"λ is at the ladder's top ({self.lam:g}): "
+                                 "type a larger one in the λ field (l)")
 
     def action_lambda_down(self) -> None:
-        self.changes.lambda_step(lambda_down(self.lam), "λ is 0, the ladder's bottom")
+        self.changes.lambda_step(lambda_down(self.lam, self._preset_lam), "λ is 0, the ladder's bottom")
 
     def action_compare(self) -> None:
         self.main.query_one("#field-compare", Toggle).set_value(not self.compare)

@@ -30,7 +30,7 @@ KEYS = (
     ("n", "train one epoch, then pause"),
     ("r", "reset: the run again from epoch 0 (same seed)"),
     ("ctrl+z", "undo a reset or a restart (model, data, a new comparison): the run replaced comes back"),
-    ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below), from the next epoch"),
+    ("] / [", "λ up / down the ladder (1e-5 … 10, 0 below, and the preset's own λ), from the next epoch"),
     ("l", "go to the λ field; Enter applies it and gives the keys back"),
     ("c", "compare on/off: the preset's other run (or any setting: sidebar, Comparison); off hides it, on shows it"),
     ("p / u", "pin the run as shown (dimmed on the time charts, kept through resets; put away while "
