@@ -1139,3 +1139,17 @@ async def test_a_long_restart_note_keeps_what_ctrl_z_brings_back():
         second = line()
         assert "ctrl+z goes back to epoch 3" in second and second.startswith("vs coupled λ=0"), second
         assert "compare on" in second  # the phrase's first words: what restarted it
+
+
+async def test_a_change_back_to_what_a_finished_run_trained_is_not_called_pending():
+    a = app(epochs=3, compare=False)
+    async with a.run_test(size=(120, 40)) as pilot:
+        await trained(pilot)
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.1)
+        said = [n.message for n in a._notifications]
+        assert any(n.endswith("the run is finished; it trains with it if epochs are raised") for n in said), said
+        await pilot.press("left_square_bracket")
+        await pilot.pause(0.1)
+        said = [n.message for n in a._notifications]
+        assert "λ → 0.01: what the finished run trained with; nothing is pending" in said, said

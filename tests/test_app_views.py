@@ -404,14 +404,14 @@ async def test_c_hides_and_shows_the_comparison_without_restarting_either_run():
         await pilot.pause(0.3)
         status = lambda: str(a.query_one("#status").render())  # noqa: E731
         assert not a.compare and a.session_number == session and epoch(a) == 2
-        assert status().endswith("comparison hidden, not stopped: c shows it (coupled λ=0)") and "vs coupled" not in status()
+        assert status().endswith("comparison hidden (it trains beside the run): c shows it (coupled λ=0)") and "vs coupled" not in status()
         assert len(a.ready.results) == 1 and len(a.state.shown.records) == 1
         assert "vs coupled" not in a.query_one(LossChart).render().plain
         assert "vs coupled" not in " ".join(str(w.render()) for w in a.weights_view.query("Static"))
         await pilot.press("n")  # the pair trains on, hidden
         await wait_for(pilot, lambda: epoch(a) == 3 and not a.snapshot.running)
         assert len(a.snapshot.records) == 2 and a.snapshot.records[1].epoch == 3
-        assert status().endswith("comparison hidden, not stopped: c shows it (coupled λ=0)")  # all along
+        assert status().endswith("comparison hidden (it trains beside the run): c shows it (coupled λ=0)")  # all along
         await pilot.press("c")
         await pilot.pause(0.3)
         assert a.compare and a.session_number == session and "comparison shown" in a.note

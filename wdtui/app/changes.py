@@ -21,7 +21,7 @@ from .widgets.sidebar import Choice, Field, Sidebar, field_text, shorten
 if TYPE_CHECKING:
     from .app import WdtuiApp
 
-HIDDEN_HINT = "comparison hidden, not stopped: c shows it ({})"  # the status' words while it is hidden
+HIDDEN_HINT = "comparison hidden (it trains beside the run): c shows it ({})"  # the status' words while it is hidden
 LIVE_FIELDS = ("lr", "epochs", "regularizer")  # applied between epochs (λ too, held apart); others restart
 
 
@@ -125,7 +125,11 @@ class SettingsController:
             return
         if finished and field in ("lam", "lr", "regularizer"):  # said at once, whatever the status has room for
             name, value = {"lam": ("λ", f"{state.lam:.4g}")}.get(field, (field, str(getattr(config, field))))
-            app.notify(f"{name} → {value}: the run is finished; it trains with it if epochs are raised")
+            last = state.snapshot.records[0] if state.snapshot is not None else None
+            trained = last is not None and (last.lam, last.lr, last.regularizer) == (state.lam, config.lr,
+                                                                                   config.regularizer)
+            app.notify(f"{name} → {value}: what the finished run trained with; nothing is pending" if trained else
+                       f"{name} → {value}: the run is finished; it trains with it if epochs are raised")
         app.redraw()
 
     def lambda_step(self, lam: float, at_end: str) -> None:
