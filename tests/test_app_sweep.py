@@ -372,3 +372,15 @@ def test_a_stale_grid_on_an_exact_solve_points_to_w_not_g():
 
     assert again_for_grid(make_config("poly")).startswith("w sweeps λ exactly")
     assert again_for_grid(make_config("sine")) == "g trains a grid"
+
+
+def test_the_keys_line_offers_no_b_where_no_lambda_has_learned():
+    from wdtui.app.messages import SweepSnapshot
+    from wdtui.app.sweep_view import sweep_status
+
+    fields = dict(session=1, preset="digits", regularizer="coupled", lambdas=(0.0, 0.1), epoch=30, epochs=30,
+                  train_loss=(2.3, 2.3), test_loss=(2.3, 2.3), weight_norm=(1.0, 1.0), diverged=(False, False),
+                  best_index=1, finished=True)
+    learned = SweepSnapshot(**fields, verdict=("best λ by val loss: 0.1 (val 2.3, test 2.3)",))
+    guessing = SweepSnapshot(**fields, verdict=(*learned.verdict, "no λ has learned yet: every test accuracy …"))
+    assert "b: use the best λ" in sweep_status(learned) and "b: use the best λ" not in sweep_status(guessing)

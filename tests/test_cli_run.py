@@ -171,3 +171,14 @@ def test_equilibrium_runs_keep_their_step_angles(tmp_path, capsys):
         angles = r["history"]["step_angular_update"]
         assert sorted(angles) == ["1.weight", "4.weight"]
         assert all(len(v) == 2 and all(a > 0 for a in v) for v in angles.values())
+
+
+def test_lambdas_alone_on_a_preset_that_compares_with_none_train_the_regularizer_that_has_a_lambda():
+    """wdtui run --preset dropout --lambdas 0 0.01 had refused 'λ = 0.01 has no effect with
+    regularizer none', a regularizer the user never chose (the preset's comparison's)."""
+    from wdtui.cli.run import build_parser, plan_runs
+
+    _, runs = plan_runs(build_parser().parse_args(["--preset", "dropout", "--lambdas", "0", "0.01"]))
+    assert [(r.regularizer, r.lam) for r in runs] == [("coupled", 0.0), ("coupled", 0.01)]
+    _, runs = plan_runs(build_parser().parse_args(["--preset", "sparse", "--lambdas", "0.1"]))
+    assert [(r.regularizer, r.lam) for r in runs] == [("l1", 0.1), ("l2", 0.1)]  # both have a λ

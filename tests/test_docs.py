@@ -132,3 +132,19 @@ def test_wdtui_presets_in_a_narrow_terminal_is_a_block_per_preset_with_whole_wor
     words = set(" ".join(" ".join(row) for row in rows()).split())
     assert set(text.replace("—", " ").split()) - words <= {"data", "model", "training", "compared"}
     assert "  compared  coupled λ 0 vs 0.01" in text and text.startswith("sine — the PyTorch weight-decay demo")
+
+
+def test_presets_verbose_wraps_the_guides_to_the_terminal_between_words(capsys, monkeypatch):
+    """At 80 columns a fixed 96-column wrap had split numbers ('0.' / '030–0.035')."""
+    import os
+    import shutil
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((80, 24)))
+    from wdtui.cli.presets import main as presets
+
+    assert presets(["--verbose"]) == 0
+    guides = capsys.readouterr().out.split("\nsine\n", 1)[1]
+    assert all(len(line) <= 80 for line in guides.splitlines())
+    assert "0.030–0.035" in guides

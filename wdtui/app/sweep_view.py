@@ -65,7 +65,8 @@ def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = 
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
     # one row at 80×24 beside the sidebar: what each key does in the fewest words
-    usable = snap.best_index is not None and not changed
+    unlearned = any(line.startswith("no λ has learned yet") for line in snap.verdict)  # b refuses it
+    usable = snap.best_index is not None and not changed and not unlearned
     keys = ("b: use the best λ · " if usable else "") + "z: each chart · e: export"
     # the keys before the verdict; while it trains the verdict is the epoch's, and can still change
     verdict = list(snap.verdict) if snap.finished or cancelled else [f"so far: {line}" for line in snap.verdict]

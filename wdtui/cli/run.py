@@ -47,6 +47,9 @@ def plan_runs(args: argparse.Namespace) -> tuple[Config, list[Run]]:
     preset = PRESETS[preset_name(args)]
     base = make_config(preset.name, **overrides(args))
     regularizers = args.regularizer or list(dict.fromkeys(run.regularizer for run in preset.runs))
+    if args.lambdas and not args.regularizer and len(regularizers) > 1:
+        # λ values alone: the preset's regularizers that have a λ (dropout's none has none to take)
+        regularizers = [r for r in regularizers if r != "none"] or regularizers
     if args.lambdas:
         lambdas = args.lambdas
     elif args.regularizer and "none" in args.regularizer:
