@@ -322,7 +322,8 @@ async def test_a_sweep_of_other_settings_is_said_so_and_b_does_not_load_it():
         # a sweep whose every λ is at chance names no best worth loading (digits at 30 epochs)
         finished = a.state.sweep_snapshot
         unlearned = "no λ has learned yet: every test accuracy is within 2 points of chance (10 %): train longer"
-        a.state.sweep_snapshot = dataclasses.replace(finished, verdict=(*finished.verdict[:1], unlearned))
+        a.state.sweep_snapshot = dataclasses.replace(finished, verdict=(*finished.verdict[:1], unlearned),
+                                                     unlearned=unlearned)
         lam = a.lam
         await pilot.press("b")
         assert a.lam == lam and any(n.message.startswith(f"not loaded: {unlearned}") for n in a._notifications)
@@ -367,11 +368,13 @@ def test_the_app_sweeps_a_presets_own_lambda_range():
 
 
 def test_a_stale_grid_on_an_exact_solve_points_to_w_not_g():
-    from wdtui.app.sweep_view import again_for_grid
+    from wdtui.app.messages import GridSnapshot
+    from wdtui.app.sweep_view import again
     from wdtui.engine.config import make_config
 
-    assert again_for_grid(make_config("poly")).startswith("w sweeps λ exactly")
-    assert again_for_grid(make_config("sine")) == "g trains a grid"
+    grid = GridSnapshot(1, "poly", (), "coupled", 1, 1, True)
+    assert again(grid, make_config("poly")).startswith("w sweeps λ exactly")
+    assert again(grid, make_config("sine")) == "g trains a grid"
 
 
 def test_the_keys_line_offers_no_b_where_no_lambda_has_learned():
@@ -382,5 +385,6 @@ def test_the_keys_line_offers_no_b_where_no_lambda_has_learned():
                   train_loss=(2.3, 2.3), test_loss=(2.3, 2.3), weight_norm=(1.0, 1.0), diverged=(False, False),
                   best_index=1, finished=True)
     learned = SweepSnapshot(**fields, verdict=("best λ by val loss: 0.1 (val 2.3, test 2.3)",))
-    guessing = SweepSnapshot(**fields, verdict=(*learned.verdict, "no λ has learned yet: every test accuracy …"))
+    line = "no λ has learned yet: every test accuracy …"
+    guessing = SweepSnapshot(**fields, verdict=(*learned.verdict, line), unlearned=line)
     assert "b: use the best λ" in sweep_status(learned) and "b: use the best λ" not in sweep_status(guessing)

@@ -163,6 +163,7 @@ class SweepSnapshot:
     ridge: tuple[tuple[float, ...], ...] | None = None  # the closed-form ridge path, where it applies
     eta_s: float | None = None  # seconds left at the current speed
     document: dict | None = None  # this moment's ``wdtui sweep --out`` JSON (for export)
+    unlearned: str | None = None  # the verdict's "no λ has learned yet" line (SweepResult.at_chance)
 
     @property
     def best_lambda(self) -> float | None:

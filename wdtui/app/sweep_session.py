@@ -81,7 +81,7 @@ class SweepSession:
             weight_norm=tuple(spreads["weight_norm"].mean), diverged=tuple(result.diverged),
             best_index=result.best_index, finished=trainer.done,
             val_loss=tuple(spreads["val_loss"].mean), seeds=result.seeds, copies=trainer.copies,
-            best_range=result.best_range, verdict=tuple(result.verdict()),
+            best_range=result.best_range, verdict=tuple(result.verdict()), unlearned=result.at_chance(),
             weights=as_tuple(weights), ridge=as_tuple(ridge) if weights is not None else None,
             eta_s=eta(trainer, trainer.epochs - trainer.epoch), document=result.to_dict(config, ridge),
         )

@@ -53,8 +53,11 @@ def changed_line(changed: list[str], again: str) -> str:
     return f"of other settings than the run's now ({', '.join(changed)}): b is off, {again} with these"
 
 
-def again_for_grid(config) -> str:
-    """What trains a new grid for ``config``: g, or under the exact solver (no lr) w's λ sweep."""
+def again(snap, config) -> str:
+    """What trains ``snap``'s kind again for ``config``: w (a λ sweep); g (a grid), or under the
+    exact solver, which has no lr to grid, w's λ sweep."""
+    if isinstance(snap, SweepSnapshot):
+        return "w sweeps"
     return "w sweeps λ exactly (no lr to grid)" if config.solver == "exact" else "g trains a grid"
 
 
@@ -65,12 +68,11 @@ def sweep_status(snap: SweepSnapshot, cancelled: bool = False, show_eta: bool = 
     seeds = f"{snap.seeds} seed{'s' if snap.seeds > 1 else ''}"
     head = f"λ sweep, {snap.regularizer}: {len(snap.lambdas)} λ × {seeds} · {_state(snap, cancelled, show_eta)}"
     # one row at 80×24 beside the sidebar: what each key does in the fewest words
-    unlearned = any(line.startswith("no λ has learned yet") for line in snap.verdict)  # b refuses it
-    usable = snap.best_index is not None and not changed and not unlearned
+    usable = snap.best_index is not None and not changed and not snap.unlearned  # as b refuses
     keys = ("b: use the best λ · " if usable else "") + "z: each chart · e: export"
     # the keys before the verdict; while it trains the verdict is the epoch's, and can still change
     verdict = list(snap.verdict) if snap.finished or cancelled else [f"so far: {line}" for line in snap.verdict]
-    stale = [changed_line(changed, "w sweeps")] if changed else []
+    stale = [changed_line(changed, again(snap, None))] if changed else []
     return "\n".join([head, keys, *stale, *verdict])
 
 
@@ -176,7 +178,7 @@ class SweepView(Vertical):
             self.query_one("#grid-hint", Static).update(grid_hint(snap.grids, state.swept or state.config))
             changed = state.changed_since_sweep()
             self._grid_keys = (f"(lr, λ) grid of {snap.preset} · {grid_state(snap, cancelled, show_eta)}\n"
-                               + (changed_line(changed, again_for_grid(state.config)) + " · e: export the grid (JSON)"
+                               + (changed_line(changed, again(snap, state.config)) + " · e: export the grid (JSON)"
                                   if changed
                                   else "b: use the best (lr, λ) · e: export the grid (JSON)"))
             text = self._grid_keys + self._scroll_hint()

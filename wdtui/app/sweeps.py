@@ -17,7 +17,7 @@ from ..engine.training.control import Control
 from .ladder import LADDER
 from .messages import GridSnapshot
 from .sweep_session import GRID_LAMBDAS, GRID_LRS, GridSession, SweepSession
-from .sweep_view import again_for_grid
+from .sweep_view import again
 from .widgets.sidebar import Choice, Field
 
 if TYPE_CHECKING:
@@ -142,9 +142,8 @@ class SweepController:
         snap = self.state.current_sweep()
         changed = self.state.changed_since_sweep() if snap is not None else []
         if changed:  # its best is the best for the settings it trained, not for these
-            again = again_for_grid(self.state.config) if isinstance(snap, GridSnapshot) else "w sweeps"
             self.app.notify(f"not loaded: the run's settings changed since the {kind(snap)} ({', '.join(changed)}); "
-                            f"{again} with these", severity="warning", timeout=8)
+                            f"{again(snap, self.state.config)} with these", severity="warning", timeout=8)
             return
         if isinstance(snap, GridSnapshot):
             self._load_grid_best(snap)
@@ -152,9 +151,8 @@ class SweepController:
         if snap is None or snap.best_lambda is None:
             self.app.notify("no sweep result yet: w runs one", severity="warning")
             return
-        unlearned = next((line for line in snap.verdict if line.startswith("no λ has learned yet")), None)
-        if unlearned:  # a choice between guesses is no best λ
-            self.app.notify(f"not loaded: {unlearned}", severity="warning", timeout=8)
+        if snap.unlearned:  # a choice between guesses is no best λ
+            self.app.notify(f"not loaded: {snap.unlearned}", severity="warning", timeout=8)
             return
         self.app.changes.apply("lam", snap.best_lambda)
         self.app.action_show_tab("charts")
